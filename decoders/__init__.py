@@ -1,0 +1,35 @@
+"""Vendor frames -> typed, unit-explicit readings. Pure: no I/O, no imports from the rest of releve."""
+
+from decoders.errors import (
+    BadLength,
+    BadValue,
+    DecodeError,
+    EncodeError,
+    UnknownFrameType,
+    UnknownModel,
+    UnsupportedPort,
+)
+from decoders.model import CANONICAL_UNITS, Alarm, AlarmKind, DecodedReading, Frame, Kind, Quantity
+from decoders.registry import MODELS, decode, get_model
+from decoders.spec import ModelSpec
+
+__all__ = [
+    "CANONICAL_UNITS",
+    "MODELS",
+    "Alarm",
+    "AlarmKind",
+    "BadLength",
+    "BadValue",
+    "DecodeError",
+    "DecodedReading",
+    "EncodeError",
+    "Frame",
+    "Kind",
+    "ModelSpec",
+    "Quantity",
+    "UnknownFrameType",
+    "UnknownModel",
+    "UnsupportedPort",
+    "decode",
+    "get_model",
+]

@@ -1,0 +1,77 @@
+"""A bounds-checked reader over a frame's bytes: a short frame raises BadLength, never IndexError."""
+
+from __future__ import annotations
+
+from decoders.errors import BadLength
+
+
+class Reader:
+    """Sequential reader; every read checks that the frame still holds the bytes it needs."""
+
+    __slots__ = ("_data", "_pos", "_what")
+
+    def __init__(self, data: bytes, what: str = "frame") -> None:
+        self._data = data
+        self._pos = 0
+        self._what = what
+
+    @property
+    def pos(self) -> int:
+        return self._pos
+
+    @property
+    def remaining(self) -> int:
+        return len(self._data) - self._pos
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self._pos + n > len(self._data):
+            raise BadLength(
+                f"{self._what}: needs {n} more byte(s) at offset {self._pos}, has {self.remaining}"
+            )
+        chunk = self._data[self._pos : self._pos + n]
+        self._pos += n
+        return chunk
+
+    def uint(self, n: int, *, little: bool = False) -> int:
+        return int.from_bytes(self.take(n), "little" if little else "big", signed=False)
+
+    def sint(self, n: int, *, little: bool = False) -> int:
+        return int.from_bytes(self.take(n), "little" if little else "big", signed=True)
+
+    def u8(self) -> int:
+        return self.uint(1)
+
+    def s8(self) -> int:
+        return self.sint(1)
+
+    def u16be(self) -> int:
+        return self.uint(2)
+
+    def s16be(self) -> int:
+        return self.sint(2)
+
+    def u16le(self) -> int:
+        return self.uint(2, little=True)
+
+    def s16le(self) -> int:
+        return self.sint(2, little=True)
+
+    def u32be(self) -> int:
+        return self.uint(4)
+
+    def s32be(self) -> int:
+        return self.sint(4)
+
+    def u32le(self) -> int:
+        return self.uint(4, little=True)
+
+    def s32le(self) -> int:
+        return self.sint(4, little=True)
+
+
+def require_length(data: bytes, what: str, *, exact: int | None = None, minimum: int | None = None) -> None:
+    """Raise BadLength unless ``data`` has exactly ``exact`` or at least ``minimum`` bytes."""
+    if exact is not None and len(data) != exact:
+        raise BadLength(f"{what}: expected {exact} bytes, got {len(data)}")
+    if minimum is not None and len(data) < minimum:
+        raise BadLength(f"{what}: expected at least {minimum} bytes, got {len(data)}")

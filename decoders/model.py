@@ -1,0 +1,205 @@
+"""The normalized frame that every decoder returns.
+
+A decoder turns a vendor frame into readings with one closed list of quantities, each in one
+canonical unit (see ``CANONICAL_UNITS``), plus alarms and battery. Zero is a value; an absent
+measurement is simply not in the frame; a vendor error sentinel becomes an alarm, never a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
+
+
+class Quantity(StrEnum):
+    """What a reading measures. The value is always in ``CANONICAL_UNITS[quantity]``."""
+
+    # Metering (billing) quantities
+    WATER_VOLUME = "water_volume"  # m3 (cold water unless the channel says otherwise)
+    HOT_WATER_VOLUME = "hot_water_volume"  # m3
+    GAS_VOLUME = "gas_volume"  # m3
+    HEAT_ENERGY = "heat_energy"  # kWh (heat or cooling meter)
+    ENERGY_IMPORT = "energy_import"  # kWh, active energy drawn from the grid
+    ENERGY_EXPORT = "energy_export"  # kWh, active energy fed into the grid (solar)
+    REACTIVE_ENERGY_IMPORT = "reactive_energy_import"  # kvarh
+    REACTIVE_ENERGY_EXPORT = "reactive_energy_export"  # kvarh
+    PULSE_COUNT = "pulse_count"  # pulses; a pulse weight set per device turns it into a volume/energy
+    # Electrical
+    POWER = "power"  # W, active power (negative = export)
+    APPARENT_POWER = "apparent_power"  # VA
+    CURRENT = "current"  # A
+    VOLTAGE = "voltage"  # V
+    FREQUENCY = "frequency"  # Hz
+    POWER_FACTOR = "power_factor"  # ratio -1..1
+    # Hydraulics
+    FLOW = "flow"  # m3/h
+    PIPE_PRESSURE = "pipe_pressure"  # bar (water network pressure)
+    WATER_TEMPERATURE = "water_temperature"  # degC
+    FLOW_TEMPERATURE = "flow_temperature"  # degC (heating supply)
+    RETURN_TEMPERATURE = "return_temperature"  # degC (heating return)
+    LEVEL = "level"  # m
+    DISTANCE = "distance"  # m
+    # Comfort / building
+    TEMPERATURE = "temperature"  # degC (air, ambient)
+    HUMIDITY = "humidity"  # % relative humidity
+    CO2 = "co2"  # ppm
+    TVOC = "tvoc"  # ppb
+    PRESSURE = "pressure"  # hPa (barometric)
+    ILLUMINANCE = "illuminance"  # lx
+    MOTION_COUNT = "motion_count"  # PIR detections (cumulative or per report, see kind)
+    OCCUPANCY = "occupancy"  # state: 0 free, 1 occupied
+    SOUND_LEVEL = "sound_level"  # dB(A)
+    VALVE_POSITION = "valve_position"  # % open
+    SETPOINT_TEMPERATURE = "setpoint_temperature"  # degC
+    # States
+    WATER_LEAK = "water_leak"  # state: 0 dry, 1 water detected
+    SWITCH_STATE = "switch_state"  # state: 0 off/closed, 1 on/open (relay, socket, valve)
+    DIGITAL_INPUT = "digital_input"  # state: 0/1
+    # Device health
+    BATTERY_VOLTAGE = "battery_voltage"  # V
+    BATTERY_LEVEL = "battery_level"  # %
+
+
+CANONICAL_UNITS: Final[MappingProxyType[Quantity, str]] = MappingProxyType(
+    {
+        Quantity.WATER_VOLUME: "m3",
+        Quantity.HOT_WATER_VOLUME: "m3",
+        Quantity.GAS_VOLUME: "m3",
+        Quantity.HEAT_ENERGY: "kWh",
+        Quantity.ENERGY_IMPORT: "kWh",
+        Quantity.ENERGY_EXPORT: "kWh",
+        Quantity.REACTIVE_ENERGY_IMPORT: "kvarh",
+        Quantity.REACTIVE_ENERGY_EXPORT: "kvarh",
+        Quantity.PULSE_COUNT: "pulses",
+        Quantity.POWER: "W",
+        Quantity.APPARENT_POWER: "VA",
+        Quantity.CURRENT: "A",
+        Quantity.VOLTAGE: "V",
+        Quantity.FREQUENCY: "Hz",
+        Quantity.POWER_FACTOR: "ratio",
+        Quantity.FLOW: "m3/h",
+        Quantity.PIPE_PRESSURE: "bar",
+        Quantity.WATER_TEMPERATURE: "degC",
+        Quantity.FLOW_TEMPERATURE: "degC",
+        Quantity.RETURN_TEMPERATURE: "degC",
+        Quantity.LEVEL: "m",
+        Quantity.DISTANCE: "m",
+        Quantity.TEMPERATURE: "degC",
+        Quantity.HUMIDITY: "%",
+        Quantity.CO2: "ppm",
+        Quantity.TVOC: "ppb",
+        Quantity.PRESSURE: "hPa",
+        Quantity.ILLUMINANCE: "lx",
+        Quantity.MOTION_COUNT: "count",
+        Quantity.OCCUPANCY: "state",
+        Quantity.SOUND_LEVEL: "dB",
+        Quantity.VALVE_POSITION: "%",
+        Quantity.SETPOINT_TEMPERATURE: "degC",
+        Quantity.WATER_LEAK: "state",
+        Quantity.SWITCH_STATE: "state",
+        Quantity.DIGITAL_INPUT: "state",
+        Quantity.BATTERY_VOLTAGE: "V",
+        Quantity.BATTERY_LEVEL: "%",
+    }
+)
+
+
+class Kind(StrEnum):
+    """How a reading's value relates to time (Home Assistant's state classes, for meters)."""
+
+    CUMULATIVE = "cumulative"  # a meter index that only grows (until it wraps or the meter is replaced)
+    DELTA = "delta"  # an increment since the previous report (a counter cleared when sent)
+    INSTANTANEOUS = "instantaneous"  # a measurement at one instant (temperature, power)
+    STATE = "state"  # a discrete state (0/1, open/closed)
+
+
+class AlarmKind(StrEnum):
+    """Alarms and faults a device can raise, from one closed list."""
+
+    LEAK = "leak"
+    BURST = "burst"
+    BACKFLOW = "backflow"
+    DRY = "dry"  # empty pipe / no water
+    TAMPER = "tamper"  # opening, removal, magnetic fraud
+    REMOVAL = "removal"
+    MAGNETIC_FRAUD = "magnetic_fraud"
+    LOW_BATTERY = "low_battery"
+    OVER_VOLTAGE = "over_voltage"
+    UNDER_VOLTAGE = "under_voltage"
+    OVER_CURRENT = "over_current"
+    UNDER_CURRENT = "under_current"
+    POWER_OFF = "power_off"
+    HIGH_FLOW = "high_flow"
+    LOW_FLOW = "low_flow"
+    HIGH_TEMPERATURE = "high_temperature"
+    LOW_TEMPERATURE = "low_temperature"  # includes freeze risk
+    HIGH_PRESSURE = "high_pressure"
+    LOW_PRESSURE = "low_pressure"
+    VALVE_FAULT = "valve_fault"
+    SENSOR_FAULT = "sensor_fault"  # a sensor error or a vendor error sentinel instead of a value
+    METER_ERROR = "meter_error"  # the meter itself reports a permanent or temporary error
+    CLOCK_ERROR = "clock_error"
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedReading:
+    """One measurement of a frame.
+
+    ``offset_s`` (seconds relative to the frame's reception, negative for the past) or ``at`` (an
+    absolute, timezone-aware time from the device clock) place historical readings; with neither,
+    the reading is taken at reception. ``channel`` names the register or input where a device has
+    several ("1", "2", "T1", "L1", ...); "" when it has one.
+    """
+
+    quantity: Quantity
+    value: float
+    kind: Kind
+    channel: str = ""
+    offset_s: int | None = None
+    at: datetime | None = None
+
+    @property
+    def unit(self) -> str:
+        return CANONICAL_UNITS[self.quantity]
+
+    def __post_init__(self) -> None:
+        if self.at is not None and self.at.tzinfo is None:
+            raise ValueError("DecodedReading.at must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class Alarm:
+    """An alarm or fault raised by the device; ``detail`` says in words what the frame said."""
+
+    kind: AlarmKind
+    channel: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A decoded uplink: readings, alarms, and non-measurement facts (``info``: versions, config)."""
+
+    readings: tuple[DecodedReading, ...] = ()
+    alarms: tuple[Alarm, ...] = ()
+    info: tuple[tuple[str, str | int | float | bool], ...] = field(default=())
+
+    @property
+    def battery_voltage(self) -> float | None:
+        return self._first(Quantity.BATTERY_VOLTAGE)
+
+    @property
+    def battery_level(self) -> float | None:
+        return self._first(Quantity.BATTERY_LEVEL)
+
+    def _first(self, quantity: Quantity) -> float | None:
+        for reading in self.readings:
+            if reading.quantity is quantity and reading.offset_s is None and reading.at is None:
+                return reading.value
+        return None
+
+    def info_dict(self) -> dict[str, str | int | float | bool]:
+        return dict(self.info)

@@ -1,0 +1,1 @@
+"""One module per vendor; each exports ``MODELS``, the specs of its supported models."""

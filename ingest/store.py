@@ -1,0 +1,79 @@
+"""The time-series store protocol, implemented by the SQLite and InfluxDB backends.
+
+A store keeps readings keyed by (device, quantity, channel, time): writing the same point twice
+leaves one point (the later value wins), so the bridge can replay without doubling anything.
+All times crossing this protocol are timezone-aware; windows are cut in the caller's time zone
+(a town's days are Europe/Paris days, 23 or 25 hours long at daylight-saving changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from releve.types import Reading
+
+
+class Window(StrEnum):
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One time window of one device's quantity.
+
+    For instantaneous and state readings: count, min, max, mean, first and last values.
+    For cumulative and delta readings, ``consumption`` is what was consumed in the window (index
+    differences attributed to the window holding the later reading; see docs), else None.
+    """
+
+    start: datetime
+    end: datetime
+    count: int
+    min: float | None
+    max: float | None
+    mean: float | None
+    first: float | None
+    last: float | None
+    consumption: float | None
+
+
+class Store(Protocol):
+    """What the bridge writes to and the API reads from."""
+
+    def write(self, readings: Sequence[Reading]) -> None:
+        """Write a batch durably; idempotent on (device, quantity, channel, ts)."""
+
+    def query(
+        self,
+        dev_eui: str,
+        start: datetime,
+        end: datetime,
+        quantities: Collection[str] | None = None,
+    ) -> list[Reading]:
+        """Readings of one device with start <= ts < end, ordered by time."""
+
+    def aggregate(
+        self,
+        dev_eui: str,
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        window: Window,
+        tz: str,
+        channel: str = "",
+    ) -> list[Bucket]:
+        """One bucket per window of ``tz`` that holds readings, in [start, end), ordered."""
+
+    def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
+        """The newest reading of every (device, quantity, channel), optionally for some devices."""
+
+    def close(self) -> None:
+        """Release connections and files."""

@@ -1,0 +1,102 @@
+"""Domain types shared by the bridge, ingest and API: what crosses package boundaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Lns(StrEnum):
+    """The network servers whose envelopes releve reads."""
+
+    CHIRPSTACK_V4 = "chirpstack_v4"
+    CHIRPSTACK_V3 = "chirpstack_v3"
+    TTS_V3 = "tts_v3"
+    THINGPARK = "thingpark"
+    LIVE_OBJECTS = "live_objects"
+    HELIUM = "helium"
+
+
+def normalize_eui(value: str) -> str:
+    """Return a DevEUI as 16 lowercase hex digits; raises ValueError on anything else.
+
+    Accepts separators (``-``, ``:``, spaces) and either case, as technicians type them.
+    """
+    cleaned = "".join(ch for ch in value if ch not in "-: ").lower()
+    if len(cleaned) != 16 or any(ch not in "0123456789abcdef" for ch in cleaned):
+        raise ValueError(f"not a DevEUI (16 hex digits): {value!r}")
+    return cleaned
+
+
+@dataclass(frozen=True, slots=True)
+class Reception:
+    """One gateway's reception of an uplink (radio metadata)."""
+
+    gateway_id: str
+    rssi: float | None = None
+    snr: float | None = None
+    time: datetime | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Uplink:
+    """An uplink as the network server delivered it, before decoding.
+
+    ``payload`` is the FRMPayload (decrypted by the LNS unless ``encrypted``); ``received_at`` is
+    UTC. ``decoded_object`` is the LNS codec's output (ChirpStack ``object``, TTS
+    ``decoded_payload``) where it sent one. ``dedup_key`` identifies the frame across
+    re-deliveries and gateways: device, frame counter and device address/session.
+    """
+
+    dev_eui: str
+    f_port: int
+    f_cnt: int | None
+    payload: bytes
+    received_at: datetime
+    lns: Lns
+    receptions: tuple[Reception, ...] = ()
+    dev_addr: str | None = None
+    device_name: str | None = None
+    application_id: str | None = None
+    lns_event_id: str | None = None
+    confirmed: bool = False
+    spreading_factor: int | None = None
+    frequency_hz: int | None = None
+    encrypted: bool = False
+    decoded_object: dict[str, object] | None = field(default=None, compare=False)
+
+    @property
+    def best_rssi(self) -> float | None:
+        values = [r.rssi for r in self.receptions if r.rssi is not None]
+        return max(values) if values else None
+
+    @property
+    def best_snr(self) -> float | None:
+        values = [r.snr for r in self.receptions if r.snr is not None]
+        return max(values) if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A stored reading: a decoded value of one device, at one time, in its canonical unit.
+
+    ``kind`` is one of cumulative / delta / instantaneous / state (see ``decoders.Kind``).
+    ``f_cnt`` and ``uplink_id`` trace the reading back to the raw uplink it came from.
+    """
+
+    dev_eui: str
+    quantity: str
+    value: float
+    unit: str
+    kind: str
+    ts: datetime
+    channel: str = ""
+    f_cnt: int | None = None
+    uplink_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.ts.tzinfo is None:
+            raise ValueError("Reading.ts must be timezone-aware (UTC)")

@@ -1,0 +1,1 @@
+"""Per-vendor hypothesis strategies of encodable frames."""
