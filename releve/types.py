@@ -85,6 +85,10 @@ class Reading:
 
     ``kind`` is one of cumulative / delta / instantaneous / state (see ``decoders.Kind``).
     ``f_cnt`` and ``uplink_id`` trace the reading back to the raw uplink it came from.
+    ``delta`` is, for cumulative and delta readings, the consumption since the previous reading
+    of the same series, computed by ingest's meter semantics (rollover, replacement, pulse
+    weight); None when it is unknown (first reading) or excluded (an anomaly). Stores sum it
+    into hourly and daily rollups.
     """
 
     dev_eui: str
@@ -96,6 +100,7 @@ class Reading:
     channel: str = ""
     f_cnt: int | None = None
     uplink_id: int | None = None
+    delta: float | None = None
 
     def __post_init__(self) -> None:
         if self.ts.tzinfo is None:
