@@ -1,0 +1,3 @@
+"""(see package modules)"""
+
+__all__: list[str] = []

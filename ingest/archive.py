@@ -1,0 +1,285 @@
+"""The raw archive: every uplink stored before decoding, with its processing state.
+
+An uplink is acknowledged to the broker only once it is here (committed), so a crash at any
+moment loses nothing: on restart, ``pending()`` returns what was archived but not yet decoded.
+The same frame delivered twice (re-delivery after a reconnect, two gateways, two network
+servers) has the same dedup key and is archived once; the extra deliveries are counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ingest import schema
+from releve.types import Lns, Reception, Uplink
+
+
+def dedup_key(uplink: Uplink) -> str:
+    """Device, session address, frame counter and payload digest: the same frame, whoever sent it."""
+    digest = hashlib.blake2s(uplink.payload, digest_size=6).hexdigest()
+    if uplink.f_cnt is None:
+        anchor = uplink.lns_event_id or uplink.received_at.isoformat()
+        return f"{uplink.dev_eui}/-/{anchor}/{digest}"
+    return f"{uplink.dev_eui}/{uplink.dev_addr or '-'}/{uplink.f_cnt}/{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedUplink:
+    id: int
+    uplink: Uplink
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedDevice:
+    dev_eui: str
+    first_seen: datetime
+    last_seen: datetime
+    uplinks: int
+    last_f_port: int
+
+
+def _meta(uplink: Uplink) -> dict[str, Any]:
+    return {
+        "dev_addr": uplink.dev_addr,
+        "device_name": uplink.device_name,
+        "application_id": uplink.application_id,
+        "lns_event_id": uplink.lns_event_id,
+        "confirmed": uplink.confirmed,
+        "spreading_factor": uplink.spreading_factor,
+        "frequency_hz": uplink.frequency_hz,
+        "encrypted": uplink.encrypted,
+        "receptions": [
+            {
+                "gateway_id": r.gateway_id,
+                "rssi": r.rssi,
+                "snr": r.snr,
+                "time": r.time.isoformat() if r.time else None,
+                "latitude": r.latitude,
+                "longitude": r.longitude,
+            }
+            for r in uplink.receptions
+        ],
+    }
+
+
+def _uplink_from_row(row: Any) -> Uplink:
+    meta = row.meta or {}
+    received = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=UTC)
+    return Uplink(
+        dev_eui=row.dev_eui,
+        f_port=row.f_port,
+        f_cnt=row.f_cnt,
+        payload=bytes(row.payload),
+        received_at=received,
+        lns=Lns(row.lns),
+        receptions=tuple(
+            Reception(
+                gateway_id=r["gateway_id"],
+                rssi=r.get("rssi"),
+                snr=r.get("snr"),
+                time=datetime.fromisoformat(r["time"]) if r.get("time") else None,
+                latitude=r.get("latitude"),
+                longitude=r.get("longitude"),
+            )
+            for r in meta.get("receptions", [])
+        ),
+        dev_addr=meta.get("dev_addr"),
+        device_name=meta.get("device_name"),
+        application_id=meta.get("application_id"),
+        lns_event_id=meta.get("lns_event_id"),
+        confirmed=bool(meta.get("confirmed", False)),
+        spreading_factor=meta.get("spreading_factor"),
+        frequency_hz=meta.get("frequency_hz"),
+        encrypted=bool(meta.get("encrypted", False)),
+    )
+
+
+class Archive:
+    """Raw uplinks, dead letters, device link health and alarms, in the registry database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        dialect = engine.dialect.name
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    def store(self, items: Sequence[tuple[Uplink, str]]) -> list[ArchivedUplink]:
+        """Archive uplinks durably in one transaction; return the new ones (duplicates are counted)."""
+        if not items:
+            return []
+        keys: dict[str, tuple[Uplink, str]] = {}
+        repeats: dict[str, int] = {}
+        for uplink, source in items:
+            key = dedup_key(uplink)
+            if key in keys:
+                repeats[key] = repeats.get(key, 0) + 1
+            else:
+                keys[key] = (uplink, source)
+        rows = [
+            {
+                "dedup_key": key,
+                "dev_eui": up.dev_eui,
+                "f_port": up.f_port,
+                "f_cnt": up.f_cnt,
+                "payload": up.payload,
+                "received_at": up.received_at,
+                "lns": up.lns.value,
+                "source": source,
+                "meta": _meta(up),
+                "state": "pending",
+                "readings": 0,
+                "duplicates": 0,
+            }
+            for key, (up, source) in keys.items()
+        ]
+        with self.engine.begin() as conn:
+            before = {
+                r.dedup_key
+                for r in conn.execute(
+                    select(schema.uplinks.c.dedup_key).where(schema.uplinks.c.dedup_key.in_(list(keys)))
+                )
+            }
+            fresh = [row for row in rows if row["dedup_key"] not in before]
+            if fresh:
+                stmt = self._insert(schema.uplinks).on_conflict_do_nothing(index_elements=["dedup_key"])
+                conn.execute(stmt, fresh)
+            for key in before:
+                repeats[key] = repeats.get(key, 0) + 1
+            for key, count in repeats.items():
+                conn.execute(
+                    update(schema.uplinks)
+                    .where(schema.uplinks.c.dedup_key == key)
+                    .values(duplicates=schema.uplinks.c.duplicates + count)
+                )
+            fresh_keys = [key for key in keys if key not in before]
+            ids = {
+                r.dedup_key: r.id
+                for r in conn.execute(
+                    select(schema.uplinks.c.id, schema.uplinks.c.dedup_key).where(
+                        schema.uplinks.c.dedup_key.in_(fresh_keys)
+                    )
+                )
+            }
+        return [ArchivedUplink(ids[k], keys[k][0], keys[k][1]) for k in fresh_keys if k in ids]
+
+    def duplicates_total(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(select(func.coalesce(func.sum(schema.uplinks.c.duplicates), 0))).scalar_one()
+            )
+
+    def mark(self, results: Sequence[tuple[int, str, str | None, str | None, int]]) -> None:
+        """Record processing results: (uplink id, state, error, decoder, number of readings)."""
+        if not results:
+            return
+        with self.engine.begin() as conn:
+            for uplink_id, state, error, decoder, readings in results:
+                conn.execute(
+                    update(schema.uplinks)
+                    .where(schema.uplinks.c.id == uplink_id)
+                    .values(state=state, error=error, decoder=decoder, readings=readings)
+                )
+
+    def pending(self, limit: int = 1000) -> list[ArchivedUplink]:
+        """Archived but not yet processed (a crash between archive and store)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(schema.uplinks)
+                .where(schema.uplinks.c.state == "pending")
+                .order_by(schema.uplinks.c.id)
+                .limit(limit)
+            ).all()
+        return [ArchivedUplink(r.id, _uplink_from_row(r), r.source) for r in rows]
+
+    def select(
+        self,
+        *,
+        dev_eui: str | None = None,
+        dev_euis: Sequence[str] | None = None,
+        state: str | None = None,
+        since: datetime | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[tuple[ArchivedUplink, str, str | None, str | None]]:
+        """Archived uplinks (newest first) with their state, error and decoder."""
+        query = select(schema.uplinks).order_by(schema.uplinks.c.id.desc()).offset(offset).limit(limit)
+        if dev_eui is not None:
+            query = query.where(schema.uplinks.c.dev_eui == dev_eui)
+        if dev_euis is not None:
+            query = query.where(schema.uplinks.c.dev_eui.in_(list(dev_euis)))
+        if state is not None:
+            query = query.where(schema.uplinks.c.state == state)
+        if since is not None:
+            query = query.where(schema.uplinks.c.received_at >= since)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            (ArchivedUplink(r.id, _uplink_from_row(r), r.source), r.state, r.error, r.decoder) for r in rows
+        ]
+
+    def dead_letter(self, topic: str, body: bytes, error: str, source: str = "") -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(schema.dead_letters).values(
+                    received_at=datetime.now(UTC), topic=topic[:500], body=body, error=error, source=source
+                )
+            )
+
+    def dead_letters(self, offset: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        query = (
+            select(schema.dead_letters).order_by(schema.dead_letters.c.id.desc()).offset(offset).limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def quarantine(self, offset: int = 0, limit: int = 100) -> list[QuarantinedDevice]:
+        """Devices heard but not provisioned, with what was seen of them."""
+        u = schema.uplinks
+        query = (
+            select(
+                u.c.dev_eui,
+                func.min(u.c.received_at).label("first_seen"),
+                func.max(u.c.received_at).label("last_seen"),
+                func.count().label("uplinks"),
+                func.max(u.c.f_port).label("last_f_port"),
+            )
+            .where(u.c.state == "unknown_device")
+            .group_by(u.c.dev_eui)
+            .order_by(func.max(u.c.received_at).desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [
+                QuarantinedDevice(
+                    r.dev_eui, _utc(r.first_seen), _utc(r.last_seen), int(r.uplinks), int(r.last_f_port)
+                )
+                for r in conn.execute(query)
+            ]
+
+    def release_quarantine(self, dev_eui: str) -> int:
+        """Return a newly provisioned device's quarantined uplinks to pending, for processing."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(schema.uplinks)
+                .where(schema.uplinks.c.dev_eui == dev_eui, schema.uplinks.c.state == "unknown_device")
+                .values(state="pending", error=None)
+            )
+        return int(result.rowcount)
+
+    def requeue(self, ids: Sequence[int]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(schema.uplinks).where(schema.uplinks.c.id.in_(list(ids))).values(state="pending")
+            )
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

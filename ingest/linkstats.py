@@ -1,0 +1,88 @@
+"""Per-device link health (last seen, frame loss from counter gaps, RSSI/SNR, battery) and alarms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from decoders import Frame
+from ingest import schema
+from ingest.archive import ArchivedUplink
+
+# A counter jump larger than this is a re-join or a reset, not lost frames.
+_MAX_GAP = 1000
+
+
+def frames_lost(last_f_cnt: int | None, f_cnt: int | None) -> int:
+    """Frames missing between two counters: 0 for the next one, a re-join or a repeat."""
+    if last_f_cnt is None or f_cnt is None or f_cnt <= last_f_cnt:
+        return 0
+    gap = f_cnt - last_f_cnt - 1
+    return gap if gap <= _MAX_GAP else 0
+
+
+class LinkUpdate:
+    """Applies a processed batch to ``device_link`` and ``device_alarms``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+    def apply(self, batch: Sequence[ArchivedUplink], frames: Sequence[tuple[ArchivedUplink, Frame]]) -> None:
+        if not batch:
+            return
+        battery = {item.id: (frame.battery_level, frame.battery_voltage) for item, frame in frames}
+        link = schema.device_link
+        with self.engine.begin() as conn:
+            euis = sorted({item.uplink.dev_eui for item in batch})
+            state: dict[str, dict[str, Any]] = {
+                r.dev_eui: dict(r._mapping)
+                for r in conn.execute(select(link).where(link.c.dev_eui.in_(euis)))
+            }
+            for item in sorted(batch, key=lambda a: a.uplink.received_at):
+                up = item.uplink
+                row = state.get(up.dev_eui)
+                level, volts = battery.get(item.id, (None, None))
+                if row is None:
+                    row = {"dev_eui": up.dev_eui, "frames": 0, "lost": 0, "last_f_cnt": None}
+                    row.update(battery_level=None, battery_voltage=None, last_seen=up.received_at)
+                    state[up.dev_eui] = row
+                    row["_new"] = True
+                row["lost"] += frames_lost(row["last_f_cnt"], up.f_cnt)
+                row["frames"] += 1
+                last_seen = row["last_seen"]
+                if last_seen.tzinfo is None:
+                    last_seen = last_seen.replace(tzinfo=UTC)
+                if up.received_at >= last_seen:
+                    row["last_seen"] = up.received_at
+                    row["last_f_cnt"] = up.f_cnt
+                    row["last_rssi"] = up.best_rssi
+                    row["last_snr"] = up.best_snr
+                    if level is not None:
+                        row["battery_level"] = level
+                    if volts is not None:
+                        row["battery_voltage"] = volts
+            for row in state.values():
+                values = {k: v for k, v in row.items() if not k.startswith("_")}
+                if row.get("_new"):
+                    conn.execute(insert(link).values(**values))
+                else:
+                    conn.execute(update(link).where(link.c.dev_eui == row["dev_eui"]).values(**values))
+            alarm_rows = [
+                {
+                    "dev_eui": item.uplink.dev_eui,
+                    "uplink_id": item.id,
+                    "kind": str(alarm.kind),
+                    "channel": alarm.channel,
+                    "detail": alarm.detail,
+                    "at": item.uplink.received_at,
+                }
+                for item, frame in frames
+                for alarm in frame.alarms
+            ]
+            if alarm_rows:
+                conn.execute(self._insert(schema.alarms).on_conflict_do_nothing(), alarm_rows)

@@ -1,0 +1,40 @@
+"""Numbered schema migrations. Step 1 creates the schema; later steps alter it in place.
+
+Each step runs once, in order, inside the caller's transaction, and is recorded in
+``schema_version``. Add a step (never edit a released one) when ``ingest.schema`` changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, inspect, select
+from sqlalchemy.engine import Connection
+
+from ingest import schema
+
+
+def _create_all(conn: Connection) -> None:
+    schema.metadata.create_all(conn)
+
+
+STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = ((1, _create_all),)
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    versions = conn.execute(select(schema.schema_version.c.version)).scalars().all()
+    return max(versions, default=0)
+
+
+def apply(conn: Connection) -> int:
+    """Apply the missing steps; return the resulting version."""
+    version = current_version(conn)
+    for number, step in STEPS:
+        if number > version:
+            step(conn)
+            conn.execute(insert(schema.schema_version).values(version=number, applied_at=datetime.now(UTC)))
+            version = number
+    return version

@@ -1,0 +1,235 @@
+"""From archived uplinks to stored readings: device lookup, decoding, meter semantics, store write.
+
+The bridge calls ``accept`` (archive durably, then acknowledge) and ``process`` (decode and
+store). Every failure of one uplink (unknown device, unknown model, malformed frame) is
+recorded on its archive row and never stops the others. A store failure propagates: the
+uplinks stay pending in the archive and the caller retries them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from decoders import CANONICAL_UNITS, DecodeError, Frame, Kind, Quantity, decode, get_model
+from ingest.archive import Archive, ArchivedUplink
+from ingest.linkstats import LinkUpdate
+from ingest.meter import Point, Step, delta_step, index_step
+from ingest.registry import Device, Registry
+from ingest.store import Store
+from releve.types import Reading, Uplink
+
+log = logging.getLogger(__name__)
+
+_LATE_LOOKBACK = timedelta(days=62)
+_SERIES_CACHE = 200_000
+
+
+@dataclass
+class BatchReport:
+    """What one call to ``process`` did, for counters and logs."""
+
+    decoded: int = 0
+    readings: int = 0
+    unknown_device: int = 0
+    failed: int = 0
+    mac_only: int = 0
+    anomalies: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class DeviceCache:
+    """Registry look-ups with a short TTL, so a device provisioned now is seen within seconds."""
+
+    def __init__(self, registry: Registry, ttl_s: float = 10.0) -> None:
+        self._registry = registry
+        self._ttl = ttl_s
+        self._entries: dict[str, tuple[float, Device | None]] = {}
+
+    def get(self, dev_eui: str) -> Device | None:
+        now = time.monotonic()
+        hit = self._entries.get(dev_eui)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        device = self._registry.find_device(dev_eui)
+        if len(self._entries) > 100_000:
+            self._entries.clear()
+        self._entries[dev_eui] = (now, device)
+        return device
+
+
+SeriesKey = tuple[str, str, str]
+
+
+class Ingestor:
+    """Decodes archived uplinks and writes their readings, with consumption deltas, to the store."""
+
+    def __init__(self, registry: Registry, archive: Archive, store: Store) -> None:
+        self.registry = registry
+        self.archive = archive
+        self.store = store
+        self.devices = DeviceCache(registry)
+        self._last: OrderedDict[SeriesKey, Point] = OrderedDict()
+        self._unknown_logged: set[str] = set()
+        self.links = LinkUpdate(archive.engine)
+
+    def accept(self, items: Sequence[tuple[Uplink, str]]) -> list[ArchivedUplink]:
+        """Archive uplinks durably; returns the new ones (re-deliveries are counted, not returned)."""
+        return self.archive.store(items)
+
+    def recover(self, limit: int = 1000) -> int:
+        """Process uplinks archived but never processed (after a crash or a store outage)."""
+        done = 0
+        while True:
+            pending = self.archive.pending(limit)
+            if not pending:
+                return done
+            self.process(pending)
+            done += len(pending)
+
+    def process(self, batch: Sequence[ArchivedUplink]) -> BatchReport:
+        report = BatchReport()
+        results: list[tuple[int, str, str | None, str | None, int]] = []
+        readings: list[Reading] = []
+        frames: list[tuple[ArchivedUplink, Frame]] = []
+        for item in sorted(batch, key=lambda a: a.uplink.received_at):
+            up = item.uplink
+            device = self.devices.get(up.dev_eui)
+            if device is None:
+                report.unknown_device += 1
+                if up.dev_eui not in self._unknown_logged and len(self._unknown_logged) < 10_000:
+                    self._unknown_logged.add(up.dev_eui)
+                    log.warning("first uplink from unprovisioned device %s: quarantined", up.dev_eui)
+                results.append((item.id, "unknown_device", "device not provisioned", None, 0))
+                continue
+            if up.f_port == 0:
+                report.mac_only += 1
+                results.append((item.id, "mac_only", None, None, 0))
+                continue
+            try:
+                spec = get_model(device.model)
+                frame = decode(device.model, up.f_port, up.payload)
+            except DecodeError as exc:
+                report.failed += 1
+                results.append((item.id, "failed", f"{type(exc).__name__}: {exc}", device.model, 0))
+                continue
+            built = self._readings(item, device, frame)
+            frames.append((item, frame))
+            readings.extend(built)
+            report.decoded += 1
+            results.append((item.id, "decoded", None, f"{spec.model_id}@{spec.version}", len(built)))
+        readings, report.anomalies = self._with_deltas(readings)
+        if readings:
+            self.store.write(readings)
+        report.readings = len(readings)
+        self.archive.mark(results)
+        self.links.apply(batch, frames)
+        return report
+
+    def _readings(self, item: ArchivedUplink, device: Device, frame: Frame) -> list[Reading]:
+        up = item.uplink
+        out: list[Reading] = []
+        for r in frame.readings:
+            ts = r.at or (up.received_at + timedelta(seconds=r.offset_s) if r.offset_s else up.received_at)
+            quantity, value, unit = str(r.quantity), r.value, r.unit
+            if r.quantity is Quantity.PULSE_COUNT and device.pulse_quantity and device.pulse_weight:
+                quantity = device.pulse_quantity
+                value = r.value * device.pulse_weight
+                unit = CANONICAL_UNITS[Quantity(quantity)]
+            out.append(
+                Reading(
+                    dev_eui=up.dev_eui,
+                    quantity=quantity,
+                    value=value,
+                    unit=unit,
+                    kind=str(r.kind),
+                    ts=ts,
+                    channel=r.channel,
+                    f_cnt=up.f_cnt,
+                    uplink_id=item.id,
+                )
+            )
+        return out
+
+    def _with_deltas(self, readings: list[Reading]) -> tuple[list[Reading], int]:
+        """Attach each metering reading's consumption delta, in reading-time order per series."""
+        anomalies = 0
+        out: list[Reading] = []
+        for reading in sorted(readings, key=lambda r: r.ts):
+            if reading.kind == Kind.DELTA:
+                step = delta_step(reading.value)
+            elif reading.kind == Kind.CUMULATIVE:
+                register_max = _register_max(self.devices.get(reading.dev_eui), reading.quantity)
+                step, rewritten = self._index_step(reading, register_max)
+                out.extend(rewritten)
+            else:
+                out.append(reading)
+                continue
+            if step.anomaly:
+                anomalies += 1
+                log.debug("anomaly on %s %s: %s", reading.dev_eui, reading.quantity, step.anomaly)
+            out.append(_replace_delta(reading, step.delta))
+        return out, anomalies
+
+    def _index_step(self, reading: Reading, register_max: float | None) -> tuple[Step, list[Reading]]:
+        key = (reading.dev_eui, reading.quantity, reading.channel)
+        cur = Point(reading.ts, reading.value)
+        last = self._last.get(key)
+        if last is None:
+            last = self._latest_from_store(key)
+        if last is None or last.ts < reading.ts:
+            self._remember(key, cur)
+            return index_step(last, cur, register_max), []
+        if last.ts == reading.ts and last.value == reading.value:
+            # The same point again (a replay): recompute from its true predecessor.
+            prev, _ = self._neighbours(reading)
+            return index_step(prev, cur, register_max), []
+        # A late reading: it lands in its own time, and the reading after it gets a new delta.
+        prev, nxt = self._neighbours(reading)
+        rewritten: list[Reading] = []
+        if nxt is not None:
+            nxt_step = index_step(cur, Point(nxt.ts, nxt.value), register_max)
+            rewritten.append(_replace_delta(nxt, nxt_step.delta))
+        return index_step(prev, cur, register_max), rewritten
+
+    def _neighbours(self, reading: Reading) -> tuple[Point | None, Reading | None]:
+        around = self.store.query(
+            reading.dev_eui,
+            reading.ts - _LATE_LOOKBACK,
+            reading.ts + _LATE_LOOKBACK,
+            quantities=[reading.quantity],
+        )
+        series = [r for r in around if r.channel == reading.channel]
+        before = [r for r in series if r.ts < reading.ts]
+        after = [r for r in series if r.ts > reading.ts]
+        prev = Point(before[-1].ts, before[-1].value) if before else None
+        return prev, (after[0] if after else None)
+
+    def _latest_from_store(self, key: SeriesKey) -> Point | None:
+        dev_eui, quantity, channel = key
+        for r in self.store.latest([dev_eui]):
+            if r.quantity == quantity and r.channel == channel:
+                return Point(r.ts, r.value)
+        return None
+
+    def _remember(self, key: SeriesKey, point: Point) -> None:
+        self._last[key] = point
+        self._last.move_to_end(key)
+        if len(self._last) > _SERIES_CACHE:
+            self._last.popitem(last=False)
+
+
+def _register_max(device: Device | None, quantity: str) -> float | None:
+    if device is None or device.register_max is None:
+        return None
+    if quantity == device.pulse_quantity and device.pulse_weight:
+        return device.register_max * device.pulse_weight
+    return device.register_max
+
+
+def _replace_delta(reading: Reading, delta: float | None) -> Reading:
+    return replace(reading, delta=delta)

@@ -1,0 +1,126 @@
+"""Typed settings, read once at start-up from RELEVE_* environment variables and an optional TOML file.
+
+Precedence: explicit keyword arguments > environment > TOML file (``RELEVE_CONFIG`` or
+``--config``) > defaults. Secrets are SecretStr and never printed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class MqttTarget(BaseModel):
+    """A broker address parsed from ``mqtt://user:pass@host:port`` or ``mqtts://``."""
+
+    host: str
+    port: int
+    tls: bool = False
+    username: str | None = None
+    password: SecretStr | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> MqttTarget:
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
+            raise ValueError(f"MQTT URL must start with mqtt:// or mqtts://, got {url!r}")
+        tls = parts.scheme in ("mqtts", "ssl")
+        if not parts.hostname:
+            raise ValueError(f"MQTT URL has no host: {url!r}")
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (8883 if tls else 1883),
+            tls=tls,
+            username=unquote(parts.username) if parts.username else None,
+            password=SecretStr(unquote(parts.password)) if parts.password else None,
+        )
+
+
+class Source(BaseModel):
+    """One network server feeding releve through MQTT (several may run side by side)."""
+
+    name: str = "default"
+    lns: Literal[
+        "auto", "chirpstack_v4", "chirpstack_v3", "tts_v3", "thingpark", "live_objects", "helium"
+    ] = "auto"
+    topics: list[str] = Field(default_factory=lambda: ["application/+/device/+/event/+"])
+
+
+class Settings(BaseSettings):
+    """Everything releve reads from its environment. See the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="RELEVE_", extra="forbid", env_nested_delimiter="__")
+
+    data_dir: Path = Path("./data")
+    mqtt_url: str | None = None
+    mqtt_client_id: str = "releve-bridge"
+    mqtt_shared_group: str | None = None
+    mqtt_ca_file: Path | None = None
+    sources: list[Source] = Field(default_factory=lambda: [Source()])
+    store_url: str | None = None
+    registry_url: str | None = None
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    timezone: str = "Europe/Paris"
+    raw_retention_days: int = 400
+    master_key: SecretStr | None = None
+    bridge_batch_size: int = 500
+    bridge_queue_size: int = 5000
+    log_level: str = "INFO"
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _check_mqtt(cls, value: str | None) -> str | None:
+        if value:
+            MqttTarget.parse(value)
+        return value
+
+    @field_validator("api_port")
+    @classmethod
+    def _check_port(cls, value: int) -> int:
+        if not 0 < value < 65536:
+            raise ValueError("port must be in 1..65535")
+        return value
+
+    @property
+    def mqtt(self) -> MqttTarget | None:
+        return MqttTarget.parse(self.mqtt_url) if self.mqtt_url else None
+
+    @property
+    def effective_store_url(self) -> str:
+        return self.store_url or f"sqlite:///{(self.data_dir / 'readings.db').as_posix()}"
+
+    @property
+    def effective_registry_url(self) -> str:
+        return self.registry_url or f"sqlite:///{(self.data_dir / 'registry.db').as_posix()}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings: TOML file values (if any) under environment values and overrides."""
+    import os
+
+    file_values: dict[str, Any] = {}
+    path = config_file or (Path(os.environ["RELEVE_CONFIG"]) if os.environ.get("RELEVE_CONFIG") else None)
+    if path is not None:
+        with path.open("rb") as fh:
+            file_values = tomllib.load(fh)
+    env_keys = {k[len("RELEVE_") :].lower() for k in os.environ if k.startswith("RELEVE_")}
+    merged = {k: v for k, v in file_values.items() if k not in env_keys}
+    merged.update(overrides)
+    return Settings(**merged)
