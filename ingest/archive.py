@@ -16,8 +16,10 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import schema
+from ingest.registry_errors import DatabaseUnavailable, database_errors
 from releve.types import Lns, Reception, Uplink
 
 
@@ -114,6 +116,12 @@ class Archive:
         """Archive uplinks durably in one transaction; return the new ones (duplicates are counted)."""
         if not items:
             return []
+        try:
+            return self._store(items)
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable(f"archive write failed: {exc}") from exc
+
+    def _store(self, items: Sequence[tuple[Uplink, str]]) -> list[ArchivedUplink]:
         keys: dict[str, tuple[Uplink, str]] = {}
         repeats: dict[str, int] = {}
         for uplink, source in items:
@@ -179,7 +187,7 @@ class Archive:
         """Record processing results: (uplink id, state, error, decoder, number of readings)."""
         if not results:
             return
-        with self.engine.begin() as conn:
+        with database_errors("archive update"), self.engine.begin() as conn:
             for uplink_id, state, error, decoder, readings in results:
                 conn.execute(
                     update(schema.uplinks)
@@ -189,7 +197,7 @@ class Archive:
 
     def pending(self, limit: int = 1000) -> list[ArchivedUplink]:
         """Archived but not yet processed (a crash between archive and store)."""
-        with self.engine.connect() as conn:
+        with database_errors("archive read"), self.engine.connect() as conn:
             rows = conn.execute(
                 select(schema.uplinks)
                 .where(schema.uplinks.c.state == "pending")
@@ -225,12 +233,19 @@ class Archive:
         ]
 
     def dead_letter(self, topic: str, body: bytes, error: str, source: str = "") -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert(schema.dead_letters).values(
-                    received_at=datetime.now(UTC), topic=topic[:500], body=body, error=error, source=source
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(schema.dead_letters).values(
+                        received_at=datetime.now(UTC),
+                        topic=topic[:500],
+                        body=body,
+                        error=error,
+                        source=source,
+                    )
                 )
-            )
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable(f"dead-letter write failed: {exc}") from exc
 
     def dead_letters(self, offset: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         query = (

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from decoders import Frame
 from ingest import schema
 from ingest.archive import ArchivedUplink
+from ingest.registry_errors import database_errors
 
 # A counter jump larger than this is a re-join or a reset, not lost frames.
 _MAX_GAP = 1000
@@ -37,7 +38,7 @@ class LinkUpdate:
             return
         battery = {item.id: (frame.battery_level, frame.battery_voltage) for item, frame in frames}
         link = schema.device_link
-        with self.engine.begin() as conn:
+        with database_errors("link statistics update"), self.engine.begin() as conn:
             euis = sorted({item.uplink.dev_eui for item in batch})
             state: dict[str, dict[str, Any]] = {
                 r.dev_eui: dict(r._mapping)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import SQLAlchemyError
+
 
 class RegistryError(Exception):
     """Base of registry failures."""
@@ -17,3 +22,16 @@ class Conflict(RegistryError):
 
 class InvalidRow(RegistryError):
     """A CSV row or field that cannot be imported."""
+
+
+class DatabaseUnavailable(RegistryError):
+    """The registry/archive database cannot be reached or refused a write; retry later."""
+
+
+@contextmanager
+def database_errors(what: str) -> Iterator[None]:
+    """Translate SQLAlchemy failures inside the block into DatabaseUnavailable."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable(f"{what} failed: {exc}") from exc

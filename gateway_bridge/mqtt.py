@@ -1,0 +1,176 @@
+"""The one module that imports paho: an MQTT v5 consumer with persistent session and manual acks.
+
+Messages are handed on through a bounded queue and acknowledged only when the caller says so
+(after the raw uplink is durably archived). The broker never has more unacknowledged messages
+in flight to us than ``receive_maximum`` (MQTT v5 Receive Maximum), so memory stays bounded and
+a slow store makes the broker hold the backlog, not the bridge. The session persists (fixed
+client id, clean start off, long session expiry): messages published while the bridge is down
+are kept by the broker and delivered when it comes back.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import ssl
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from gateway_bridge.errors import BrokerError
+from releve.settings import MqttTarget
+
+log = logging.getLogger(__name__)
+
+SESSION_EXPIRY_S = 7 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A received message; ``generation`` ties its ack to the connection that delivered it."""
+
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+    generation: int
+
+
+class MqttConsumer:
+    """Subscribes with QoS 1 and hands messages to a bounded queue; acks on request."""
+
+    def __init__(
+        self,
+        target: MqttTarget,
+        *,
+        client_id: str,
+        topics: Sequence[str],
+        receive_maximum: int = 1000,
+        ca_file: str | None = None,
+    ) -> None:
+        self._target = target
+        self._topics = list(topics)
+        self.messages: queue.Queue[Message] = queue.Queue(maxsize=receive_maximum * 2)
+        self._generation = 0
+        self._lock = threading.Lock()
+        self.connected = threading.Event()
+        client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=paho.MQTTv5,
+            manual_ack=True,
+        )
+        if target.username:
+            password = target.password.get_secret_value() if target.password else None
+            client.username_pw_set(target.username, password)
+        if target.tls:
+            context = ssl.create_default_context(cafile=ca_file)
+            client.tls_set_context(context)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.max_inflight_messages_set(receive_maximum)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        self._client = client
+        self._receive_maximum = receive_maximum
+
+    def start(self) -> None:
+        """Connect (retrying in the background if the broker is not there yet) and start the loop."""
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        props.ReceiveMaximum = self._receive_maximum
+        try:
+            self._client.connect_async(
+                self._target.host, self._target.port, keepalive=30, clean_start=False, properties=props
+            )
+        except (OSError, ValueError) as exc:
+            raise BrokerError(f"cannot connect to {self._target.host}:{self._target.port}: {exc}") from exc
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def ack(self, messages: Sequence[Message]) -> int:
+        """Acknowledge messages of the current connection; returns how many were acked.
+
+        Messages of an earlier connection are not acked: the broker re-delivers them after the
+        reconnect, and the archive drops the duplicate.
+        """
+        acked = 0
+        with self._lock:
+            generation = self._generation
+        for message in messages:
+            if message.qos > 0 and message.generation == generation:
+                self._client.ack(message.mid, message.qos)
+                acked += 1
+        return acked
+
+    # -- paho callbacks: they only hand on -------------------------------------------------------
+    def _on_connect(
+        self, client: paho.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any = None
+    ) -> None:
+        if reason.is_failure:
+            log.warning("broker refused the connection: %s", reason)
+            return
+        with self._lock:
+            self._generation += 1
+        client.subscribe([(topic, 1) for topic in self._topics])
+        self.connected.set()
+        log.info("connected to broker %s:%s", self._target.host, self._target.port)
+
+    def _on_disconnect(
+        self, _client: paho.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any = None
+    ) -> None:
+        if self.connected.is_set():
+            log.warning("broker connection lost (%s); reconnecting", reason)
+        self.connected.clear()
+
+    def _on_message(self, _client: paho.Client, _userdata: Any, msg: paho.MQTTMessage) -> None:
+        with self._lock:
+            generation = self._generation
+        # Bounded by Receive Maximum: the broker stops sending before this queue is full.
+        self.messages.put(Message(msg.topic, bytes(msg.payload), msg.mid, msg.qos, generation))
+
+
+class MqttPublisher:
+    """A QoS 1 publisher (the simulator's), waiting for each chunk to be acknowledged."""
+
+    def __init__(self, target: MqttTarget, *, client_id: str, ca_file: str | None = None) -> None:
+        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
+        if target.username:
+            password = target.password.get_secret_value() if target.password else None
+            client.username_pw_set(target.username, password)
+        if target.tls:
+            client.tls_set_context(ssl.create_default_context(cafile=ca_file))
+        client.max_inflight_messages_set(1000)
+        client.max_queued_messages_set(0)
+        self._client = client
+        self._target = target
+
+    def connect(self, timeout: float = 10.0) -> None:
+        try:
+            self._client.connect(self._target.host, self._target.port, keepalive=30)
+        except OSError as exc:
+            raise BrokerError(f"cannot connect to {self._target.host}:{self._target.port}: {exc}") from exc
+        self._client.loop_start()
+
+    def publish_many(
+        self, items: Sequence[tuple[str, bytes]], *, qos: int = 1, timeout: float = 60.0
+    ) -> None:
+        """Publish and wait until the broker acknowledged every message."""
+        infos = [self._client.publish(topic, payload, qos=qos) for topic, payload in items]
+        for info in infos:
+            info.wait_for_publish(timeout)
+            if not info.is_published():
+                raise BrokerError(f"broker did not acknowledge message {info.mid} within {timeout}s")
+
+    def close(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()

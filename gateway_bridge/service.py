@@ -1,0 +1,200 @@
+"""The bridge's supervisor loop: messages -> envelopes -> archive -> ack -> decode -> store.
+
+At-least-once, nothing lost: a batch is acknowledged to the broker only after its uplinks (and
+its unreadable messages, as dead letters) are committed to the archive; a failure before that
+keeps the batch and retries it, unacknowledged. Decoding and the store write come after the
+ack: if the store is down, the uplinks stay pending in the archive and are retried until it is
+back. Duplicates (re-deliveries, several gateways, several network servers) are dropped by the
+archive's dedup key, so a replay writes nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+from gateway_bridge.envelopes import EnvelopeError, parse
+from gateway_bridge.mqtt import Message
+from ingest.archive import ArchivedUplink
+from ingest.errors import StoreError
+from ingest.pipeline import BatchReport, Ingestor
+from ingest.registry_errors import DatabaseUnavailable
+from releve.types import Lns, Uplink
+
+log = logging.getLogger(__name__)
+
+
+class MessageSource(Protocol):
+    """Where messages come from (the MQTT consumer, or a fake in tests)."""
+
+    messages: queue.Queue[Message]
+
+    def ack(self, messages: Sequence[Message]) -> int: ...
+
+
+@dataclass
+class Counters:
+    """What the bridge has seen since it started."""
+
+    messages: int = 0
+    uplinks: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    ignored: int = 0
+    decoded: int = 0
+    readings: int = 0
+    decode_failures: int = 0
+    unknown_device: int = 0
+    archive_failures: int = 0
+    store_failures: int = 0
+
+
+class Bridge:
+    """Drains a message source into the ingest pipeline; one per worker process or thread."""
+
+    def __init__(
+        self,
+        source: MessageSource,
+        ingestor: Ingestor,
+        *,
+        lns: Lns | None = None,
+        source_name: str = "default",
+        batch_size: int = 500,
+        batch_wait_s: float = 0.05,
+    ) -> None:
+        self.source = source
+        self.ingestor = ingestor
+        self.lns = lns
+        self.source_name = source_name
+        self.batch_size = batch_size
+        self.batch_wait_s = batch_wait_s
+        self.counters = Counters()
+        self._held: list[Message] = []
+        self._store_down_since: float | None = None
+        self._archive_down_since: float | None = None
+        self._next_retry = 0.0
+        self._retry_delay = 1.0
+        self._last_summary = time.monotonic()
+
+    def run(self, stop: threading.Event) -> None:
+        """Supervise until ``stop`` is set: one failing step is logged and retried, never fatal."""
+        self._retry_pending()
+        while not stop.is_set():
+            try:
+                self.step()
+            except Exception:  # the supervisor: log, count, back off, go on
+                log.exception("bridge step failed; retrying")
+                stop.wait(1.0)
+            self._summary()
+
+    def step(self) -> None:
+        """Take one batch (or the held one), archive it, ack it, process it."""
+        batch = self._held or self._drain()
+        if batch:
+            archived = self._archive(batch)
+            if archived is None:
+                return
+            self.source.ack(batch)
+            self._held = []
+            self._process(archived)
+        if self._store_down_since is not None and time.monotonic() >= self._next_retry:
+            self._retry_pending()
+
+    def _drain(self) -> list[Message]:
+        try:
+            first = self.source.messages.get(timeout=self.batch_wait_s)
+        except queue.Empty:
+            return []
+        batch = [first]
+        while len(batch) < self.batch_size:
+            try:
+                batch.append(self.source.messages.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _archive(self, batch: list[Message]) -> list[ArchivedUplink] | None:
+        uplinks: list[tuple[Uplink, str]] = []
+        dead: list[tuple[Message, str]] = []
+        for message in batch:
+            try:
+                event = parse(message.topic, message.payload, self.lns)
+            except EnvelopeError as exc:
+                dead.append((message, f"{type(exc).__name__}: {exc}"))
+                continue
+            if isinstance(event, Uplink):
+                uplinks.append((event, self.source_name))
+            else:
+                self.counters.ignored += 1
+        try:
+            for message, error in dead:
+                self.ingestor.archive.dead_letter(message.topic, message.payload, error, self.source_name)
+            archived = self.ingestor.accept(uplinks)
+        except DatabaseUnavailable:  # keep the batch unacknowledged and retry it
+            self._held = batch
+            self.counters.archive_failures += 1
+            if self._archive_down_since is None:
+                self._archive_down_since = time.monotonic()
+                log.exception("archive unavailable; holding %d messages unacknowledged", len(batch))
+            time.sleep(min(5.0, self._retry_delay))
+            return None
+        if self._archive_down_since is not None:
+            log.warning("archive back after %.0fs", time.monotonic() - self._archive_down_since)
+            self._archive_down_since = None
+        self.counters.messages += len(batch)
+        self.counters.dead_letters += len(dead)
+        self.counters.uplinks += len(archived)
+        self.counters.duplicates += len(uplinks) - len(archived)
+        return archived
+
+    def _process(self, archived: Sequence[ArchivedUplink]) -> None:
+        if not archived or self._store_down_since is not None:
+            return  # while the store is down, new uplinks wait in the archive with the others
+        try:
+            report = self.ingestor.process(archived)
+        except (StoreError, DatabaseUnavailable):  # uplinks stay pending in the archive
+            self._store_failed()
+            return
+        self._count(report)
+
+    def _retry_pending(self) -> None:
+        try:
+            while True:
+                pending = self.ingestor.archive.pending(self.batch_size)
+                if not pending:
+                    break
+                self._count(self.ingestor.process(pending))
+        except (StoreError, DatabaseUnavailable):  # still down
+            self._store_failed()
+            return
+        if self._store_down_since is not None:
+            log.warning(
+                "store back after %.0fs; pending uplinks written", time.monotonic() - self._store_down_since
+            )
+        self._store_down_since = None
+        self._retry_delay = 1.0
+
+    def _store_failed(self) -> None:
+        self.counters.store_failures += 1
+        if self._store_down_since is None:
+            self._store_down_since = time.monotonic()
+            log.exception("store unavailable; uplinks kept in the archive and retried")
+        self._next_retry = time.monotonic() + self._retry_delay
+        self._retry_delay = min(self._retry_delay * 2, 30.0)
+
+    def _count(self, report: BatchReport) -> None:
+        self.counters.decoded += report.decoded
+        self.counters.readings += report.readings
+        self.counters.decode_failures += report.failed
+        self.counters.unknown_device += report.unknown_device
+
+    def _summary(self) -> None:
+        now = time.monotonic()
+        if now - self._last_summary >= 60:
+            self._last_summary = now
+            log.info("bridge counters: %s", asdict(self.counters))
