@@ -1,3 +1,8 @@
-"""(see package modules)"""
+"""The technicians' web page (static, bundled: no internet needed) and the Grafana boards."""
 
-__all__: list[str] = []
+from pathlib import Path
+
+__all__ = ["GRAFANA_DIR", "STATIC_DIR"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+GRAFANA_DIR = Path(__file__).parent / "grafana"

@@ -1,4 +1,4 @@
-"""releve: a LoRaWAN metering backend that towns own. This package holds the CLI, settings and shared types."""
+"""releve: a LoRaWAN metering backend that towns own. This package: CLI, settings, shared types."""
 
 __all__ = ["__version__"]
 

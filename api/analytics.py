@@ -1,0 +1,78 @@
+"""Consumption series for a device or a site, read from the store's rollups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from api.problems import Problem
+from api.schemas import ConsumptionPoint, ConsumptionSeries
+from decoders import CANONICAL_UNITS, Kind, Quantity
+from ingest.registry import Device
+from ingest.store import Store, Window
+
+_DEFAULT_SPAN = {
+    Window.HOUR: timedelta(days=2),
+    Window.DAY: timedelta(days=31),
+    Window.WEEK: timedelta(days=7 * 13),
+    Window.MONTH: timedelta(days=366),
+    Window.YEAR: timedelta(days=366 * 5),
+}
+_MAX_SPAN = timedelta(days=366 * 20)
+METERED = {Kind.CUMULATIVE.value, Kind.DELTA.value}
+
+
+def time_range(window: Window, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """Defaults: the window's usual span up to now. Rejects inverted or absurd ranges."""
+    end = end or datetime.now(UTC)
+    start = start or end - _DEFAULT_SPAN[window]
+    if start >= end:
+        raise Problem(422, "Invalid range", "start must be before end")
+    if end - start > _MAX_SPAN:
+        raise Problem(422, "Invalid range", "a range is at most 20 years")
+    return start, end
+
+
+def metered_quantities(store: Store, devices: Sequence[Device]) -> list[str]:
+    """The consumption quantities these devices report, from their latest readings."""
+    found = {r.quantity for r in store.latest([d.dev_eui for d in devices]) if r.kind in METERED}
+    return sorted(found)
+
+
+def unit_of(quantity: str) -> str:
+    try:
+        return CANONICAL_UNITS[Quantity(quantity)]
+    except ValueError:
+        raise Problem(422, "Invalid quantity", f"unknown quantity {quantity!r}") from None
+
+
+def consumption(
+    store: Store,
+    devices: Sequence[Device],
+    quantity: str,
+    window: Window,
+    start: datetime,
+    end: datetime,
+    tz: str,
+) -> ConsumptionSeries:
+    """Sum the consumption of ``devices`` per window; totals equal the sum of their points."""
+    unit = unit_of(quantity)
+    # window start -> [end, consumption (None while no bucket had one), readings]
+    merged: dict[datetime, tuple[datetime, float | None, int]] = {}
+    for device in devices:
+        latest = store.latest([device.dev_eui])
+        channels = sorted({r.channel for r in latest if r.quantity == quantity and r.kind in METERED})
+        for channel in channels:
+            for bucket in store.aggregate(device.dev_eui, quantity, start, end, window, tz, channel=channel):
+                _, total, count = merged.get(bucket.start, (bucket.end, None, 0))
+                if bucket.consumption is not None:
+                    total = (total or 0.0) + bucket.consumption
+                merged[bucket.start] = (bucket.end, total, count + bucket.count)
+    points = [
+        ConsumptionPoint(start=start_, end=end_, consumption=total, readings=count)
+        for start_, (end_, total, count) in sorted(merged.items())
+    ]
+    total = round(sum(p.consumption or 0.0 for p in points), 9)
+    return ConsumptionSeries(
+        quantity=quantity, unit=unit, window=window.value, timezone=tz, points=points, total=total
+    )

@@ -1,0 +1,86 @@
+"""The FastAPI application: ``create_app(settings)`` builds it; the lifespan opens store and registry."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import problems
+from api.deps import AppState
+from api.routers import devices, keys, operations, sites
+from dashboards import STATIC_DIR
+from ingest.archive import Archive
+from ingest.open_store import open_store
+from ingest.registry import open_registry
+from releve import __version__
+from releve.settings import Settings
+
+MAX_BODY_BYTES = 6 * 1024 * 1024
+
+
+def open_state(settings: Settings) -> AppState:
+    """Open what the API needs; the caller closes it with ``close_state``."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    registry = open_registry(settings.effective_registry_url)
+    try:
+        store = open_store(settings.effective_store_url, raw_retention_days=settings.raw_retention_days)
+    except Exception:
+        registry.close()
+        raise
+    return AppState(settings=settings, registry=registry, archive=Archive(registry.engine), store=store)
+
+
+def close_state(state: AppState) -> None:
+    state.store.close()
+    state.registry.close()
+
+
+def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
+    """The API and the technicians' page. Pass ``state`` to share open stores (``releve run``)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = state is None
+        app.state.releve = state or open_state(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                close_state(app.state.releve)
+
+    app = FastAPI(
+        title="releve",
+        version=__version__,
+        summary="LoRaWAN metering for towns: provisioning, consumption, alerts, open data",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return JSONResponse(
+                {"type": "about:blank", "title": "Too large", "status": 413, "detail": "request body too large"},
+                status_code=413,
+                media_type=problems.PROBLEM,
+            )
+        return await call_next(request)
+
+    for module in (devices, sites, keys, operations):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
+    app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
+    return app

@@ -1,0 +1,95 @@
+"""``Annotated`` dependencies that read the app state built by the lifespan, and API-key auth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.problems import Problem
+from ingest.archive import Archive
+from ingest.registry import ApiKey, Device, Registry, Role, Site
+from ingest.registry_errors import NotFound
+from ingest.store import Store
+from releve.settings import Settings
+
+
+@dataclass
+class AppState:
+    """What the lifespan opens once and every request uses."""
+
+    settings: Settings
+    registry: Registry
+    archive: Archive
+    store: Store
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.releve
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer rlv_...`")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def current_key(
+    state: StateDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header: Annotated[str | None, Depends(_header)],
+) -> ApiKey:
+    token = bearer.credentials if bearer else header
+    if not token:
+        raise Problem(401, "Unauthorized", "an API key is required (Authorization: Bearer <key>)")
+    key = state.registry.authenticate(token)
+    if key is None:
+        raise Problem(401, "Unauthorized", "unknown or revoked API key")
+    return key
+
+
+KeyDep = Annotated[ApiKey, Depends(current_key)]
+
+
+def require(role: Role) -> object:
+    """A dependency that admits keys of ``role`` or higher."""
+
+    def check(key: KeyDep) -> ApiKey:
+        if not key.role.allows(role):
+            raise Problem(403, "Forbidden", f"this needs the {role.value} role; your key is {key.role.value}")
+        return key
+
+    return Depends(check)
+
+
+TechnicianKey = Annotated[ApiKey, require(Role.TECHNICIAN)]
+OperatorKey = Annotated[ApiKey, require(Role.OPERATOR)]
+AdminKey = Annotated[ApiKey, require(Role.ADMIN)]
+
+
+def tenant_scope(key: ApiKey) -> int | None:
+    """The tenant a key is confined to, or None for the network owner's admin."""
+    return None if key.sees_all_tenants else key.tenant_id
+
+
+def visible_device(state: AppState, key: ApiKey, dev_eui: str) -> Device:
+    """The device if this key may see it; 404 otherwise (never reveal other tenants' devices)."""
+    device = state.registry.find_device(dev_eui)
+    scope = tenant_scope(key)
+    if device is None or (scope is not None and device.tenant_id != scope):
+        raise Problem(404, "Not found", f"device {dev_eui} not found")
+    return device
+
+
+def visible_site(state: AppState, key: ApiKey, site_id: int) -> Site:
+    scope = tenant_scope(key)
+    try:
+        site = state.registry.get_site(site_id)
+    except NotFound as exc:
+        raise Problem(404, "Not found", f"site {site_id} not found") from exc
+    if scope is not None and site.tenant_id != scope:
+        raise Problem(404, "Not found", f"site {site_id} not found")
+    return site

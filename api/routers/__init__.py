@@ -1,0 +1,3 @@
+"""One APIRouter per resource, all under /api/v1."""
+
+__all__: list[str] = []

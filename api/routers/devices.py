@@ -1,0 +1,235 @@
+"""Devices: provisioning (one, or a CSV), their readings, consumption and raw uplinks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+from sqlalchemy import select
+
+from api.analytics import consumption, metered_quantities, time_range
+from api.deps import KeyDep, OperatorKey, StateDep, tenant_scope, visible_device
+from api.problems import Problem
+from api.schemas import (
+    ConsumptionSeries,
+    DeviceCreate,
+    DevicePublic,
+    ImportReport,
+    Page,
+    ReadingPublic,
+    RowErrorPublic,
+    UplinkPublic,
+)
+from ingest import schema
+from ingest.archive import ArchivedUplink
+from ingest.devices_csv import CsvReport, devices_to_csv, parse_devices_csv, validate_row
+from ingest.provisioning import import_devices
+from ingest.registry import Device
+from ingest.store import Window
+
+router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
+
+MAX_CSV_BYTES = 5 * 1024 * 1024
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+def _public(state: StateDep, device: Device) -> DevicePublic:
+    with state.archive.engine.connect() as conn:
+        link = conn.execute(
+            select(schema.device_link).where(schema.device_link.c.dev_eui == device.dev_eui)
+        ).first()
+    return DevicePublic(
+        dev_eui=device.dev_eui,
+        name=device.name,
+        model=device.model,
+        site_id=device.site_id,
+        metering_point=device.metering_point,
+        pulse_quantity=device.pulse_quantity,
+        pulse_weight=device.pulse_weight,
+        register_max=device.register_max,
+        expected_interval_s=device.expected_interval_s,
+        tags=device.tags,
+        status=device.status,
+        last_seen=link.last_seen if link else None,
+        battery_level=link.battery_level if link else None,
+        battery_voltage=link.battery_voltage if link else None,
+        rssi=link.last_rssi if link else None,
+        snr=link.last_snr if link else None,
+        frames=link.frames if link else None,
+        frames_lost=link.lost if link else None,
+    )
+
+
+@router.get("", summary="List devices")
+def list_devices(state: StateDep, key: KeyDep, offset: Offset = 0, limit: Limit = 100) -> Page[DevicePublic]:
+    scope = tenant_scope(key)
+    devices = state.registry.list_devices(scope, offset=offset, limit=limit)
+    return Page(
+        items=[_public(state, d) for d in devices],
+        offset=offset,
+        limit=limit,
+        total=state.registry.count_devices(scope),
+    )
+
+
+@router.post("", status_code=201, summary="Provision one device")
+def create_device(state: StateDep, key: OperatorKey, body: DeviceCreate) -> DevicePublic:
+    cells = {k: "" if v is None else _cell(v) for k, v in body.model_dump().items()}
+    try:
+        row = validate_row(1, cells, {})  # the same rules as a CSV import
+    except ValueError as exc:
+        raise Problem(422, "Invalid device", str(exc)) from None
+    report = CsvReport(rows=[row], errors=[])
+    result = import_devices(state.registry, state.archive, key.tenant_id, report, dry_run=False)
+    if not result.ok:
+        raise Problem(409, "Conflict", "; ".join(e.reason for e in result.errors))
+    return _public(state, state.registry.get_device(row.dev_eui))
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, dict):
+        return ";".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+@router.post("/import", summary="Import devices from CSV (dry_run=true validates only)")
+async def import_csv(
+    request: Request, state: StateDep, key: OperatorKey, dry_run: bool = True
+) -> ImportReport:
+    body = await request.body()
+    if len(body) > MAX_CSV_BYTES:
+        raise Problem(413, "Too large", f"a CSV import is at most {MAX_CSV_BYTES // 1024 // 1024} MB")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("cp1252", errors="replace")  # spreadsheets on Windows
+    result = import_devices(
+        state.registry, state.archive, key.tenant_id, parse_devices_csv(text), dry_run=dry_run
+    )
+    return ImportReport(
+        dry_run=result.dry_run,
+        imported=result.imported,
+        errors=[RowErrorPublic(line=e.line, reason=e.reason) for e in result.errors],
+        released_uplinks=result.released_uplinks,
+    )
+
+
+@router.get("/export", response_class=PlainTextResponse, summary="Export devices as CSV")
+def export_csv(state: StateDep, key: KeyDep) -> PlainTextResponse:
+    scope = tenant_scope(key)
+    sites = {s.id: s.name for s in state.registry.list_sites(scope)}
+    rows = [
+        {
+            "dev_eui": d.dev_eui,
+            "name": d.name,
+            "model": d.model,
+            "site": sites.get(d.site_id or -1, ""),
+            "metering_point": d.metering_point,
+            "pulse_quantity": d.pulse_quantity,
+            "pulse_weight": d.pulse_weight,
+            "register_max": d.register_max,
+            "expected_interval_s": d.expected_interval_s,
+            "tags": d.tags,
+        }
+        for d in state.registry.list_devices(scope, limit=1_000_000)
+    ]
+    return PlainTextResponse(devices_to_csv(rows), media_type="text/csv")
+
+
+@router.get("/{dev_eui}", summary="One device with its link health")
+def get_device(state: StateDep, key: KeyDep, dev_eui: str) -> DevicePublic:
+    return _public(state, visible_device(state, key, dev_eui.lower()))
+
+
+@router.get("/{dev_eui}/readings", summary="Readings of a device in a time range")
+def device_readings(
+    state: StateDep,
+    key: KeyDep,
+    dev_eui: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    quantity: str | None = None,
+    offset: Offset = 0,
+    limit: Limit = 1000,
+) -> Page[ReadingPublic]:
+    device = visible_device(state, key, dev_eui.lower())
+    start, end = time_range(Window.DAY, _aware(start), _aware(end))
+    if end - start > timedelta(days=366):
+        raise Problem(422, "Invalid range", "raw readings are served a year at a time at most")
+    readings = state.store.query(device.dev_eui, start, end, [quantity] if quantity else None)
+    page = readings[offset : offset + limit]
+    return Page(
+        items=[
+            ReadingPublic(
+                ts=r.ts,
+                quantity=r.quantity,
+                value=r.value,
+                unit=r.unit,
+                kind=r.kind,
+                channel=r.channel,
+                delta=r.delta,
+                f_cnt=r.f_cnt,
+                uplink_id=r.uplink_id,
+            )
+            for r in page
+        ],
+        offset=offset,
+        limit=limit,
+        total=len(readings),
+    )
+
+
+@router.get("/{dev_eui}/consumption", summary="Consumption of a device per hour/day/week/month/year")
+def device_consumption(
+    state: StateDep,
+    key: KeyDep,
+    dev_eui: str,
+    quantity: str | None = None,
+    window: Window = Window.DAY,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> ConsumptionSeries:
+    device = visible_device(state, key, dev_eui.lower())
+    start, end = time_range(window, _aware(start), _aware(end))
+    if quantity is None:
+        found = metered_quantities(state.store, [device])
+        if not found:
+            raise Problem(404, "No consumption", f"device {device.dev_eui} has no metering readings yet")
+        quantity = found[0]
+    return consumption(state.store, [device], quantity, window, start, end, state.settings.timezone)
+
+
+@router.get("/{dev_eui}/uplinks", summary="Raw uplinks of a device from the archive (lineage)")
+def device_uplinks(
+    state: StateDep, key: KeyDep, dev_eui: str, offset: Offset = 0, limit: Limit = 100
+) -> Page[UplinkPublic]:
+    device = visible_device(state, key, dev_eui.lower())
+    rows = state.archive.select(dev_eui=device.dev_eui, offset=offset, limit=limit)
+    return Page(items=[uplink_public(*row) for row in rows], offset=offset, limit=limit)
+
+
+def uplink_public(
+    item: ArchivedUplink, state_name: str, error: str | None, decoder: str | None
+) -> UplinkPublic:
+    up = item.uplink
+    return UplinkPublic(
+        id=item.id,
+        dev_eui=up.dev_eui,
+        f_port=up.f_port,
+        f_cnt=up.f_cnt,
+        payload_hex=up.payload.hex(),
+        received_at=up.received_at,
+        lns=up.lns.value,
+        state=state_name,
+        error=error,
+        decoder=decoder,
+    )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise Problem(422, "Invalid time", "times need a UTC offset, e.g. 2026-01-01T00:00:00+01:00")
+    return value

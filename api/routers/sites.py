@@ -1,0 +1,82 @@
+"""Sites (buildings): list, create, and their consumption summed over their devices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from api.analytics import consumption, metered_quantities, time_range
+from api.deps import KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
+from api.problems import Problem
+from api.routers.devices import Limit, Offset
+from api.schemas import ConsumptionSeries, Page, SiteCreate, SitePublic
+from ingest.provisioning import slugify
+from ingest.registry import Site
+from ingest.store import Window
+
+router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
+
+
+def _public(site: Site, devices: int) -> SitePublic:
+    return SitePublic(
+        id=site.id,
+        tenant_id=site.tenant_id,
+        slug=site.slug,
+        name=site.name,
+        address=site.address,
+        latitude=site.latitude,
+        longitude=site.longitude,
+        floor_area_m2=site.floor_area_m2,
+        use=site.use,
+        devices=devices,
+    )
+
+
+@router.get("", summary="List sites")
+def list_sites(state: StateDep, key: KeyDep, offset: Offset = 0, limit: Limit = 100) -> Page[SitePublic]:
+    sites = state.registry.list_sites(tenant_scope(key))
+    page = sites[offset : offset + limit]
+    return Page(
+        items=[_public(s, len(state.registry.list_devices(site_id=s.id))) for s in page],
+        offset=offset,
+        limit=limit,
+        total=len(sites),
+    )
+
+
+@router.post("", status_code=201, summary="Create or update a site")
+def create_site(state: StateDep, key: OperatorKey, body: SiteCreate) -> SitePublic:
+    attrs = body.model_dump(exclude={"name"}, exclude_none=True)
+    site = state.registry.ensure_site(key.tenant_id, slugify(body.name), body.name, **attrs)
+    return _public(site, len(state.registry.list_devices(site_id=site.id)))
+
+
+@router.get("/{site_id}", summary="One site")
+def get_site(state: StateDep, key: KeyDep, site_id: int) -> SitePublic:
+    site = visible_site(state, key, site_id)
+    return _public(site, len(state.registry.list_devices(site_id=site.id)))
+
+
+@router.get("/{site_id}/consumption", summary="Consumption of a site per window, over all its meters")
+def site_consumption(
+    state: StateDep,
+    key: KeyDep,
+    site_id: int,
+    quantity: str | None = None,
+    window: Window = Window.DAY,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> ConsumptionSeries:
+    site = visible_site(state, key, site_id)
+    for value in (start, end):
+        if value is not None and value.tzinfo is None:
+            raise Problem(422, "Invalid time", "times need a UTC offset")
+    start, end = time_range(window, start, end)
+    devices = state.registry.list_devices(site_id=site.id, limit=100_000)
+    if quantity is None:
+        found = metered_quantities(state.store, devices)
+        if not found:
+            raise Problem(404, "No consumption", f"site {site.name} has no metering readings yet")
+        quantity = found[0]
+    return consumption(state.store, devices, quantity, window, start, end, state.settings.timezone)

@@ -1,0 +1,187 @@
+"""Request and response models: ``XCreate`` in, ``XPublic`` out, ``Page[X]`` for lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from releve.types import normalize_eui
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    offset: int
+    limit: int
+    total: int | None = None
+
+
+class DeviceCreate(BaseModel):
+    dev_eui: str = Field(description="16 hex digits; separators and case are normalized")
+    name: str = Field(min_length=1, max_length=200)
+    model: str = Field(description="TTN Device Repository id, e.g. netvox/r718h (see /api/v1/models)")
+    site: str = Field(min_length=1, max_length=200, description="site name; created if new")
+    metering_point: str | None = Field(default=None, max_length=120)
+    pulse_quantity: str | None = None
+    pulse_weight: float | None = Field(default=None, gt=0)
+    register_max: float | None = Field(default=None, gt=0)
+    expected_interval_s: int | None = Field(default=None, gt=0, le=7 * 86400)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("dev_eui")
+    @classmethod
+    def _eui(cls, value: str) -> str:
+        return normalize_eui(value)
+
+
+class DevicePublic(BaseModel):
+    dev_eui: str
+    name: str
+    model: str
+    site_id: int | None
+    metering_point: str | None
+    pulse_quantity: str | None
+    pulse_weight: float | None
+    register_max: float | None
+    expected_interval_s: int | None
+    tags: dict[str, str]
+    status: str
+    last_seen: datetime | None = None
+    battery_level: float | None = None
+    battery_voltage: float | None = None
+    rssi: float | None = None
+    snr: float | None = None
+    frames: int | None = None
+    frames_lost: int | None = None
+
+
+class ReadingPublic(BaseModel):
+    ts: datetime
+    quantity: str
+    value: float
+    unit: str
+    kind: str
+    channel: str
+    delta: float | None
+    f_cnt: int | None
+    uplink_id: int | None
+
+
+class ConsumptionPoint(BaseModel):
+    start: datetime
+    end: datetime
+    consumption: float | None = Field(description="in the quantity's unit; null when not measurable")
+    readings: int
+
+
+class ConsumptionSeries(BaseModel):
+    quantity: str
+    unit: str
+    window: str
+    timezone: str
+    points: list[ConsumptionPoint]
+    total: float
+
+
+class SitePublic(BaseModel):
+    id: int
+    tenant_id: int
+    slug: str
+    name: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    floor_area_m2: float | None
+    use: str | None
+    devices: int = 0
+
+
+class SiteCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    address: str | None = Field(default=None, max_length=300)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    floor_area_m2: float | None = Field(default=None, gt=0)
+    use: str | None = Field(default=None, max_length=64)
+
+
+class RowErrorPublic(BaseModel):
+    line: int
+    reason: str
+
+
+class ImportReport(BaseModel):
+    dry_run: bool
+    imported: int
+    errors: list[RowErrorPublic]
+    released_uplinks: int = 0
+
+
+class KeyCreate(BaseModel):
+    role: str = Field(pattern="^(viewer|technician|operator|admin)$")
+    name: str = Field(default="", max_length=200)
+    tenant_id: int | None = Field(default=None, description="admin of the network owner only")
+
+
+class KeyPublic(BaseModel):
+    prefix: str
+    role: str
+    name: str
+    tenant_id: int
+
+
+class KeyCreated(KeyPublic):
+    token: str = Field(description="shown once; store it now")
+
+
+class WhoAmI(BaseModel):
+    prefix: str
+    role: str
+    tenant_id: int
+    all_tenants: bool
+
+
+class QuarantinePublic(BaseModel):
+    dev_eui: str
+    first_seen: datetime
+    last_seen: datetime
+    uplinks: int
+    last_f_port: int
+
+
+class UplinkPublic(BaseModel):
+    id: int
+    dev_eui: str
+    f_port: int
+    f_cnt: int | None
+    payload_hex: str
+    received_at: datetime
+    lns: str
+    state: str
+    error: str | None
+    decoder: str | None
+
+
+class DeadLetterPublic(BaseModel):
+    id: int
+    received_at: datetime
+    topic: str
+    error: str
+    body_preview: str
+
+
+class ModelPublic(BaseModel):
+    model_id: str
+    name: str
+    ports: list[int]
+    quantities: list[str]
+    datasheet: str
+    version: str
+
+
+class TimeRange(BaseModel):
+    start: AwareDatetime
+    end: AwareDatetime

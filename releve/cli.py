@@ -1,0 +1,304 @@
+"""The ``releve`` command line: run the system or one part of it, decode, provision, manage keys."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+
+from releve.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from ingest.registry import Registry
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.config)
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return settings
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from releve.runtime import run_all
+    from simulator.fleet import load_fleet
+
+    settings = _settings(args)
+    fleet = None if args.no_simulator else load_fleet(args.fleet)
+    run_all(settings, fleet, announce=print)
+    return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(args)
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
+    return 0
+
+
+def cmd_bridge(args: argparse.Namespace) -> int:
+    from api.app import close_state, open_state
+    from releve.runtime import mqtt_target_or_exit, start_bridge
+
+    settings = _settings(args)
+    mqtt_target_or_exit(settings)
+    state = open_state(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    consumer, thread = start_bridge(settings, state, stop)
+    try:
+        while thread.is_alive() and not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        thread.join(15)
+        consumer.stop()
+        close_state(state)
+    return 0
+
+
+def _parse_time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from gateway_bridge.mqtt import MqttPublisher
+    from releve.settings import MqttTarget
+    from simulator.fleet import load_fleet
+    from simulator.player import FileSink, Sink, play
+
+    settings = _settings(args)
+    fleet = load_fleet(args.fleet)
+    end = _parse_time(args.end) if args.end else datetime.now(UTC)
+    start = _parse_time(args.start) if args.start else end - timedelta(days=args.days)
+    speed = None if args.mode == "backfill" else (1.0 if args.mode == "realtime" else args.speed)
+    truth = args.truth.open("wb") if args.truth else None
+    sink: Sink
+    publisher = None
+    out = None
+    if args.out:
+        out = args.out.open("wb")
+        sink = FileSink(out)
+    else:
+        url = args.mqtt_url or settings.mqtt_url
+        if not url:
+            print("give --mqtt-url (or RELEVE_MQTT_URL) or --out FILE", file=sys.stderr)
+            return 2
+        publisher = MqttPublisher(MqttTarget.parse(url), client_id="releve-simulator")
+        publisher.connect()
+        sink = publisher
+
+    def progress(summary: object) -> None:
+        print(f"\r{summary}", end="", file=sys.stderr, flush=True)
+
+    try:
+        summary = play(fleet, sink, start, end, speed=speed, truth=truth, progress=progress)
+    finally:
+        if publisher:
+            publisher.close()
+        for fh in (truth, out):
+            if fh:
+                fh.close()
+    print(f"\nsent {summary}", file=sys.stderr)
+    return 0
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    from decoders import DecodeError, decode
+
+    try:
+        payload = bytes.fromhex(args.hex.replace(" ", ""))
+    except ValueError:
+        print(f"not hexadecimal: {args.hex!r}", file=sys.stderr)
+        return 2
+    try:
+        frame = decode(args.model, args.port, payload)
+    except DecodeError as exc:
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    doc = {
+        "model": args.model,
+        "port": args.port,
+        "readings": [
+            {
+                "quantity": r.quantity.value,
+                "value": r.value,
+                "unit": r.unit,
+                "kind": r.kind.value,
+                "channel": r.channel,
+                "offset_s": r.offset_s,
+                "at": r.at.isoformat() if r.at else None,
+            }
+            for r in frame.readings
+        ],
+        "alarms": [{"kind": a.kind.value, "channel": a.channel, "detail": a.detail} for a in frame.alarms],
+        "info": frame.info_dict(),
+    }
+    print(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
+    return 0
+
+
+def cmd_decoders(args: argparse.Namespace) -> int:
+    from decoders import MODELS
+
+    for spec in MODELS.values():
+        ports = ",".join(str(p) for p in sorted(spec.ports)) or "any"
+        quantities = ", ".join(sorted(q.value for q in spec.quantities))
+        print(f"{spec.model_id:45} ports {ports:10} {quantities}")
+    return 0
+
+
+def _open_registry(args: argparse.Namespace) -> Registry:
+    from ingest.registry import open_registry
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return open_registry(settings.effective_registry_url)
+
+
+def cmd_devices_import(args: argparse.Namespace) -> int:
+    from ingest.archive import Archive
+    from ingest.devices_csv import parse_devices_csv
+    from ingest.provisioning import import_devices
+
+    registry = _open_registry(args)
+    try:
+        tenant = registry.ensure_tenant(args.tenant) if args.tenant else registry.owner_tenant()
+        try:
+            text = args.file.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            text = args.file.read_text(encoding="cp1252")
+        result = import_devices(
+            registry, Archive(registry.engine), tenant.id, parse_devices_csv(text), dry_run=args.dry_run
+        )
+    finally:
+        registry.close()
+    for error in result.errors:
+        print(f"{args.file}:{error.line}: {error.reason}", file=sys.stderr)
+    if not result.ok:
+        print(f"nothing imported: {len(result.errors)} bad row(s)", file=sys.stderr)
+        return 1
+    verb = "would import" if result.dry_run else "imported"
+    print(f"{verb} {result.imported} device(s) into tenant {tenant.slug}")
+    return 0
+
+
+def cmd_devices_list(args: argparse.Namespace) -> int:
+    registry = _open_registry(args)
+    try:
+        sites = {s.id: s.name for s in registry.list_sites()}
+        for d in registry.list_devices(limit=1_000_000):
+            print(f"{d.dev_eui}  {d.model:32} {sites.get(d.site_id or -1, '-'):24} {d.name}")
+    finally:
+        registry.close()
+    return 0
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from ingest.registry import Role
+
+    registry = _open_registry(args)
+    try:
+        tenant = registry.ensure_tenant(args.tenant) if args.tenant else registry.owner_tenant()
+        key, token = registry.create_key(tenant.id, Role(args.role), args.name)
+    finally:
+        registry.close()
+    print(token)
+    print(f"key {key.prefix}: role {key.role.value}, tenant {tenant.slug}; shown once", file=sys.stderr)
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    from ingest.registry_errors import NotFound
+
+    registry = _open_registry(args)
+    try:
+        registry.revoke_key(args.prefix)
+    except NotFound as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        registry.close()
+    print(f"revoked {args.prefix}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="releve", description="LoRaWAN metering that towns own.")
+    parser.add_argument("--config", type=Path, default=None, help="TOML settings file (else RELEVE_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="everything on this machine: broker, bridge, simulator, API and dashboard")
+    p.add_argument("--no-simulator", action="store_true", help="do not play the demo fleet")
+    p.add_argument("--fleet", type=Path, default=None, help="fleet TOML (default: the built-in village)")
+    p.set_defaults(func=cmd_run)
+
+    sub.add_parser("api", help="the API and dashboard only").set_defaults(func=cmd_api)
+    sub.add_parser("bridge", help="one bridge worker (MQTT -> archive -> store)").set_defaults(
+        func=cmd_bridge
+    )
+
+    p = sub.add_parser("simulate", help="play a simulated fleet to a broker or a file")
+    p.add_argument("--fleet", type=Path, default=None)
+    p.add_argument("--mode", choices=["backfill", "realtime", "accelerated"], default="backfill")
+    p.add_argument("--speed", type=float, default=2880.0, help="accelerated: simulated s per real s")
+    p.add_argument("--days", type=float, default=7.0, help="span ending at --end (default now)")
+    p.add_argument("--start", default=None, help="ISO time (default: --end minus --days)")
+    p.add_argument("--end", default=None, help="ISO time (default: now)")
+    p.add_argument("--mqtt-url", default=None)
+    p.add_argument("--out", type=Path, default=None, help="write envelopes to this JSONL file instead")
+    p.add_argument("--truth", type=Path, default=None, help="write the ground truth (JSONL) here")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("decode", help="decode one payload and print the frame as JSON")
+    p.add_argument("--model", required=True, help="e.g. netvox/r718h (see `releve decoders`)")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--hex", required=True)
+    p.set_defaults(func=cmd_decode)
+
+    sub.add_parser("decoders", help="list supported models").set_defaults(func=cmd_decoders)
+
+    devices = sub.add_parser("devices", help="provisioning").add_subparsers(dest="devices_cmd", required=True)
+    p = devices.add_parser("import", help="import devices from CSV (dev_eui,name,model,site,...)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--dry-run", action="store_true", help="validate and report, import nothing")
+    p.add_argument("--tenant", default=None, help="tenant slug (default: the network owner)")
+    p.set_defaults(func=cmd_devices_import)
+    devices.add_parser("list", help="list devices").set_defaults(func=cmd_devices_list)
+
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_cmd", required=True)
+    p = keys.add_parser("create", help="create a key and print it (shown once)")
+    p.add_argument("--role", choices=["viewer", "technician", "operator", "admin"], required=True)
+    p.add_argument("--tenant", default=None, help="tenant slug (default: the network owner)")
+    p.add_argument("--name", default="")
+    p.set_defaults(func=cmd_keys_create)
+    p = keys.add_parser("revoke", help="revoke a key by its prefix")
+    p.add_argument("prefix")
+    p.set_defaults(func=cmd_keys_revoke)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,176 @@
+"""Wiring processes together: the bridge worker, the demo fleet, the whole system for ``run``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from api.app import close_state, create_app, open_state
+from api.deps import AppState
+from gateway_bridge.mqtt import MqttConsumer
+from gateway_bridge.service import Bridge
+from ingest.pipeline import Ingestor
+from ingest.registry import Device, Registry, Role
+from releve.settings import MqttTarget, Settings
+from releve.types import Lns
+from simulator.fleet import Fleet
+from simulator.player import now_utc, play, resume_point, save_resume_point
+
+log = logging.getLogger(__name__)
+
+
+def start_bridge(
+    settings: Settings, state: AppState, stop: threading.Event
+) -> tuple[MqttConsumer, threading.Thread]:
+    """Start a bridge worker for the first configured source, in a thread; ``stop`` ends it."""
+    target = settings.mqtt
+    if target is None:
+        raise ValueError("RELEVE_MQTT_URL is not set")
+    source = settings.sources[0]
+    topics = source.topics
+    if settings.mqtt_shared_group:
+        topics = [f"$share/{settings.mqtt_shared_group}/{t}" for t in topics]
+    consumer = MqttConsumer(
+        target,
+        client_id=settings.mqtt_client_id,
+        topics=topics,
+        receive_maximum=settings.bridge_queue_size,
+        ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
+    )
+    bridge = Bridge(
+        consumer,
+        Ingestor(state.registry, state.archive, state.store),
+        lns=None if source.lns == "auto" else Lns(source.lns),
+        source_name=source.name,
+        batch_size=settings.bridge_batch_size,
+    )
+    consumer.start()
+    thread = threading.Thread(target=bridge.run, args=(stop,), name="bridge", daemon=True)
+    thread.start()
+    return consumer, thread
+
+
+def provision_fleet(registry: Registry, fleet: Fleet) -> int:
+    """Register the demo fleet's sites and devices in the owner tenant (idempotent)."""
+    tenant = registry.owner_tenant()
+    new: list[Device] = []
+    for site_spec, device in fleet.devices():
+        site = registry.ensure_site(
+            tenant.id,
+            site_spec.slug,
+            site_spec.name,
+            use=site_spec.use,
+            latitude=site_spec.latitude,
+            longitude=site_spec.longitude,
+            floor_area_m2=site_spec.floor_area_m2,
+        )
+        if registry.find_device(device.dev_eui) is None:
+            new.append(
+                Device(
+                    dev_eui=device.dev_eui,
+                    tenant_id=tenant.id,
+                    name=device.name,
+                    model=device.model,
+                    site_id=site.id,
+                    metering_point=device.meter if device.quantity else None,
+                    pulse_quantity=device.quantity if device.pulse_weight else None,
+                    pulse_weight=device.pulse_weight,
+                    register_max=device.register_max,
+                    expected_interval_s=device.interval_s,
+                )
+            )
+    registry.add_devices(new)
+    return len(new)
+
+
+def admin_token(registry: Registry, data_dir: Path) -> str:
+    """The demo's admin key: created once, kept in the data directory (mode 600)."""
+    path = data_dir / "admin-key.txt"
+    if path.exists():
+        token = path.read_text().strip()
+        if registry.authenticate(token) is not None:
+            return token
+    _, token = registry.create_key(registry.owner_tenant().id, Role.ADMIN, "created by releve run")
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
+def simulate_live(fleet: Fleet, settings: Settings, stop: threading.Event, backfill_days: int = 7) -> None:
+    """The demo's simulator: catch up on the last days quickly, then report in real time."""
+    from gateway_bridge.mqtt import MqttPublisher
+
+    target = settings.mqtt
+    assert target is not None
+    publisher = MqttPublisher(target, client_id="releve-simulator")
+    publisher.connect()
+    state_file = settings.data_dir / "simulator.json"
+    try:
+        start = resume_point(state_file, max(fleet.start, now_utc() - timedelta(days=backfill_days)))
+        while not stop.is_set():
+            end = now_utc()
+            summary = play(fleet, publisher, start, end, stop=stop)
+            if summary.envelopes:
+                log.info("simulator: %s", summary)
+            save_resume_point(state_file, end)
+            start = end
+            stop.wait(5.0)
+    finally:
+        publisher.close()
+
+
+def run_all(settings: Settings, fleet: Fleet | None, announce: Callable[[str], None]) -> None:
+    """Everything on one machine: broker (embedded unless configured), bridge, simulator, API."""
+    import uvicorn
+
+    from releve.broker import start_embedded_broker
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    broker = None
+    if settings.mqtt is None:
+        broker = start_embedded_broker(settings.data_dir)
+        settings = settings.model_copy(update={"mqtt_url": broker.url})
+    state = open_state(settings)
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    consumer = None
+    try:
+        if fleet is not None:
+            provision_fleet(state.registry, fleet)
+        token = admin_token(state.registry, settings.data_dir)
+        consumer, bridge_thread = start_bridge(settings, state, stop)
+        threads.append(bridge_thread)
+        if fleet is not None:
+            sim = threading.Thread(
+                target=simulate_live, args=(fleet, settings, stop), name="simulator", daemon=True
+            )
+            sim.start()
+            threads.append(sim)
+        url = f"http://{settings.api_host}:{settings.api_port}/"
+        print(f"releve is running: dashboard and API on {url}")
+        print(f"log in with this admin key: {token}")
+        print("Ctrl-C stops it; data stays in", settings.data_dir.resolve())
+        app = create_app(settings, state)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=settings.api_host, port=settings.api_port, log_level="warning")
+        )
+        server.run()
+    finally:
+        stop.set()
+        if consumer is not None:
+            consumer.stop()
+        for thread in threads:
+            thread.join(timeout=15)
+        close_state(state)
+        if broker is not None:
+            broker.stop()
+
+
+def mqtt_target_or_exit(settings: Settings) -> MqttTarget:
+    target = settings.mqtt
+    if target is None:
+        raise SystemExit("RELEVE_MQTT_URL is required for this command (e.g. mqtt://127.0.0.1:1883)")
+    return target

@@ -1,0 +1,129 @@
+"""Simulated meters walking through time: what each device measures when it reports.
+
+A meter's true index is the running sum of its 15-minute slot consumptions since the fleet's
+start (linear within a slot), so it is a pure function of time and can be resumed after a
+restart. What the meter shows can differ: a pulse counter only counts whole pulses, and its
+register wraps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from simulator.fleet import DeviceSpec, Fleet, SiteSpec
+from simulator.profiles import SLOT, Profile, indoor_climate, noise, occupancy, slot_consumption
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What one device measures at one report."""
+
+    ts: datetime
+    f_cnt: int
+    index: float | None = None  # true index, canonical unit (m3, kWh)
+    shown: float | None = None  # what the meter shows (whole pulses x weight), not wrapped
+    pulses: int | None = None  # the raw pulse register, wrapped at register_max
+    temperature: float | None = None
+    humidity: float | None = None
+    co2: float | None = None
+    illuminance: float | None = None
+    motion: int | None = None
+    battery_v: float | None = None
+    battery_pct: float | None = None
+
+
+class DeviceSim:
+    """One device: its report schedule and what it measures at each report."""
+
+    def __init__(self, fleet: Fleet, site: SiteSpec, device: DeviceSpec) -> None:
+        self.fleet = fleet
+        self.site = site
+        self.device = device
+        self.tz = ZoneInfo(fleet.timezone)
+        self.start = fleet.start
+        # Devices do not all report at the same second: a fixed phase per device.
+        self.phase = timedelta(seconds=int(noise(fleet.seed, device.dev_eui, -1) * device.interval_s))
+        self._profile = Profile(
+            kind=device.meter, use=site.use, base=device.base, peak=device.peak, heating=device.heating
+        )
+        self._slot = 0  # slots fully summed so far
+        self._cum = 0.0  # consumption of those slots
+
+    def report_times(self, start: datetime, end: datetime) -> Iterator[datetime]:
+        """Report times in [start, end), on this device's schedule."""
+        first = self.start + self.phase
+        step = timedelta(seconds=self.device.interval_s)
+        n = max(0, math.ceil((start - first) / step))
+        ts = first + n * step
+        while ts < end:
+            yield ts
+            ts += step
+
+    def f_cnt(self, ts: datetime) -> int:
+        n = (ts - self.start - self.phase) // timedelta(seconds=self.device.interval_s)
+        return int(n) % 2**32
+
+    def slot_value(self, slot: int) -> float:
+        local = (self.start + slot * SLOT).astimezone(self.tz)
+        return slot_consumption(self._profile, self.fleet.seed, self.device.dev_eui, slot, local)
+
+    def index_at(self, ts: datetime) -> float:
+        """The true index at ``ts`` (times must not go backwards between calls much: it walks)."""
+        elapsed = (ts - self.start) / SLOT
+        whole = math.floor(elapsed)
+        if whole < self._slot:
+            self._slot, self._cum = 0, 0.0  # rewind: recompute from the start
+        while self._slot < whole:
+            self._cum += self.slot_value(self._slot)
+            self._slot += 1
+        return self._cum + (elapsed - whole) * self.slot_value(whole)
+
+    def snapshot(self, ts: datetime) -> Snapshot:
+        device = self.device
+        f_cnt = self.f_cnt(ts)
+        slot = int((ts - self.start) / SLOT)
+        age_days = (ts - self.start).total_seconds() / 86400
+        battery_v = round(3.6 - 0.0004 * age_days, 1)
+        battery_pct = max(0.0, min(100.0, float(round(100 - age_days / 36.5))))
+        if device.meter == "comfort":
+            local = ts.astimezone(self.tz)
+            temp, hum, co2 = indoor_climate(self.site.use, self.fleet.seed, device.dev_eui, slot, local)
+            occ = occupancy(self.site.use, local)
+            lux = round(400 * occ + 20 * noise(self.fleet.seed, device.dev_eui + "l", slot))
+            motion = round(12 * occ * noise(self.fleet.seed, device.dev_eui + "m", slot))
+            return Snapshot(
+                ts=ts,
+                f_cnt=f_cnt,
+                temperature=temp,
+                humidity=hum,
+                co2=co2,
+                illuminance=lux,
+                motion=motion,
+                battery_v=battery_v,
+                battery_pct=battery_pct,
+            )
+        index = self.index_at(ts)
+        shown, pulses = index, None
+        if device.pulse_weight:
+            count = math.floor(index / device.pulse_weight + 1e-9)
+            shown = count * device.pulse_weight
+            pulses = count % int(device.register_max) if device.register_max else count
+        return Snapshot(
+            ts=ts,
+            f_cnt=f_cnt,
+            index=index,
+            shown=shown,
+            pulses=pulses,
+            temperature=round(18 + 3 * noise(self.fleet.seed, device.dev_eui + "t", slot), 1),
+            humidity=float(round(50 + 10 * noise(self.fleet.seed, device.dev_eui + "h", slot))),
+            battery_v=battery_v,
+            battery_pct=battery_pct,
+        )
+
+
+def simulators(fleet: Fleet) -> list[DeviceSim]:
+    return [DeviceSim(fleet, site, device) for site, device in fleet.devices()]

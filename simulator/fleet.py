@@ -1,0 +1,88 @@
+"""A simulated fleet, described in TOML (see ``default_fleet.toml``): sites, devices, gateways."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError, field_validator
+
+from releve.types import normalize_eui
+from simulator.errors import FleetError
+
+
+class GatewaySpec(BaseModel):
+    id: str
+    latitude: float
+    longitude: float
+
+
+class DeviceSpec(BaseModel):
+    """A simulated device. Metering devices have a consumption profile per 15-minute slot."""
+
+    dev_eui: str
+    name: str
+    model: str
+    meter: Literal["water", "electricity", "gas", "heat", "comfort"]
+    base: float = Field(default=0.0, ge=0)
+    peak: float = Field(default=0.0, ge=0)
+    heating: float = Field(default=0.0, ge=0)
+    interval_s: int = Field(default=900, ge=60)
+    pulse_weight: float | None = Field(default=None, gt=0)
+    register_max: float | None = Field(default=None, gt=0)
+
+    @field_validator("dev_eui")
+    @classmethod
+    def _eui(cls, value: str) -> str:
+        return normalize_eui(value)
+
+    @property
+    def quantity(self) -> str | None:
+        return {
+            "water": "water_volume",
+            "electricity": "energy_import",
+            "gas": "gas_volume",
+            "heat": "heat_energy",
+        }.get(self.meter)
+
+
+class SiteSpec(BaseModel):
+    slug: str
+    name: str
+    use: Literal["office", "school", "gym", "library", "housing", "pool"] = "office"
+    latitude: float | None = None
+    longitude: float | None = None
+    floor_area_m2: float | None = None
+    devices: list[DeviceSpec] = Field(default_factory=list)
+
+
+class Fleet(BaseModel):
+    seed: int = 1
+    start: AwareDatetime
+    timezone: str = "Europe/Paris"
+    application_id: str = "00000000-0000-0000-0000-000000000000"
+    gateways: list[GatewaySpec] = Field(default_factory=list)
+    sites: list[SiteSpec]
+
+    def devices(self) -> list[tuple[SiteSpec, DeviceSpec]]:
+        return [(site, device) for site in self.sites for device in site.devices]
+
+
+def load_fleet(path: Path | None = None) -> Fleet:
+    """Load a fleet file, or the built-in default fleet."""
+    try:
+        if path is None:
+            text = resources.files("simulator").joinpath("default_fleet.toml").read_text(encoding="utf-8")
+        else:
+            text = path.read_text(encoding="utf-8")
+        fleet = Fleet.model_validate(tomllib.loads(text))
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise FleetError(f"cannot load fleet {path or 'default'}: {exc}") from exc
+    seen: set[str] = set()
+    for _, device in fleet.devices():
+        if device.dev_eui in seen:
+            raise FleetError(f"device {device.dev_eui} appears twice in the fleet")
+        seen.add(device.dev_eui)
+    return fleet

@@ -1,0 +1,91 @@
+"""What each model's frame holds when a simulated device reports, encoded with the model's encoder.
+
+A builder turns a Snapshot into the Frame the real device would send; the model's encoder (from
+``decoders``) makes the bytes, so the simulator speaks each vendor's real format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from decoders import MODELS, DecodedReading, EncodeError, Frame, Kind, Quantity
+from simulator.engine import Snapshot
+from simulator.errors import NoEncoder
+
+Builder = Callable[[Snapshot], Frame]
+
+
+def _r(
+    quantity: Quantity, value: float, kind: Kind = Kind.INSTANTANEOUS, channel: str = ""
+) -> DecodedReading:
+    return DecodedReading(quantity=quantity, value=value, kind=kind, channel=channel)
+
+
+def _netvox_r718h(s: Snapshot) -> Frame:
+    assert s.pulses is not None and s.battery_v is not None
+    return Frame(
+        readings=(
+            _r(Quantity.BATTERY_VOLTAGE, s.battery_v),
+            _r(Quantity.PULSE_COUNT, float(s.pulses), Kind.CUMULATIVE),
+        )
+    )
+
+
+def _milesight_em300_di(s: Snapshot) -> Frame:
+    assert s.pulses is not None and s.battery_pct is not None
+    readings = [
+        _r(Quantity.BATTERY_LEVEL, s.battery_pct),
+        _r(Quantity.PULSE_COUNT, float(s.pulses), Kind.CUMULATIVE),
+    ]
+    if s.temperature is not None and s.humidity is not None:
+        readings += [_r(Quantity.TEMPERATURE, s.temperature), _r(Quantity.HUMIDITY, s.humidity)]
+    return Frame(readings=tuple(readings))
+
+
+def _elsys_ers_co2(s: Snapshot) -> Frame:
+    assert s.temperature is not None and s.humidity is not None and s.co2 is not None
+    assert s.battery_v is not None
+    readings = [
+        _r(Quantity.TEMPERATURE, s.temperature),
+        _r(Quantity.HUMIDITY, s.humidity),
+        _r(Quantity.ILLUMINANCE, float(s.illuminance or 0)),
+        _r(Quantity.MOTION_COUNT, float(s.motion or 0), Kind.DELTA),
+        _r(Quantity.CO2, s.co2),
+        _r(Quantity.BATTERY_VOLTAGE, s.battery_v),
+    ]
+    return Frame(readings=tuple(readings))
+
+
+def _milesight_am107(s: Snapshot) -> Frame:
+    assert s.temperature is not None and s.humidity is not None and s.co2 is not None
+    assert s.battery_pct is not None
+    readings = [
+        _r(Quantity.BATTERY_LEVEL, s.battery_pct),
+        _r(Quantity.TEMPERATURE, s.temperature),
+        _r(Quantity.HUMIDITY, s.humidity),
+        _r(Quantity.CO2, s.co2),
+    ]
+    return Frame(readings=tuple(readings))
+
+
+BUILDERS: Mapping[str, Builder] = MappingProxyType(
+    {
+        "netvox/r718h": _netvox_r718h,
+        "milesight-iot/em300-di": _milesight_em300_di,
+        "elsys/ers-co2": _elsys_ers_co2,
+        "milesight-iot/am107": _milesight_am107,
+    }
+)
+
+
+def encode_report(model: str, snapshot: Snapshot) -> tuple[int, bytes]:
+    """The (port, payload) a device of ``model`` sends for this snapshot."""
+    builder = BUILDERS.get(model)
+    spec = MODELS.get(model)
+    if builder is None or spec is None or spec.encode is None:
+        raise NoEncoder(f"the simulator cannot produce frames of model {model!r}")
+    try:
+        return spec.encode(builder(snapshot))
+    except EncodeError as exc:
+        raise NoEncoder(f"{model}: {exc}") from exc
