@@ -13,6 +13,7 @@ from decoders.vendors import (
     aquascope,
     arwin,
     axioma,
+    cayenne,
     comtac,
     decentlab,
     develiot,
@@ -33,7 +34,6 @@ from decoders.vendors import (
     strega,
     talkpool,
     tektelic,
-    cayenne,
 )
 
 _VENDOR_MODULES = (
