@@ -1,0 +1,10 @@
+.PHONY: run test bench
+
+run:
+	./scripts/run
+
+test:
+	./scripts/test
+
+bench:
+	./scripts/bench

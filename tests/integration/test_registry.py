@@ -1,0 +1,97 @@
+"""The registry and raw archive on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ingest.archive import Archive
+from ingest.registry import Device, Registry, Role, open_registry
+from ingest.registry_errors import Conflict, NotFound
+from releve.types import Lns, Reception, Uplink
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Registry]:
+    if request.param == "sqlite":
+        reg = open_registry(f"sqlite:///{tmp_path / 'registry.db'}")
+    else:
+        url = request.getfixturevalue("postgres_url")
+        reg = open_registry(url)
+        with reg.engine.begin() as conn:
+            for table in ("device_alarms", "device_link", "dead_letters", "uplinks", "api_keys", "devices", "sites"):
+                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(text("DELETE FROM tenants"))
+    yield reg
+    reg.close()
+
+
+def uplink(f_cnt: int, payload: bytes = b"\x01\x02", eui: str = "0102030405060708") -> Uplink:
+    return Uplink(
+        dev_eui=eui,
+        f_port=6,
+        f_cnt=f_cnt,
+        payload=payload,
+        received_at=datetime(2026, 5, 1, tzinfo=UTC) + timedelta(minutes=f_cnt),
+        lns=Lns.CHIRPSTACK_V4,
+        receptions=(Reception("aa00000000000001", rssi=-100, snr=5.5),),
+        dev_addr="01020304",
+    )
+
+
+def test_keys_are_hashed_scoped_and_revocable(registry: Registry) -> None:
+    town = registry.owner_tenant()
+    landlord = registry.ensure_tenant("hlm", "Bailleur social")
+    key, token = registry.create_key(landlord.id, Role.TECHNICIAN, "tech")
+    with registry.engine.connect() as conn:
+        stored = conn.execute(text("SELECT secret_hash FROM api_keys")).scalar_one()
+    assert token.split("_", 2)[2] not in stored
+    found = registry.authenticate(token)
+    assert found is not None and found.tenant_id == landlord.id and not found.sees_all_tenants
+    assert registry.authenticate(token + "x") is None
+    assert registry.authenticate("garbage") is None
+    _, admin_token = registry.create_key(town.id, Role.ADMIN)
+    admin = registry.authenticate(admin_token)
+    assert admin is not None and admin.sees_all_tenants
+    registry.revoke_key(key.prefix)
+    assert registry.authenticate(token) is None
+    with pytest.raises(NotFound):
+        registry.revoke_key(key.prefix)
+
+
+def test_devices_all_or_nothing(registry: Registry) -> None:
+    town = registry.owner_tenant()
+    site = registry.ensure_site(town.id, "mairie", "Mairie")
+    dev = Device("0102030405060708", town.id, "eau", "netvox/r718h", site_id=site.id, tags={"a": "b"})
+    registry.add_devices([dev])
+    assert registry.get_device(dev.dev_eui).tags == {"a": "b"}
+    other = Device("0102030405060709", town.id, "x", "netvox/r718h", site_id=site.id)
+    with pytest.raises(Conflict):
+        registry.add_devices([other, dev])
+    assert registry.find_device(other.dev_eui) is None
+    assert registry.count_devices(town.id) == 1
+
+
+def test_archive_deduplicates_and_quarantines(registry: Registry) -> None:
+    archive = Archive(registry.engine)
+    first = archive.store([(uplink(1), "a"), (uplink(2), "a"), (uplink(1), "b")])
+    assert [a.uplink.f_cnt for a in first] == [1, 2]
+    again = archive.store([(uplink(2), "b"), (uplink(3), "b")])
+    assert [a.uplink.f_cnt for a in again] == [3]
+    assert archive.duplicates_total() == 2
+    assert len(archive.pending()) == 3
+    archive.mark([(a.id, "unknown_device", "device not provisioned", None, 0) for a in first + again])
+    (entry,) = archive.quarantine()
+    assert entry.dev_eui == "0102030405060708" and entry.uplinks == 3
+    restored = archive.pending()
+    assert restored == []
+    assert archive.release_quarantine(entry.dev_eui) == 3
+    back = archive.pending()
+    assert back[0].uplink.receptions[0].rssi == -100
+    assert back[0].uplink.payload == b"\x01\x02"

@@ -1,0 +1,82 @@
+"""Real servers for the tests, each on a free loopback port with its own temporary directory.
+
+Mosquitto and PostgreSQL come from Debian's packages, which the test command installs. A missing
+server makes the tests that need it fail with a clear message: they are never skipped.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from releve.broker import MosquittoProcess, free_port, wait_for_port
+
+
+def _require(found: bool, what: str) -> None:
+    if not found:
+        raise RuntimeError(f"{what} is not installed: run `make test` (scripts/test), which installs it")
+
+
+@contextmanager
+def mosquitto(workdir: Path, extra_config: str = "") -> Iterator[MosquittoProcess]:
+    _require(MosquittoProcess.available(), "mosquitto (Debian package mosquitto)")
+    broker = MosquittoProcess(workdir, extra_config=extra_config)
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+def _pg_bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+@contextmanager
+def postgresql() -> Iterator[str]:
+    """A private PostgreSQL cluster; yields a ``postgresql://`` URL to its database ``releve``."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    _require(bool(initdb and pg_ctl), "PostgreSQL (Debian package postgresql)")
+    assert initdb is not None and pg_ctl is not None
+    as_root = os.geteuid() == 0
+    base = Path(tempfile.mkdtemp(prefix="releve-pg-"))
+    data = base / "data"
+    port = free_port()
+
+    def run(*cmd: str) -> None:
+        full = ["runuser", "-u", "postgres", "--", *cmd] if as_root else list(cmd)
+        subprocess.run(full, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    if as_root:
+        shutil.chown(base, "postgres", "postgres")
+    try:
+        run(initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+        options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+        run(pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start")
+        wait_for_port(port)
+        createdb = _pg_bin("createdb")
+        assert createdb is not None
+        for _ in range(20):
+            try:
+                run(createdb, "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "releve")
+                break
+            except subprocess.CalledProcessError:
+                time.sleep(0.25)
+        yield f"postgresql://postgres@127.0.0.1:{port}/releve"
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                (["runuser", "-u", "postgres", "--"] if as_root else [])
+                + [pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+                check=False,
+                capture_output=True,
+            )
+        shutil.rmtree(base, ignore_errors=True)
