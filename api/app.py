@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import problems
 from api.deps import AppState
-from api.routers import devices, keys, operations, sites
+from api.routers import devices, keys, operations, overview, sites
 from dashboards import STATIC_DIR
 from ingest.archive import Archive
 from ingest.open_store import open_store
@@ -65,13 +65,18 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             return JSONResponse(
-                {"type": "about:blank", "title": "Too large", "status": 413, "detail": "request body too large"},
+                {
+                    "type": "about:blank",
+                    "title": "Too large",
+                    "status": 413,
+                    "detail": "request body too large",
+                },
                 status_code=413,
                 media_type=problems.PROBLEM,
             )
         return await call_next(request)
 
-    for module in (devices, sites, keys, operations):
+    for module in (overview, devices, sites, keys, operations):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness")

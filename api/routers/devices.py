@@ -64,15 +64,13 @@ def _public(state: StateDep, device: Device) -> DevicePublic:
 
 
 @router.get("", summary="List devices")
-def list_devices(state: StateDep, key: KeyDep, offset: Offset = 0, limit: Limit = 100) -> Page[DevicePublic]:
+def list_devices(
+    state: StateDep, key: KeyDep, site_id: int | None = None, offset: Offset = 0, limit: Limit = 100
+) -> Page[DevicePublic]:
     scope = tenant_scope(key)
-    devices = state.registry.list_devices(scope, offset=offset, limit=limit)
-    return Page(
-        items=[_public(state, d) for d in devices],
-        offset=offset,
-        limit=limit,
-        total=state.registry.count_devices(scope),
-    )
+    devices = state.registry.list_devices(scope, site_id=site_id, offset=offset, limit=limit)
+    total = state.registry.count_devices(scope) if site_id is None else None
+    return Page(items=[_public(state, d) for d in devices], offset=offset, limit=limit, total=total)
 
 
 @router.post("", status_code=201, summary="Provision one device")
