@@ -25,7 +25,15 @@ def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Registr
         url = request.getfixturevalue("postgres_url")
         reg = open_registry(url)
         with reg.engine.begin() as conn:
-            for table in ("device_alarms", "device_link", "dead_letters", "uplinks", "api_keys", "devices", "sites"):
+            for table in (
+                "device_alarms",
+                "device_link",
+                "dead_letters",
+                "uplinks",
+                "api_keys",
+                "devices",
+                "sites",
+            ):
                 conn.execute(text(f"DELETE FROM {table}"))
             conn.execute(text("DELETE FROM tenants"))
     yield reg

@@ -57,9 +57,7 @@ def iter_cases() -> Iterator[Case]:
                 # No mapping yet: the case fails with a clear message rather than being skipped.
                 yield Case(case_id, model, ex["input"]["fPort"], bytes.fromhex(ex["input"]["bytes"]), None)  # type: ignore[arg-type]
                 continue
-            yield Case(
-                case_id, model, ex["input"]["fPort"], bytes.fromhex(ex["input"]["bytes"]), mapping(ex)
-            )
+            yield Case(case_id, model, ex["input"]["fPort"], bytes.fromhex(ex["input"]["bytes"]), mapping(ex))
     for path in own_files():
         doc = json.loads(path.read_text())
         assert doc["format"] == "releve-vectors/1", path
