@@ -156,7 +156,11 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
 def cmd_decoders(args: argparse.Namespace) -> int:
     from decoders import MODELS
+    from decoders.catalog import models_markdown
 
+    if args.markdown:
+        print(models_markdown(), end="")
+        return 0
     for spec in MODELS.values():
         ports = ",".join(str(p) for p in sorted(spec.ports)) or "any"
         quantities = ", ".join(sorted(q.value for q in spec.quantities))
@@ -272,7 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hex", required=True)
     p.set_defaults(func=cmd_decode)
 
-    sub.add_parser("decoders", help="list supported models").set_defaults(func=cmd_decoders)
+    p = sub.add_parser("decoders", help="list supported models")
+    p.add_argument("--markdown", action="store_true", help="print the docs page (docs/models.md)")
+    p.set_defaults(func=cmd_decoders)
 
     devices = sub.add_parser("devices", help="provisioning").add_subparsers(dest="devices_cmd", required=True)
     p = devices.add_parser("import", help="import devices from CSV (dev_eui,name,model,site,...)")
