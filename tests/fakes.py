@@ -1,0 +1,61 @@
+"""An in-memory Store that implements the store protocol (for unit tests of its callers)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from ingest.store import Bucket, Window
+from releve.types import Reading
+
+
+class MemoryStore:
+    """Readings keyed like the real stores: (device, quantity, channel, ts); last write wins."""
+
+    def __init__(self) -> None:
+        self.points: dict[tuple[str, str, str, datetime], Reading] = {}
+        self.writes = 0
+        self.down = False
+
+    def write(self, readings: Sequence[Reading]) -> None:
+        if self.down:
+            from ingest.errors import StoreUnavailable
+
+            raise StoreUnavailable("memory store is down (test)")
+        self.writes += 1
+        for r in readings:
+            self.points[(r.dev_eui, r.quantity, r.channel, r.ts)] = r
+
+    def query(
+        self, dev_eui: str, start: datetime, end: datetime, quantities: Collection[str] | None = None
+    ) -> list[Reading]:
+        found = [
+            r
+            for (eui, q, _, ts), r in self.points.items()
+            if eui == dev_eui and start <= ts < end and (quantities is None or q in quantities)
+        ]
+        return sorted(found, key=lambda r: r.ts)
+
+    def aggregate(
+        self,
+        dev_eui: str,
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        window: Window,
+        tz: str,
+        channel: str = "",
+    ) -> list[Bucket]:
+        raise NotImplementedError("the memory store does not aggregate; use the real stores")
+
+    def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
+        newest: dict[tuple[str, str, str], Reading] = {}
+        for (eui, q, ch, ts), r in self.points.items():
+            if dev_euis is not None and eui not in dev_euis:
+                continue
+            if (eui, q, ch) not in newest or newest[(eui, q, ch)].ts < ts:
+                newest[(eui, q, ch)] = r
+        return list(newest.values())
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,127 @@
+"""The ingest pipeline: unknown devices quarantined, bad frames kept with their error, consumption
+computed in reading-time order with rollovers and late readings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ingest.archive import Archive
+from ingest.pipeline import Ingestor
+from ingest.registry import Device, Registry, open_registry
+from releve.types import Lns, Uplink
+from tests.fakes import MemoryStore
+
+EUI = "0102030405060708"
+T0 = datetime(2026, 6, 1, 8, tzinfo=UTC)
+
+
+def r718h(pulses: int, volts: float = 3.6) -> bytes:
+    """A Netvox R718H pulse report (port 6, type 0x01): battery byte, 16-bit counter."""
+    return bytes([0x01, 0x1F, 0x01, int(volts * 10)]) + pulses.to_bytes(2, "big") + bytes(5)
+
+
+def up(f_cnt: int, payload: bytes, minutes: int, eui: str = EUI, port: int = 6) -> Uplink:
+    return Uplink(
+        dev_eui=eui,
+        f_port=port,
+        f_cnt=f_cnt,
+        payload=payload,
+        received_at=T0 + timedelta(minutes=minutes),
+        lns=Lns.CHIRPSTACK_V4,
+        dev_addr="0a0b0c0d",
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[tuple[Ingestor, Registry, MemoryStore]]:
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    town = registry.owner_tenant()
+    registry.add_devices(
+        [
+            Device(
+                EUI,
+                town.id,
+                "eau",
+                "netvox/r718h",
+                pulse_quantity="water_volume",
+                pulse_weight=0.001,
+                register_max=65536,
+            )
+        ]
+    )
+    store = MemoryStore()
+    yield Ingestor(registry, Archive(registry.engine), store), registry, store
+    registry.close()
+
+
+def run(ingestor: Ingestor, uplinks: list[Uplink]) -> None:
+    ingestor.process(ingestor.accept([(u, "test") for u in uplinks]))
+
+
+def water(store: MemoryStore) -> list[tuple[datetime, float, float | None]]:
+    rows = store.query(EUI, T0 - timedelta(days=1), T0 + timedelta(days=1), ["water_volume"])
+    return [(r.ts, round(r.value, 6), None if r.delta is None else round(r.delta, 6)) for r in rows]
+
+
+def test_pulses_become_volume_with_consumption_and_a_wrap(
+    env: tuple[Ingestor, Registry, MemoryStore],
+) -> None:
+    ingestor, _, store = env
+    run(ingestor, [up(1, r718h(65530), 0), up(2, r718h(65535), 15), up(3, r718h(4), 30)])
+    assert [(v, d) for _, v, d in water(store)] == [(65.53, None), (65.535, 0.005), (0.004, 0.005)]
+
+
+def test_late_reading_lands_in_its_time_and_corrects_the_next(
+    env: tuple[Ingestor, Registry, MemoryStore],
+) -> None:
+    ingestor, _, store = env
+    run(ingestor, [up(1, r718h(100), 0), up(3, r718h(130), 30)])
+    assert [d for _, _, d in water(store)] == [None, 0.03]
+    run(ingestor, [up(2, r718h(110), 15)])  # arrives last, measured in between
+    assert [(v, d) for _, v, d in water(store)] == [(0.1, None), (0.11, 0.01), (0.13, 0.02)]
+
+
+def test_replay_writes_nothing_new(env: tuple[Ingestor, Registry, MemoryStore]) -> None:
+    ingestor, _, store = env
+    batch = [up(1, r718h(100), 0), up(2, r718h(120), 15)]
+    run(ingestor, batch)
+    before = water(store)
+    assert ingestor.accept([(u, "other-lns") for u in batch]) == []
+    assert water(store) == before
+
+
+def test_decrease_is_an_anomaly_not_a_consumption(env: tuple[Ingestor, Registry, MemoryStore]) -> None:
+    ingestor, _, store = env
+    run(ingestor, [up(1, r718h(30000), 0), up(2, r718h(100), 15)])
+    assert [d for _, _, d in water(store)] == [None, None]
+
+
+def test_unknown_device_and_bad_frame_are_kept(env: tuple[Ingestor, Registry, MemoryStore]) -> None:
+    ingestor, registry, store = env
+    stranger = "ffffffffffffff01"
+    run(ingestor, [up(1, r718h(5), 0, eui=stranger), up(2, b"\x01\x1f", 5), up(3, r718h(7), 10)])
+    archive = ingestor.archive
+    states = {u.uplink.f_cnt: (s, e) for u, s, e, _ in archive.select(limit=10)}
+    assert states[1][0] == "unknown_device"
+    assert states[2][0] == "failed" and "BadLength" in (states[2][1] or "")
+    assert states[3][0] == "decoded"
+    assert [q.dev_eui for q in archive.quarantine()] == [stranger]
+    assert len(water(store)) == 1
+
+
+def test_store_outage_keeps_uplinks_pending_for_retry(env: tuple[Ingestor, Registry, MemoryStore]) -> None:
+    from ingest.errors import StoreUnavailable
+
+    ingestor, _, store = env
+    archived = ingestor.accept([(up(1, r718h(5), 0), "t")])
+    store.down = True
+    with pytest.raises(StoreUnavailable):
+        ingestor.process(archived)
+    assert len(ingestor.archive.pending()) == 1
+    store.down = False
+    assert ingestor.recover() == 1
+    assert ingestor.archive.pending() == [] and len(water(store)) == 1
