@@ -101,7 +101,7 @@ def test_decrease_is_an_anomaly_not_a_consumption(env: tuple[Ingestor, Registry,
 
 
 def test_unknown_device_and_bad_frame_are_kept(env: tuple[Ingestor, Registry, MemoryStore]) -> None:
-    ingestor, registry, store = env
+    ingestor, _, store = env
     stranger = "ffffffffffffff01"
     run(ingestor, [up(1, r718h(5), 0, eui=stranger), up(2, b"\x01\x1f", 5), up(3, r718h(7), 10)])
     archive = ingestor.archive
