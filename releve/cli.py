@@ -54,20 +54,23 @@ def cmd_bridge(args: argparse.Namespace) -> int:
     from releve.runtime import mqtt_target_or_exit, start_bridge
 
     settings = _settings(args)
-    mqtt_target_or_exit(settings)
+    if not all(source.mqtt_url for source in settings.sources):
+        mqtt_target_or_exit(settings)
     state = open_state(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    consumer, thread = start_bridge(settings, state, stop)
+    consumers, threads = start_bridge(settings, state, stop)
     try:
-        while thread.is_alive() and not stop.wait(1.0):
+        while all(t.is_alive() for t in threads) and not stop.wait(1.0):
             pass
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
-        thread.join(15)
-        consumer.stop()
+        for thread in threads:
+            thread.join(15)
+        for consumer in consumers:
+            consumer.stop()
         close_state(state)
     return 0
 

@@ -24,33 +24,48 @@ log = logging.getLogger(__name__)
 
 def start_bridge(
     settings: Settings, state: AppState, stop: threading.Event
-) -> tuple[MqttConsumer, threading.Thread]:
-    """Start a bridge worker for the first configured source, in a thread; ``stop`` ends it."""
-    target = settings.mqtt
-    if target is None:
-        raise ValueError("RELEVE_MQTT_URL is not set")
-    source = settings.sources[0]
-    topics = source.topics
-    if settings.mqtt_shared_group:
-        topics = [f"$share/{settings.mqtt_shared_group}/{t}" for t in topics]
-    consumer = MqttConsumer(
-        target,
-        client_id=settings.mqtt_client_id,
-        topics=topics,
-        receive_maximum=settings.bridge_queue_size,
-        ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
-    )
-    bridge = Bridge(
-        consumer,
-        Ingestor(state.registry, state.archive, state.store),
-        lns=None if source.lns == "auto" else Lns(source.lns),
-        source_name=source.name,
-        batch_size=settings.bridge_batch_size,
-    )
-    consumer.start()
-    thread = threading.Thread(target=bridge.run, args=(stop,), name="bridge", daemon=True)
-    thread.start()
-    return consumer, thread
+) -> tuple[list[MqttConsumer], list[threading.Thread]]:
+    """Start one bridge worker per configured source, each in a thread; ``stop`` ends them.
+
+    Sources may be different network servers on different brokers (a town's own and an
+    operator's): their uplinks share one archive, whose dedup key drops the copies.
+    """
+    consumers: list[MqttConsumer] = []
+    threads: list[threading.Thread] = []
+    for source in settings.sources:
+        url = source.mqtt_url or settings.mqtt_url
+        if url is None:
+            raise ValueError(
+                f"source {source.name!r}: no broker (set RELEVE_MQTT_URL or the source's mqtt_url)"
+            )
+        topics = source.topics
+        if settings.mqtt_shared_group:
+            topics = [f"$share/{settings.mqtt_shared_group}/{t}" for t in topics]
+        client_id = (
+            settings.mqtt_client_id
+            if len(settings.sources) == 1
+            else f"{settings.mqtt_client_id}-{source.name}"
+        )
+        consumer = MqttConsumer(
+            MqttTarget.parse(url),
+            client_id=client_id,
+            topics=topics,
+            receive_maximum=settings.bridge_queue_size,
+            ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
+        )
+        bridge = Bridge(
+            consumer,
+            Ingestor(state.registry, state.archive, state.store),
+            lns=None if source.lns == "auto" else Lns(source.lns),
+            source_name=source.name,
+            batch_size=settings.bridge_batch_size,
+        )
+        consumer.start()
+        thread = threading.Thread(target=bridge.run, args=(stop,), name=f"bridge-{source.name}", daemon=True)
+        thread.start()
+        consumers.append(consumer)
+        threads.append(thread)
+    return consumers, threads
 
 
 def provision_fleet(registry: Registry, fleet: Fleet) -> int:
@@ -136,13 +151,13 @@ def run_all(settings: Settings, fleet: Fleet | None, announce: Callable[[str], N
     state = open_state(settings)
     stop = threading.Event()
     threads: list[threading.Thread] = []
-    consumer = None
+    consumers: list[MqttConsumer] = []
     try:
         if fleet is not None:
             provision_fleet(state.registry, fleet)
         token = admin_token(state.registry, settings.data_dir)
-        consumer, bridge_thread = start_bridge(settings, state, stop)
-        threads.append(bridge_thread)
+        consumers, bridge_threads = start_bridge(settings, state, stop)
+        threads.extend(bridge_threads)
         if fleet is not None:
             sim = threading.Thread(
                 target=simulate_live, args=(fleet, settings, stop), name="simulator", daemon=True
@@ -160,7 +175,7 @@ def run_all(settings: Settings, fleet: Fleet | None, announce: Callable[[str], N
         server.run()
     finally:
         stop.set()
-        if consumer is not None:
+        for consumer in consumers:
             consumer.stop()
         for thread in threads:
             thread.join(timeout=15)

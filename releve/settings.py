@@ -49,6 +49,14 @@ class Source(BaseModel):
         "auto", "chirpstack_v4", "chirpstack_v3", "tts_v3", "thingpark", "live_objects", "helium"
     ] = "auto"
     topics: list[str] = Field(default_factory=lambda: ["application/+/device/+/event/+"])
+    mqtt_url: str | None = Field(default=None, description="this source's broker; default RELEVE_MQTT_URL")
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value:
+            MqttTarget.parse(value)
+        return value
 
 
 class Settings(BaseSettings):

@@ -51,7 +51,7 @@ def system(mosquitto: MosquittoProcess, tmp_path: Path) -> Iterator[tuple[Settin
     provision_fleet(state.registry, load_fleet())
     _, token = state.registry.create_key(state.registry.owner_tenant().id, Role.VIEWER, "e2e")
     stop = threading.Event()
-    consumer, bridge = start_bridge(settings, state, stop)
+    (consumer,), (bridge,) = start_bridge(settings, state, stop)
     server = Server(uvicorn.Config(create_app(settings, state), host="127.0.0.1", port=settings.api_port))
     api_thread = threading.Thread(target=server.run, daemon=True)
     api_thread.start()
