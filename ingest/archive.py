@@ -23,6 +23,9 @@ from ingest.registry_errors import DatabaseUnavailable, database_errors
 from releve.types import Lns, Reception, Uplink
 
 
+DEAD_LETTER_MAX_BYTES = 64 * 1024
+
+
 def dedup_key(uplink: Uplink) -> str:
     """Device, session address, frame counter and payload digest: the same frame, whoever sent it."""
     digest = hashlib.blake2s(uplink.payload, digest_size=6).hexdigest()
@@ -233,6 +236,10 @@ class Archive:
         ]
 
     def dead_letter(self, topic: str, body: bytes, error: str, source: str = "") -> None:
+        """Keep an unreadable message for inspection (its first 64 KiB: a hostile one can be huge)."""
+        if len(body) > DEAD_LETTER_MAX_BYTES:
+            error = f"{error} (body truncated from {len(body)} bytes)"
+            body = body[:DEAD_LETTER_MAX_BYTES]
         try:
             with self.engine.begin() as conn:
                 conn.execute(

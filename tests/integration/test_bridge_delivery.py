@@ -206,3 +206,47 @@ def test_two_workers_on_a_shared_subscription_split_the_traffic(
     finally:
         for worker in workers:
             worker.stop()
+
+
+def test_malformed_and_hostile_messages_go_to_dead_letters_and_lose_nothing(
+    mosquitto: MosquittoProcess, data_dir: Path
+) -> None:
+    items = envelopes(1)
+    topic = items[0][0]
+    hostile = [
+        (topic, b"{not json"),
+        (topic, b""),
+        (topic, b"\x00\xff" * 10),
+        (topic, b"[]"),
+        (topic, b'{"deviceInfo": {"devEui": 12}, "fCnt": "x", "data": 5}'),
+        (topic, b'{"deviceInfo": {"devEui": "0102030405060708"}, "data": "!!!not base64"}'),
+        (topic, b"{" + b'"a":' * 10 + b"1" + b"}" * 10),
+        (topic, b'{"x": "' + b"A" * (2 * 1024 * 1024) + b'"}'),
+        ("some/other/lns/format", b'{"hello": "world"}'),
+    ]
+    mixed: list[tuple[str, bytes]] = []
+    for i, item in enumerate(items):
+        mixed.append(item)
+        if i % 50 == 0 and hostile:
+            mixed.append(hostile.pop())
+    mixed.extend(hostile)
+    bridge = BridgeProcess(data_dir, mosquitto.url)
+    bridge.start()
+    try:
+        time.sleep(2.0)
+        publish(mosquitto.url, mixed)
+        assert_exactly_once(data_dir, items)
+        registry = open_registry(f"sqlite:///{data_dir / 'registry.db'}")
+        try:
+            with registry.engine.connect() as conn:
+                dead = conn.execute(
+                    select(schema.dead_letters.c.error, func.length(schema.dead_letters.c.body))
+                ).all()
+        finally:
+            registry.close()
+        # every hostile message is kept (the one on another topic is not subscribed to)
+        assert len(dead) == 8
+        assert all(length <= 64 * 1024 for _, length in dead)
+        assert bridge.proc is not None and bridge.proc.poll() is None, "the bridge survived"
+    finally:
+        bridge.stop()
