@@ -22,7 +22,6 @@ from ingest import schema
 from ingest.registry_errors import DatabaseUnavailable, database_errors
 from releve.types import Lns, Reception, Uplink
 
-
 DEAD_LETTER_MAX_BYTES = 64 * 1024
 
 
