@@ -19,7 +19,11 @@ def _create_all(conn: Connection) -> None:
     schema.metadata.create_all(conn)
 
 
-STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = ((1, _create_all),)
+def _add_alerts(conn: Connection) -> None:
+    schema.alerts.create(conn, checkfirst=True)
+
+
+STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = ((1, _create_all), (2, _add_alerts))
 
 
 def current_version(conn: Connection) -> int:

@@ -155,6 +155,27 @@ alarms = Table(
     UniqueConstraint("uplink_id", "kind", "channel"),
 )
 
+# Alerts: opened when a rule fires, closed when it stops firing, acknowledged by a person.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id"), nullable=False, index=True),
+    Column("site_id", ForeignKey("sites.id"), nullable=True),
+    Column("dev_eui", String(16), nullable=True),
+    Column("kind", String(40), nullable=False),
+    # What makes two findings the same alert (kind + device or site): one open alert per key.
+    Column("key", String(200), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("evidence", JSON, nullable=False, default=dict),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("acknowledged_by", String(64), nullable=True),
+)
+Index("ix_alerts_open", alerts.c.key, alerts.c.ended_at)
+
 schema_version = Table(
     "schema_version",
     metadata,

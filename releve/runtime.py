@@ -68,6 +68,29 @@ def start_bridge(
     return consumers, threads
 
 
+def run_alerts(settings: Settings, state: AppState, stop: threading.Event) -> None:
+    """Evaluate the alert rules every ``alerts_interval_s``; notify the webhook of new alerts."""
+    from datetime import UTC, datetime
+
+    from ingest.alerts import AlertBook, evaluate
+    from ingest.errors import StoreError
+    from ingest.notify import Webhook
+    from ingest.registry_errors import DatabaseUnavailable
+
+    book = AlertBook(state.archive.engine)
+    webhook = Webhook(settings.alert_webhook_url) if settings.alert_webhook_url else None
+    while not stop.is_set():
+        now = datetime.now(UTC)
+        try:
+            findings = evaluate(state.registry, state.archive.engine, state.store, now, settings.timezone)
+            opened = book.sync(findings, now)
+            if webhook and opened:
+                webhook.send([book.get(alert_id) for alert_id in opened])
+        except (StoreError, DatabaseUnavailable) as exc:
+            log.warning("alert evaluation skipped: %s", exc)
+        stop.wait(settings.alerts_interval_s)
+
+
 def provision_fleet(registry: Registry, fleet: Fleet) -> int:
     """Register the demo fleet's sites and devices in the owner tenant (idempotent)."""
     tenant = registry.owner_tenant()
@@ -158,6 +181,9 @@ def run_all(settings: Settings, fleet: Fleet | None, announce: Callable[[str], N
         token = admin_token(state.registry, settings.data_dir)
         consumers, bridge_threads = start_bridge(settings, state, stop)
         threads.extend(bridge_threads)
+        alerts = threading.Thread(target=run_alerts, args=(settings, state, stop), name="alerts", daemon=True)
+        alerts.start()
+        threads.append(alerts)
         if fleet is not None:
             sim = threading.Thread(
                 target=simulate_live, args=(fleet, settings, stop), name="simulator", daemon=True

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Paris"
     raw_retention_days: int = 400
     master_key: SecretStr | None = None
+    alerts_interval_s: int = 300
+    alert_webhook_url: str | None = None
     bridge_batch_size: int = 500
     bridge_queue_size: int = 5000
     log_level: str = "INFO"

@@ -1,0 +1,87 @@
+"""Alerts: the list (open, closed), one with its evidence, acknowledgement."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.deps import KeyDep, StateDep, TechnicianKey, tenant_scope
+from api.problems import Problem
+from api.routers.devices import Limit, Offset
+from api.schemas import Page
+from ingest.alerts import AlertBook
+from ingest.registry_errors import NotFound
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
+
+
+class AlertPublic(BaseModel):
+    id: int
+    kind: str
+    message: str
+    site_id: int | None
+    dev_eui: str | None
+    started_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    evidence: dict[str, Any]
+
+
+def _public(row: dict[str, Any]) -> AlertPublic:
+    return AlertPublic(
+        id=row["id"],
+        kind=row["kind"],
+        message=row["message"],
+        site_id=row["site_id"],
+        dev_eui=row["dev_eui"],
+        started_at=row["started_at"],
+        updated_at=row["updated_at"],
+        ended_at=row["ended_at"],
+        acknowledged_at=row["acknowledged_at"],
+        acknowledged_by=row["acknowledged_by"],
+        evidence=row["evidence"] or {},
+    )
+
+
+@router.get("", summary="Alerts, newest first")
+def list_alerts(
+    state: StateDep,
+    key: KeyDep,
+    status: Literal["open", "closed", "all"] = "open",
+    site_id: int | None = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Page[AlertPublic]:
+    rows = AlertBook(state.archive.engine).list(
+        tenant_scope(key), status=status, site_id=site_id, offset=offset, limit=limit
+    )
+    return Page(items=[_public(r) for r in rows], offset=offset, limit=limit)
+
+
+def _visible(state: StateDep, key: KeyDep, alert_id: int) -> dict[str, Any]:
+    try:
+        row = AlertBook(state.archive.engine).get(alert_id)
+    except NotFound as exc:
+        raise Problem(404, "Not found", f"alert {alert_id} not found") from exc
+    scope = tenant_scope(key)
+    if scope is not None and row["tenant_id"] != scope:
+        raise Problem(404, "Not found", f"alert {alert_id} not found")
+    return row
+
+
+@router.get("/{alert_id}", summary="One alert with its evidence")
+def get_alert(state: StateDep, key: KeyDep, alert_id: int) -> AlertPublic:
+    return _public(_visible(state, key, alert_id))
+
+
+@router.post("/{alert_id}/acknowledge", summary="Acknowledge an alert (someone is on it)")
+def acknowledge(state: StateDep, key: TechnicianKey, alert_id: int) -> AlertPublic:
+    _visible(state, key, alert_id)
+    book = AlertBook(state.archive.engine)
+    book.acknowledge(alert_id, key.name or key.prefix, datetime.now(UTC))
+    return _public(book.get(alert_id))

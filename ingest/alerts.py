@@ -1,0 +1,300 @@
+"""Alerts: rules that read rollups and link health, and the book of open and closed alerts.
+
+Each rule is a pure function that returns a Finding (with a plain-words message and the evidence
+behind it) or None. ``evaluate`` runs the rules over a tenant's devices; ``AlertBook.sync`` opens
+an alert for a new finding, refreshes an open one, and closes those whose finding disappeared.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, insert, select, update
+
+from ingest import schema
+from ingest.registry import Device, Registry
+from ingest.registry_errors import NotFound, database_errors
+from ingest.store import Store, Window
+
+log = logging.getLogger(__name__)
+
+
+class AlertKind(StrEnum):
+    LEAK = "leak"
+    SILENT_DEVICE = "silent_device"
+    SILENT_SITE = "silent_site"
+    LOW_BATTERY = "low_battery"
+    POOR_LINK = "poor_link"
+    DEVICE_ALARM = "device_alarm"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Tunable per site (``sites`` thresholds override these defaults)."""
+
+    leak_min_flow_m3h: float = 0.008  # 8 litres an hour, every hour of the night
+    leak_nights: int = 3
+    night_start_hour: int = 1
+    night_end_hour: int = 5
+    silent_factor: float = 3.0  # silent after this many expected intervals
+    default_interval_s: int = 3600
+    battery_pct: float = 15.0
+    battery_v: float = 3.0
+    loss_pct: float = 20.0
+    min_frames_for_loss: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: AlertKind
+    key: str
+    tenant_id: int
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    dev_eui: str | None = None
+    site_id: int | None = None
+
+
+def leak_finding(
+    device: Device, nights: Sequence[tuple[date, float | None]], th: Thresholds
+) -> Finding | None:
+    """Water flowing every hour of several nights in a row: a leak (evidence: each night's minimum)."""
+    recent = list(nights)[-th.leak_nights :]
+    if len(recent) < th.leak_nights or any(m is None or m < th.leak_min_flow_m3h for _, m in recent):
+        return None
+    lowest = min(m for _, m in recent if m is not None)
+    return Finding(
+        kind=AlertKind.LEAK,
+        key=f"leak:{device.dev_eui}",
+        tenant_id=device.tenant_id,
+        dev_eui=device.dev_eui,
+        site_id=device.site_id,
+        message=(
+            f"{device.name}: water kept flowing every hour between {th.night_start_hour}:00 and "
+            f"{th.night_end_hour}:00 for {len(recent)} nights (at least {lowest * 1000:.0f} L/h, "
+            f"threshold {th.leak_min_flow_m3h * 1000:.0f} L/h): probably a leak."
+        ),
+        evidence={
+            "night_min_flow_m3h": [{"night": d.isoformat(), "min_m3h": m} for d, m in recent],
+            "threshold_m3h": th.leak_min_flow_m3h,
+        },
+    )
+
+
+def silent_finding(
+    device: Device, last_seen: datetime | None, now: datetime, th: Thresholds
+) -> Finding | None:
+    interval = device.expected_interval_s or th.default_interval_s
+    limit = timedelta(seconds=interval * th.silent_factor)
+    if last_seen is not None and now - last_seen <= limit:
+        return None
+    since = f"since {last_seen:%Y-%m-%d %H:%M} UTC" if last_seen else "since it was provisioned"
+    return Finding(
+        kind=AlertKind.SILENT_DEVICE,
+        key=f"silent:{device.dev_eui}",
+        tenant_id=device.tenant_id,
+        dev_eui=device.dev_eui,
+        site_id=device.site_id,
+        message=f"{device.name}: no uplink {since} (it reports every {interval // 60} min).",
+        evidence={"last_seen": last_seen.isoformat() if last_seen else None, "expected_interval_s": interval},
+    )
+
+
+def battery_finding(
+    device: Device, level: float | None, volts: float | None, th: Thresholds
+) -> Finding | None:
+    if level is not None and level < th.battery_pct:
+        why = f"battery at {level:.0f} % (below {th.battery_pct:.0f} %)"
+    elif level is None and volts is not None and volts < th.battery_v:
+        why = f"battery at {volts:.2f} V (below {th.battery_v:.2f} V)"
+    else:
+        return None
+    return Finding(
+        kind=AlertKind.LOW_BATTERY,
+        key=f"battery:{device.dev_eui}",
+        tenant_id=device.tenant_id,
+        dev_eui=device.dev_eui,
+        site_id=device.site_id,
+        message=f"{device.name}: {why}; plan a visit to replace it.",
+        evidence={"battery_level": level, "battery_voltage": volts},
+    )
+
+
+def link_finding(device: Device, frames: int, lost: int, th: Thresholds) -> Finding | None:
+    total = frames + lost
+    if total < th.min_frames_for_loss:
+        return None
+    loss = 100.0 * lost / total
+    if loss < th.loss_pct:
+        return None
+    return Finding(
+        kind=AlertKind.POOR_LINK,
+        key=f"link:{device.dev_eui}",
+        tenant_id=device.tenant_id,
+        dev_eui=device.dev_eui,
+        site_id=device.site_id,
+        message=f"{device.name}: {loss:.0f} % of its frames are lost ({lost} of {total}); check its antenna.",
+        evidence={"frames": frames, "lost": lost, "loss_pct": round(loss, 1)},
+    )
+
+
+def night_minima(
+    store: Store, device: Device, now: datetime, tz: str, th: Thresholds
+) -> list[tuple[date, float | None]]:
+    """Each recent night's lowest hourly water consumption (m3 in an hour), None without data."""
+    zone = ZoneInfo(tz)
+    today = now.astimezone(zone).date()
+    out: list[tuple[date, float | None]] = []
+    for back in range(th.leak_nights, 0, -1):
+        night = today - timedelta(days=back - 1)
+        start = datetime.combine(night, time(th.night_start_hour), zone)
+        end = datetime.combine(night, time(th.night_end_hour), zone)
+        if end > now:
+            continue
+        buckets = store.aggregate(device.dev_eui, "water_volume", start, end, Window.HOUR, tz)
+        hours = [b.consumption for b in buckets if b.consumption is not None]
+        expected_hours = int((end - start).total_seconds() // 3600)
+        out.append((night, min(hours) if len(hours) >= expected_hours else None))
+    return out
+
+
+def evaluate(
+    registry: Registry, engine: Engine, store: Store, now: datetime, tz: str, th: Thresholds | None = None
+) -> list[Finding]:
+    """Run every rule over every active device."""
+    th = th or Thresholds()
+    devices = [d for d in registry.list_devices(limit=1_000_000) if d.status == "active"]
+    with database_errors("link statistics read"), engine.connect() as conn:
+        links = {r.dev_eui: r for r in conn.execute(select(schema.device_link))}
+    latest = store.latest([d.dev_eui for d in devices])
+    water = {r.dev_eui for r in latest if r.quantity == "water_volume"}
+    findings: list[Finding] = []
+    silent_by_site: dict[int, list[Device]] = {}
+    for device in devices:
+        link = links.get(device.dev_eui)
+        last_seen = _utc(link.last_seen) if link else None
+        silent = silent_finding(device, last_seen, now, th)
+        if silent:
+            findings.append(silent)
+            if device.site_id is not None:
+                silent_by_site.setdefault(device.site_id, []).append(device)
+        if link:
+            for finding in (
+                battery_finding(device, link.battery_level, link.battery_voltage, th),
+                link_finding(device, link.frames, link.lost, th),
+            ):
+                if finding:
+                    findings.append(finding)
+        if device.dev_eui in water:
+            leak = leak_finding(device, night_minima(store, device, now, tz, th), th)
+            if leak:
+                findings.append(leak)
+    by_site: dict[int, int] = {}
+    for device in devices:
+        if device.site_id is not None:
+            by_site[device.site_id] = by_site.get(device.site_id, 0) + 1
+    for site_id, silent_devices in silent_by_site.items():
+        if len(silent_devices) == by_site[site_id] and len(silent_devices) > 1:
+            # A whole site silent is one problem (a gateway, a power cut), not N.
+            findings = [
+                f for f in findings if not (f.kind is AlertKind.SILENT_DEVICE and f.site_id == site_id)
+            ]
+            findings.append(
+                Finding(
+                    kind=AlertKind.SILENT_SITE,
+                    key=f"silent-site:{site_id}",
+                    tenant_id=silent_devices[0].tenant_id,
+                    site_id=site_id,
+                    message=f"all {len(silent_devices)} devices of this site are silent: "
+                    "check the gateway that serves it or the building's power.",
+                    evidence={"devices": [d.dev_eui for d in silent_devices]},
+                )
+            )
+    return findings
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class AlertBook:
+    """Open, refresh, close and acknowledge alerts in the registry database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def sync(self, findings: Sequence[Finding], now: datetime) -> list[int]:
+        """Apply a full evaluation; returns the ids of alerts opened now."""
+        t = schema.alerts
+        opened: list[int] = []
+        with database_errors("alerts update"), self.engine.begin() as conn:
+            current = {r.key: r for r in conn.execute(select(t).where(t.c.ended_at.is_(None)))}
+            seen = set()
+            for f in findings:
+                seen.add(f.key)
+                row = current.get(f.key)
+                if row is None:
+                    result = conn.execute(
+                        insert(t).values(
+                            tenant_id=f.tenant_id,
+                            site_id=f.site_id,
+                            dev_eui=f.dev_eui,
+                            kind=f.kind.value,
+                            key=f.key,
+                            message=f.message,
+                            evidence=f.evidence,
+                            started_at=now,
+                            updated_at=now,
+                        )
+                    )
+                    opened.append(int(result.inserted_primary_key[0]))  # type: ignore[index]
+                else:
+                    conn.execute(
+                        update(t)
+                        .where(t.c.id == row.id)
+                        .values(message=f.message, evidence=f.evidence, updated_at=now)
+                    )
+            for key, row in current.items():
+                if key not in seen:
+                    conn.execute(update(t).where(t.c.id == row.id).values(ended_at=now, updated_at=now))
+        return opened
+
+    def list(
+        self,
+        tenant_id: int | None,
+        *,
+        status: str = "open",
+        site_id: int | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        t = schema.alerts
+        query = select(t).order_by(t.c.started_at.desc(), t.c.id.desc()).offset(offset).limit(limit)
+        if tenant_id is not None:
+            query = query.where(t.c.tenant_id == tenant_id)
+        if site_id is not None:
+            query = query.where(t.c.site_id == site_id)
+        if status == "open":
+            query = query.where(t.c.ended_at.is_(None))
+        elif status == "closed":
+            query = query.where(t.c.ended_at.is_not(None))
+        with database_errors("alerts read"), self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def get(self, alert_id: int) -> dict[str, Any]:
+        with database_errors("alerts read"), self.engine.connect() as conn:
+            row = conn.execute(select(schema.alerts).where(schema.alerts.c.id == alert_id)).first()
+        if row is None:
+            raise NotFound(f"alert {alert_id} not found")
+        return dict(row._mapping)
+
+    def acknowledge(self, alert_id: int, by: str, now: datetime) -> None:
+        t = schema.alerts
+        with database_errors("alerts update"), self.engine.begin() as conn:
+            conn.execute(update(t).where(t.c.id == alert_id).values(acknowledged_at=now, acknowledged_by=by))
