@@ -1,0 +1,139 @@
+"""Field readers shared by the network-server parsers; each failure becomes MalformedEnvelope."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from gateway_bridge.envelopes.errors import MalformedEnvelope
+from releve.types import normalize_eui
+
+# A gateway whose GPS has no fix can stamp 1980: such a time is not a reception time.
+EARLIEST_PLAUSIBLE = datetime(2015, 1, 1, tzinfo=UTC)
+
+
+def load_json(body: bytes) -> dict[str, Any]:
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedEnvelope(f"not JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise MalformedEnvelope(f"expected a JSON object, got {type(doc).__name__}")
+    return doc
+
+
+def obj(doc: dict[str, Any], key: str, *, required: bool = False) -> dict[str, Any]:
+    value = doc.get(key)
+    if value is None:
+        if required:
+            raise MalformedEnvelope(f"missing {key!r}")
+        return {}
+    if not isinstance(value, dict):
+        raise MalformedEnvelope(f"{key!r} must be an object, got {type(value).__name__}")
+    return value
+
+
+def items(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = doc.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise MalformedEnvelope(f"{key!r} must be a list of objects")
+    return value
+
+
+def text(doc: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    value = doc.get(key)
+    if value is None or value == "":
+        if required:
+            raise MalformedEnvelope(f"missing {key!r}")
+        return None
+    if not isinstance(value, str):
+        raise MalformedEnvelope(f"{key!r} must be a string, got {type(value).__name__}")
+    return value
+
+
+def integer(
+    doc: dict[str, Any], key: str, *, default: int | None = None, lo: int = 0, hi: int = 2**32 - 1
+) -> int | None:
+    value = doc.get(key)
+    if value is None:
+        return default
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)  # 64-bit integers are strings in the protobuf JSON mapping
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedEnvelope(f"{key!r} must be an integer, got {value!r}")
+    if not lo <= value <= hi:
+        raise MalformedEnvelope(f"{key!r} out of range: {value}")
+    return value
+
+
+def number(doc: dict[str, Any], key: str) -> float | None:
+    value = doc.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MalformedEnvelope(f"{key!r} must be a number, got {value!r}")
+    return float(value)
+
+
+def b64(value: object, what: str) -> bytes:
+    if value is None or value == "":
+        return b""
+    if not isinstance(value, str):
+        raise MalformedEnvelope(f"{what} must be a base64 string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedEnvelope(f"{what} is not valid base64") from exc
+
+
+def eui(value: object, what: str = "DevEUI") -> str:
+    if not isinstance(value, str):
+        raise MalformedEnvelope(f"{what} must be a string")
+    try:
+        return normalize_eui(value)
+    except ValueError as exc:
+        raise MalformedEnvelope(str(exc)) from exc
+
+
+def eui_hex_or_b64(value: object, what: str = "DevEUI") -> str:
+    """ChirpStack v3's ``json`` marshaler writes EUIs in base64, ``json_v3`` in hex."""
+    if isinstance(value, str) and len(value) == 12 and value.endswith("="):
+        return b64(value, what).hex()
+    return eui(value, what)
+
+
+def timestamp(value: object, what: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise MalformedEnvelope(f"{what} must be an RFC 3339 string")
+    raw = value.strip()
+    if raw.endswith("Z"):
+        raw = raw[:-1] + "+00:00"
+    # Python reads at most microseconds: cut nanoseconds.
+    if "." in raw:
+        head, _, rest = raw.partition(".")
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        zone = rest[len(digits) :]
+        raw = f"{head}.{digits[:6]}{zone}"
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise MalformedEnvelope(f"{what}: not a time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def plausible(*candidates: datetime | None) -> datetime | None:
+    """The first candidate time that is not a GPS-less 1980 stamp."""
+    for value in candidates:
+        if value is not None and value >= EARLIEST_PLAUSIBLE:
+            return value
+    return None
