@@ -74,9 +74,10 @@ class MosquittoProcess:
             )
         )
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        self._proc = subprocess.Popen(
-            [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        with (self.workdir / "mosquitto.log").open("ab") as log_file:
+            self._proc = subprocess.Popen(
+                [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=log_file
+            )
         try:
             wait_for_port(self.port)
         except TimeoutError:

@@ -64,7 +64,7 @@ def reports(
 ) -> Iterator[Report]:
     """Every report of the fleet in [start, end), in time order."""
     sims = sims if sims is not None else simulators(fleet)
-    streams = [((ts, i) for ts in sim.report_times(start, end)) for i, sim in enumerate(sims)]
+    streams = [_schedule(i, sim, start, end) for i, sim in enumerate(sims)]
     for ts, i in heapq.merge(*streams):
         sim = sims[i]
         snapshot = sim.snapshot(ts)
@@ -73,6 +73,11 @@ def reports(
             fleet, sim.site, sim.device, ts=ts, f_cnt=snapshot.f_cnt, f_port=port, payload=payload
         )
         yield Report(ts, sim, snapshot, topic, body)
+
+
+def _schedule(index: int, sim: DeviceSim, start: datetime, end: datetime) -> Iterator[tuple[datetime, int]]:
+    for ts in sim.report_times(start, end):
+        yield ts, index
 
 
 @dataclass

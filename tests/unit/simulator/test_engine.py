@@ -56,3 +56,14 @@ def test_reports_follow_the_interval_with_a_phase() -> None:
     assert len(times) == 8
     assert all(b - a == timedelta(minutes=15) for a, b in pairwise(times))
     assert sim.f_cnt(times[1]) == sim.f_cnt(times[0]) + 1
+
+
+def test_reports_interleave_every_device_in_time_order() -> None:
+    from simulator.player import reports
+
+    fleet = load_fleet()
+    start = datetime(2026, 3, 1, tzinfo=PARIS)
+    got = list(reports(fleet, start, start + timedelta(hours=1)))
+    assert {r.sim.device.dev_eui for r in got} == {d.dev_eui for _, d in fleet.devices()}
+    assert [r.ts for r in got] == sorted(r.ts for r in got)
+    assert len(got) == 4 * len(fleet.devices())
