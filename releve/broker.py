@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 import socket
 import subprocess
@@ -53,6 +54,9 @@ class MosquittoProcess:
 
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        # Started as root, mosquitto drops to its own user, which may not reach a private
+        # directory (pytest's tmp dirs are 0700): this loopback-only broker keeps the caller's user.
+        run_as = "user root" if os.geteuid() == 0 else ""
         config = self.workdir / "mosquitto.conf"
         config.write_text(
             "\n".join(
@@ -68,6 +72,7 @@ class MosquittoProcess:
                     "log_dest stderr",
                     "log_type error",
                     "log_type warning",
+                    run_as,
                     self.extra_config,
                     "",
                 ]

@@ -70,9 +70,9 @@ class BridgeProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "releve", "bridge"], env=self.env, stderr=subprocess.PIPE
-        )
+        log = Path(self.env["RELEVE_DATA_DIR"]) / f"{self.env['RELEVE_MQTT_CLIENT_ID']}.log"
+        with log.open("ab") as stderr:
+            self.proc = subprocess.Popen([sys.executable, "-m", "releve", "bridge"], env=self.env, stderr=stderr)
 
     def kill(self) -> None:
         assert self.proc is not None
