@@ -72,7 +72,9 @@ class BridgeProcess:
     def start(self) -> None:
         log = Path(self.env["RELEVE_DATA_DIR"]) / f"{self.env['RELEVE_MQTT_CLIENT_ID']}.log"
         with log.open("ab") as stderr:
-            self.proc = subprocess.Popen([sys.executable, "-m", "releve", "bridge"], env=self.env, stderr=stderr)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "releve", "bridge"], env=self.env, stderr=stderr
+            )
 
     def kill(self) -> None:
         assert self.proc is not None
