@@ -8,10 +8,37 @@ from decoders import MODELS, decode
 from tests.unit.decoders.expected import assert_matches
 from tests.unit.decoders.vectors import Case, iter_cases, vector_models
 
-CASES = list(iter_cases())
+# Shared-vector models whose decoder is not written yet (issue #3). The list may only shrink:
+# a decoder added for one of them must take it off, or the coverage test below fails.
+PENDING = {
+    "adeunis/pulse-4",
+    "aquascope/wwd",
+    "axioma/qalcosonic-w1",
+    "comtac/lpn-cm4",
+    "decentlab/dl-iam",
+    "develiot/rwmr",
+    "dragino/lht65",
+    "ellenex/pls2-l",
+    "elv/elv-lw-esi",
+    "elvaco/cmi4140",
+    "emu/emu-prof-ii",
+    "micropelt/mlr003",
+    "minol-zenner/edc-communication-module",
+    "netvox/r711",
+    "netvox/r718n3",
+    "netvox/r809a",
+    "talkpool/oy1210",
+}
+
+CASES = [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="decoder not written yet (issue #3)"))
+    if c.model in PENDING
+    else c
+    for c in iter_cases()
+]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.id if isinstance(c, Case) else c.values[0].id for c in CASES])
 def test_vector(case: Case) -> None:
     assert case.expected is not None, f"{case.model}: no expectation mapping for this shared vector"
     if case.expected.error is not None:
@@ -27,5 +54,7 @@ def test_every_registered_model_has_vectors() -> None:
 
 
 def test_every_vector_file_has_a_model() -> None:
-    unknown = sorted(vector_models() - set(MODELS))
-    assert not unknown, f"vectors for unregistered models: {unknown}"
+    unknown = vector_models() - set(MODELS)
+    assert unknown == PENDING, (
+        f"vectors without a model {sorted(unknown - PENDING)}; no longer pending {sorted(PENDING - unknown)}"
+    )
