@@ -1,0 +1,319 @@
+"""The production store: InfluxDB through its v1 HTTP API (``/write`` line protocol, ``/query`` InfluxQL).
+
+InfluxDB 1.x serves this API natively, 2.x through its v1 compatibility endpoints (token auth, a
+database/retention-policy mapping), 3.x through its v1 write and query API; see docs/store.md.
+
+Schema (series cardinality = devices x quantities x channels, never values or times in tags):
+- ``reading`` in the raw retention policy: tags ``dev_eui``, ``quantity``, ``channel`` (absent
+  when empty), ``kind``; fields ``value``, ``delta``, ``f_cnt``, ``uplink_id``. The unit is
+  implied by the quantity.
+- ``rollup_1h`` in the long retention policy: same tags (no kind); fields ``count``,
+  ``consumption`` (sum of deltas), ``min``, ``max``, ``sum``, ``first``, ``last``, recomputed from
+  the raw points for the hours each write touches (so late and repeated points are right).
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from collections.abc import Collection, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import httpx
+
+from decoders import CANONICAL_UNITS, Quantity
+from ingest.errors import BadStoreUrl, StoreRejected, StoreUnavailable
+from ingest.lineprotocol import line, precision_ns, quote_ident, quote_str, timestamp
+from ingest.rollup import HourRollup, fold
+from ingest.store import Bucket, Window
+from releve.types import Reading
+
+log = logging.getLogger(__name__)
+
+_HOUR_NS = 3600 * 1_000_000_000
+_OR_CHUNK = 200
+
+
+def _ns(value: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=value // 1000)
+
+
+class InfluxStore:
+    """The Store protocol on an InfluxDB v1 HTTP API."""
+
+    def __init__(
+        self,
+        base_url: str,
+        database: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        raw_rp: str = "raw",
+        rollup_rp: str = "rollups",
+        precision: str = "ns",
+        raw_retention_days: int | None = None,
+        create: bool = True,
+        batch_size: int = 5000,
+        timeout: float = 30.0,
+    ) -> None:
+        precision_ns(precision)
+        self.database = database
+        self.raw_rp = raw_rp
+        self.rollup_rp = rollup_rp
+        self.precision = precision
+        self.batch_size = batch_size
+        headers = {"Authorization": f"Token {token}"} if token else {}
+        auth = (username, password or "") if username and not token else None
+        self._client = httpx.Client(base_url=base_url, headers=headers, auth=auth, timeout=timeout)
+        if create:
+            self._create(raw_retention_days)
+
+    @classmethod
+    def from_url(cls, url: str, *, raw_retention_days: int | None = None) -> InfluxStore:
+        """``influxdb[s]://[user:pass@]host:port/database[?token=&rp=&rollup_rp=&precision=&create=]``."""
+        parts = urlsplit(url)
+        database = parts.path.strip("/")
+        if not parts.hostname or not database:
+            raise BadStoreUrl(f"expected influxdb://host:port/database, got {url!r}")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        scheme = "https" if parts.scheme == "influxdbs" else "http"
+        return cls(
+            f"{scheme}://{parts.hostname}:{parts.port or 8086}",
+            database,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            token=query.get("token"),
+            raw_rp=query.get("rp", "raw"),
+            rollup_rp=query.get("rollup_rp", "rollups"),
+            precision=query.get("precision", "ns"),
+            raw_retention_days=raw_retention_days,
+            create=query.get("create", "true").lower() != "false",
+        )
+
+    # -- HTTP boundary: every httpx error and non-2xx answer is translated here ------------------
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise StoreUnavailable(f"InfluxDB unreachable: {exc}") from exc
+        if response.status_code >= 500:
+            raise StoreUnavailable(f"InfluxDB error {response.status_code}: {response.text[:300]}")
+        if response.status_code >= 400:
+            raise StoreRejected(f"InfluxDB refused ({response.status_code}): {response.text[:300]}")
+        return response
+
+    def _query(self, q: str, *, write: bool = False) -> list[dict[str, Any]]:
+        params = {"db": self.database, "q": q, "epoch": "ns"}
+        response = self._request("POST" if write else "GET", "/query", params=params)
+        try:
+            results = response.json().get("results", [])
+        except ValueError as exc:
+            raise StoreRejected(f"InfluxDB answered something else than JSON: {response.text[:200]}") from exc
+        series: list[dict[str, Any]] = []
+        for result in results:
+            if "error" in result:
+                raise StoreRejected(f"InfluxQL error: {result['error']}")
+            series.extend(result.get("series", []))
+        return series
+
+    def _create(self, raw_retention_days: int | None) -> None:
+        raw = f"{raw_retention_days}d" if raw_retention_days else "INF"
+        db = quote_ident(self.database)
+        statements = [
+            f"CREATE DATABASE {db}",
+            f"CREATE RETENTION POLICY {quote_ident(self.raw_rp)} ON {db} DURATION {raw} "
+            "REPLICATION 1 DEFAULT",
+            f"ALTER RETENTION POLICY {quote_ident(self.raw_rp)} ON {db} DURATION {raw}",
+            f"CREATE RETENTION POLICY {quote_ident(self.rollup_rp)} ON {db} DURATION INF REPLICATION 1",
+        ]
+        for statement in statements:
+            try:
+                self._query(statement, write=True)
+            except StoreRejected as exc:
+                # InfluxDB 2.x/3.x manage buckets themselves (docs/store.md): not fatal.
+                log.warning("could not run %r (%s); assuming the database is prepared", statement, exc)
+
+    def _write(self, lines: Iterable[str], rp: str) -> None:
+        body = "\n".join(lines).encode()
+        if not body:
+            return
+        self._request(
+            "POST",
+            "/write",
+            params={"db": self.database, "rp": rp, "precision": self.precision},
+            content=gzip.compress(body, compresslevel=1),
+            headers={"Content-Encoding": "gzip", "Content-Type": "text/plain; charset=utf-8"},
+        )
+
+    # -- the Store protocol ------------------------------------------------------------------------
+    def write(self, readings: Sequence[Reading]) -> None:
+        for i in range(0, len(readings), self.batch_size):
+            batch = readings[i : i + self.batch_size]
+            self._write((self._reading_line(r) for r in batch), self.raw_rp)
+            self._refresh_rollups(batch)
+
+    def _reading_line(self, r: Reading) -> str:
+        return line(
+            "reading",
+            {"dev_eui": r.dev_eui, "quantity": r.quantity, "channel": r.channel, "kind": r.kind},
+            {"value": float(r.value), "delta": r.delta, "f_cnt": r.f_cnt, "uplink_id": r.uplink_id},
+            r.ts,
+            self.precision,
+        )
+
+    def _refresh_rollups(self, batch: Sequence[Reading]) -> None:
+        """Recompute the hours this batch touched, from the raw points, in one query per device set."""
+        euis = sorted({r.dev_eui for r in batch})
+        hours = [timestamp(r.ts) - timestamp(r.ts) % _HOUR_NS for r in batch]
+        start, end = min(hours), max(hours) + _HOUR_NS
+        touched = {(r.dev_eui, r.quantity, r.channel, h) for r, h in zip(batch, hours, strict=True)}
+        lines = []
+        for chunk in _chunks(euis):
+            series = self._query(
+                "SELECT count(value), sum(delta), min(value), max(value), sum(value), "
+                "first(value), last(value) "
+                f"FROM {self._raw} WHERE ({_any('dev_eui', chunk)}) AND time >= {start} AND time < {end} "
+                "GROUP BY time(1h), dev_eui, quantity, channel fill(none)"
+            )
+            for s in series:
+                tags = s.get("tags", {})
+                for t, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
+                    key = (tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""), t)
+                    if key not in touched or not count:
+                        continue
+                    lines.append(
+                        line(
+                            "rollup_1h",
+                            {"dev_eui": key[0], "quantity": key[1], "channel": key[2]},
+                            {
+                                "count": int(count),
+                                "consumption": _float(consumption),
+                                "min": _float(vmin),
+                                "max": _float(vmax),
+                                "sum": _float(total),
+                                "first": _float(first),
+                                "last": _float(last),
+                            },
+                            _ns(t),
+                            "ns",
+                        )
+                    )
+        if lines:
+            self._request(
+                "POST",
+                "/write",
+                params={"db": self.database, "rp": self.rollup_rp, "precision": "ns"},
+                content=gzip.compress("\n".join(lines).encode(), compresslevel=1),
+                headers={"Content-Encoding": "gzip"},
+            )
+
+    @property
+    def _raw(self) -> str:
+        return f'{quote_ident(self.database)}.{quote_ident(self.raw_rp)}."reading"'
+
+    @property
+    def _rollups(self) -> str:
+        return f'{quote_ident(self.database)}.{quote_ident(self.rollup_rp)}."rollup_1h"'
+
+    def query(
+        self, dev_eui: str, start: datetime, end: datetime, quantities: Collection[str] | None = None
+    ) -> list[Reading]:
+        where = f"dev_eui = {quote_str(dev_eui)} AND time >= {timestamp(start)} AND time < {timestamp(end)}"
+        if quantities is not None:
+            if not quantities:
+                return []
+            where += f" AND ({_any('quantity', sorted(quantities))})"
+        out = []
+        for s in self._query(f"SELECT * FROM {self._raw} WHERE {where}"):
+            out.extend(_readings(s))
+        return sorted(out, key=lambda r: (r.ts, r.quantity, r.channel))
+
+    def aggregate(
+        self,
+        dev_eui: str,
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        window: Window,
+        tz: str,
+        channel: str = "",
+    ) -> list[Bucket]:
+        first_hour = timestamp(start) - timestamp(start) % _HOUR_NS
+        series = self._query(
+            f'SELECT "count", "consumption", "min", "max", "sum", "first", "last" FROM {self._rollups} '
+            f"WHERE dev_eui = {quote_str(dev_eui)} AND quantity = {quote_str(quantity)} "
+            f"AND channel = {quote_str(channel)} AND time >= {first_hour} AND time < {timestamp(end)}"
+        )
+        hours = [
+            HourRollup(
+                _ns(t),
+                int(count),
+                _float(consumption),
+                float(vmin),
+                float(vmax),
+                float(total),
+                float(first),
+                float(last),
+            )
+            for s in series
+            for t, count, consumption, vmin, vmax, total, first, last in s.get("values", [])
+        ]
+        return list(fold(sorted(hours, key=lambda h: h.hour), window, tz))
+
+    def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
+        if dev_euis is not None and not dev_euis:
+            return []
+        chunks = [None] if dev_euis is None else _chunks(sorted(set(dev_euis)))
+        out = []
+        for chunk in chunks:
+            where = f"WHERE ({_any('dev_eui', chunk)}) " if chunk else ""
+            for s in self._query(f"SELECT * FROM {self._raw} {where}GROUP BY * ORDER BY time DESC LIMIT 1"):
+                out.extend(_readings(s))
+        return out
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _float(value: float | int | None) -> float | None:
+    """InfluxDB's JSON writes 2.0 as 2: fields must stay floats, or a later write conflicts."""
+    return None if value is None else float(value)
+
+
+def _any(tag: str, values: Sequence[str]) -> str:
+    return " OR ".join(f"{tag} = {quote_str(v)}" for v in values)
+
+
+def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
+    return [values[i : i + _OR_CHUNK] for i in range(0, len(values), _OR_CHUNK)]
+
+
+def _readings(series: dict[str, Any]) -> list[Reading]:
+    columns = series.get("columns", [])
+    tags = series.get("tags", {})
+    out = []
+    for values in series.get("values", []):
+        row = {**tags, **dict(zip(columns, values, strict=True))}
+        quantity = row.get("quantity") or ""
+        try:
+            unit = CANONICAL_UNITS[Quantity(quantity)]
+        except ValueError:
+            unit = ""
+        out.append(
+            Reading(
+                dev_eui=row.get("dev_eui") or "",
+                quantity=quantity,
+                value=float(row["value"]),
+                unit=unit,
+                kind=row.get("kind") or "",
+                ts=_ns(int(row["time"])),
+                channel=row.get("channel") or "",
+                f_cnt=row.get("f_cnt"),
+                uplink_id=row.get("uplink_id"),
+                delta=_float(row.get("delta")),
+            )
+        )
+    return out

@@ -1,0 +1,65 @@
+"""InfluxDB line protocol and InfluxQL literals, escaped by the rules of the InfluxDB 1.x docs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+_PRECISION_NS = {"ns": 1, "u": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
+
+
+def _escape_key(value: str) -> str:
+    """Measurement names, tag keys and values: commas, spaces and equals signs are escaped."""
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace(" ", "\\ ").replace("=", "\\=")
+
+
+def _field_value(value: float | int | str | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value}i"
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("InfluxDB fields cannot hold NaN or infinity")
+        return repr(value)
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def timestamp(ts: datetime, precision: str = "ns") -> int:
+    """Integer time since the epoch in ``precision`` units (exact: no float rounding)."""
+    if ts.tzinfo is None:
+        raise ValueError("naive datetime: give times with a time zone")
+    delta = ts.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    ns = (delta.days * 86400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
+    return ns // _PRECISION_NS[precision]
+
+
+def line(
+    measurement: str,
+    tags: Mapping[str, str],
+    fields: Mapping[str, float | int | str | bool | None],
+    ts: datetime,
+    precision: str = "ns",
+) -> str:
+    """One point; empty tag values and None fields are left out (InfluxDB stores neither)."""
+    tag_part = "".join(f",{_escape_key(k)}={_escape_key(v)}" for k, v in sorted(tags.items()) if v)
+    field_part = ",".join(f"{_escape_key(k)}={_field_value(v)}" for k, v in fields.items() if v is not None)
+    if not field_part:
+        raise ValueError("a point needs at least one field")
+    return f"{_escape_key(measurement)}{tag_part} {field_part} {timestamp(ts, precision)}"
+
+
+def quote_ident(name: str) -> str:
+    """An InfluxQL identifier in double quotes."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def quote_str(value: str) -> str:
+    """An InfluxQL string literal in single quotes."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def precision_ns(precision: str) -> int:
+    if precision not in _PRECISION_NS:
+        raise ValueError(f"precision must be one of {sorted(_PRECISION_NS)}")
+    return _PRECISION_NS[precision]

@@ -1,0 +1,172 @@
+"""One contract for every store backend: what the bridge writes, the API reads back, exactly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ingest.store import Store, Window
+from releve.types import Reading
+
+PARIS = ZoneInfo("Europe/Paris")
+EUI = "0102030405060708"
+OTHER = "a0a0a0a0a0a0a0a0"
+
+
+def water(ts: datetime, value: float, delta: float | None, eui: str = EUI, **kw: object) -> Reading:
+    return Reading(eui, "water_volume", value, "m3", "cumulative", ts, delta=delta, **kw)  # type: ignore[arg-type]
+
+
+def temp(ts: datetime, value: float, eui: str = EUI, channel: str = "") -> Reading:
+    return Reading(eui, "temperature", value, "degC", "instantaneous", ts, channel=channel)
+
+
+def hourly_index(start: datetime, hours: int, per_hour: float = 0.5, eui: str = EUI) -> list[Reading]:
+    return [
+        water(start + timedelta(hours=h), 100 + h * per_hour, None if h == 0 else per_hour, eui)
+        for h in range(hours)
+    ]
+
+
+T0 = datetime(2026, 5, 10, 6, 0, tzinfo=UTC)
+
+
+def test_round_trip_keeps_every_field(store: Store) -> None:
+    r = Reading(
+        EUI,
+        "energy_import",
+        1234.5678,
+        "kWh",
+        "cumulative",
+        T0 + timedelta(microseconds=123),
+        channel="T1",
+        f_cnt=42,
+        uplink_id=7,
+        delta=0.25,
+    )
+    store.write([r])
+    (got,) = store.query(EUI, T0, T0 + timedelta(seconds=1))
+    assert got == r
+
+
+def test_ranges_are_half_open_and_may_be_empty(store: Store) -> None:
+    store.write([temp(T0, 20.0), temp(T0 + timedelta(minutes=15), 21.0)])
+    assert [r.value for r in store.query(EUI, T0, T0 + timedelta(minutes=15))] == [20.0]
+    assert store.query(EUI, T0 + timedelta(hours=5), T0 + timedelta(hours=6)) == []
+    assert store.query(OTHER, T0, T0 + timedelta(hours=1)) == []
+    assert store.query(EUI, T0, T0 + timedelta(hours=1), quantities=[]) == []
+    huge = store.query(EUI, datetime(1971, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    assert len(huge) == 2
+
+
+def test_time_zones_are_respected(store: Store) -> None:
+    store.write([temp(T0, 20.0)])
+    start = T0.astimezone(PARIS)
+    assert [r.ts for r in store.query(EUI, start, start + timedelta(seconds=1))] == [T0]
+    with pytest.raises((ValueError, TypeError)):
+        store.query(EUI, datetime(2026, 5, 10), datetime(2026, 5, 11))
+
+
+def test_same_point_twice_is_one_point(store: Store) -> None:
+    store.write([water(T0, 10.0, None), water(T0 + timedelta(hours=1), 11.0, 1.0)])
+    store.write([water(T0 + timedelta(hours=1), 11.0, 1.0)])
+    got = store.query(EUI, T0, T0 + timedelta(days=1))
+    assert [(r.value, r.delta) for r in got] == [(10.0, None), (11.0, 1.0)]
+    (day,) = store.aggregate(EUI, "water_volume", T0, T0 + timedelta(days=1), Window.DAY, "UTC")
+    assert day.consumption == 1.0 and day.count == 2
+
+
+def test_out_of_order_writes_read_back_in_order(store: Store) -> None:
+    points = hourly_index(T0, 6)
+    store.write([points[i] for i in (5, 1, 3, 0, 4, 2)])
+    assert [r.ts for r in store.query(EUI, T0, T0 + timedelta(days=1))] == [p.ts for p in points]
+
+
+def test_late_reading_updates_its_hour_and_day(store: Store) -> None:
+    store.write(hourly_index(T0, 3))
+    before = store.aggregate(EUI, "water_volume", T0, T0 + timedelta(days=1), Window.DAY, "UTC")
+    assert before[0].consumption == 1.0
+    late = water(T0 + timedelta(hours=1, minutes=30), 100.75, 0.25)
+    fixed_next = water(T0 + timedelta(hours=2), 101.0, 0.25)
+    store.write([late, fixed_next])
+    hours = store.aggregate(EUI, "water_volume", T0, T0 + timedelta(days=1), Window.HOUR, "UTC")
+    assert [(h.start.astimezone(UTC).hour, h.consumption, h.count) for h in hours] == [
+        (6, None, 1),
+        (7, 0.75, 2),
+        (8, 0.25, 1),
+    ]
+    (day,) = store.aggregate(EUI, "water_volume", T0, T0 + timedelta(days=1), Window.DAY, "UTC")
+    assert day.consumption == pytest.approx(1.0)
+
+
+def test_paris_days_are_23_and_25_hours_at_dst_changes(store: Store) -> None:
+    for first_day in (datetime(2026, 3, 28, tzinfo=PARIS), datetime(2026, 10, 24, tzinfo=PARIS)):
+        start = first_day.astimezone(UTC)
+        store.write(hourly_index(start, 72, per_hour=1.0))
+        days = store.aggregate(
+            EUI, "water_volume", first_day, first_day + timedelta(days=3), Window.DAY, "Europe/Paris"
+        )
+        lengths = [(d.end.astimezone(UTC) - d.start.astimezone(UTC)).total_seconds() / 3600 for d in days]
+        consumption = [d.consumption for d in days]
+        if first_day.month == 3:
+            assert lengths == [24, 23, 24] and consumption[1] == 23.0
+        else:
+            assert lengths == [24, 25, 24] and consumption[1] == 25.0
+        assert days[0].start == first_day
+
+
+def test_week_month_year_windows(store: Store) -> None:
+    start = datetime(2026, 1, 30, tzinfo=PARIS)
+    store.write(hourly_index(start.astimezone(UTC), 24 * 5, per_hour=0.5))
+    end = start + timedelta(days=10)
+    months = store.aggregate(EUI, "water_volume", start, end, Window.MONTH, "Europe/Paris")
+    assert [(m.start.month, m.consumption) for m in months] == [(1, 23.5), (2, 36.0)]
+    weeks = store.aggregate(EUI, "water_volume", start, end, Window.WEEK, "Europe/Paris")
+    assert weeks[0].start == datetime(2026, 1, 26, tzinfo=PARIS)  # Monday
+    (year,) = store.aggregate(EUI, "water_volume", start, end, Window.YEAR, "Europe/Paris")
+    assert year.consumption == 59.5 and year.start == datetime(2026, 1, 1, tzinfo=PARIS)
+
+
+def test_instantaneous_statistics(store: Store) -> None:
+    store.write([temp(T0 + timedelta(minutes=15 * i), v) for i, v in enumerate([19.0, 21.0, 20.0, 24.0])])
+    (hour,) = store.aggregate(EUI, "temperature", T0, T0 + timedelta(hours=1), Window.HOUR, "UTC")
+    assert (hour.count, hour.min, hour.max, hour.first, hour.last, hour.consumption) == (
+        4,
+        19,
+        24,
+        19,
+        24,
+        None,
+    )
+    assert hour.mean == pytest.approx(21.0)
+
+
+def test_latest_per_device_quantity_and_channel(store: Store) -> None:
+    store.write(
+        [
+            temp(T0, 18.0),
+            temp(T0 + timedelta(hours=1), 19.0),
+            temp(T0, 5.0, channel="external"),
+            temp(T0 - timedelta(hours=1), 30.0, eui=OTHER),
+            *hourly_index(T0, 3),
+        ]
+    )
+    latest = {(r.dev_eui, r.quantity, r.channel): (r.ts, r.value) for r in store.latest()}
+    assert latest == {
+        (EUI, "temperature", ""): (T0 + timedelta(hours=1), 19.0),
+        (EUI, "temperature", "external"): (T0, 5.0),
+        (EUI, "water_volume", ""): (T0 + timedelta(hours=2), 101.0),
+        (OTHER, "temperature", ""): (T0 - timedelta(hours=1), 30.0),
+    }
+    assert {r.dev_eui for r in store.latest([OTHER])} == {OTHER}
+    assert store.latest([]) == []
+
+
+def test_many_devices(store: Store) -> None:
+    euis = [f"{i:016x}" for i in range(1, 301)]
+    store.write([r for eui in euis for r in hourly_index(T0, 3, eui=eui)])
+    assert len(store.latest(euis)) == 300
+    (day,) = store.aggregate(euis[-1], "water_volume", T0, T0 + timedelta(days=1), Window.DAY, "UTC")
+    assert day.consumption == 1.0
