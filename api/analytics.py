@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from api.problems import Problem
 from api.schemas import ConsumptionPoint, ConsumptionSeries
-from decoders import CANONICAL_UNITS, Kind, Quantity
+from decoders import CANONICAL_UNITS, METERING_QUANTITIES, Kind, Quantity
 from ingest.registry import Device
 from ingest.store import Store, Window
 
@@ -20,6 +20,7 @@ _DEFAULT_SPAN = {
 }
 _MAX_SPAN = timedelta(days=366 * 20)
 METERED = {Kind.CUMULATIVE.value, Kind.DELTA.value}
+CONSUMPTION_QUANTITIES = {q.value for q in METERING_QUANTITIES}
 
 
 def time_range(window: Window, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
@@ -35,7 +36,11 @@ def time_range(window: Window, start: datetime | None, end: datetime | None) -> 
 
 def metered_quantities(store: Store, devices: Sequence[Device]) -> list[str]:
     """The consumption quantities these devices report, from their latest readings."""
-    found = {r.quantity for r in store.latest([d.dev_eui for d in devices]) if r.kind in METERED}
+    found = {
+        r.quantity
+        for r in store.latest([d.dev_eui for d in devices])
+        if r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES
+    }
     return sorted(found)
 
 
@@ -69,7 +74,9 @@ def consumption(
                     total = (total or 0.0) + bucket.consumption
                 merged[bucket.start] = (bucket.end, total, count + bucket.count)
     points = [
-        ConsumptionPoint(start=start_, end=end_, consumption=total, readings=count)
+        ConsumptionPoint(
+            start=start_, end=end_, consumption=None if total is None else round(total, 9), readings=count
+        )
         for start_, (end_, total, count) in sorted(merged.items())
     ]
     total = round(sum(p.consumption or 0.0 for p in points), 9)

@@ -9,12 +9,22 @@ from decoders.errors import (
     UnknownModel,
     UnsupportedPort,
 )
-from decoders.model import CANONICAL_UNITS, Alarm, AlarmKind, DecodedReading, Frame, Kind, Quantity
+from decoders.model import (
+    CANONICAL_UNITS,
+    METERING_QUANTITIES,
+    Alarm,
+    AlarmKind,
+    DecodedReading,
+    Frame,
+    Kind,
+    Quantity,
+)
 from decoders.registry import MODELS, decode, get_model
 from decoders.spec import ModelSpec
 
 __all__ = [
     "CANONICAL_UNITS",
+    "METERING_QUANTITIES",
     "MODELS",
     "Alarm",
     "AlarmKind",

@@ -107,6 +107,22 @@ CANONICAL_UNITS: Final[MappingProxyType[Quantity, str]] = MappingProxyType(
 )
 
 
+# What a meter bills: the quantities whose index differences are consumption.
+METERING_QUANTITIES: Final[frozenset[Quantity]] = frozenset(
+    {
+        Quantity.WATER_VOLUME,
+        Quantity.HOT_WATER_VOLUME,
+        Quantity.GAS_VOLUME,
+        Quantity.HEAT_ENERGY,
+        Quantity.ENERGY_IMPORT,
+        Quantity.ENERGY_EXPORT,
+        Quantity.REACTIVE_ENERGY_IMPORT,
+        Quantity.REACTIVE_ENERGY_EXPORT,
+        Quantity.PULSE_COUNT,
+    }
+)
+
+
 class Kind(StrEnum):
     """How a reading's value relates to time (Home Assistant's state classes, for meters)."""
 

@@ -96,11 +96,10 @@ class Summary:
         self.last = report.ts
 
     def __str__(self) -> str:
-        span = (
-            f"{self.first:%Y-%m-%d %H:%M} .. {self.last:%Y-%m-%d %H:%M} UTC"
-            if self.first and self.last
-            else "-"
-        )
+        if not (self.first and self.last):
+            return f"{self.envelopes} uplinks"
+        first, last = self.first.astimezone(UTC), self.last.astimezone(UTC)
+        span = f"{first:%Y-%m-%d %H:%M} .. {last:%Y-%m-%d %H:%M} UTC"
         return f"{self.envelopes} uplinks from {len(self.devices)} devices, {span}"
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.analytics import METERED, consumption, unit_of
+from api.analytics import CONSUMPTION_QUANTITIES, METERED, consumption, unit_of
 from api.deps import KeyDep, StateDep, tenant_scope
 from ingest.registry import Device
 from ingest.store import Store, Window
@@ -73,7 +73,13 @@ def overview(state: StateDep, key: KeyDep) -> Overview:
         members = by_site.get(site.id, [])
         euis = {d.dev_eui for d in members}
         seen = [r.ts for r in latest if r.dev_eui in euis]
-        quantities = sorted({r.quantity for r in latest if r.dev_eui in euis and r.kind in METERED})
+        quantities = sorted(
+            {
+                r.quantity
+                for r in latest
+                if r.dev_eui in euis and r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES
+            }
+        )
         rows = []
         for quantity in quantities:
             current = _sum(state.store, members, quantity, month_start, now, tz)
