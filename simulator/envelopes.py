@@ -21,17 +21,17 @@ def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def receptions(fleet: Fleet, site: SiteSpec, device: DeviceSpec, f_cnt: int) -> list[dict[str, object]]:
     """Gateways that hear the device, with RSSI/SNR falling with distance (log-distance model)."""
-    out: list[dict[str, object]] = []
+    heard: list[tuple[float, GatewaySpec]] = []
     for gw in fleet.gateways:
-        d = _distance_m(
-            site.latitude or gw.latitude, site.longitude or gw.longitude, gw.latitude, gw.longitude
-        )
+        lat, lon = site.latitude or gw.latitude, site.longitude or gw.longitude
+        d = _distance_m(lat, lon, gw.latitude, gw.longitude)
         fading = (noise(fleet.seed, device.dev_eui + gw.id, f_cnt) - 0.5) * 8
-        rssi = -40 - 27 * math.log10(max(d, 10.0)) + fading - 15  # indoor meter rooms cost ~15 dB
-        if rssi < -125:
-            continue
-        out.append(_rx(gw, rssi, min(10.0, (rssi + 120) / 3)))
-    return out
+        # Log-distance path loss at 868 MHz, plus ~8 dB for a meter in a basement or a cupboard.
+        heard.append((-20 - 26 * math.log10(max(d, 10.0)) - 8 + fading, gw))
+    heard.sort(key=lambda item: -item[0])
+    # Gateways below the SF7 sensitivity miss the frame; the LNS only publishes frames someone heard.
+    kept = [item for item in heard if item[0] >= -125] or heard[:1]
+    return [_rx(gw, max(rssi, -125.0), max(-20.0, min(10.0, (rssi + 115) / 2))) for rssi, gw in kept]
 
 
 def _rx(gw: GatewaySpec, rssi: float, snr: float) -> dict[str, object]:

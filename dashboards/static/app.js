@@ -152,15 +152,18 @@
       el("div", { class: "grid" }, el("section", { class: "card wide" }, table), siteMap(sites)));
   }
 
-  function chart(target, series, label, unit) {
+  function chart(target, series, label, unit, hourly) {
     const xs = series.map((p) => new Date(p.start).getTime() / 1000);
     const ys = series.map((p) => p.consumption);
-    const width = Math.max(320, Math.min(900, target.clientWidth || 800));
+    const width = Math.max(280, Math.min(900, (target.parentElement.clientWidth || 600) - 8));
+    const locale = state.lang === "fr" ? "fr-FR" : "en-GB";
+    const tick = hourly ? { hour: "2-digit", minute: "2-digit" } : { day: "numeric", month: "short" };
     const opts = {
       width, height: 220, title: label,
+      scales: { x: { time: true } },
       series: [{}, { label: label + " (" + unit.replace("m3", "m³") + ")", stroke: "#1d4f91", fill: "rgba(29,79,145,0.15)",
         paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } }],
-      axes: [{}, { size: 60 }],
+      axes: [{ values: (u, splits) => splits.map((v) => new Date(v * 1000).toLocaleString(locale, tick)) }, { size: 60 }],
     };
     target.replaceChildren();
     new uPlot(opts, [xs, ys], target);
@@ -193,9 +196,9 @@
       const plotDaily = el("div", { class: "plot" }), plotHourly = el("div", { class: "plot" });
       box.append(el("h3", {}, t("site.daily")), plotDaily, el("h3", {}, t("site.hourly")), plotHourly);
       charts.append(box);
-      chart(plotDaily, daily.points, t(q), daily.unit);
+      chart(plotDaily, daily.points, t(q), daily.unit, false);
       const hourly = await api(`/api/v1/sites/${id}/consumption?quantity=${q}&window=hour`);
-      chart(plotHourly, hourly.points, t(q), hourly.unit);
+      chart(plotHourly, hourly.points, t(q), hourly.unit, true);
       if (site.floor_area_m2) {
         box.append(el("p", {}, t("site.intensity") + " : " + fmt(daily.total / site.floor_area_m2, daily.unit + "/m²")));
       }
