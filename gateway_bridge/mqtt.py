@@ -53,17 +53,24 @@ class MqttConsumer:
         topics: Sequence[str],
         receive_maximum: int = 1000,
         ca_file: str | None = None,
+        protocol: str = "5",
     ) -> None:
+        if protocol not in ("5", "3.1.1"):
+            raise ValueError(f"MQTT protocol must be 5 or 3.1.1, got {protocol!r}")
+        self._v5 = protocol == "5"
         self._target = target
         self._topics = list(topics)
         self.messages: queue.Queue[Message] = queue.Queue(maxsize=receive_maximum * 2)
         self._generation = 0
         self._lock = threading.Lock()
         self.connected = threading.Event()
+        # MQTT 3.1.1 brokers get the same guarantees from clean_session=False (no session expiry,
+        # and the broker's own in-flight window instead of Receive Maximum).
         client = paho.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
-            protocol=paho.MQTTv5,
+            protocol=paho.MQTTv5 if self._v5 else paho.MQTTv311,
+            clean_session=None if self._v5 else False,
             manual_ack=True,
         )
         if target.username:
@@ -82,13 +89,16 @@ class MqttConsumer:
 
     def start(self) -> None:
         """Connect (retrying in the background if the broker is not there yet) and start the loop."""
-        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        props.SessionExpiryInterval = SESSION_EXPIRY_S
-        props.ReceiveMaximum = self._receive_maximum
         try:
-            self._client.connect_async(
-                self._target.host, self._target.port, keepalive=30, clean_start=False, properties=props
-            )
+            if self._v5:
+                props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+                props.SessionExpiryInterval = SESSION_EXPIRY_S
+                props.ReceiveMaximum = self._receive_maximum
+                self._client.connect_async(
+                    self._target.host, self._target.port, keepalive=30, clean_start=False, properties=props
+                )
+            else:
+                self._client.connect_async(self._target.host, self._target.port, keepalive=30)
         except (OSError, ValueError) as exc:
             raise BrokerError(f"cannot connect to {self._target.host}:{self._target.port}: {exc}") from exc
         self._client.loop_start()
@@ -142,8 +152,14 @@ class MqttConsumer:
 class MqttPublisher:
     """A QoS 1 publisher (the simulator's), waiting for each chunk to be acknowledged."""
 
-    def __init__(self, target: MqttTarget, *, client_id: str, ca_file: str | None = None) -> None:
-        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
+    def __init__(
+        self, target: MqttTarget, *, client_id: str, ca_file: str | None = None, protocol: str = "5"
+    ) -> None:
+        client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=paho.MQTTv5 if protocol == "5" else paho.MQTTv311,
+        )
         if target.username:
             password = target.password.get_secret_value() if target.password else None
             client.username_pw_set(target.username, password)

@@ -42,6 +42,8 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
 class MosquittoProcess:
     """A private Mosquitto on 127.0.0.1 with its own config and persistence directory."""
 
+    protocol = "5"
+
     def __init__(self, workdir: Path, port: int | None = None, extra_config: str = "") -> None:
         self.workdir = workdir
         self.port = port or free_port()
@@ -113,7 +115,9 @@ class MosquittoProcess:
 
 
 class AmqttBroker:
-    """An in-process amqtt broker on a background event loop (no persistence)."""
+    """An in-process amqtt broker on a background event loop (no persistence; MQTT 3.1.1 only)."""
+
+    protocol = "3.1.1"
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
@@ -124,6 +128,8 @@ class AmqttBroker:
     def start(self) -> None:
         from amqtt.broker import Broker
 
+        # amqtt logs every connection at INFO and a traceback at shutdown: keep only its warnings.
+        logging.getLogger("amqtt").setLevel(logging.WARNING)
         config = {
             "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
             "auth": {"allow-anonymous": True},
@@ -136,6 +142,7 @@ class AmqttBroker:
 
     def stop(self) -> None:
         if self._broker is not None:
+            logging.getLogger("amqtt").setLevel(logging.CRITICAL)
             asyncio.run_coroutine_threadsafe(self._broker.shutdown(), self._loop).result(15)
             self._broker = None
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -146,10 +153,10 @@ class AmqttBroker:
         return f"mqtt://127.0.0.1:{self.port}"
 
 
-def start_embedded_broker(data_dir: Path) -> MosquittoProcess | AmqttBroker:
+def start_embedded_broker(data_dir: Path, kind: str = "auto") -> MosquittoProcess | AmqttBroker:
     """Mosquitto from the system if installed (persistent), else amqtt in-process."""
     broker: MosquittoProcess | AmqttBroker
-    if MosquittoProcess.available():
+    if kind == "mosquitto" or (kind == "auto" and MosquittoProcess.available()):
         broker = MosquittoProcess(data_dir / "mosquitto")
     else:
         log.warning("mosquitto is not installed: using the in-process amqtt broker (no persistence)")

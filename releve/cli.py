@@ -35,7 +35,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     fleet = None if args.no_simulator else load_fleet(args.fleet)
-    run_all(settings, fleet, announce=print)
+    try:
+        run_all(settings, fleet, announce=print)
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down; run_all has cleaned up
+        print("stopped")
     return 0
 
 

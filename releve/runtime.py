@@ -52,6 +52,7 @@ def start_bridge(
             topics=topics,
             receive_maximum=settings.bridge_queue_size,
             ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
+            protocol=settings.mqtt_protocol,
         )
         bridge = Bridge(
             consumer,
@@ -143,7 +144,7 @@ def simulate_live(fleet: Fleet, settings: Settings, stop: threading.Event, backf
 
     target = settings.mqtt
     assert target is not None
-    publisher = MqttPublisher(target, client_id="releve-simulator")
+    publisher = MqttPublisher(target, client_id="releve-simulator", protocol=settings.mqtt_protocol)
     publisher.connect()
     state_file = settings.data_dir / "simulator.json"
     try:
@@ -169,8 +170,8 @@ def run_all(settings: Settings, fleet: Fleet | None, announce: Callable[[str], N
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     broker = None
     if settings.mqtt is None:
-        broker = start_embedded_broker(settings.data_dir)
-        settings = settings.model_copy(update={"mqtt_url": broker.url})
+        broker = start_embedded_broker(settings.data_dir, settings.embedded_broker)
+        settings = settings.model_copy(update={"mqtt_url": broker.url, "mqtt_protocol": broker.protocol})
     state = open_state(settings)
     stop = threading.Event()
     threads: list[threading.Thread] = []

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     mqtt_url: str | None = None
     mqtt_client_id: str = "releve-bridge"
     mqtt_shared_group: str | None = None
+    mqtt_protocol: Literal["5", "3.1.1"] = "5"
+    embedded_broker: Literal["auto", "mosquitto", "amqtt"] = "auto"
     mqtt_ca_file: Path | None = None
     sources: list[Source] = Field(default_factory=lambda: [Source()])
     store_url: str | None = None
