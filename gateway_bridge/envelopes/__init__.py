@@ -1,15 +1,16 @@
 """Network-server envelopes -> releve events (pure: no I/O).
 
 ``parse(topic, body, lns=None)`` reads one MQTT message of ChirpStack v4 (JSON or protobuf),
-ChirpStack v3 or The Things Stack v3, detecting the network server from the topic and the body
-unless the source says which it is. Anything unreadable raises an EnvelopeError subclass.
+ChirpStack v3, The Things Stack v3, Actility ThingPark, Orange Live Objects or Helium, detecting
+the network server from the topic and the body unless the source says which it is. Anything
+unreadable raises an EnvelopeError subclass.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from gateway_bridge.envelopes import chirpstack, tts
+from gateway_bridge.envelopes import chirpstack, operators, tts
 from gateway_bridge.envelopes.common import load_json
 from gateway_bridge.envelopes.errors import EnvelopeError, MalformedEnvelope, UnknownFormat
 from gateway_bridge.envelopes.events import DeviceLog, DeviceStatus, Event, Ignored, JoinEvent
@@ -56,4 +57,12 @@ def parse(topic: str, body: bytes, lns: Lns | None = None, *, now: datetime | No
     if ts is not None and lns in (None, Lns.TTS_V3):
         _, device_id, event = ts
         return tts.parse(event, load_json(body), device_id, now)
+    if lns in (None, Lns.THINGPARK, Lns.LIVE_OBJECTS, Lns.HELIUM) and body.lstrip().startswith(b"{"):
+        doc = load_json(body)
+        if lns in (None, Lns.THINGPARK) and operators.is_thingpark(doc):
+            return operators.parse_thingpark(doc, now)
+        if lns in (None, Lns.LIVE_OBJECTS) and operators.is_live_objects(doc):
+            return operators.parse_live_objects(doc, now)
+        if lns in (None, Lns.HELIUM) and operators.is_helium(doc):
+            return operators.parse_helium(doc, now)
     raise UnknownFormat(f"no supported network server publishes on {topic!r}" + (f" as {lns}" if lns else ""))

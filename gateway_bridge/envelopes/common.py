@@ -119,8 +119,10 @@ def timestamp(value: object, what: str) -> datetime | None:
     # Python reads at most microseconds: cut nanoseconds.
     if "." in raw:
         head, _, rest = raw.partition(".")
-        digits = "".join(ch for ch in rest if ch.isdigit())
-        zone = rest[len(digits) :]
+        n = 0
+        while n < len(rest) and rest[n].isdigit():
+            n += 1
+        digits, zone = rest[:n], rest[n:]
         raw = f"{head}.{digits[:6]}{zone}"
     try:
         parsed = datetime.fromisoformat(raw)

@@ -15,7 +15,14 @@ from releve.types import Lns, Uplink
 
 FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "envelopes"
 MANIFEST = json.loads((FIXTURES / "manifest.json").read_text())["fixtures"]
-SUPPORTED = {"chirpstack_v4", "chirpstack_v3", "tts_v3"}
+SUPPORTED = {
+    "chirpstack_v4",
+    "chirpstack_v3",
+    "tts_v3",
+    "actility_thingpark",
+    "orange_live_objects",
+    "helium_console",
+}
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
@@ -154,3 +161,33 @@ def test_malformed_bodies_raise_envelope_errors(body: bytes) -> None:
 def test_unknown_topic_is_unknown_format() -> None:
     with pytest.raises(EnvelopeError):
         parse("some/topic", b"{}")
+
+
+def test_operators_uplinks() -> None:
+    by_file = {e["file"]: e for e in MANIFEST}
+    ((topic, body, _),) = messages(by_file["actility_thingpark/DevEUI_uplink_decoded_2_gateways_docs.json"])
+    up = parse(topic, body)
+    assert isinstance(up, Uplink) and up.lns is Lns.THINGPARK
+    assert (up.dev_eui, up.f_port, up.f_cnt) == ("20635f0108000e09", 17, 265)
+    assert up.payload.hex() == "0520be8800400108c9000000" and len(up.receptions) == 2
+    assert up.received_at == datetime(2020, 1, 6, 11, 46, 54, 285000, tzinfo=UTC)  # +01:00 normalized
+    ((topic, body, _),) = messages(by_file["actility_thingpark/DevEUI_uplink_join_request_docs.json"])
+    assert isinstance(parse(topic, body), Ignored)
+    ((topic, body, _),) = messages(by_file["orange_live_objects/lora_data_message_capture_2020.json"])
+    lo = parse("fifo/releve", body)
+    assert isinstance(lo, Uplink) and lo.lns is Lns.LIVE_OBJECTS
+    assert (lo.dev_eui, lo.f_port, lo.payload) == ("70b3d54999f0552d", 2, b"Salut !")
+
+
+def test_times_are_normalized_to_utc_with_nanoseconds_cut() -> None:
+    from gateway_bridge.envelopes.common import timestamp
+
+    assert timestamp("2022-07-18T09:34:15.775023242+00:00", "t") == datetime(
+        2022, 7, 18, 9, 34, 15, 775023, tzinfo=UTC
+    )
+    assert timestamp("2020-06-05T14:22:56.396+02:00", "t") == datetime(
+        2020, 6, 5, 12, 22, 56, 396000, tzinfo=UTC
+    )
+    assert timestamp("2021-08-14T12:29:15Z", "t") == datetime(2021, 8, 14, 12, 29, 15, tzinfo=UTC)
+    with pytest.raises(EnvelopeError):
+        timestamp("yesterday", "t")
