@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, SecretStr, field_validator
 
 from releve.types import normalize_eui
 
@@ -30,11 +30,24 @@ class DeviceCreate(BaseModel):
     register_max: float | None = Field(default=None, gt=0)
     expected_interval_s: int | None = Field(default=None, gt=0, le=7 * 86400)
     tags: dict[str, str] = Field(default_factory=dict)
+    app_skey: SecretStr | None = Field(
+        default=None,
+        description="AppSKey (32 hex digits) when the town keeps its keys: stored encrypted, never returned",
+    )
 
     @field_validator("dev_eui")
     @classmethod
     def _eui(cls, value: str) -> str:
         return normalize_eui(value)
+
+    @field_validator("app_skey")
+    @classmethod
+    def _key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            raw = value.get_secret_value()
+            if len(raw) != 32 or any(ch not in "0123456789abcdefABCDEF" for ch in raw):
+                raise ValueError("an AppSKey is 32 hexadecimal digits")
+        return value
 
 
 class DevicePublic(BaseModel):

@@ -18,6 +18,7 @@ from datetime import timedelta
 from decoders import CANONICAL_UNITS, DecodeError, Frame, Kind, Quantity, decode, get_model
 from ingest.archive import Archive, ArchivedUplink
 from ingest.linkstats import LinkUpdate
+from ingest.lorawan_crypto import KeyUnusable, KeyWrapper, frm_payload
 from ingest.meter import Point, Step, delta_step, index_step
 from ingest.registry import Device, Registry
 from ingest.store import Store
@@ -68,8 +69,11 @@ SeriesKey = tuple[str, str, str]
 class Ingestor:
     """Decodes archived uplinks and writes their readings, with consumption deltas, to the store."""
 
-    def __init__(self, registry: Registry, archive: Archive, store: Store) -> None:
+    def __init__(
+        self, registry: Registry, archive: Archive, store: Store, keys: KeyWrapper | None = None
+    ) -> None:
         self.registry = registry
+        self.keys = keys
         self.archive = archive
         self.store = store
         self.devices = DeviceCache(registry)
@@ -111,9 +115,10 @@ class Ingestor:
                 results.append((item.id, "mac_only", None, None, 0))
                 continue
             try:
+                payload = self._plaintext(up, device)
                 spec = get_model(device.model)
-                frame = decode(device.model, up.f_port, up.payload)
-            except DecodeError as exc:
+                frame = decode(device.model, up.f_port, payload)
+            except (DecodeError, KeyUnusable) as exc:
                 report.failed += 1
                 results.append((item.id, "failed", f"{type(exc).__name__}: {exc}", device.model, 0))
                 continue
@@ -129,6 +134,24 @@ class Ingestor:
         self.archive.mark(results)
         self.links.apply(batch, frames)
         return report
+
+    def _plaintext(self, up: Uplink, device: Device) -> bytes:
+        """The payload, decrypted with the device's AppSKey when the town holds it.
+
+        A device with a stored AppSKey sends frames the network server could not read (it does
+        not have the key): they are decrypted here, per LoRaWAN 1.0.x.
+        """
+        wrapped = device.app_skey_wrapped
+        if wrapped is None:
+            if up.encrypted:
+                raise KeyUnusable("the payload is encrypted and releve holds no AppSKey for this device")
+            return up.payload
+        if self.keys is None:
+            raise KeyUnusable("an AppSKey is stored but RELEVE_MASTER_KEY is not set")
+        if up.dev_addr is None or up.f_cnt is None:
+            raise KeyUnusable("decryption needs the DevAddr and frame counter, absent from the envelope")
+        key = self.keys.unwrap(wrapped, up.dev_eui)
+        return frm_payload(key, up.dev_addr, up.f_cnt, up.payload)
 
     def _readings(self, item: ArchivedUplink, device: Device, frame: Frame) -> list[Reading]:
         up = item.uplink

@@ -71,6 +71,8 @@ class Device:
     expected_interval_s: int | None = None
     tags: dict[str, str] = field(default_factory=dict)
     status: str = "active"
+    # The AppSKey wrapped under the master key, when the town holds it; never shown.
+    app_skey_wrapped: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +237,17 @@ class Registry:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def set_app_skey(self, dev_eui: str, wrapped: bytes | None) -> None:
+        """Store a device's AppSKey, already wrapped (see ingest.lorawan_crypto.KeyWrapper)."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(schema.devices)
+                .where(schema.devices.c.dev_eui == dev_eui)
+                .values(app_skey_wrapped=wrapped)
+            )
+        if result.rowcount == 0:
+            raise NotFound(f"device {dev_eui} not found")
+
     # -- API keys ------------------------------------------------------------------------------
     def create_key(self, tenant_id: int, role: Role, name: str = "") -> tuple[ApiKey, str]:
         """Create a key; returns it and the token, which is shown once and never stored."""
@@ -331,6 +344,7 @@ def _device(row: Any) -> Device:
         expected_interval_s=row.expected_interval_s,
         tags=dict(row.tags or {}),
         status=row.status,
+        app_skey_wrapped=bytes(row.app_skey_wrapped) if row.app_skey_wrapped is not None else None,
     )
 
 
@@ -348,6 +362,7 @@ def _device_values(device: Device) -> dict[str, Any]:
         "expected_interval_s": device.expected_interval_s,
         "tags": device.tags,
         "status": device.status,
+        "app_skey_wrapped": device.app_skey_wrapped,
         "created_at": _now(),
     }
 

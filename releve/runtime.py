@@ -12,6 +12,7 @@ from api.app import close_state, create_app, open_state
 from api.deps import AppState
 from gateway_bridge.mqtt import MqttConsumer
 from gateway_bridge.service import Bridge
+from ingest.lorawan_crypto import KeyWrapper
 from ingest.pipeline import Ingestor
 from ingest.registry import Device, Registry, Role
 from releve.settings import MqttTarget, Settings
@@ -56,7 +57,7 @@ def start_bridge(
         )
         bridge = Bridge(
             consumer,
-            Ingestor(state.registry, state.archive, state.store),
+            Ingestor(state.registry, state.archive, state.store, keys=key_wrapper(settings)),
             lns=None if source.lns == "auto" else Lns(source.lns),
             source_name=source.name,
             batch_size=settings.bridge_batch_size,
@@ -90,6 +91,11 @@ def run_alerts(settings: Settings, state: AppState, stop: threading.Event) -> No
         except (StoreError, DatabaseUnavailable) as exc:
             log.warning("alert evaluation skipped: %s", exc)
         stop.wait(settings.alerts_interval_s)
+
+
+def key_wrapper(settings: Settings) -> KeyWrapper | None:
+    """The AppSKey wrapper of the master key, if one is configured."""
+    return KeyWrapper.from_setting(settings.master_key.get_secret_value() if settings.master_key else None)
 
 
 def provision_fleet(registry: Registry, fleet: Fleet) -> int:

@@ -92,6 +92,15 @@ class Settings(BaseSettings):
             MqttTarget.parse(value)
         return value
 
+    @field_validator("master_key")
+    @classmethod
+    def _check_master_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            raw = value.get_secret_value()
+            if len(raw) != 64 or any(ch not in "0123456789abcdefABCDEF" for ch in raw):
+                raise ValueError("the master key is 64 hexadecimal digits (e.g. `openssl rand -hex 32`)")
+        return value
+
     @field_validator("api_port")
     @classmethod
     def _check_port(cls, value: int) -> int:

@@ -25,6 +25,7 @@ from api.schemas import (
 from ingest import schema
 from ingest.archive import ArchivedUplink
 from ingest.devices_csv import CsvReport, devices_to_csv, parse_devices_csv, validate_row
+from ingest.lorawan_crypto import KeyWrapper
 from ingest.provisioning import import_devices
 from ingest.registry import Device
 from ingest.store import Window
@@ -75,15 +76,24 @@ def list_devices(
 
 @router.post("", status_code=201, summary="Provision one device")
 def create_device(state: StateDep, key: OperatorKey, body: DeviceCreate) -> DevicePublic:
-    cells = {k: "" if v is None else _cell(v) for k, v in body.model_dump().items()}
+    cells = {k: "" if v is None else _cell(v) for k, v in body.model_dump(exclude={"app_skey"}).items()}
     try:
         row = validate_row(1, cells, {})  # the same rules as a CSV import
     except ValueError as exc:
         raise Problem(422, "Invalid device", str(exc)) from None
     report = CsvReport(rows=[row], errors=[])
+    master = state.settings.master_key
+    wrapper = KeyWrapper.from_setting(master.get_secret_value() if master else None)
+    if body.app_skey and wrapper is None:
+        raise Problem(
+            422, "No master key", "set RELEVE_MASTER_KEY to store AppSKeys (they are kept encrypted)"
+        )
     result = import_devices(state.registry, state.archive, key.tenant_id, report, dry_run=False)
     if not result.ok:
         raise Problem(409, "Conflict", "; ".join(e.reason for e in result.errors))
+    if body.app_skey and wrapper is not None:
+        secret = bytes.fromhex(body.app_skey.get_secret_value())
+        state.registry.set_app_skey(row.dev_eui, wrapper.wrap(secret, row.dev_eui))
     return _public(state, state.registry.get_device(row.dev_eui))
 
 

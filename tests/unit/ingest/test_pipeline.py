@@ -125,3 +125,27 @@ def test_store_outage_keeps_uplinks_pending_for_retry(env: tuple[Ingestor, Regis
     store.down = False
     assert ingestor.recover() == 1
     assert ingestor.archive.pending() == [] and len(water(store)) == 1
+
+
+def test_payloads_encrypted_with_the_towns_appskey_are_decrypted(tmp_path: Path) -> None:
+    from ingest.lorawan_crypto import KeyWrapper, frm_payload
+
+    registry = open_registry(f"sqlite:///{tmp_path / 'k.db'}")
+    wrapper = KeyWrapper(bytes(range(32)))
+    key = bytes.fromhex("ec925802ae430ca77fd3dd73cb2cc588")
+    town = registry.owner_tenant()
+    registry.add_devices(
+        [Device(EUI, town.id, "eau", "netvox/r718h", app_skey_wrapped=wrapper.wrap(key, EUI))]
+    )
+    store = MemoryStore()
+    secret = frm_payload(key, "0a0b0c0d", 7, r718h(1234))
+    ingestor = Ingestor(registry, Archive(registry.engine), store, keys=wrapper)
+    run(ingestor, [up(7, secret, 0)])
+    (count,) = [r for r in store.points.values() if r.quantity == "pulse_count"]
+    assert count.value == 1234
+    # Without the master key the frame is kept, failed, with the reason.
+    blind = Ingestor(registry, Archive(registry.engine), store)
+    run(blind, [up(8, frm_payload(key, "0a0b0c0d", 8, r718h(1240)), 15)])
+    failed = [(s, e) for _, s, e, _ in blind.archive.select(state="failed")]
+    assert failed and "MASTER_KEY" in (failed[0][1] or "")
+    registry.close()
