@@ -210,6 +210,33 @@ class InfluxStore:
                 headers={"Content-Encoding": "gzip"},
             )
 
+    def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
+        """InfluxQL DELETE of each point, then of its hour's rollup, recomputed from what remains."""
+        for quantity, channel, ts in points:
+            t = timestamp(ts)
+            hour = t - t % _HOUR_NS
+            where = f"dev_eui = {quote_str(dev_eui)} AND quantity = {quote_str(quantity)}"
+            if channel:
+                where += f" AND channel = {quote_str(channel)}"
+            self._query(f'DELETE FROM "reading" WHERE {where} AND time >= {t} AND time <= {t}', write=True)
+            self._query(
+                f'DELETE FROM "rollup_1h" WHERE {where} AND time >= {hour} AND time <= {hour}', write=True
+            )
+        if points:
+            survivors = [
+                r
+                for quantity, channel, ts in points
+                for r in self.query(
+                    dev_eui,
+                    datetime.fromtimestamp((timestamp(ts) - timestamp(ts) % _HOUR_NS) / 1e9, UTC),
+                    datetime.fromtimestamp((timestamp(ts) - timestamp(ts) % _HOUR_NS + _HOUR_NS) / 1e9, UTC),
+                    [quantity],
+                )
+                if r.channel == channel
+            ]
+            if survivors:
+                self._refresh_rollups(survivors)
+
     @property
     def _raw(self) -> str:
         return f'{quote_ident(self.database)}.{quote_ident(self.raw_rp)}."reading"'

@@ -115,14 +115,14 @@ class Ingestor:
                 results.append((item.id, "mac_only", None, None, 0))
                 continue
             try:
-                payload = self._plaintext(up, device)
+                payload = self.plaintext(up, device)
                 spec = get_model(device.model)
                 frame = decode(device.model, up.f_port, payload)
             except (DecodeError, KeyUnusable) as exc:
                 report.failed += 1
                 results.append((item.id, "failed", f"{type(exc).__name__}: {exc}", device.model, 0))
                 continue
-            built = self._readings(item, device, frame)
+            built = self.readings_of(item, device, frame)
             frames.append((item, frame))
             readings.extend(built)
             report.decoded += 1
@@ -135,7 +135,7 @@ class Ingestor:
         self.links.apply(batch, frames)
         return report
 
-    def _plaintext(self, up: Uplink, device: Device) -> bytes:
+    def plaintext(self, up: Uplink, device: Device) -> bytes:
         """The payload, decrypted with the device's AppSKey when the town holds it.
 
         A device with a stored AppSKey sends frames the network server could not read (it does
@@ -153,7 +153,7 @@ class Ingestor:
         key = self.keys.unwrap(wrapped, up.dev_eui)
         return frm_payload(key, up.dev_addr, up.f_cnt, up.payload)
 
-    def _readings(self, item: ArchivedUplink, device: Device, frame: Frame) -> list[Reading]:
+    def readings_of(self, item: ArchivedUplink, device: Device, frame: Frame) -> list[Reading]:
         up = item.uplink
         out: list[Reading] = []
         for r in frame.readings:
@@ -186,8 +186,8 @@ class Ingestor:
             if reading.kind == Kind.DELTA:
                 step = delta_step(reading.value)
             elif reading.kind == Kind.CUMULATIVE:
-                register_max = _register_max(self.devices.get(reading.dev_eui), reading.quantity)
-                step, rewritten = self._index_step(reading, register_max)
+                wraps_at = register_max(self.devices.get(reading.dev_eui), reading.quantity)
+                step, rewritten = self._index_step(reading, wraps_at)
                 out.extend(rewritten)
             else:
                 out.append(reading)
@@ -246,7 +246,7 @@ class Ingestor:
             self._last.popitem(last=False)
 
 
-def _register_max(device: Device | None, quantity: str) -> float | None:
+def register_max(device: Device | None, quantity: str) -> float | None:
     if device is None or device.register_max is None:
         return None
     if quantity == device.pulse_quantity and device.pulse_weight:

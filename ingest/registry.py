@@ -237,6 +237,15 @@ class Registry:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def set_model(self, dev_eui: str, model: str) -> None:
+        """Change a device's model (then ``releve reprocess`` re-decodes its archived frames)."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(schema.devices).where(schema.devices.c.dev_eui == dev_eui).values(model=model)
+            )
+        if result.rowcount == 0:
+            raise NotFound(f"device {dev_eui} not found")
+
     def set_app_skey(self, dev_eui: str, wrapped: bytes | None) -> None:
         """Store a device's AppSKey, already wrapped (see ingest.lorawan_crypto.KeyWrapper)."""
         with self.engine.begin() as conn:

@@ -169,6 +169,28 @@ class SqliteStore:
             conn.executemany(_LATEST, rows)
             conn.executemany(_ROLLUP, hours)
 
+    def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
+        keys = [(dev_eui, q, ch, to_us(ts)) for q, ch, ts in points]
+        if not keys:
+            return
+        hours = sorted({(e, q, ch, t - t % _HOUR_US) for e, q, ch, t in keys})
+        series = sorted({(e, q, ch) for e, q, ch, _ in keys})
+        with self._tx() as conn:
+            conn.executemany(
+                "DELETE FROM readings WHERE dev_eui = ? AND quantity = ? AND channel = ? AND ts = ?", keys
+            )
+            conn.executemany(
+                "DELETE FROM rollup_1h WHERE dev_eui = ? AND quantity = ? AND channel = ? AND hour = ?", hours
+            )
+            conn.executemany(_ROLLUP, hours)
+            conn.executemany("DELETE FROM latest WHERE dev_eui = ? AND quantity = ? AND channel = ?", series)
+            conn.executemany(
+                "INSERT INTO latest SELECT dev_eui, quantity, channel, ts, value, unit, kind, delta, "
+                "f_cnt, uplink_id FROM readings WHERE dev_eui = ? AND quantity = ? AND channel = ? "
+                "ORDER BY ts DESC LIMIT 1",
+                series,
+            )
+
     def query(
         self, dev_eui: str, start: datetime, end: datetime, quantities: Collection[str] | None = None
     ) -> list[Reading]:

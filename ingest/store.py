@@ -75,5 +75,8 @@ class Store(Protocol):
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         """The newest reading of every (device, quantity, channel), optionally for some devices."""
 
+    def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
+        """Remove points (quantity, channel, ts) of a device, updating rollups and latest."""
+
     def close(self) -> None:
         """Release connections and files."""

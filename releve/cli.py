@@ -220,6 +220,60 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_devices_set_model(args: argparse.Namespace) -> int:
+    from decoders import MODELS
+    from ingest.registry_errors import NotFound
+
+    if args.model not in MODELS:
+        print(f"unknown model {args.model!r} (see `releve decoders`)", file=sys.stderr)
+        return 2
+    registry = _open_registry(args)
+    try:
+        registry.set_model(args.dev_eui.lower(), args.model)
+    except NotFound as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        registry.close()
+    print(f"{args.dev_eui}: model {args.model}; run `releve reprocess --device {args.dev_eui} --since ...`")
+    return 0
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from api.app import close_state, open_state
+    from ingest.pipeline import Ingestor
+    from ingest.reprocess import reprocess
+    from releve.runtime import key_wrapper
+
+    if not (args.device or args.model):
+        print("give --device EUI or --model ID", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+    state = open_state(settings)
+    try:
+        devices = [
+            d
+            for d in state.registry.list_devices(limit=10_000_000)
+            if (args.device and d.dev_eui == args.device.lower()) or (args.model and d.model == args.model)
+        ]
+        if not devices:
+            print("no such device or model in the registry", file=sys.stderr)
+            return 1
+        ingestor = Ingestor(state.registry, state.archive, state.store, keys=key_wrapper(settings))
+        reports = reprocess(ingestor, devices, _parse_time(args.since), dry_run=args.dry_run)
+    finally:
+        close_state(state)
+    verb = "would change" if args.dry_run else "changed"
+    for r in reports:
+        print(
+            f"{r.dev_eui} ({r.model}): {r.uplinks} uplinks; {verb}: {r.changed} readings, "
+            f"{r.added} added, {r.removed} removed; {r.now_decoded} now decoded, {r.now_failing} now failing"
+        )
+        for example in r.examples:
+            print(f"    {example}")
+    return 0
+
+
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from ingest.registry import Role
 
@@ -293,6 +347,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tenant", default=None, help="tenant slug (default: the network owner)")
     p.set_defaults(func=cmd_devices_import)
     devices.add_parser("list", help="list devices").set_defaults(func=cmd_devices_list)
+
+    p = devices.add_parser("set-model", help="change a device's model (then reprocess)")
+    p.add_argument("dev_eui")
+    p.add_argument("model")
+    p.set_defaults(func=cmd_devices_set_model)
+
+    p = sub.add_parser("reprocess", help="re-decode archived uplinks after a decoder fix or a model change")
+    p.add_argument("--device", default=None, help="DevEUI")
+    p.add_argument("--model", default=None, help="every device of this model")
+    p.add_argument("--since", required=True, help="ISO date or time (UTC if no offset)")
+    p.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
+    p.set_defaults(func=cmd_reprocess)
 
     keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_cmd", required=True)
     p = keys.add_parser("create", help="create a key and print it (shown once)")

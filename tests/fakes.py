@@ -57,5 +57,9 @@ class MemoryStore:
                 newest[(eui, q, ch)] = r
         return list(newest.values())
 
+    def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
+        for quantity, channel, ts in points:
+            self.points.pop((dev_eui, quantity, channel, ts), None)
+
     def close(self) -> None:
         pass

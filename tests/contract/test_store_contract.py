@@ -170,3 +170,15 @@ def test_many_devices(store: Store) -> None:
     assert len(store.latest(euis)) == 300
     (day,) = store.aggregate(euis[-1], "water_volume", T0, T0 + timedelta(days=1), Window.DAY, "UTC")
     assert day.consumption == 1.0
+
+
+def test_delete_points_and_their_rollups(store: Store) -> None:
+    points = hourly_index(T0, 3)
+    store.write([*points, temp(T0, 20.0)])
+    store.delete(EUI, [("water_volume", "", points[2].ts), ("temperature", "", T0)])
+    assert [r.value for r in store.query(EUI, T0, T0 + timedelta(days=1))] == [100.0, 100.5]
+    hours = store.aggregate(EUI, "water_volume", T0, T0 + timedelta(days=1), Window.HOUR, "UTC")
+    assert [h.count for h in hours] == [1, 1]
+    assert store.aggregate(EUI, "temperature", T0, T0 + timedelta(days=1), Window.HOUR, "UTC") == []
+    latest = {(r.quantity, r.ts) for r in store.latest([EUI])}
+    assert latest == {("water_volume", points[1].ts)}
