@@ -16,12 +16,14 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Protocol
 
-from gateway_bridge.envelopes import EnvelopeError, parse
+from gateway_bridge.envelopes import DeviceLog, DeviceStatus, EnvelopeError, parse
 from gateway_bridge.mqtt import Message
 from ingest.archive import ArchivedUplink
 from ingest.errors import StoreError
+from ingest.linkstats import apply_status
 from ingest.pipeline import BatchReport, Ingestor
 from ingest.registry_errors import DatabaseUnavailable
 from releve.types import Lns, Uplink
@@ -46,6 +48,7 @@ class Counters:
     duplicates: int = 0
     dead_letters: int = 0
     ignored: int = 0
+    lns_logs: int = 0
     decoded: int = 0
     readings: int = 0
     decode_failures: int = 0
@@ -120,6 +123,7 @@ class Bridge:
 
     def _archive(self, batch: list[Message]) -> list[ArchivedUplink] | None:
         uplinks: list[tuple[Uplink, str]] = []
+        statuses: list[tuple[str, datetime, float | None]] = []
         dead: list[tuple[Message, str]] = []
         for message in batch:
             try:
@@ -129,12 +133,22 @@ class Bridge:
                 continue
             if isinstance(event, Uplink):
                 uplinks.append((event, self.source_name))
+            elif isinstance(event, DeviceStatus):
+                statuses.append((event.dev_eui, event.time, event.battery_level))
+            elif isinstance(event, DeviceLog):
+                self.counters.lns_logs += 1
+                if event.level == "ERROR":
+                    log.debug(
+                        "network server error for %s: %s %s", event.dev_eui, event.code, event.description
+                    )
             else:
                 self.counters.ignored += 1
         try:
             for message, error in dead:
                 self.ingestor.archive.dead_letter(message.topic, message.payload, error, self.source_name)
             archived = self.ingestor.accept(uplinks)
+            if statuses:
+                apply_status(self.ingestor.archive.engine, statuses)
         except DatabaseUnavailable:  # keep the batch unacknowledged and retry it
             self._held = batch
             self.counters.archive_failures += 1

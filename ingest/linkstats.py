@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
@@ -87,3 +87,12 @@ class LinkUpdate:
             ]
             if alarm_rows:
                 conn.execute(self._insert(schema.alarms).on_conflict_do_nothing(), alarm_rows)
+
+
+def apply_status(engine: Engine, statuses: Sequence[tuple[str, datetime, float | None]]) -> None:
+    """Battery levels reported by the network server (ChirpStack ``status`` events), for known links."""
+    link = schema.device_link
+    with database_errors("link statistics update"), engine.begin() as conn:
+        for dev_eui, _time, level in statuses:
+            if level is not None:
+                conn.execute(update(link).where(link.c.dev_eui == dev_eui).values(battery_level=level))

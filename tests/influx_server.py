@@ -15,18 +15,28 @@ import httpx
 from releve.broker import free_port
 
 
-@contextmanager
-def influxd() -> Iterator[str]:
-    """Yield the base URL (``http://127.0.0.1:PORT``) of a fresh influxd; stop and remove it after."""
-    binary = shutil.which("influxd") or "/usr/bin/influxd"
-    if not Path(binary).exists():
-        raise RuntimeError("influxd is not installed: run `make test` (scripts/test), which installs it")
-    base = Path(tempfile.mkdtemp(prefix="releve-influx-"))
-    http_port, rpc_port = free_port(), free_port()
-    config = base / "influxdb.conf"
-    config.write_text(
-        f"""reporting-enabled = false
-bind-address = "127.0.0.1:{rpc_port}"
+class InfluxProcess:
+    """influxd with its own config and data directory; can be stopped and started again."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.http_port, self.rpc_port = free_port(), free_port()
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def start(self) -> None:
+        binary = shutil.which("influxd") or "/usr/bin/influxd"
+        if not Path(binary).exists():
+            raise RuntimeError("influxd is not installed: run `make test` (scripts/test), which installs it")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        base = self.workdir
+        config = base / "influxdb.conf"
+        config.write_text(
+            f"""reporting-enabled = false
+bind-address = "127.0.0.1:{self.rpc_port}"
 [meta]
   dir = "{base}/meta"
 [data]
@@ -35,7 +45,7 @@ bind-address = "127.0.0.1:{rpc_port}"
   query-log-enabled = false
   wal-fsync-delay = "0s"
 [http]
-  bind-address = "127.0.0.1:{http_port}"
+  bind-address = "127.0.0.1:{self.http_port}"
   log-enabled = false
   max-body-size = 0
 [monitor]
@@ -45,27 +55,40 @@ bind-address = "127.0.0.1:{rpc_port}"
 [logging]
   level = "warn"
 """
-    )
-    with (base / "influxd.log").open("ab") as log:
-        proc = subprocess.Popen([binary, "-config", str(config)], stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{http_port}"
-    try:
+        )
+        with (base / "influxd.log").open("ab") as log:
+            self._proc = subprocess.Popen([binary, "-config", str(config)], stdout=log, stderr=log)
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"{url}/ping", timeout=1).status_code == 204:
-                    break
+                if httpx.get(f"{self.url}/ping", timeout=1).status_code == 204:
+                    return
             except httpx.HTTPError:
                 pass
-            if time.monotonic() > deadline or proc.poll() is not None:
+            if time.monotonic() > deadline or self._proc.poll() is not None:
+                self.stop()
                 raise RuntimeError(f"influxd did not start: {(base / 'influxd.log').read_text()[-2000:]}")
             time.sleep(0.1)
-        yield url
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+
+
+@contextmanager
+def influxd() -> Iterator[str]:
+    """Yield the base URL of a fresh influxd; stop and remove it afterwards."""
+    base = Path(tempfile.mkdtemp(prefix="releve-influx-"))
+    server = InfluxProcess(base)
+    server.start()
+    try:
+        yield server.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        server.stop()
         shutil.rmtree(base, ignore_errors=True)
