@@ -7,4 +7,4 @@ test:
 	./scripts/test
 
 bench:
-	./scripts/bench
+	.venv/bin/python -m bench --write
