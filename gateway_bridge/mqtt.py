@@ -86,6 +86,7 @@ class MqttConsumer:
         client.on_message = self._on_message
         self._client = client
         self._receive_maximum = receive_maximum
+        self._stopping = False
 
     def start(self) -> None:
         """Connect (retrying in the background if the broker is not there yet) and start the loop."""
@@ -104,6 +105,7 @@ class MqttConsumer:
         self._client.loop_start()
 
     def stop(self) -> None:
+        self._stopping = True
         self._client.disconnect()
         self._client.loop_stop()
 
@@ -138,7 +140,7 @@ class MqttConsumer:
     def _on_disconnect(
         self, _client: paho.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any = None
     ) -> None:
-        if self.connected.is_set():
+        if self.connected.is_set() and not self._stopping:
             log.warning("broker connection lost (%s); reconnecting", reason)
         self.connected.clear()
 
