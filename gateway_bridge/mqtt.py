@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import random
 import ssl
 import threading
 from collections.abc import Sequence
@@ -142,6 +143,9 @@ class MqttConsumer:
     ) -> None:
         if self.connected.is_set() and not self._stopping:
             log.warning("broker connection lost (%s); reconnecting", reason)
+            # Exponential backoff from a random first delay: a fleet of bridges that lost the
+            # broker together does not reconnect in lockstep.
+            self._client.reconnect_delay_set(min_delay=random.randint(1, 4), max_delay=30)
         self.connected.clear()
 
     def _on_message(self, _client: paho.Client, _userdata: Any, msg: paho.MQTTMessage) -> None:

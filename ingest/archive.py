@@ -168,6 +168,7 @@ class Archive:
                     .where(schema.uplinks.c.dedup_key == key)
                     .values(duplicates=schema.uplinks.c.duplicates + count)
                 )
+            self._merge_receptions(conn, items, before)
             fresh_keys = [key for key in keys if key not in before]
             ids = {
                 r.dedup_key: r.id
@@ -178,6 +179,24 @@ class Archive:
                 )
             }
         return [ArchivedUplink(ids[k], keys[k][0], keys[k][1]) for k in fresh_keys if k in ids]
+
+    def _merge_receptions(self, conn: Any, items: Sequence[tuple[Uplink, str]], known: set[str]) -> None:
+        """A frame heard again (another network server, more gateways): keep every reception."""
+        extra: dict[str, list[dict[str, Any]]] = {}
+        for uplink, _source in items:
+            key = dedup_key(uplink)
+            if key in known:
+                extra.setdefault(key, []).extend(_meta(uplink)["receptions"])
+        for key, receptions in extra.items():
+            row = conn.execute(
+                select(schema.uplinks.c.id, schema.uplinks.c.meta).where(schema.uplinks.c.dedup_key == key)
+            ).one()
+            meta = dict(row.meta or {})
+            have = {r.get("gateway_id") for r in meta.get("receptions", [])}
+            added = [r for r in receptions if r.get("gateway_id") not in have]
+            if added:
+                meta["receptions"] = [*meta.get("receptions", []), *added]
+                conn.execute(update(schema.uplinks).where(schema.uplinks.c.id == row.id).values(meta=meta))
 
     def duplicates_total(self) -> int:
         with self.engine.connect() as conn:

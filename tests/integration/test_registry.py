@@ -103,3 +103,20 @@ def test_archive_deduplicates_and_quarantines(registry: Registry) -> None:
     back = archive.pending()
     assert back[0].uplink.receptions[0].rssi == -100
     assert back[0].uplink.payload == b"\x01\x02"
+
+
+def test_same_frame_from_two_network_servers_keeps_both_receptions(registry: Registry) -> None:
+    archive = Archive(registry.engine)
+    town_lns = uplink(5)
+    operator = Uplink(
+        **{
+            **{f: getattr(town_lns, f) for f in town_lns.__dataclass_fields__},
+            "lns": Lns.THINGPARK,
+            "receptions": (Reception("bb00000000000002", rssi=-110, snr=-2.0),),
+        }
+    )
+    (first,) = archive.store([(town_lns, "town")])
+    assert archive.store([(operator, "operator")]) == []
+    (row,) = [r for r in archive.select() if r[0].id == first.id]
+    assert {r.gateway_id for r in row[0].uplink.receptions} == {"aa00000000000001", "bb00000000000002"}
+    assert archive.duplicates_total() == 1
