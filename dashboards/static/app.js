@@ -155,11 +155,12 @@
   function chart(target, series, label, unit, hourly) {
     const xs = series.map((p) => new Date(p.start).getTime() / 1000);
     const ys = series.map((p) => p.consumption);
-    const width = Math.max(280, Math.min(900, (target.parentElement.clientWidth || 600) - 8));
+    const width = Math.max(280, Math.min(900, (target.parentElement.clientWidth || 600) - 40));
     const locale = state.lang === "fr" ? "fr-FR" : "en-GB";
     const tick = hourly ? { hour: "2-digit", minute: "2-digit" } : { day: "numeric", month: "short" };
     const opts = {
-      width, height: 220, title: label,
+      width, height: 220,
+      legend: { show: false },
       scales: { x: { time: true } },
       series: [{}, { label: label + " (" + unit.replace("m3", "m³") + ")", stroke: "#1d4f91", fill: "rgba(29,79,145,0.15)",
         paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } }],
@@ -185,24 +186,31 @@
         el("td", {}, d.rssi !== null ? `${d.rssi} dBm / ${fmt(d.snr)} dB` : "–",
           d.frames ? el("div", { class: "muted" }, fmt(100 * (d.frames_lost || 0) / (d.frames + (d.frames_lost || 0))) + " % " + t("dev.loss")) : null)))));
     main.replaceChildren(head, charts, el("section", { class: "card" }, table));
-    let shown = 0;
+    // Fetch every series first, lay out every card, then draw: a chart sized before its
+    // neighbours exist would overflow its card.
+    const drawn = [];
     for (const q of qs) {
-      let daily;
-      try { daily = await api(`/api/v1/sites/${id}/consumption?quantity=${q}&window=day`); } catch (err) { continue; }
+      let daily, hourly;
+      try {
+        daily = await api(`/api/v1/sites/${id}/consumption?quantity=${q}&window=day`);
+        hourly = await api(`/api/v1/sites/${id}/consumption?quantity=${q}&window=hour`);
+      } catch (err) { continue; }
       if (!daily.points.length) continue;
-      shown += 1;
       const box = el("section", { class: "card chart", "aria-label": t(q) + " – " + t("site.daily") },
         el("h2", {}, t(q), " ", el("span", { class: "muted" }, "Σ " + fmt(daily.total, daily.unit))));
       const plotDaily = el("div", { class: "plot" }), plotHourly = el("div", { class: "plot" });
       box.append(el("h3", {}, t("site.daily")), plotDaily, el("h3", {}, t("site.hourly")), plotHourly);
-      charts.append(box);
-      chart(plotDaily, daily.points, t(q), daily.unit, false);
-      const hourly = await api(`/api/v1/sites/${id}/consumption?quantity=${q}&window=hour`);
-      chart(plotHourly, hourly.points, t(q), hourly.unit, true);
       if (site.floor_area_m2) {
         box.append(el("p", {}, t("site.intensity") + " : " + fmt(daily.total / site.floor_area_m2, daily.unit + "/m²")));
       }
+      charts.append(box);
+      drawn.push([plotDaily, daily, plotHourly, hourly, q]);
     }
+    for (const [plotDaily, daily, plotHourly, hourly, q] of drawn) {
+      chart(plotDaily, daily.points, t(q), daily.unit, false);
+      chart(plotHourly, hourly.points, t(q), hourly.unit, true);
+    }
+    const shown = drawn.length;
     if (!shown) charts.append(el("p", { class: "card" }, t("site.none")));
   }
 
