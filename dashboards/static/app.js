@@ -102,8 +102,8 @@
     if (!pts.length) return null;
     const lats = pts.map((s) => s.latitude), lons = pts.map((s) => s.longitude);
     const [minLat, maxLat, minLon, maxLon] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
-    const W = 360, H = 240, pad = 30;
-    const x = (lon) => pad + ((lon - minLon) / (maxLon - minLon || 1)) * (W - 2 * pad);
+    const W = 360, H = 240, pad = 30, labels = 110;  // room on the right for the names
+    const x = (lon) => pad + ((lon - minLon) / (maxLon - minLon || 1)) * (W - pad - labels);
     const y = (lat) => H - pad - ((lat - minLat) / (maxLat - minLat || 1)) * (H - 2 * pad);
     const ns = "http://www.w3.org/2000/svg";
     const svg = document.createElementNS(ns, "svg");
