@@ -13,7 +13,6 @@ from tests.unit.decoders.vectors import Case, iter_cases, vector_models
 PENDING = {
     "adeunis/pulse-4",
     "aquascope/wwd",
-    "axioma/qalcosonic-w1",
     "comtac/lpn-cm4",
     "decentlab/dl-iam",
     "develiot/rwmr",
