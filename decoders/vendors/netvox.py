@@ -104,6 +104,47 @@ def decode_r718h(f_port: int, payload: bytes) -> Frame:
     return Frame(readings=(battery, *counts), alarms=alarms)
 
 
+def decode_r711(f_port: int, payload: bytes) -> Frame:
+    """R711 (and R718A/AB, R720A/B): temperature and humidity, battery; R720B adds an alarm."""
+    model = "netvox/r711"
+    if f_port == CONFIG_PORT:
+        require_length(payload, f"{model} config response", minimum=3)
+        if payload[0] == 0x82:
+            r = Reader(payload, f"{model} ReadConfigReportRsp")
+            r.take(2)
+            info: tuple[tuple[str, str | int | float | bool], ...] = (
+                ("device", DEVICE_TYPES.get(payload[1], f"0x{payload[1]:02x}")),
+                ("command", "ReadConfigReportRsp"),
+                ("min_time_s", r.u16be()),
+                ("max_time_s", r.u16be()),
+                ("battery_change_v", r.u8() / 10),
+                ("temperature_change", r.u16be() / 100),
+                ("humidity_change", r.u16be() / 100),
+            )
+            return Frame(info=info)
+        return _config_response(model, payload, {})
+    if f_port != REPORT_PORT:
+        raise UnsupportedPort(model, f_port)
+    require_length(payload, model, exact=FRAME_LENGTH)
+    device, report = payload[1], payload[2]
+    if device not in (0x01, 0x0B, 0x13, 0x6E, 0x6F):
+        raise BadValue(f"{model}: device type 0x{device:02x} is not of the R711 family")
+    if report == 0x00:
+        return _version_report(payload)
+    if report != 0x01:
+        raise UnknownFrameType(f"{model}: unknown report type 0x{report:02x}")
+    battery, alarms = _battery(payload[3])
+    r = Reader(payload[4:], model)
+    readings = (
+        battery,
+        DecodedReading(Quantity.TEMPERATURE, r.s16be() / 100, Kind.INSTANTANEOUS),
+        DecodedReading(Quantity.HUMIDITY, r.u16be() / 100, Kind.INSTANTANEOUS),
+    )
+    if device == 0x6F and payload[8]:
+        alarms = (*alarms, Alarm(AlarmKind.HIGH_TEMPERATURE, detail="temperature/humidity threshold alarm"))
+    return Frame(readings=readings, alarms=alarms)
+
+
 def encode_r718h(frame: Frame) -> tuple[int, bytes]:
     """A single-counter R718H report (device type 0x1F) from its battery and pulse count."""
     volts = frame.battery_voltage
@@ -122,6 +163,14 @@ def encode_r718h(frame: Frame) -> tuple[int, bytes]:
 
 
 MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        model_id="netvox/r711",
+        name="Netvox R711 indoor temperature and humidity sensor (also R718A/AB, R720A/B)",
+        decode=decode_r711,
+        quantities=frozenset({Quantity.TEMPERATURE, Quantity.HUMIDITY, Quantity.BATTERY_VOLTAGE}),
+        datasheet="Netvox R711 user manual; TTN Device Repository vendor/netvox/r711",
+        ports=frozenset({REPORT_PORT, CONFIG_PORT}),
+    ),
     ModelSpec(
         model_id="netvox/r718h",
         name="Netvox R718H wireless pulse counter interface",

@@ -23,10 +23,8 @@ PENDING = {
     "emu/emu-prof-ii",
     "micropelt/mlr003",
     "minol-zenner/edc-communication-module",
-    "netvox/r711",
     "netvox/r718n3",
     "netvox/r809a",
-    "talkpool/oy1210",
 }
 
 CASES = [

@@ -34,4 +34,18 @@ def r718h(example: dict[str, Any]) -> Expected:
     return Expected()  # version reports and configuration responses carry no measurement
 
 
-EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {"netvox/r718h": r718h}
+def r711(example: dict[str, Any]) -> Expected:
+    data = example["expected"]["data"]
+    if "Temp" not in data:
+        return Expected()
+    readings, alarms = _volt(data)
+    readings += [
+        R("temperature", data["Temp"], "instantaneous"),
+        R("humidity", data["Humi"], "instantaneous"),
+    ]
+    if data.get("Alarm") == "ON":
+        alarms.add(("high_temperature", ""))
+    return Expected(readings=readings, alarms=alarms)
+
+
+EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {"netvox/r718h": r718h, "netvox/r711": r711}
