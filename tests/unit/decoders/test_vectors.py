@@ -12,10 +12,8 @@ from tests.unit.decoders.vectors import Case, iter_cases, vector_models
 # a decoder added for one of them must take it off, or the coverage test below fails.
 PENDING = {
     "adeunis/pulse-4",
-    "aquascope/wwd",
     "comtac/lpn-cm4",
     "decentlab/dl-iam",
-    "develiot/rwmr",
     "dragino/lht65",
     "ellenex/pls2-l",
     "elv/elv-lw-esi",
