@@ -12,8 +12,6 @@ from tests.unit.decoders.vectors import Case, iter_cases, vector_models
 # a decoder added for one of them must take it off, or the coverage test below fails.
 PENDING = {
     "adeunis/pulse-4",
-    "comtac/lpn-cm4",
-    "decentlab/dl-iam",
     "ellenex/pls2-l",
     "elv/elv-lw-esi",
     "elvaco/cmi4140",
