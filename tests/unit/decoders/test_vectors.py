@@ -15,7 +15,6 @@ PENDING = {
     "ellenex/pls2-l",
     "elv/elv-lw-esi",
     "elvaco/cmi4140",
-    "emu/emu-prof-ii",
     "minol-zenner/edc-communication-module",
     "netvox/r718n3",
     "netvox/r809a",
