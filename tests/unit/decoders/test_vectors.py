@@ -14,7 +14,6 @@ PENDING = {
     "adeunis/pulse-4",
     "ellenex/pls2-l",
     "elv/elv-lw-esi",
-    "elvaco/cmi4140",
     "minol-zenner/edc-communication-module",
     "netvox/r718n3",
     "netvox/r809a",
