@@ -13,7 +13,6 @@ from tests.unit.decoders.vectors import Case, iter_cases, vector_models
 PENDING = {
     "adeunis/pulse-4",
     "ellenex/pls2-l",
-    "elv/elv-lw-esi",
     "minol-zenner/edc-communication-module",
     "netvox/r718n3",
     "netvox/r809a",
