@@ -11,7 +11,6 @@ from tests.unit.decoders.vectors import Case, iter_cases, vector_models
 # Shared-vector models whose decoder is not written yet (issue #3). The list may only shrink:
 # a decoder added for one of them must take it off, or the coverage test below fails.
 PENDING = {
-    "adeunis/pulse-4",
     "ellenex/pls2-l",
     "minol-zenner/edc-communication-module",
     "netvox/r718n3",
