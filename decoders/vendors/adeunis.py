@@ -40,9 +40,7 @@ def decode_pulse4(f_port: int, payload: bytes) -> Frame:
     if code in (0x5A, 0x5B):
         channel = "A" if code == 0x5A else "B"
         value = r.u32be()
-        readings.append(
-            DecodedReading(Quantity.PULSE_COUNT, float(value), CUM, channel, at=at)
-        )
+        readings.append(DecodedReading(Quantity.PULSE_COUNT, float(value), CUM, channel, at=at))
         step = 1
         while r.remaining:
             value -= r.u16be()
