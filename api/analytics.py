@@ -24,7 +24,10 @@ CONSUMPTION_QUANTITIES = {q.value for q in METERING_QUANTITIES}
 
 
 def time_range(window: Window, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
-    """Defaults: the window's usual span up to now. Rejects inverted or absurd ranges."""
+    """Defaults: the window's usual span up to now. Rejects naive, inverted or absurd ranges."""
+    for value in (start, end):
+        if value is not None and value.tzinfo is None:
+            raise Problem(422, "Invalid time", "times need a UTC offset, e.g. 2026-01-01T00:00:00+01:00")
     end = end or datetime.now(UTC)
     start = start or end - _DEFAULT_SPAN[window]
     if start >= end:
@@ -42,6 +45,16 @@ def metered_quantities(store: Store, devices: Sequence[Device]) -> list[str]:
         if r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES
     }
     return sorted(found)
+
+
+def pick_quantity(store: Store, devices: Sequence[Device], quantity: str | None, what: str) -> str:
+    """The asked quantity, or the first consumption quantity these devices report."""
+    if quantity is not None:
+        return quantity
+    found = metered_quantities(store, devices)
+    if not found:
+        raise Problem(404, "No consumption", f"{what} has no metering readings yet")
+    return found[0]
 
 
 def unit_of(quantity: str) -> str:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
-from api.analytics import consumption, metered_quantities, time_range
+from api.analytics import consumption, pick_quantity, time_range
 from api.deps import KeyDep, OperatorKey, StateDep, tenant_scope, visible_device
 from api.problems import Problem
 from api.schemas import (
@@ -164,7 +164,7 @@ def device_readings(
     limit: Limit = 1000,
 ) -> Page[ReadingPublic]:
     device = visible_device(state, key, dev_eui.lower())
-    start, end = time_range(Window.DAY, _aware(start), _aware(end))
+    start, end = time_range(Window.DAY, start, end)
     if end - start > timedelta(days=366):
         raise Problem(422, "Invalid range", "raw readings are served a year at a time at most")
     readings = state.store.query(device.dev_eui, start, end, [quantity] if quantity else None)
@@ -201,12 +201,8 @@ def device_consumption(
     end: datetime | None = None,
 ) -> ConsumptionSeries:
     device = visible_device(state, key, dev_eui.lower())
-    start, end = time_range(window, _aware(start), _aware(end))
-    if quantity is None:
-        found = metered_quantities(state.store, [device])
-        if not found:
-            raise Problem(404, "No consumption", f"device {device.dev_eui} has no metering readings yet")
-        quantity = found[0]
+    start, end = time_range(window, start, end)
+    quantity = pick_quantity(state.store, [device], quantity, f"device {device.dev_eui}")
     return consumption(state.store, [device], quantity, window, start, end, state.settings.timezone)
 
 
@@ -235,9 +231,3 @@ def uplink_public(
         error=error,
         decoder=decoder,
     )
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise Problem(422, "Invalid time", "times need a UTC offset, e.g. 2026-01-01T00:00:00+01:00")
-    return value

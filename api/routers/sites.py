@@ -6,9 +6,8 @@ from datetime import datetime
 
 from fastapi import APIRouter
 
-from api.analytics import consumption, metered_quantities, time_range
+from api.analytics import consumption, pick_quantity, time_range
 from api.deps import KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
-from api.problems import Problem
 from api.routers.devices import Limit, Offset
 from api.schemas import ConsumptionSeries, Page, SiteCreate, SitePublic
 from ingest.provisioning import slugify
@@ -69,14 +68,7 @@ def site_consumption(
     end: datetime | None = None,
 ) -> ConsumptionSeries:
     site = visible_site(state, key, site_id)
-    for value in (start, end):
-        if value is not None and value.tzinfo is None:
-            raise Problem(422, "Invalid time", "times need a UTC offset")
     start, end = time_range(window, start, end)
     devices = state.registry.list_devices(site_id=site.id, limit=100_000)
-    if quantity is None:
-        found = metered_quantities(state.store, devices)
-        if not found:
-            raise Problem(404, "No consumption", f"site {site.name} has no metering readings yet")
-        quantity = found[0]
+    quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}")
     return consumption(state.store, devices, quantity, window, start, end, state.settings.timezone)
