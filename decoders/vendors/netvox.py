@@ -52,6 +52,21 @@ def _version_report(data: bytes) -> Frame:
     )
 
 
+def _data_report(model: str, f_port: int, payload: bytes, device_types: tuple[int, ...]) -> Frame | None:
+    """Check a port-6 report of one of ``device_types``: the version report's frame, or None for data."""
+    if f_port != REPORT_PORT:
+        raise UnsupportedPort(model, f_port)
+    require_length(payload, model, exact=FRAME_LENGTH)
+    device, report = payload[1], payload[2]
+    if device not in device_types:
+        raise BadValue(f"{model}: device type 0x{device:02x} is not one this decoder reads")
+    if report == 0x00:
+        return _version_report(payload)
+    if report != 0x01:
+        raise UnknownFrameType(f"{model}: unknown report type 0x{report:02x}")
+    return None
+
+
 def _config_response(model: str, data: bytes, extra: dict[int, str]) -> Frame:
     """Port 7: the device answers a configuration command; no measurement."""
     require_length(data, f"{model} config response", minimum=3)
@@ -82,16 +97,10 @@ def decode_r718h(f_port: int, payload: bytes) -> Frame:
         return _config_response(
             model, payload, {0x84: "GetFiltertimeRsp", 0x86: "GetPulseCounterClearModeRsp"}
         )
-    if f_port != REPORT_PORT:
-        raise UnsupportedPort(model, f_port)
-    require_length(payload, model, exact=FRAME_LENGTH)
-    device, report = payload[1], payload[2]
-    if device not in (0x1F, 0x3F):
-        raise BadValue(f"{model}: device type 0x{device:02x} is not an R718H")
-    if report == 0x00:
-        return _version_report(payload)
-    if report != 0x01:
-        raise UnknownFrameType(f"{model}: unknown report type 0x{report:02x}")
+    version = _data_report(model, f_port, payload, (0x1F, 0x3F))
+    if version is not None:
+        return version
+    device = payload[1]
     battery, alarms = _battery(payload[3])
     r = Reader(payload[4:], model)
     if device == 0x1F:
@@ -123,16 +132,10 @@ def decode_r711(f_port: int, payload: bytes) -> Frame:
             )
             return Frame(info=info)
         return _config_response(model, payload, {})
-    if f_port != REPORT_PORT:
-        raise UnsupportedPort(model, f_port)
-    require_length(payload, model, exact=FRAME_LENGTH)
-    device, report = payload[1], payload[2]
-    if device not in (0x01, 0x0B, 0x13, 0x6E, 0x6F):
-        raise BadValue(f"{model}: device type 0x{device:02x} is not of the R711 family")
-    if report == 0x00:
-        return _version_report(payload)
-    if report != 0x01:
-        raise UnknownFrameType(f"{model}: unknown report type 0x{report:02x}")
+    version = _data_report(model, f_port, payload, (0x01, 0x0B, 0x13, 0x6E, 0x6F))
+    if version is not None:
+        return version
+    device = payload[1]
     battery, alarms = _battery(payload[3])
     r = Reader(payload[4:], model)
     readings = (
