@@ -44,7 +44,10 @@
     const opts = Object.assign({ headers: {} }, options || {});
     opts.headers = Object.assign({ Authorization: "Bearer " + state.key }, opts.headers);
     const response = await fetch(path, opts);
-    if (response.status === 401) { logout(); throw new Error(t("login.bad")); }
+    if (response.status === 401) {
+      if (state.me) logout();  // a key revoked while in use; at login the form shows the error
+      throw new Error(t("login.bad"));
+    }
     const type = response.headers.get("content-type") || "";
     const body = type.includes("json") ? await response.json() : await response.text();
     if (!response.ok) throw new Error((body && body.detail) || response.statusText);
