@@ -50,6 +50,7 @@ class DeviceSim:
         self._profile = Profile(
             kind=device.meter, use=site.use, base=device.base, peak=device.peak, heating=device.heating
         )
+        self._leaks = [e for e in fleet.events if e.dev_eui == device.dev_eui]
         self._slot = 0  # slots fully summed so far
         self._cum = 0.0  # consumption of those slots
 
@@ -68,8 +69,14 @@ class DeviceSim:
         return int(n) % 2**32
 
     def slot_value(self, slot: int) -> float:
-        local = (self.start + slot * SLOT).astimezone(self.tz)
-        return slot_consumption(self._profile, self.fleet.seed, self.device.dev_eui, slot, local)
+        ts = self.start + slot * SLOT
+        value = slot_consumption(
+            self._profile, self.fleet.seed, self.device.dev_eui, slot, ts.astimezone(self.tz)
+        )
+        for leak in self._leaks:
+            if leak.start <= ts and (leak.end is None or ts < leak.end):
+                value += leak.flow_m3h * SLOT.total_seconds() / 3600
+        return value
 
     def index_at(self, ts: datetime) -> float:
         """The true index at ``ts`` (times must not go backwards between calls much: it walks)."""

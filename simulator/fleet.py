@@ -48,6 +48,21 @@ class DeviceSpec(BaseModel):
         }.get(self.meter)
 
 
+class LeakEvent(BaseModel):
+    """A leak that starts at a time and flows day and night until it is repaired."""
+
+    kind: Literal["leak"] = "leak"
+    dev_eui: str
+    start: AwareDatetime
+    end: AwareDatetime | None = None
+    flow_m3h: float = Field(gt=0)
+
+    @field_validator("dev_eui")
+    @classmethod
+    def _eui(cls, value: str) -> str:
+        return normalize_eui(value)
+
+
 class SiteSpec(BaseModel):
     slug: str
     name: str
@@ -65,6 +80,7 @@ class Fleet(BaseModel):
     application_id: str = "00000000-0000-0000-0000-000000000000"
     gateways: list[GatewaySpec] = Field(default_factory=list)
     sites: list[SiteSpec]
+    events: list[LeakEvent] = Field(default_factory=list)
 
     def devices(self) -> list[tuple[SiteSpec, DeviceSpec]]:
         return [(site, device) for site in self.sites for device in site.devices]

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from api.analytics import CONSUMPTION_QUANTITIES, METERED, consumption, unit_of
 from api.deps import KeyDep, StateDep, tenant_scope
+from ingest.alerts import AlertBook
 from ingest.registry import Device
 from ingest.store import Store, Window
 
@@ -33,6 +34,7 @@ class SiteSummary(BaseModel):
     floor_area_m2: float | None
     devices: int
     last_seen: datetime | None
+    open_alerts: int
     quantities: list[QuantitySummary]
 
 
@@ -64,6 +66,10 @@ def overview(state: StateDep, key: KeyDep) -> Overview:
     sites = state.registry.list_sites(scope)
     devices = state.registry.list_devices(scope, limit=1_000_000)
     latest = state.store.latest([d.dev_eui for d in devices])
+    alerts_by_site: dict[int, int] = {}
+    for alert in AlertBook(state.archive.engine).list(scope, status="open", limit=100_000):
+        if alert["site_id"] is not None:
+            alerts_by_site[alert["site_id"]] = alerts_by_site.get(alert["site_id"], 0) + 1
     by_site: dict[int, list[Device]] = {}
     for device in devices:
         if device.site_id is not None:
@@ -104,6 +110,7 @@ def overview(state: StateDep, key: KeyDep) -> Overview:
                 floor_area_m2=site.floor_area_m2,
                 devices=len(members),
                 last_seen=max(seen) if seen else None,
+                open_alerts=alerts_by_site.get(site.id, 0),
                 quantities=rows,
             )
         )

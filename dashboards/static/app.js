@@ -142,14 +142,15 @@
         el("th", { scope: "row" }, el("a", { href: "#/sites/" + s.site_id }, s.name)),
         el("td", { class: "num" }, w ? fmt(w.month_to_date, w.unit) : "–"), el("td", {}, trend(w)),
         el("td", { class: "num" }, e ? fmt(e.month_to_date, e.unit) : "–"), el("td", {}, trend(e)),
-        el("td", { class: "num" }, s.devices), el("td", {}, since(s.last_seen)));
+        el("td", { class: "num" }, s.devices), el("td", {}, since(s.last_seen)),
+        el("td", { class: "num" }, s.open_alerts ? el("a", { href: "#/alerts", class: "bad" }, "⚠ " + s.open_alerts) : "–"));
     });
     const table = sites.length ? el("table", {},
       el("caption", { class: "sr-only" }, t("overview.title")),
       el("thead", {}, el("tr", {}, header("name", t("overview.site")), header("water_volume", t("overview.water")),
         el("th", { scope: "col" }, t("overview.trend")), header("energy_import", t("overview.energy")),
         el("th", { scope: "col" }, t("overview.trend")), el("th", { scope: "col" }, t("overview.devices")),
-        el("th", { scope: "col" }, t("overview.seen")))),
+        el("th", { scope: "col" }, t("overview.seen")), el("th", { scope: "col" }, t("overview.alerts")))),
       el("tbody", {}, rows)) : el("p", {}, t("overview.empty"));
     main.replaceChildren(el("h1", {}, t("overview.title")),
       el("div", { class: "grid" }, el("section", { class: "card wide" }, table), siteMap(sites)));
@@ -244,6 +245,29 @@
         el("table", {}, el("tbody", {}, devices.items.map((d) => el("tr", {}, el("td", { class: "mono" }, d.dev_eui), el("td", {}, d.name), el("td", {}, d.model), el("td", {}, since(d.last_seen))))))));
   }
 
+  function evidence(alert) {
+    const nights = alert.evidence && alert.evidence.night_min_flow_m3h;
+    if (!nights) return null;
+    return el("table", { class: "evidence" },
+      el("caption", {}, t("alerts.evidence")),
+      el("tbody", {}, nights.map((n) => el("tr", {},
+        el("th", { scope: "row" }, t("alerts.night") + " " + new Date(n.night).toLocaleDateString(state.lang === "fr" ? "fr-FR" : "en-GB")),
+        el("td", { class: "num" }, t("alerts.minflow") + " " + fmt(n.min_m3h * 1000, "L/h"))))));
+  }
+
+  async function renderAlerts() {
+    const alerts = await api("/api/v1/alerts?status=open");
+    const cards = alerts.items.map((a) => el("article", { class: "card alert" },
+      el("h2", {}, t(a.kind), " ", el("span", { class: "muted" }, t("alerts.since") + " " +
+        new Date(a.started_at).toLocaleString(state.lang === "fr" ? "fr-FR" : "en-GB"))),
+      el("p", {}, a.message), evidence(a),
+      a.acknowledged_at ? el("p", { class: "muted" }, t("alerts.acked") + " " + a.acknowledged_by)
+        : allows("technician") ? el("button", { type: "button", onclick: async () => {
+          await api(`/api/v1/alerts/${a.id}/acknowledge`, { method: "POST" }); renderAlerts();
+        } }, t("alerts.ack")) : null));
+    main.replaceChildren(el("h1", {}, t("alerts.title")), cards.length ? el("div", {}, cards) : el("p", { class: "card" }, t("alerts.none")));
+  }
+
   async function route() {
     if (!state.key) return renderLogin();
     try {
@@ -252,6 +276,7 @@
       const site = hash.match(/^#\/sites\/(\d+)/);
       if (site) await renderSite(site[1]);
       else if (hash.startsWith("#/devices") && allows("operator")) await renderDevices();
+      else if (hash.startsWith("#/alerts")) await renderAlerts();
       else await renderOverview();
       main.focus();
     } catch (err) {

@@ -3,7 +3,12 @@
 window.RELEVE_I18N = {
   fr: {
     skip: "Aller au contenu", lang: "Langue", logout: "Se déconnecter",
-    "nav.overview": "Vue d'ensemble", "nav.devices": "Capteurs",
+    "nav.overview": "Vue d'ensemble", "nav.devices": "Capteurs", "nav.alerts": "Alertes",
+    "overview.alerts": "Alertes", "alerts.title": "Alertes en cours", "alerts.none": "Aucune alerte en cours.",
+    "alerts.since": "depuis le", "alerts.ack": "Acquitter", "alerts.acked": "Acquittée par",
+    "alerts.evidence": "Preuves", "alerts.night": "Nuit du", "alerts.minflow": "débit minimal",
+    leak: "Fuite", silent_device: "Capteur muet", silent_site: "Site muet", low_battery: "Pile faible",
+    poor_link: "Liaison radio faible", device_alarm: "Alarme du capteur",
     "login.title": "Connexion", "login.key": "Clé d'API", "login.submit": "Se connecter",
     "login.help": "Collez la clé fournie par votre administrateur (releve run l'affiche au démarrage).",
     "login.bad": "Clé inconnue ou révoquée.",
@@ -28,7 +33,12 @@ window.RELEVE_I18N = {
   },
   en: {
     skip: "Skip to content", lang: "Language", logout: "Log out",
-    "nav.overview": "Overview", "nav.devices": "Devices",
+    "nav.overview": "Overview", "nav.devices": "Devices", "nav.alerts": "Alerts",
+    "overview.alerts": "Alerts", "alerts.title": "Open alerts", "alerts.none": "No open alert.",
+    "alerts.since": "since", "alerts.ack": "Acknowledge", "alerts.acked": "Acknowledged by",
+    "alerts.evidence": "Evidence", "alerts.night": "Night of", "alerts.minflow": "minimum flow",
+    leak: "Leak", silent_device: "Silent device", silent_site: "Silent site", low_battery: "Low battery",
+    poor_link: "Poor radio link", device_alarm: "Device alarm",
     "login.title": "Log in", "login.key": "API key", "login.submit": "Log in",
     "login.help": "Paste the key your administrator gave you (releve run prints one at start-up).",
     "login.bad": "Unknown or revoked key.",

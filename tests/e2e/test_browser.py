@@ -17,6 +17,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from api.app import close_state, create_app, open_state
 from gateway_bridge.envelopes import parse
+from ingest.alerts import AlertBook, evaluate
 from ingest.pipeline import Ingestor
 from ingest.registry import Role
 from releve.broker import free_port, wait_for_port
@@ -53,6 +54,8 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
         uplinks.append((event, "simulator"))
     for i in range(0, len(uplinks), 500):
         ingestor.process(ingestor.accept(uplinks[i : i + 500]))
+    findings = evaluate(state.registry, state.archive.engine, state.store, now, settings.timezone)
+    AlertBook(state.archive.engine).sync(findings, now)
     server = Server(uvicorn.Config(create_app(settings, state), host="127.0.0.1", port=settings.api_port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -138,3 +141,17 @@ def test_csv_import_dry_run_reports_the_bad_row(
     assert "1 ligne(s) en erreur" in page.get_by_role("status").inner_text()
     assert "3" in page.locator("td.num").first.inner_text()
     page.screenshot(path=str(SHOTS / "devices-import.png"), full_page=True)
+
+
+def test_leak_alert_with_evidence_is_acknowledged(page: Page, site_url: tuple[str, str]) -> None:
+    base, token = site_url
+    login(page, base, token)
+    assert "⚠ 1" in page.locator("tbody").inner_text()  # the library's leak, on the overview
+    page.get_by_role("link", name="Alertes").first.click()
+    page.wait_for_selector("article.alert")
+    card = page.locator("article.alert").first
+    assert "Fuite" in card.inner_text() and "L/h" in card.inner_text()
+    assert card.locator(".evidence tbody tr").count() == 3
+    page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)
+    card.get_by_role("button", name="Acquitter").click()
+    page.wait_for_selector("text=Acquittée par browser")

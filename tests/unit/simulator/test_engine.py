@@ -67,3 +67,14 @@ def test_reports_interleave_every_device_in_time_order() -> None:
     assert {r.sim.device.dev_eui for r in got} == {d.dev_eui for _, d in fleet.devices()}
     assert [r.ts for r in got] == sorted(r.ts for r in got)
     assert len(got) == 4 * len(fleet.devices())
+
+
+def test_a_leak_adds_its_flow_day_and_night() -> None:
+    fleet = load_fleet()
+    (leak,) = fleet.events
+    sim = _sim(leak.dev_eui)
+    night = datetime(2026, 11, 12, 2, tzinfo=PARIS)  # the library is closed at 2 a.m.
+    before = datetime(2026, 11, 5, 2, tzinfo=PARIS)
+    hourly = sim.index_at(night + timedelta(hours=1)) - sim.index_at(night)
+    dry = sim.index_at(before + timedelta(hours=1)) - sim.index_at(before)
+    assert hourly - dry > 0.9 * leak.flow_m3h
