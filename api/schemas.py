@@ -198,3 +198,18 @@ class ModelPublic(BaseModel):
 class TimeRange(BaseModel):
     start: AwareDatetime
     end: AwareDatetime
+
+
+class MeterReplacementCreate(BaseModel):
+    """A replaced meter: when, and the indexes read off the old and the new one."""
+
+    at: AwareDatetime
+    quantity: str = Field(description="the stored quantity, e.g. water_volume (after pulse weighting)")
+    channel: str = Field(default="", max_length=20)
+    old_final_index: float = Field(ge=0, description="the old meter's last index, in the quantity's unit")
+    new_initial_index: float = Field(ge=0, description="the new meter's first index")
+    note: str = Field(default="", max_length=500)
+
+
+class MeterReplacementPublic(MeterReplacementCreate):
+    dev_eui: str

@@ -27,15 +27,41 @@ class Step:
     anomaly: str | None = None
 
 
-def index_step(prev: Point | None, cur: Point, register_max: float | None = None) -> Step:
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """A meter replaced at ``at``: the old one's last index and the new one's first."""
+
+    at: datetime
+    old_final: float
+    new_initial: float
+
+
+def index_step(
+    prev: Point | None,
+    cur: Point,
+    register_max: float | None = None,
+    replacements: tuple[Replacement, ...] = (),
+) -> Step:
     """Consumption between two index readings of one meter.
 
     ``register_max`` is the value at which the index wraps to zero (the register's modulus).
     A decrease is a wrap only when the register is known and the wrapped difference is less than
     half the register: anything else is a reset or a replaced meter, reported as an anomaly.
+    A replacement recorded between the two readings splits the difference in two: what the old
+    meter counted up to its final index, and what the new one counted from its initial index.
     """
     if prev is None:
         return Step(None)
+    between = sorted((r for r in replacements if prev.ts < r.at <= cur.ts), key=lambda r: r.at)
+    if between:
+        total, start = 0.0, prev.value
+        for r in between:
+            total += r.old_final - start
+            start = r.new_initial
+        total += cur.value - start
+        if total < 0:
+            return Step(None, f"negative consumption {total:g} across a meter replacement: check its indexes")
+        return Step(total)
     if cur.value >= prev.value:
         return Step(cur.value - prev.value)
     if register_max is not None and register_max > 0:

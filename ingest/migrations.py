@@ -23,7 +23,15 @@ def _add_alerts(conn: Connection) -> None:
     schema.alerts.create(conn, checkfirst=True)
 
 
-STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = ((1, _create_all), (2, _add_alerts))
+def _add_meter_replacements(conn: Connection) -> None:
+    schema.meter_replacements.create(conn, checkfirst=True)
+
+
+STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
+    (1, _create_all),
+    (2, _add_alerts),
+    (3, _add_meter_replacements),
+)
 
 
 def current_version(conn: Connection) -> int:

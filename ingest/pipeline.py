@@ -19,7 +19,7 @@ from decoders import CANONICAL_UNITS, DecodeError, Frame, Kind, Quantity, decode
 from ingest.archive import Archive, ArchivedUplink
 from ingest.linkstats import LinkUpdate
 from ingest.lorawan_crypto import KeyUnusable, KeyWrapper, frm_payload
-from ingest.meter import Point, Step, delta_step, index_step
+from ingest.meter import Point, Replacement, Step, delta_step, index_step
 from ingest.registry import Device, Registry
 from ingest.store import Store
 from releve.types import Reading, Uplink
@@ -50,6 +50,18 @@ class DeviceCache:
         self._registry = registry
         self._ttl = ttl_s
         self._entries: dict[str, tuple[float, Device | None]] = {}
+        self._replacements: dict[str, tuple[float, dict[tuple[str, str], tuple[Replacement, ...]]]] = {}
+
+    def replacements(self, dev_eui: str) -> dict[tuple[str, str], tuple[Replacement, ...]]:
+        now = time.monotonic()
+        hit = self._replacements.get(dev_eui)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        found = self._registry.replacements(dev_eui)
+        if len(self._replacements) > 100_000:
+            self._replacements.clear()
+        self._replacements[dev_eui] = (now, found)
+        return found
 
     def get(self, dev_eui: str) -> Device | None:
         now = time.monotonic()
@@ -200,24 +212,25 @@ class Ingestor:
 
     def _index_step(self, reading: Reading, register_max: float | None) -> tuple[Step, list[Reading]]:
         key = (reading.dev_eui, reading.quantity, reading.channel)
+        swaps = self.devices.replacements(reading.dev_eui).get((reading.quantity, reading.channel), ())
         cur = Point(reading.ts, reading.value)
         last = self._last.get(key)
         if last is None:
             last = self._latest_from_store(key)
         if last is None or last.ts < reading.ts:
             self._remember(key, cur)
-            return index_step(last, cur, register_max), []
+            return index_step(last, cur, register_max, swaps), []
         if last.ts == reading.ts and last.value == reading.value:
             # The same point again (a replay): recompute from its true predecessor.
             prev, _ = self._neighbours(reading)
-            return index_step(prev, cur, register_max), []
+            return index_step(prev, cur, register_max, swaps), []
         # A late reading: it lands in its own time, and the reading after it gets a new delta.
         prev, nxt = self._neighbours(reading)
         rewritten: list[Reading] = []
         if nxt is not None:
-            nxt_step = index_step(cur, Point(nxt.ts, nxt.value), register_max)
+            nxt_step = index_step(cur, Point(nxt.ts, nxt.value), register_max, swaps)
             rewritten.append(_replace_delta(nxt, nxt_step.delta))
-        return index_step(prev, cur, register_max), rewritten
+        return index_step(prev, cur, register_max, swaps), rewritten
 
     def _neighbours(self, reading: Reading) -> tuple[Point | None, Reading | None]:
         around = self.store.query(

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ingest import schema
+from ingest.meter import Replacement
 from ingest.registry_errors import Conflict, NotFound, RegistryError
 
 
@@ -236,6 +237,46 @@ class Registry:
             query = query.where(schema.devices.c.tenant_id == tenant_id)
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def add_replacement(
+        self,
+        dev_eui: str,
+        quantity: str,
+        at: datetime,
+        old_final_index: float,
+        new_initial_index: float,
+        *,
+        channel: str = "",
+        note: str = "",
+    ) -> None:
+        """Record a meter replacement on a device (indexes in the stored unit, e.g. m3)."""
+        self.get_device(dev_eui)
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(schema.meter_replacements).values(
+                    dev_eui=dev_eui,
+                    quantity=quantity,
+                    channel=channel,
+                    at=at,
+                    old_final_index=old_final_index,
+                    new_initial_index=new_initial_index,
+                    note=note,
+                    created_at=_now(),
+                )
+            )
+
+    def replacements(self, dev_eui: str) -> dict[tuple[str, str], tuple[Replacement, ...]]:
+        """The device's meter replacements per (quantity, channel), in time order."""
+        t = schema.meter_replacements
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.dev_eui == dev_eui).order_by(t.c.at)).all()
+        found: dict[tuple[str, str], list[Replacement]] = {}
+        for r in rows:
+            at = r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC)
+            found.setdefault((r.quantity, r.channel), []).append(
+                Replacement(at=at, old_final=r.old_final_index, new_initial=r.new_initial_index)
+            )
+        return {key: tuple(value) for key, value in found.items()}
 
     def set_model(self, dev_eui: str, model: str) -> None:
         """Change a device's model (then ``releve reprocess`` re-decodes its archived frames)."""

@@ -101,7 +101,7 @@ def _device(ingestor: Ingestor, device: Device, since: datetime, dry_run: bool) 
     if not dry_run:
         ingestor.store.delete(device.dev_eui, deletes)
         ingestor.store.write(writes)
-        _recompute_deltas(ingestor, device, first)
+        recompute_deltas(ingestor, device, first)
         ingestor.archive.mark(marks)
     return report
 
@@ -115,21 +115,30 @@ def _decode(ingestor: Ingestor, item: ArchivedUplink, device: Device) -> list[Re
     return ingestor.readings_of(item, device, frame)
 
 
-def _recompute_deltas(ingestor: Ingestor, device: Device, start: datetime) -> None:
-    """Walk each metering series from before ``start`` and rewrite the deltas that changed."""
+def recompute_deltas(ingestor: Ingestor, device: Device, start: datetime) -> None:
+    """Walk each metering series from before ``start`` and rewrite the deltas that changed.
+
+    Used after a re-decoding, and after a meter replacement is recorded (possibly late).
+    """
     end = datetime.now(start.tzinfo) + timedelta(days=1)
     series: dict[tuple[str, str], list[Reading]] = defaultdict(list)
     for r in ingestor.store.query(device.dev_eui, start - _LOOKBACK, end):
         if r.kind in (Kind.CUMULATIVE.value, Kind.DELTA.value):
             series[(r.quantity, r.channel)].append(r)
     fixed: list[Reading] = []
-    for (quantity, _channel), points in series.items():
+    swaps = ingestor.registry.replacements(device.dev_eui)
+    for (quantity, channel), points in series.items():
         prev: Point | None = None
         for r in points:
             if r.kind == Kind.DELTA.value:
                 step = delta_step(r.value)
             else:
-                step = index_step(prev, Point(r.ts, r.value), register_max(device, quantity))
+                step = index_step(
+                    prev,
+                    Point(r.ts, r.value),
+                    register_max(device, quantity),
+                    swaps.get((quantity, channel), ()),
+                )
                 prev = Point(r.ts, r.value)
             if step.delta != r.delta and r.ts >= start:
                 fixed.append(replace(r, delta=step.delta))

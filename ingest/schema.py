@@ -176,6 +176,21 @@ alerts = Table(
 )
 Index("ix_alerts_open", alerts.c.key, alerts.c.ended_at)
 
+# A meter replaced on a device (or a device index reset on purpose): consumption stays continuous.
+meter_replacements = Table(
+    "meter_replacements",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("dev_eui", String(16), nullable=False, index=True),
+    Column("quantity", String(64), nullable=False),
+    Column("channel", String(20), nullable=False, default=""),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("old_final_index", Float, nullable=False),
+    Column("new_initial_index", Float, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 schema_version = Table(
     "schema_version",
     metadata,

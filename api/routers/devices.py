@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
-from api.analytics import consumption, pick_quantity, time_range
+from api.analytics import consumption, pick_quantity, time_range, unit_of
 from api.deps import KeyDep, OperatorKey, StateDep, tenant_scope, visible_device
 from api.problems import Problem
 from api.schemas import (
@@ -17,6 +17,8 @@ from api.schemas import (
     DeviceCreate,
     DevicePublic,
     ImportReport,
+    MeterReplacementCreate,
+    MeterReplacementPublic,
     Page,
     ReadingPublic,
     RowErrorPublic,
@@ -26,8 +28,10 @@ from ingest import schema
 from ingest.archive import ArchivedUplink
 from ingest.devices_csv import CsvReport, devices_to_csv, parse_devices_csv, validate_row
 from ingest.lorawan_crypto import KeyWrapper
+from ingest.pipeline import Ingestor
 from ingest.provisioning import import_devices
 from ingest.registry import Device
+from ingest.reprocess import recompute_deltas
 from ingest.store import Window
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
@@ -204,6 +208,32 @@ def device_consumption(
     start, end = time_range(window, start, end)
     quantity = pick_quantity(state.store, [device], quantity, f"device {device.dev_eui}")
     return consumption(state.store, [device], quantity, window, start, end, state.settings.timezone)
+
+
+@router.post(
+    "/{dev_eui}/meter-replacements",
+    status_code=201,
+    summary="Record a meter replacement; consumption across it is recomputed",
+)
+def add_meter_replacement(
+    state: StateDep, key: OperatorKey, dev_eui: str, body: MeterReplacementCreate
+) -> MeterReplacementPublic:
+    device = visible_device(state, key, dev_eui.lower())
+    unit_of(body.quantity)  # a known quantity
+    state.registry.add_replacement(
+        device.dev_eui,
+        body.quantity,
+        body.at,
+        body.old_final_index,
+        body.new_initial_index,
+        channel=body.channel,
+        note=body.note,
+    )
+    # The replacement may be recorded days later: the deltas after it are recomputed now.
+    recompute_deltas(
+        Ingestor(state.registry, state.archive, state.store), device, body.at - timedelta(days=1)
+    )
+    return MeterReplacementPublic(dev_eui=device.dev_eui, **body.model_dump())
 
 
 @router.get("/{dev_eui}/uplinks", summary="Raw uplinks of a device from the archive (lineage)")

@@ -193,3 +193,49 @@ def test_bad_requests_are_clear(client: tuple[TestClient, dict[str, str]]) -> No
     )
     assert r.status_code == 413
     assert c.get("/api/v1/devices", params={"limit": 100000}, headers=h).status_code == 422
+
+
+def test_meter_replacement_recorded_late_fixes_consumption(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, tokens = client
+    state = c.app.state.releve  # type: ignore[attr-defined]
+    t0 = datetime(2026, 6, 1, 6, tzinfo=UTC)
+    # The old meter read 200.0 at 06:00; a new meter (starting at 0) reads 3.0 at 08:00.
+    state.store.write(
+        [
+            Reading(A_EUI, "water_volume", 200.0, "m3", "cumulative", t0, delta=None),
+            Reading(A_EUI, "water_volume", 3.0, "m3", "cumulative", t0 + timedelta(hours=2), delta=None),
+        ]
+    )
+    h = auth(tokens["town_operator"])
+    r = c.post(
+        f"/api/v1/devices/{A_EUI}/meter-replacements",
+        json={
+            "at": (t0 + timedelta(hours=1)).isoformat(),
+            "quantity": "water_volume",
+            "old_final_index": 201.5,
+            "new_initial_index": 0.0,
+        },
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    day = c.get(
+        f"/api/v1/devices/{A_EUI}/consumption",
+        params={"window": "day", "start": "2026-06-01T00:00:00+02:00", "end": "2026-06-02T00:00:00+02:00"},
+        headers=h,
+    ).json()
+    # since the last May reading (12.5): 187.5 on the old meter until 200.0, then 1.5 until its
+    # final 201.5, then 3.0 on the new one; without the replacement, 3.0 would read as a reset.
+    assert day["total"] == pytest.approx(187.5 + 1.5 + 3.0)
+    assert (
+        c.post(
+            f"/api/v1/devices/{A_EUI}/meter-replacements",
+            json={
+                "at": t0.isoformat(),
+                "quantity": "water_volume",
+                "old_final_index": 1,
+                "new_initial_index": 0,
+            },
+            headers=auth(tokens["town_viewer"]),
+        ).status_code
+        == 403
+    )

@@ -52,3 +52,18 @@ def test_decrease_without_known_register_is_an_anomaly() -> None:
 def test_counter_cleared_when_sent() -> None:
     assert delta_step(12).delta == 12
     assert delta_step(-1).delta is None
+
+
+def test_meter_replacement_keeps_consumption_continuous() -> None:
+    from ingest.meter import Replacement
+
+    swap = Replacement(at=T0 + timedelta(minutes=20), old_final=160.0, new_initial=0.0)
+    # old meter 150 -> final 160 (10), new meter 0 -> 5 (5): 15 consumed, not -145.
+    step = index_step(p(15, 150.0), p(30, 5.0), replacements=(swap,))
+    assert step.delta == pytest.approx(15.0)
+    # Readings on either side alone are ordinary differences.
+    assert index_step(p(0, 140.0), p(15, 150.0), replacements=(swap,)).delta == pytest.approx(10.0)
+    assert index_step(p(30, 5.0), p(45, 12.0), replacements=(swap,)).delta == pytest.approx(7.0)
+    # Wrong indexes recorded for the replacement are an anomaly, not a negative consumption.
+    bad = Replacement(at=T0 + timedelta(minutes=20), old_final=100.0, new_initial=0.0)
+    assert index_step(p(15, 150.0), p(30, 5.0), replacements=(bad,)).delta is None
