@@ -48,6 +48,7 @@ class Thresholds:
     battery_v: float = 3.0
     loss_pct: float = 20.0
     min_frames_for_loss: int = 20
+    alarm_window: timedelta = timedelta(hours=24)  # a device alarm stays open this long after the last one
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,53 @@ def link_finding(device: Device, frames: int, lost: int, th: Thresholds) -> Find
     )
 
 
+_ALARM_WORDS = {
+    "leak": "the meter reports a leak",
+    "burst": "the meter reports a burst (flow above its maximum)",
+    "backflow": "the meter reports water flowing backwards",
+    "dry": "the meter reports an empty pipe",
+    "tamper": "tampering detected",
+    "removal": "the device was removed from its meter",
+    "magnetic_fraud": "a magnet was held against the meter",
+    "meter_error": "the meter reports an error",
+    "sensor_fault": "a sensor is faulty",
+    "valve_fault": "the valve reports a fault",
+    "index_anomaly": "the index went down without a wrap or a recorded meter replacement",
+}
+
+
+def device_alarm_findings(
+    device: Device, alarms: Sequence[tuple[str, str, str, datetime]], since: datetime
+) -> list[Finding]:
+    """One finding per alarm kind the device raised since ``since`` (kind, channel, detail, at)."""
+    by_kind: dict[str, list[tuple[str, str, datetime]]] = {}
+    for kind, channel, detail, at in alarms:
+        if kind in _ALARM_WORDS and at >= since:
+            by_kind.setdefault(kind, []).append((channel, detail, at))
+    findings = []
+    for kind, rows in sorted(by_kind.items()):
+        last = max(at for _, _, at in rows)
+        count = f"{len(rows)} times, last " if len(rows) > 1 else ""
+        findings.append(
+            Finding(
+                kind=AlertKind.DEVICE_ALARM,
+                key=f"alarm:{kind}:{device.dev_eui}",
+                tenant_id=device.tenant_id,
+                dev_eui=device.dev_eui,
+                site_id=device.site_id,
+                message=f"{device.name}: {_ALARM_WORDS[kind]} ({count}{last:%Y-%m-%d %H:%M} UTC).",
+                evidence={
+                    "alarm": kind,
+                    "occurrences": [
+                        {"at": at.isoformat(), "channel": ch, "detail": detail}
+                        for ch, detail, at in rows[-10:]
+                    ],
+                },
+            )
+        )
+    return findings
+
+
 def night_minima(
     store: Store, device: Device, now: datetime, tz: str, th: Thresholds
 ) -> list[tuple[date, float | None]]:
@@ -170,8 +218,12 @@ def evaluate(
     """Run every rule over every active device."""
     th = th or Thresholds()
     devices = [d for d in registry.list_devices(limit=1_000_000) if d.status == "active"]
+    since = now - th.alarm_window
     with database_errors("link statistics read"), engine.connect() as conn:
         links = {r.dev_eui: r for r in conn.execute(select(schema.device_link))}
+        raised: dict[str, list[tuple[str, str, str, datetime]]] = {}
+        for r in conn.execute(select(schema.alarms).where(schema.alarms.c.at >= since)):
+            raised.setdefault(r.dev_eui, []).append((r.kind, r.channel, r.detail, _utc(r.at)))
     latest = store.latest([d.dev_eui for d in devices])
     water = {r.dev_eui for r in latest if r.quantity == "water_volume"}
     findings: list[Finding] = []
@@ -191,6 +243,7 @@ def evaluate(
             ):
                 if finding:
                     findings.append(finding)
+        findings.extend(device_alarm_findings(device, raised.get(device.dev_eui, []), since))
         if device.dev_eui in water:
             leak = leak_finding(device, night_minima(store, device, now, tz, th), th)
             if leak:

@@ -13,6 +13,7 @@ from decoders import Frame
 from ingest import schema
 from ingest.archive import ArchivedUplink
 from ingest.registry_errors import database_errors
+from releve.types import Reading
 
 # A counter jump larger than this is a re-join or a reset, not lost frames.
 _MAX_GAP = 1000
@@ -32,6 +33,12 @@ class LinkUpdate:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+    def record_anomalies(self, anomalies: Sequence[tuple[Reading, str]]) -> None:
+        """Index decreases that were neither a wrap nor a recorded replacement, kept for the alerts."""
+        if anomalies:
+            with database_errors("anomaly record"), self.engine.begin() as conn:
+                conn.execute(self._insert(schema.alarms).on_conflict_do_nothing(), _anomaly_rows(anomalies))
 
     def apply(self, batch: Sequence[ArchivedUplink], frames: Sequence[tuple[ArchivedUplink, Frame]]) -> None:
         if not batch:
@@ -87,6 +94,23 @@ class LinkUpdate:
             ]
             if alarm_rows:
                 conn.execute(self._insert(schema.alarms).on_conflict_do_nothing(), alarm_rows)
+
+
+ANOMALY = "index_anomaly"
+
+
+def _anomaly_rows(anomalies: Sequence[tuple[Reading, str]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "dev_eui": r.dev_eui,
+            "uplink_id": r.uplink_id,
+            "kind": ANOMALY,
+            "channel": f"{r.quantity}/{r.channel}" if r.channel else r.quantity,
+            "detail": why,
+            "at": r.ts,
+        }
+        for r, why in anomalies
+    ]
 
 
 def apply_status(engine: Engine, statuses: Sequence[tuple[str, datetime, float | None]]) -> None:

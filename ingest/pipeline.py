@@ -139,9 +139,11 @@ class Ingestor:
             readings.extend(built)
             report.decoded += 1
             results.append((item.id, "decoded", None, f"{spec.model_id}@{spec.version}", len(built)))
-        readings, report.anomalies = self._with_deltas(readings)
+        readings, anomalies = self._with_deltas(readings)
+        report.anomalies = len(anomalies)
         if readings:
             self.store.write(readings)
+        self.links.record_anomalies(anomalies)
         report.readings = len(readings)
         self.archive.mark(results)
         self.links.apply(batch, frames)
@@ -190,9 +192,12 @@ class Ingestor:
             )
         return out
 
-    def _with_deltas(self, readings: list[Reading]) -> tuple[list[Reading], int]:
-        """Attach each metering reading's consumption delta, in reading-time order per series."""
-        anomalies = 0
+    def _with_deltas(self, readings: list[Reading]) -> tuple[list[Reading], list[tuple[Reading, str]]]:
+        """Attach each metering reading's consumption delta, in reading-time order per series.
+
+        Returns the readings and the anomalies (a reading and why its delta was excluded).
+        """
+        anomalies: list[tuple[Reading, str]] = []
         out: list[Reading] = []
         for reading in sorted(readings, key=lambda r: r.ts):
             if reading.kind == Kind.DELTA:
@@ -205,8 +210,7 @@ class Ingestor:
                 out.append(reading)
                 continue
             if step.anomaly:
-                anomalies += 1
-                log.debug("anomaly on %s %s: %s", reading.dev_eui, reading.quantity, step.anomaly)
+                anomalies.append((reading, step.anomaly))
             out.append(_replace_delta(reading, step.delta))
         return out, anomalies
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
+from ingest.rollup import HourRollup, fold
 from ingest.store import Bucket, Window
 from releve.types import Reading
 
@@ -46,7 +47,28 @@ class MemoryStore:
         tz: str,
         channel: str = "",
     ) -> list[Bucket]:
-        raise NotImplementedError("the memory store does not aggregate; use the real stores")
+        hours: dict[datetime, list[Reading]] = {}
+        for (eui, q, ch, ts), r in self.points.items():
+            if eui == dev_eui and q == quantity and ch == channel and start <= ts < end:
+                hours.setdefault(ts.replace(minute=0, second=0, microsecond=0), []).append(r)
+        rollups = []
+        for hour, rs in sorted(hours.items()):
+            rs.sort(key=lambda r: r.ts)
+            deltas = [r.delta for r in rs if r.delta is not None]
+            values = [r.value for r in rs]
+            rollups.append(
+                HourRollup(
+                    hour,
+                    len(rs),
+                    sum(deltas) if deltas else None,
+                    min(values),
+                    max(values),
+                    sum(values),
+                    values[0],
+                    values[-1],
+                )
+            )
+        return list(fold(rollups, window, tz))
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         newest: dict[tuple[str, str, str], Reading] = {}

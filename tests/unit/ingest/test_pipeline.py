@@ -95,9 +95,20 @@ def test_replay_writes_nothing_new(env: tuple[Ingestor, Registry, MemoryStore]) 
 
 
 def test_decrease_is_an_anomaly_not_a_consumption(env: tuple[Ingestor, Registry, MemoryStore]) -> None:
-    ingestor, _, store = env
+    from sqlalchemy import select
+
+    from ingest import schema
+    from ingest.alerts import AlertKind, evaluate
+
+    ingestor, registry, store = env
     run(ingestor, [up(1, r718h(30000), 0), up(2, r718h(100), 15)])
     assert [d for _, _, d in water(store)] == [None, None]
+    with registry.engine.connect() as conn:
+        (row,) = conn.execute(select(schema.alarms)).all()
+    assert row.kind == "index_anomaly" and "30" in row.detail
+    findings = evaluate(registry, registry.engine, store, T0 + timedelta(minutes=20), "Europe/Paris")
+    (alarm,) = [f for f in findings if f.kind is AlertKind.DEVICE_ALARM]
+    assert "index went down" in alarm.message
 
 
 def test_unknown_device_and_bad_frame_are_kept(env: tuple[Ingestor, Registry, MemoryStore]) -> None:
