@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from api.problems import Problem
 from api.schemas import ConsumptionPoint, ConsumptionSeries
 from decoders import CANONICAL_UNITS, METERING_QUANTITIES, Kind, Quantity
 from ingest.registry import Device
+from ingest.rollup import window_end, window_start
 from ingest.store import Store, Window
 
 _DEFAULT_SPAN = {
@@ -86,6 +88,14 @@ def consumption(
                 if bucket.consumption is not None:
                     total = (total or 0.0) + bucket.consumption
                 merged[bucket.start] = (bucket.end, total, count + bucket.count)
+    # Every window of the range is listed: one without readings is a visible gap (readings 0,
+    # consumption null); what was consumed during a gap lands in the window of the next reading.
+    zone = ZoneInfo(tz)
+    window_start_ = window_start(start, window, zone)
+    while window_start_ < end:
+        window_end_ = window_end(window_start_, window, zone)
+        merged.setdefault(window_start_, (window_end_, None, 0))
+        window_start_ = window_end_
     points = [
         ConsumptionPoint(
             start=start_, end=end_, consumption=None if total is None else round(total, 9), readings=count

@@ -199,7 +199,7 @@
         daily = await api(`/api/v1/sites/${id}/consumption?quantity=${q}&window=day`);
         hourly = await api(`/api/v1/sites/${id}/consumption?quantity=${q}&window=hour`);
       } catch (err) { continue; }
-      if (!daily.points.length) continue;
+      if (!daily.points.some((p) => p.consumption !== null)) continue;  // the site does not meter it
       const box = el("section", { class: "card chart", "aria-label": t(q) + " – " + t("site.daily") },
         el("h2", {}, t(q), " ", el("span", { class: "muted" }, "Σ " + fmt(daily.total, daily.unit))));
       const plotDaily = el("div", { class: "plot" }), plotHourly = el("div", { class: "plot" });

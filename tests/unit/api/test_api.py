@@ -164,8 +164,12 @@ def test_daily_consumption_in_the_towns_time_zone(client: tuple[TestClient, dict
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["quantity"] == "water_volume" and body["unit"] == "m3"
-    # Readings at 22:00 UTC .. 03:00 UTC = 00:00 .. 05:00 Paris on 5 May: all on the 5th.
-    assert [(p["start"][:10], p["consumption"]) for p in body["points"]] == [("2026-05-05", 2.5)]
+    # Readings at 22:00 UTC .. 03:00 UTC = 00:00 .. 05:00 Paris on 5 May: all on the 5th; the 4th
+    # had no reading at all, a visible gap.
+    assert [(p["start"][:10], p["consumption"], p["readings"]) for p in body["points"]] == [
+        ("2026-05-04", None, 0),
+        ("2026-05-05", 2.5, 6),
+    ]
     assert body["total"] == 2.5
 
 
