@@ -254,7 +254,21 @@ class Ingestor:
         for r in self.store.latest([dev_eui]):
             if r.quantity == quantity and r.channel == channel:
                 return Point(r.ts, r.value)
-        return None
+        # A new radio device on an existing metering point reads the same meter: its first index
+        # continues the point's history from the previous device's last one.
+        device = self.devices.get(dev_eui)
+        if device is None or not device.metering_point or device.site_id is None:
+            return None
+        siblings = [
+            d.dev_eui
+            for d in self.registry.list_devices(site_id=device.site_id, limit=10_000)
+            if d.metering_point == device.metering_point and d.dev_eui != dev_eui
+        ]
+        same = [r for r in self.store.latest(siblings) if r.quantity == quantity and r.channel == channel]
+        if not same:
+            return None
+        last = max(same, key=lambda r: r.ts)
+        return Point(last.ts, last.value)
 
     def _remember(self, key: SeriesKey, point: Point) -> None:
         self._last[key] = point

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from api.analytics import consumption, pick_quantity, time_range
 from api.deps import KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
+from api.problems import Problem
 from api.routers.devices import Limit, Offset
 from api.schemas import ConsumptionSeries, Page, SiteCreate, SitePublic
 from ingest.provisioning import slugify
@@ -71,4 +73,46 @@ def site_consumption(
     start, end = time_range(window, start, end)
     devices = state.registry.list_devices(site_id=site.id, limit=100_000)
     quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}")
+    return consumption(state.store, devices, quantity, window, start, end, state.settings.timezone)
+
+
+class MeteringPoint(BaseModel):
+    """What is measured where (the school's main water supply): its history spans device changes."""
+
+    name: str
+    devices: list[str]
+
+
+@router.get("/{site_id}/points", summary="Metering points of a site and the devices that served them")
+def list_points(state: StateDep, key: KeyDep, site_id: int) -> list[MeteringPoint]:
+    site = visible_site(state, key, site_id)
+    points: dict[str, list[str]] = {}
+    for device in state.registry.list_devices(site_id=site.id, limit=100_000):
+        if device.metering_point:
+            points.setdefault(device.metering_point, []).append(device.dev_eui)
+    return [MeteringPoint(name=name, devices=sorted(euis)) for name, euis in sorted(points.items())]
+
+
+@router.get(
+    "/{site_id}/points/{point}/consumption", summary="Consumption of a metering point, across its devices"
+)
+def point_consumption(
+    state: StateDep,
+    key: KeyDep,
+    site_id: int,
+    point: str,
+    quantity: str | None = None,
+    window: Window = Window.DAY,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> ConsumptionSeries:
+    site = visible_site(state, key, site_id)
+    start, end = time_range(window, start, end)
+    devices = [
+        d for d in state.registry.list_devices(site_id=site.id, limit=100_000) if d.metering_point == point
+    ]
+    if not devices:
+        raise Problem(404, "Not found", f"no metering point {point!r} at {site.name}")
+    # A replaced radio device stays on the point: its readings and the new one's add up in time.
+    quantity = pick_quantity(state.store, devices, quantity, f"metering point {point}")
     return consumption(state.store, devices, quantity, window, start, end, state.settings.timezone)

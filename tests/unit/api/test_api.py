@@ -243,3 +243,61 @@ def test_meter_replacement_recorded_late_fixes_consumption(client: tuple[TestCli
         ).status_code
         == 403
     )
+
+
+def test_metering_point_history_spans_a_device_change(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, tokens = client
+    state = c.app.state.releve  # type: ignore[attr-defined]
+    town = state.registry.owner_tenant()
+    site = state.registry.ensure_site(town.id, "gymnase", "Gymnase")
+    old, new = "c000000000000001", "c000000000000002"
+    state.registry.add_devices(
+        [
+            Device(
+                old, town.id, "eau (ancien capteur)", "netvox/r718h", site_id=site.id, metering_point="eau"
+            ),
+            Device(
+                new, town.id, "eau (nouveau capteur)", "netvox/r718h", site_id=site.id, metering_point="eau"
+            ),
+        ]
+    )
+    t0 = datetime(2026, 7, 1, 6, tzinfo=UTC)
+    state.store.write(
+        [
+            Reading(
+                old,
+                "water_volume",
+                10.0 + i,
+                "m3",
+                "cumulative",
+                t0 + timedelta(days=i),
+                delta=None if i == 0 else 1.0,
+            )
+            for i in range(3)
+        ]
+    )
+    state.store.write(
+        [
+            Reading(
+                new,
+                "water_volume",
+                12.0 + 2 * i,
+                "m3",
+                "cumulative",
+                t0 + timedelta(days=3 + i),
+                delta=None if i == 0 else 2.0,
+            )
+            for i in range(3)
+        ]
+    )
+    h = auth(tokens["town_viewer"])
+    assert c.get(f"/api/v1/sites/{site.id}/points", headers=h).json() == [
+        {"name": "eau", "devices": [old, new]}
+    ]
+    body = c.get(
+        f"/api/v1/sites/{site.id}/points/eau/consumption",
+        params={"start": "2026-07-01T00:00:00+02:00", "end": "2026-07-07T00:00:00+02:00"},
+        headers=h,
+    ).json()
+    assert [p["consumption"] for p in body["points"]] == [None, 1.0, 1.0, None, 2.0, 2.0]
+    assert c.get(f"/api/v1/sites/{site.id}/points/chauffage/consumption", headers=h).status_code == 404

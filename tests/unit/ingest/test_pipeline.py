@@ -160,3 +160,30 @@ def test_payloads_encrypted_with_the_towns_appskey_are_decrypted(tmp_path: Path)
     failed = [(s, e) for _, s, e, _ in blind.archive.select(state="failed")]
     assert failed and "MASTER_KEY" in (failed[0][1] or "")
     registry.close()
+
+
+def test_new_radio_device_on_the_same_meter_continues_the_point(tmp_path: Path) -> None:
+    registry = open_registry(f"sqlite:///{tmp_path / 'p.db'}")
+    town = registry.owner_tenant()
+    site = registry.ensure_site(town.id, "ecole")
+    new = "0102030405060799"
+    common = {
+        "pulse_quantity": "water_volume",
+        "pulse_weight": 0.001,
+        "site_id": site.id,
+        "metering_point": "eau",
+    }
+    registry.add_devices(
+        [
+            Device(EUI, town.id, "ancien", "netvox/r718h", **common),
+            Device(new, town.id, "nouveau", "netvox/r718h", **common),
+        ]
+    )
+    store = MemoryStore()
+    ingestor = Ingestor(registry, Archive(registry.engine), store)
+    run(ingestor, [up(1, r718h(100), 0), up(2, r718h(150), 15)])
+    # The old device died; the new one, clipped on the same meter, reads 170 a little later.
+    run(ingestor, [up(1, r718h(170), 30, eui=new), up(2, r718h(200), 45, eui=new)])
+    fresh = store.query(new, T0, T0 + timedelta(days=1), ["water_volume"])
+    assert [round(r.delta or 0, 6) for r in fresh] == [0.02, 0.03]
+    registry.close()
