@@ -78,5 +78,8 @@ class Store(Protocol):
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
         """Remove points (quantity, channel, ts) of a device, updating rollups and latest."""
 
+    def prune(self, now: datetime) -> int:
+        """Drop raw readings older than the retention (rollups stay); returns how many, if known."""
+
     def close(self) -> None:
         """Release connections and files."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -71,7 +72,10 @@ def start_bridge(
 
 
 def run_alerts(settings: Settings, state: AppState, stop: threading.Event) -> None:
-    """Evaluate the alert rules every ``alerts_interval_s``; notify the webhook of new alerts."""
+    """Evaluate the alert rules every ``alerts_interval_s``; notify the webhook of new alerts.
+
+    The same loop applies the raw-readings retention of the embedded store.
+    """
     from datetime import UTC, datetime
 
     from ingest.alerts import AlertBook, evaluate
@@ -81,9 +85,15 @@ def run_alerts(settings: Settings, state: AppState, stop: threading.Event) -> No
 
     book = AlertBook(state.archive.engine)
     webhook = Webhook(settings.alert_webhook_url) if settings.alert_webhook_url else None
+    last_prune = 0.0
     while not stop.is_set():
         now = datetime.now(UTC)
         try:
+            if time.monotonic() - last_prune > 6 * 3600:  # raw retention, a few times a day
+                pruned = state.store.prune(now)
+                last_prune = time.monotonic()
+                if pruned:
+                    log.info("pruned %d raw readings older than %d days", pruned, settings.raw_retention_days)
             findings = evaluate(state.registry, state.archive.engine, state.store, now, settings.timezone)
             opened = book.sync(findings, now)
             if webhook and opened:

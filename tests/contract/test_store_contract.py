@@ -182,3 +182,11 @@ def test_delete_points_and_their_rollups(store: Store) -> None:
     assert store.aggregate(EUI, "temperature", T0, T0 + timedelta(days=1), Window.HOUR, "UTC") == []
     latest = {(r.quantity, r.ts) for r in store.latest([EUI])}
     assert latest == {("water_volume", points[1].ts)}
+
+
+def test_prune_keeps_rollups(store: Store) -> None:
+    old = datetime(2020, 1, 1, 12, tzinfo=UTC)
+    store.write(hourly_index(old, 3))
+    store.prune(datetime(2026, 1, 1, tzinfo=UTC))  # SQLite drops raw points past 400 days; InfluxDB's RP does
+    (day,) = store.aggregate(EUI, "water_volume", old, old + timedelta(days=1), Window.DAY, "UTC")
+    assert day.consumption == 1.0
