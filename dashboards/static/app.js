@@ -255,12 +255,28 @@
         el("td", { class: "num" }, t("alerts.minflow") + " " + fmt(n.min_m3h * 1000, "L/h"))))));
   }
 
+  // The API's messages are English; the page words them in the reader's language from the evidence.
+  function alertText(a) {
+    const ev = a.evidence || {};
+    if (state.lang !== "fr") return a.message;
+    if (a.kind === "leak" && ev.night_min_flow_m3h) {
+      const low = Math.min(...ev.night_min_flow_m3h.map((n) => n.min_m3h));
+      return `L'eau a coulé chaque heure de la nuit pendant ${ev.night_min_flow_m3h.length} nuits ` +
+        `(au moins ${fmt(low * 1000, "L/h")}, seuil ${fmt(ev.threshold_m3h * 1000, "L/h")}) : fuite probable.`;
+    }
+    if (a.kind === "silent_device") return `Aucune trame ${ev.last_seen ? "depuis " + new Date(ev.last_seen).toLocaleString("fr-FR") : "depuis l'installation"}.`;
+    if (a.kind === "silent_site") return `Les ${ev.devices.length} capteurs du site sont muets : vérifier la passerelle ou l'alimentation du bâtiment.`;
+    if (a.kind === "low_battery") return `Pile faible (${ev.battery_level !== null ? fmt(ev.battery_level, "%") : fmt(ev.battery_voltage, "V")}) : prévoir son remplacement.`;
+    if (a.kind === "poor_link") return `${fmt(ev.loss_pct, "%")} des trames perdues : vérifier l'antenne ou la position du capteur.`;
+    return a.message;
+  }
+
   async function renderAlerts() {
     const alerts = await api("/api/v1/alerts?status=open");
     const cards = alerts.items.map((a) => el("article", { class: "card alert" },
       el("h2", {}, t(a.kind), " ", el("span", { class: "muted" }, t("alerts.since") + " " +
         new Date(a.started_at).toLocaleString(state.lang === "fr" ? "fr-FR" : "en-GB"))),
-      el("p", {}, a.message), evidence(a),
+      el("p", {}, alertText(a)), evidence(a),
       a.acknowledged_at ? el("p", { class: "muted" }, t("alerts.acked") + " " + a.acknowledged_by)
         : allows("technician") ? el("button", { type: "button", onclick: async () => {
           await api(`/api/v1/alerts/${a.id}/acknowledge`, { method: "POST" }); renderAlerts();

@@ -150,7 +150,9 @@ def test_leak_alert_with_evidence_is_acknowledged(page: Page, site_url: tuple[st
     page.get_by_role("link", name="Alertes").first.click()
     page.wait_for_selector("article.alert")
     card = page.locator("article.alert").first
-    assert "Fuite" in card.inner_text() and "L/h" in card.inner_text()
+    assert (
+        "Fuite" in card.inner_text() and "fuite probable" in card.inner_text() and "L/h" in card.inner_text()
+    )
     assert card.locator(".evidence tbody tr").count() == 3
     page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)
     card.get_by_role("button", name="Acquitter").click()
