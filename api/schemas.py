@@ -109,6 +109,7 @@ class SitePublic(BaseModel):
     longitude: float | None
     floor_area_m2: float | None
     use: str | None
+    open_data: bool = False
     devices: int = 0
 
 
@@ -119,6 +120,7 @@ class SiteCreate(BaseModel):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     floor_area_m2: float | None = Field(default=None, gt=0)
     use: str | None = Field(default=None, max_length=64)
+    open_data: bool = Field(default=False, description="publish this site's daily consumption as open data")
 
 
 class RowErrorPublic(BaseModel):

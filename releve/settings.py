@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     raw_retention_days: int = 400
     master_key: SecretStr | None = None
     alerts_interval_s: int = 300
+    open_data_min_group: int = Field(default=5, ge=1)
     alert_webhook_url: str | None = None
     bridge_batch_size: int = 500
     bridge_queue_size: int = 5000

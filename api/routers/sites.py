@@ -30,6 +30,7 @@ def _public(site: Site, devices: int) -> SitePublic:
         longitude=site.longitude,
         floor_area_m2=site.floor_area_m2,
         use=site.use,
+        open_data=site.open_data,
         devices=devices,
     )
 

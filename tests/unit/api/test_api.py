@@ -301,3 +301,63 @@ def test_metering_point_history_spans_a_device_change(client: tuple[TestClient, 
     ).json()
     assert [p["consumption"] for p in body["points"]] == [None, 1.0, 1.0, None, 2.0, 2.0]
     assert c.get(f"/api/v1/sites/{site.id}/points/chauffage/consumption", headers=h).status_code == 404
+
+
+def test_open_data_is_public_redacted_and_grouped(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, _ = client
+    state = c.app.state.releve  # type: ignore[attr-defined]
+    town = state.registry.owner_tenant()
+    mairie = state.registry.ensure_site(
+        town.id, "mairie", "Mairie", open_data=True, latitude=45.0, longitude=4.0
+    )
+    flats = state.registry.ensure_site(town.id, "hlm-a", "Résidence A", open_data=True, use="housing")
+    state.registry.add_devices(
+        [
+            Device(
+                "d000000000000001",
+                town.id,
+                "eau mairie",
+                "netvox/r718h",
+                site_id=mairie.id,
+                metering_point="eau",
+            ),
+            Device(
+                "d000000000000002",
+                town.id,
+                "eau appt 1",
+                "netvox/r718h",
+                site_id=flats.id,
+                metering_point="apt1",
+            ),
+        ]
+    )
+    t0 = datetime(2026, 5, 4, 22, tzinfo=UTC)
+    for eui in ("d000000000000001", "d000000000000002"):
+        state.store.write(
+            [
+                Reading(
+                    eui,
+                    "water_volume",
+                    1.0 + i,
+                    "m3",
+                    "cumulative",
+                    t0 + timedelta(hours=i),
+                    delta=None if i == 0 else 1.0,
+                )
+                for i in range(3)
+            ]
+        )
+    params = {"start": "2026-05-05T00:00:00+02:00", "end": "2026-05-06T00:00:00+02:00"}
+    csv = c.get("/api/v1/open/town/consumption.csv", params=params)  # no key needed
+    assert csv.status_code == 200
+    assert csv.text.splitlines() == [
+        "site,usage,jour,grandeur,unite,consommation",
+        "Mairie,,2026-05-05,water_volume,m3,2",
+    ]  # the single flat is below the minimum group: never published
+    assert "d000000000000001" not in csv.text and "eau mairie" not in csv.text
+    geo = c.get("/api/v1/open/town/sites.geojson").json()
+    assert [f["properties"]["name"] for f in geo["features"]] == ["Mairie"]
+    catalog = c.get("/api/v1/open/catalog").json()
+    assert catalog[0]["dcat:dataset"][0]["dct:license"].startswith("https://www.etalab.gouv.fr")
+    assert c.get("/api/v1/open/nobody/consumption.json").status_code == 404
+    assert c.get("/api/v1/open/town/consumption.json", params={"quantity": "co2"}).status_code == 422
