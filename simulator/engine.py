@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from simulator.fleet import DeviceSpec, Fleet, SiteSpec
+from simulator.fleet import (
+    BatteryDeathEvent,
+    DeviceSpec,
+    Fleet,
+    GatewayOutageEvent,
+    LeakEvent,
+    ReplacementEvent,
+    SilenceEvent,
+    SiteSpec,
+    TamperEvent,
+)
 from simulator.profiles import SLOT, Profile, indoor_climate, noise, occupancy, slot_consumption
 
 
@@ -50,7 +60,18 @@ class DeviceSim:
         self._profile = Profile(
             kind=device.meter, use=site.use, base=device.base, peak=device.peak, heating=device.heating
         )
-        self._leaks = [e for e in fleet.events if e.dev_eui == device.dev_eui]
+        mine = [
+            e for e in fleet.events if not isinstance(e, GatewayOutageEvent) and e.dev_eui == device.dev_eui
+        ]
+        self._leaks = [e for e in mine if isinstance(e, LeakEvent)]
+        self._replacements = sorted(
+            (e for e in mine if isinstance(e, ReplacementEvent)), key=lambda e: e.start
+        )
+        self._battery_deaths = [e for e in mine if isinstance(e, BatteryDeathEvent)]
+        self._silences = [e for e in mine if isinstance(e, SilenceEvent)]
+        self._tampers = [e for e in mine if isinstance(e, TamperEvent)]
+        self._outages = [e for e in fleet.events if isinstance(e, GatewayOutageEvent) and e.site == site.slug]
+        self._base: dict[datetime, float] = {}  # true index at each replacement
         self._slot = 0  # slots fully summed so far
         self._cum = 0.0  # consumption of those slots
 
@@ -74,9 +95,44 @@ class DeviceSim:
             self._profile, self.fleet.seed, self.device.dev_eui, slot, ts.astimezone(self.tz)
         )
         for leak in self._leaks:
-            if leak.start <= ts and (leak.end is None or ts < leak.end):
+            if leak.active(ts):
                 value += leak.flow_m3h * SLOT.total_seconds() / 3600
         return value
+
+    def silent(self, ts: datetime) -> bool:
+        """Whether nothing of this device reaches the network server at ``ts``."""
+        if any(e.active(ts) for e in self._silences) or any(e.active(ts) for e in self._outages):
+            return True
+        return any(ts >= e.start + timedelta(days=e.days) for e in self._battery_deaths)
+
+    def tampered(self, after: datetime, until: datetime) -> bool:
+        """Whether a tamper event happened in (after, until]."""
+        return any(after < e.start <= until for e in self._tampers)
+
+    def battery(self, ts: datetime) -> tuple[float, float]:
+        """Battery (volts, percent): slow ageing, or a fast drain during a battery-death event."""
+        age_days = (ts - self.start).total_seconds() / 86400
+        volts, pct = 3.6 - 0.0004 * age_days, 100 - age_days / 36.5
+        for e in self._battery_deaths:
+            if ts >= e.start:
+                frac = min(1.0, (ts - e.start).total_seconds() / 86400 / e.days)
+                volts, pct = min(volts, 3.6 - 1.2 * frac), min(pct, 100 * (1 - frac))
+        return round(volts, 1), max(0.0, min(100.0, float(round(pct))))
+
+    def _index_fresh(self, ts: datetime) -> float:
+        elapsed = (ts - self.start) / SLOT
+        whole = math.floor(elapsed)
+        return sum(self.slot_value(k) for k in range(whole)) + (elapsed - whole) * self.slot_value(whole)
+
+    def shown_at(self, ts: datetime, index: float) -> float:
+        """What the meter displays: after a replacement, the new meter's index."""
+        current = [r for r in self._replacements if r.start <= ts]
+        if not current:
+            return index
+        last = current[-1]
+        if last.start not in self._base:
+            self._base[last.start] = self._index_fresh(last.start)
+        return last.new_initial + index - self._base[last.start]
 
     def index_at(self, ts: datetime) -> float:
         """The true index at ``ts`` (times must not go backwards between calls much: it walks)."""
@@ -93,9 +149,7 @@ class DeviceSim:
         device = self.device
         f_cnt = self.f_cnt(ts)
         slot = int((ts - self.start) / SLOT)
-        age_days = (ts - self.start).total_seconds() / 86400
-        battery_v = round(3.6 - 0.0004 * age_days, 1)
-        battery_pct = max(0.0, min(100.0, float(round(100 - age_days / 36.5))))
+        battery_v, battery_pct = self.battery(ts)
         if device.meter == "comfort":
             local = ts.astimezone(self.tz)
             temp, hum, co2 = indoor_climate(self.site.use, self.fleet.seed, device.dev_eui, slot, local)
@@ -114,9 +168,10 @@ class DeviceSim:
                 battery_pct=battery_pct,
             )
         index = self.index_at(ts)
-        shown, pulses = index, None
+        shown = self.shown_at(ts, index)
+        pulses = None
         if device.pulse_weight:
-            count = math.floor(index / device.pulse_weight + 1e-9)
+            count = math.floor(shown / device.pulse_weight + 1e-9)
             shown = count * device.pulse_weight
             pulses = count % int(device.register_max) if device.register_max else count
         return Snapshot(

@@ -88,3 +88,84 @@ def chirpstack_v4_up(
     }
     topic = f"application/{fleet.application_id}/device/{device.dev_eui}/event/up"
     return topic, orjson.dumps(body)
+
+
+def chirpstack_v4_protobuf(topic: str, json_body: bytes) -> tuple[str, bytes]:
+    """The same uplink with ChirpStack's Protobuf marshaler (``json=false``)."""
+    from chirpstack_api import integration
+    from google.protobuf import json_format
+
+    message = json_format.Parse(json_body, integration.UplinkEvent(), ignore_unknown_fields=True)
+    body: bytes = message.SerializeToString()
+    return topic, body
+
+
+def chirpstack_v3_up(
+    fleet: Fleet, site: SiteSpec, device: DeviceSpec, *, ts: datetime, f_cnt: int, f_port: int, payload: bytes
+) -> tuple[str, bytes]:
+    """A ChirpStack v3 application-server ``up`` event (json_v3 marshaler: hex identifiers)."""
+    rx = receptions(fleet, site, device, f_cnt)
+    body = {
+        "applicationID": "1",
+        "applicationName": "compteurs",
+        "deviceName": device.name,
+        "devEUI": device.dev_eui,
+        "rxInfo": [
+            {
+                "gatewayID": r["gatewayId"],
+                "time": ts.isoformat(),
+                "rssi": r["rssi"],
+                "loRaSNR": r["snr"],
+                "location": {"latitude": r["location"]["latitude"], "longitude": r["location"]["longitude"]},  # type: ignore[index]
+            }
+            for r in rx
+        ],
+        "txInfo": {"frequency": 868100000, "dr": 5},
+        "adr": True,
+        "fCnt": f_cnt,
+        "fPort": f_port,
+        "data": base64.b64encode(payload).decode(),
+        "devAddr": device.dev_eui[-8:],
+        "publishedAt": ts.isoformat(),
+    }
+    return f"application/1/device/{device.dev_eui}/event/up", orjson.dumps(body)
+
+
+def tts_v3_up(
+    fleet: Fleet, site: SiteSpec, device: DeviceSpec, *, ts: datetime, f_cnt: int, f_port: int, payload: bytes
+) -> tuple[str, bytes]:
+    """A The Things Stack v3 ``up`` message (zero values omitted, as TTS does)."""
+    rx = receptions(fleet, site, device, f_cnt)
+    uplink: dict[str, object] = {
+        "frm_payload": base64.b64encode(payload).decode(),
+        "rx_metadata": [
+            {
+                "gateway_ids": {"gateway_id": f"eui-{r['gatewayId']}", "eui": str(r["gatewayId"]).upper()},
+                "time": ts.isoformat(),
+                "rssi": r["rssi"],
+                "snr": r["snr"],
+            }
+            for r in rx
+        ],
+        "settings": {
+            "data_rate": {"lora": {"bandwidth": 125000, "spreading_factor": 7}},
+            "frequency": "868100000",
+        },
+        "received_at": ts.isoformat(),
+    }
+    if f_port:
+        uplink["f_port"] = f_port
+    if f_cnt:
+        uplink["f_cnt"] = f_cnt
+    body = {
+        "end_device_ids": {
+            "device_id": f"eui-{device.dev_eui}",
+            "application_ids": {"application_id": "compteurs"},
+            "dev_eui": device.dev_eui.upper(),
+            "dev_addr": device.dev_eui[-8:].upper(),
+        },
+        "correlation_ids": [f"as:up:{device.dev_eui}{f_cnt:010d}"],
+        "received_at": ts.isoformat(),
+        "uplink_message": uplink,
+    }
+    return f"v3/compteurs@ttn/devices/eui-{device.dev_eui}/up", orjson.dumps(body)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError, field_validator
 
@@ -48,19 +49,69 @@ class DeviceSpec(BaseModel):
         }.get(self.meter)
 
 
-class LeakEvent(BaseModel):
-    """A leak that starts at a time and flows day and night until it is repaired."""
-
-    kind: Literal["leak"] = "leak"
+class _DeviceEvent(BaseModel):
     dev_eui: str
     start: AwareDatetime
     end: AwareDatetime | None = None
-    flow_m3h: float = Field(gt=0)
 
     @field_validator("dev_eui")
     @classmethod
     def _eui(cls, value: str) -> str:
         return normalize_eui(value)
+
+    def active(self, ts: datetime) -> bool:
+        return self.start <= ts and (self.end is None or ts < self.end)
+
+
+class LeakEvent(_DeviceEvent):
+    """A leak that starts at a time and flows day and night until it is repaired."""
+
+    kind: Literal["leak"] = "leak"
+    flow_m3h: float = Field(gt=0)
+
+
+class ReplacementEvent(_DeviceEvent):
+    """The meter is replaced at ``start``: the new one shows ``new_initial`` and counts from there."""
+
+    kind: Literal["replacement"] = "replacement"
+    new_initial: float = Field(default=0.0, ge=0)
+
+
+class BatteryDeathEvent(_DeviceEvent):
+    """The battery drains from ``start`` and is empty ``days`` later (the device then goes silent)."""
+
+    kind: Literal["battery_death"] = "battery_death"
+    days: float = Field(default=10.0, gt=0)
+
+
+class SilenceEvent(_DeviceEvent):
+    """The device sends nothing between ``start`` and ``end`` (broken, removed, out of range)."""
+
+    kind: Literal["silence"] = "silence"
+
+
+class TamperEvent(_DeviceEvent):
+    """Someone tampers with the device at ``start`` (a tamper alarm frame)."""
+
+    kind: Literal["tamper"] = "tamper"
+
+
+class GatewayOutageEvent(BaseModel):
+    """The gateway serving a site is down: none of the site's frames reach the network server."""
+
+    kind: Literal["gateway_outage"] = "gateway_outage"
+    site: str
+    start: AwareDatetime
+    end: AwareDatetime
+
+    def active(self, ts: datetime) -> bool:
+        return self.start <= ts < self.end
+
+
+Event = Annotated[
+    LeakEvent | ReplacementEvent | BatteryDeathEvent | SilenceEvent | TamperEvent | GatewayOutageEvent,
+    Field(discriminator="kind"),
+]
 
 
 class SiteSpec(BaseModel):
@@ -80,7 +131,7 @@ class Fleet(BaseModel):
     application_id: str = "00000000-0000-0000-0000-000000000000"
     gateways: list[GatewaySpec] = Field(default_factory=list)
     sites: list[SiteSpec]
-    events: list[LeakEvent] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
 
     def devices(self) -> list[tuple[SiteSpec, DeviceSpec]]:
         return [(site, device) for site in self.sites for device in site.devices]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from decoders import MODELS, DecodedReading, EncodeError, Frame, Kind, Quantity
+from decoders import MODELS, Alarm, AlarmKind, DecodedReading, EncodeError, Frame, Kind, Quantity
 from simulator.engine import Snapshot
 from simulator.errors import NoEncoder
 
@@ -69,14 +69,37 @@ def _milesight_am107(s: Snapshot) -> Frame:
     return Frame(readings=tuple(readings))
 
 
+def _adeunis_pulse4(s: Snapshot) -> Frame:
+    assert s.pulses is not None
+    return Frame(
+        readings=(
+            DecodedReading(Quantity.PULSE_COUNT, float(s.pulses), Kind.CUMULATIVE, "A", at=s.ts),
+            DecodedReading(Quantity.PULSE_COUNT, 0.0, Kind.CUMULATIVE, "B", at=s.ts),
+        )
+    )
+
+
 BUILDERS: Mapping[str, Builder] = MappingProxyType(
     {
         "netvox/r718h": _netvox_r718h,
         "milesight-iot/em300-di": _milesight_em300_di,
         "elsys/ers-co2": _elsys_ers_co2,
         "milesight-iot/am107": _milesight_am107,
+        "adeunis/pulse-4": _adeunis_pulse4,
     }
 )
+
+# Models that can report a tamper alarm, and the channel it is reported on.
+TAMPER_CHANNELS: Mapping[str, str] = MappingProxyType({"adeunis/pulse-4": "A"})
+
+
+def encode_tamper(model: str) -> tuple[int, bytes]:
+    """The frame a device of ``model`` sends when it is tampered with."""
+    spec = MODELS.get(model)
+    channel = TAMPER_CHANNELS.get(model)
+    if spec is None or spec.encode is None or channel is None:
+        raise NoEncoder(f"the simulator cannot produce tamper alarms of model {model!r}")
+    return spec.encode(Frame(alarms=(Alarm(AlarmKind.TAMPER, channel, "tamper"),)))
 
 
 def encode_report(model: str, snapshot: Snapshot) -> tuple[int, bytes]:

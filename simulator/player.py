@@ -14,16 +14,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Protocol
 
 import orjson
 
 from simulator.engine import DeviceSim, Snapshot, simulators
-from simulator.envelopes import chirpstack_v4_up
+from simulator.envelopes import chirpstack_v3_up, chirpstack_v4_protobuf, chirpstack_v4_up, tts_v3_up
 from simulator.fleet import Fleet
-from simulator.models import encode_report
+from simulator.models import encode_report, encode_tamper
 
 log = logging.getLogger(__name__)
 
@@ -59,19 +59,49 @@ class FileSink:
             self._fh.write(orjson.dumps(line) + b"\n")
 
 
+LNS_FORMATS = ("chirpstack_v4", "chirpstack_v4_protobuf", "chirpstack_v3", "tts_v3")
+
+
+def _envelope(
+    lns: str, fleet: Fleet, sim: DeviceSim, ts: datetime, f_cnt: int, port: int, payload: bytes
+) -> tuple[str, bytes]:
+    if lns == "chirpstack_v3":
+        return chirpstack_v3_up(fleet, sim.site, sim.device, ts=ts, f_cnt=f_cnt, f_port=port, payload=payload)
+    if lns == "tts_v3":
+        return tts_v3_up(fleet, sim.site, sim.device, ts=ts, f_cnt=f_cnt, f_port=port, payload=payload)
+    topic, body = chirpstack_v4_up(
+        fleet, sim.site, sim.device, ts=ts, f_cnt=f_cnt, f_port=port, payload=payload
+    )
+    if lns == "chirpstack_v4_protobuf":
+        return chirpstack_v4_protobuf(topic, body)
+    return topic, body
+
+
 def reports(
-    fleet: Fleet, start: datetime, end: datetime, sims: list[DeviceSim] | None = None
+    fleet: Fleet,
+    start: datetime,
+    end: datetime,
+    sims: list[DeviceSim] | None = None,
+    lns: str = "chirpstack_v4",
 ) -> Iterator[Report]:
-    """Every report of the fleet in [start, end), in time order."""
+    """Every report of the fleet in [start, end), in time order, in ``lns``'s envelopes."""
+    if lns not in LNS_FORMATS:
+        raise ValueError(f"unknown envelope format {lns!r}; one of {', '.join(LNS_FORMATS)}")
     sims = sims if sims is not None else simulators(fleet)
     streams = [_schedule(i, sim, start, end) for i, sim in enumerate(sims)]
     for ts, i in heapq.merge(*streams):
         sim = sims[i]
+        if sim.silent(ts):
+            continue  # nothing reaches the network server: no envelope, no truth line
+        if sim.tampered(ts - timedelta(seconds=sim.device.interval_s), ts):
+            port, payload = encode_tamper(sim.device.model)
+            topic, body = _envelope(lns, fleet, sim, ts, sim.f_cnt(ts), port, payload)
+            yield Report(ts, sim, Snapshot(ts=ts, f_cnt=sim.f_cnt(ts)), topic, body)
+            # the alarm frame takes the slot of this period's report
+            continue
         snapshot = sim.snapshot(ts)
         port, payload = encode_report(sim.device.model, snapshot)
-        topic, body = chirpstack_v4_up(
-            fleet, sim.site, sim.device, ts=ts, f_cnt=snapshot.f_cnt, f_port=port, payload=payload
-        )
+        topic, body = _envelope(lns, fleet, sim, ts, snapshot.f_cnt, port, payload)
         yield Report(ts, sim, snapshot, topic, body)
 
 
@@ -134,6 +164,7 @@ def play(
     chunk: int = 500,
     stop: threading.Event | None = None,
     progress: Callable[[Summary], None] | None = None,
+    lns: str = "chirpstack_v4",
 ) -> Summary:
     """Publish every report in [start, end). ``speed=None``: as fast as possible (backfill);
     otherwise simulated seconds per real second (1.0 = real time, 86400/30 = a day in 30 s).
@@ -149,7 +180,7 @@ def play(
             if progress:
                 progress(summary)
 
-    for report in reports(fleet, start, end):
+    for report in reports(fleet, start, end, lns=lns):
         if stop is not None and stop.is_set():
             break
         if speed is not None:

@@ -81,8 +81,31 @@ def decode_pulse4(f_port: int, payload: bytes) -> Frame:
     return Frame(readings=tuple(readings), alarms=tuple(alarms))
 
 
+_KEEP_ALIVE_BITS = {
+    (AlarmKind.HIGH_FLOW, "A"): 0x01,
+    (AlarmKind.HIGH_FLOW, "B"): 0x02,
+    (AlarmKind.TAMPER, "A"): 0x04,
+    (AlarmKind.TAMPER, "B"): 0x08,
+    (AlarmKind.LEAK, "A"): 0x10,
+    (AlarmKind.LEAK, "B"): 0x20,
+}
+
+
 def encode_pulse4(frame: Frame) -> tuple[int, bytes]:
-    """A 0x46 frame: both counters at one device time (whole seconds since 2013)."""
+    """A 0x46 frame (both counters at one device time, whole seconds since 2013), or, for a frame
+    of alarms only, a 0x30 keep-alive frame carrying them (flow extremes zero)."""
+    if not frame.readings:
+        bits = 0
+        for alarm in frame.alarms:
+            bit = _KEEP_ALIVE_BITS.get((alarm.kind, alarm.channel))
+            if bit is None:
+                raise EncodeError(
+                    f"a keep-alive frame cannot carry {alarm.kind} on channel {alarm.channel!r}"
+                )
+            bits |= bit
+        if not bits:
+            raise EncodeError("nothing to encode")
+        return PORT, bytes([0x30, 0x01, bits]) + bytes(8)
     counts = {r.channel: r for r in frame.readings if r.quantity is Quantity.PULSE_COUNT}
     if set(counts) != {"A", "B"} or len(frame.readings) != 2:
         raise EncodeError("a 0x46 frame holds the counters of channels A and B")

@@ -78,3 +78,21 @@ def test_a_leak_adds_its_flow_day_and_night() -> None:
     hourly = sim.index_at(night + timedelta(hours=1)) - sim.index_at(night)
     dry = sim.index_at(before + timedelta(hours=1)) - sim.index_at(before)
     assert hourly - dry > 0.9 * leak.flow_m3h
+
+
+def test_every_envelope_format_parses_back_to_the_same_uplink() -> None:
+    from gateway_bridge.envelopes import parse
+    from releve.types import Uplink
+    from simulator.player import LNS_FORMATS, reports
+
+    fleet = load_fleet()
+    start = datetime(2026, 3, 2, tzinfo=PARIS)
+    seen: dict[str, list[tuple[str, int, int | None, bytes]]] = {}
+    for lns in LNS_FORMATS:
+        for report in reports(fleet, start, start + timedelta(hours=1), lns=lns):
+            up = parse(report.topic, report.body)
+            assert isinstance(up, Uplink), lns
+            assert up.received_at == report.ts and up.receptions
+            seen.setdefault(lns, []).append((up.dev_eui, up.f_port, up.f_cnt, up.payload))
+    first = seen["chirpstack_v4"]
+    assert all(v == first for v in seen.values())

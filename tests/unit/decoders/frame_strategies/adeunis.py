@@ -25,4 +25,14 @@ def _counters(draw: st.DrawFn) -> Frame:
     return Frame(readings=readings, alarms=alarms)
 
 
-STRATEGIES: dict[str, Callable[[], SearchStrategy[Frame]]] = {"adeunis/pulse-4": _counters}
+@st.composite
+def _keep_alive(draw: st.DrawFn) -> Frame:
+    kinds = [(AlarmKind.HIGH_FLOW, c) for c in "AB"] + [(AlarmKind.TAMPER, c) for c in "AB"]
+    kinds += [(AlarmKind.LEAK, c) for c in "AB"]
+    chosen = draw(st.lists(st.sampled_from(kinds), min_size=1, unique=True))
+    return Frame(alarms=tuple(Alarm(kind, channel) for kind, channel in chosen))
+
+
+STRATEGIES: dict[str, Callable[[], SearchStrategy[Frame]]] = {
+    "adeunis/pulse-4": lambda: st.one_of(_counters(), _keep_alive())
+}
