@@ -197,18 +197,19 @@ def night_minima(
 ) -> list[tuple[date, float | None]]:
     """Each recent night's lowest hourly water consumption (m3 in an hour), None without data."""
     zone = ZoneInfo(tz)
-    today = now.astimezone(zone).date()
+    night = now.astimezone(zone).date()
     out: list[tuple[date, float | None]] = []
-    for back in range(th.leak_nights, 0, -1):
-        night = today - timedelta(days=back - 1)
+    # The last complete nights: tonight counts only once it is over.
+    while len(out) < th.leak_nights:
         start = datetime.combine(night, time(th.night_start_hour), zone)
         end = datetime.combine(night, time(th.night_end_hour), zone)
+        night -= timedelta(days=1)
         if end > now:
             continue
         buckets = store.aggregate(device.dev_eui, "water_volume", start, end, Window.HOUR, tz)
         hours = [b.consumption for b in buckets if b.consumption is not None]
         expected_hours = int((end - start).total_seconds() // 3600)
-        out.append((night, min(hours) if len(hours) >= expected_hours else None))
+        out.insert(0, (end.date(), min(hours) if len(hours) >= expected_hours else None))
     return out
 
 

@@ -6,6 +6,8 @@ Migrations are numbered steps in ``ingest.migrations``; this module is the curre
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -23,6 +25,28 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Times stored in UTC and read back timezone-aware, on SQLite (which keeps no offset) too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give times with a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 metadata = MetaData()
 
@@ -37,7 +61,7 @@ tenants = Table(
     Column("name", String(200), nullable=False),
     # The network owner (the town): its admin keys see every tenant.
     Column("is_owner", Boolean, nullable=False, default=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 sites = Table(
@@ -53,7 +77,7 @@ sites = Table(
     Column("floor_area_m2", Float, nullable=True),
     Column("use", String(64), nullable=True),
     Column("open_data", Boolean, nullable=False, default=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     UniqueConstraint("tenant_id", "slug"),
 )
 
@@ -75,7 +99,7 @@ devices = Table(
     Column("tags", JSON, nullable=False, default=dict),
     Column("status", String(20), nullable=False, default="active"),
     Column("app_skey_wrapped", LargeBinary, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 api_keys = Table(
@@ -87,8 +111,8 @@ api_keys = Table(
     Column("tenant_id", ForeignKey("tenants.id"), nullable=False),
     Column("role", String(20), nullable=False),
     Column("name", String(200), nullable=False, default=""),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
 # Raw archive: every uplink as the network server delivered it, before decoding.
@@ -101,7 +125,7 @@ uplinks = Table(
     Column("f_port", Integer, nullable=False),
     Column("f_cnt", BigInteger, nullable=True),
     Column("payload", LargeBinary, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
     Column("lns", String(32), nullable=False),
     Column("source", String(64), nullable=False, default=""),
     Column("meta", JSON, nullable=False, default=dict),
@@ -120,7 +144,7 @@ dead_letters = Table(
     "dead_letters",
     metadata,
     Column("id", _Id, primary_key=True, autoincrement=True),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
     Column("topic", String(500), nullable=False),
     Column("body", LargeBinary, nullable=False),
     Column("error", Text, nullable=False),
@@ -132,7 +156,7 @@ device_link = Table(
     "device_link",
     metadata,
     Column("dev_eui", String(16), primary_key=True),
-    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", UtcDateTime(), nullable=False),
     Column("last_f_cnt", BigInteger, nullable=True),
     Column("frames", BigInteger, nullable=False, default=0),
     Column("lost", BigInteger, nullable=False, default=0),
@@ -151,7 +175,7 @@ alarms = Table(
     Column("kind", String(40), nullable=False),
     Column("channel", String(20), nullable=False, default=""),
     Column("detail", Text, nullable=False, default=""),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     UniqueConstraint("uplink_id", "kind", "channel"),
 )
 
@@ -168,10 +192,10 @@ alerts = Table(
     Column("key", String(200), nullable=False),
     Column("message", Text, nullable=False),
     Column("evidence", JSON, nullable=False, default=dict),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("ended_at", DateTime(timezone=True), nullable=True),
-    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=True),
+    Column("acknowledged_at", UtcDateTime(), nullable=True),
     Column("acknowledged_by", String(64), nullable=True),
 )
 Index("ix_alerts_open", alerts.c.key, alerts.c.ended_at)
@@ -184,16 +208,16 @@ meter_replacements = Table(
     Column("dev_eui", String(16), nullable=False, index=True),
     Column("quantity", String(64), nullable=False),
     Column("channel", String(20), nullable=False, default=""),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("old_final_index", Float, nullable=False),
     Column("new_initial_index", Float, nullable=False),
     Column("note", Text, nullable=False, default=""),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 schema_version = Table(
     "schema_version",
     metadata,
     Column("version", Integer, primary_key=True),
-    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("applied_at", UtcDateTime(), nullable=False),
 )

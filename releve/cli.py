@@ -86,6 +86,7 @@ def _parse_time(value: str) -> datetime:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from gateway_bridge.mqtt import MqttPublisher
     from releve.settings import MqttTarget
+    from simulator.faults import FaultCounts, Faults
     from simulator.fleet import load_fleet
     from simulator.player import FileSink, Sink, play
 
@@ -113,8 +114,21 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     def progress(summary: object) -> None:
         print(f"\r{summary}", end="", file=sys.stderr, flush=True)
 
+    faults = Faults.parse(args.faults) if args.faults else None
+    counts = FaultCounts()
     try:
-        summary = play(fleet, sink, start, end, speed=speed, truth=truth, progress=progress)
+        summary = play(
+            fleet,
+            sink,
+            start,
+            end,
+            speed=speed,
+            truth=truth,
+            progress=progress,
+            lns=args.lns,
+            faults=faults,
+            fault_counts=counts,
+        )
     finally:
         if publisher:
             publisher.close()
@@ -122,6 +136,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             if fh:
                 fh.close()
     print(f"\nsent {summary}", file=sys.stderr)
+    if faults is not None:
+        print(f"faults injected: {counts}", file=sys.stderr)
     return 0
 
 
@@ -328,6 +344,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mqtt-url", default=None)
     p.add_argument("--out", type=Path, default=None, help="write envelopes to this JSONL file instead")
     p.add_argument("--truth", type=Path, default=None, help="write the ground truth (JSONL) here")
+    p.add_argument(
+        "--lns",
+        choices=["chirpstack_v4", "chirpstack_v4_protobuf", "chirpstack_v3", "tts_v3"],
+        default="chirpstack_v4",
+        help="the network server whose envelopes to publish",
+    )
+    p.add_argument(
+        "--faults",
+        default=None,
+        help="e.g. duplicate=0.01,late=0.01,truncate=0.001,unknown_device=0.001,malformed=0.001",
+    )
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("decode", help="decode one payload and print the frame as JSON")

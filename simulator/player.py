@@ -22,6 +22,7 @@ import orjson
 
 from simulator.engine import DeviceSim, Snapshot, simulators
 from simulator.envelopes import chirpstack_v3_up, chirpstack_v4_protobuf, chirpstack_v4_up, tts_v3_up
+from simulator.faults import FaultCounts, Faults, inject
 from simulator.fleet import Fleet
 from simulator.models import encode_report, encode_tamper
 
@@ -115,6 +116,7 @@ class Summary:
     """What a play sent."""
 
     envelopes: int = 0
+    extra: int = 0  # deliveries added by faults (duplicates, strangers, garbage, truncated frames)
     devices: set[str] = field(default_factory=set)
     first: datetime | None = None
     last: datetime | None = None
@@ -165,9 +167,13 @@ def play(
     stop: threading.Event | None = None,
     progress: Callable[[Summary], None] | None = None,
     lns: str = "chirpstack_v4",
+    faults: Faults | None = None,
+    fault_counts: FaultCounts | None = None,
 ) -> Summary:
     """Publish every report in [start, end). ``speed=None``: as fast as possible (backfill);
     otherwise simulated seconds per real second (1.0 = real time, 86400/30 = a day in 30 s).
+    With ``faults``, deliveries are duplicated, delayed, truncated, or mixed with strangers and
+    garbage; the truth lists only the readings that arrive intact.
     """
     summary = Summary()
     pending: list[tuple[str, bytes]] = []
@@ -180,11 +186,20 @@ def play(
             if progress:
                 progress(summary)
 
-    for report in reports(fleet, start, end, lns=lns):
+    stream = reports(fleet, start, end, lns=lns)
+    deliveries = (
+        inject(stream, faults, fault_counts if fault_counts is not None else FaultCounts())
+        if faults is not None
+        else ((r, r.topic, r.body) for r in stream)
+    )
+    last_ts = sim0
+    for report, topic, body in deliveries:
         if stop is not None and stop.is_set():
             break
+        ts = report.ts if report is not None else last_ts
+        last_ts = ts
         if speed is not None:
-            due = wall0 + (report.ts - sim0).total_seconds() / speed
+            due = wall0 + (ts - sim0).total_seconds() / speed
             delay = due - time.monotonic()
             if delay > 0:
                 flush()
@@ -193,12 +208,15 @@ def play(
                         break
                 else:
                     time.sleep(delay)
-        pending.append((report.topic, report.body))
-        summary.add(report)
-        if truth is not None:
-            line = truth_line(report)
-            if line:
-                truth.write(line)
+        pending.append((topic, body))
+        if report is None:
+            summary.extra += 1
+        else:
+            summary.add(report)
+            if truth is not None:
+                line = truth_line(report)
+                if line:
+                    truth.write(line)
         if len(pending) >= chunk or speed is not None:
             flush()
     flush()
