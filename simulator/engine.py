@@ -20,6 +20,7 @@ from simulator.fleet import (
     Fleet,
     GatewayOutageEvent,
     LeakEvent,
+    RejoinEvent,
     ReplacementEvent,
     SilenceEvent,
     SiteSpec,
@@ -70,6 +71,7 @@ class DeviceSim:
         self._battery_deaths = [e for e in mine if isinstance(e, BatteryDeathEvent)]
         self._silences = [e for e in mine if isinstance(e, SilenceEvent)]
         self._tampers = [e for e in mine if isinstance(e, TamperEvent)]
+        self._rejoins = sorted(e.start for e in mine if isinstance(e, RejoinEvent))
         self._outages = [e for e in fleet.events if isinstance(e, GatewayOutageEvent) and e.site == site.slug]
         self._base: dict[datetime, float] = {}  # true index at each replacement
         self._slot = 0  # slots fully summed so far
@@ -86,8 +88,20 @@ class DeviceSim:
             ts += step
 
     def f_cnt(self, ts: datetime) -> int:
-        n = (ts - self.start - self.phase) // timedelta(seconds=self.device.interval_s)
-        return int(n) % 2**32
+        """Frames sent since the last join (a re-join restarts the counter at 0)."""
+        since = self.start + self.phase
+        for rejoin in self._rejoins:
+            if rejoin <= ts:
+                since = rejoin
+        first = self.start + self.phase
+        step = timedelta(seconds=self.device.interval_s)
+        # reports on the schedule in [since, ts): the first one after a join is frame 0
+        return (int((ts - first) // step) - math.ceil((since - first) / step)) % 2**32
+
+    def dev_addr(self, ts: datetime) -> str:
+        """The session's device address: a new one at each join."""
+        joins = sum(1 for rejoin in self._rejoins if rejoin <= ts)
+        return f"{(int(self.device.dev_eui[-8:], 16) + joins * 0x01000000) % 2**32:08x}"
 
     def slot_value(self, slot: int) -> float:
         ts = self.start + slot * SLOT
@@ -103,7 +117,11 @@ class DeviceSim:
         """Whether nothing of this device reaches the network server at ``ts``."""
         if any(e.active(ts) for e in self._silences) or any(e.active(ts) for e in self._outages):
             return True
-        return any(ts >= e.start + timedelta(days=e.days) for e in self._battery_deaths)
+        # dead from the day the battery is empty until it is replaced (the event's end)
+        return any(
+            e.start + timedelta(days=e.days) <= ts and (e.end is None or ts < e.end)
+            for e in self._battery_deaths
+        )
 
     def tampered(self, after: datetime, until: datetime) -> bool:
         """Whether a tamper event happened in (after, until]."""
@@ -114,7 +132,7 @@ class DeviceSim:
         age_days = (ts - self.start).total_seconds() / 86400
         volts, pct = 3.6 - 0.0004 * age_days, 100 - age_days / 36.5
         for e in self._battery_deaths:
-            if ts >= e.start:
+            if e.start <= ts and (e.end is None or ts < e.end):
                 frac = min(1.0, (ts - e.start).total_seconds() / 86400 / e.days)
                 volts, pct = min(volts, 3.6 - 1.2 * frac), min(pct, 100 * (1 - frac))
         return round(volts, 1), max(0.0, min(100.0, float(round(pct))))

@@ -44,6 +44,12 @@ def _rx(gw: GatewaySpec, rssi: float, snr: float) -> dict[str, object]:
     }
 
 
+def spreading_factor(rx: list[dict[str, object]]) -> int:
+    """The data rate ADR would settle on for the best reception's RSSI."""
+    best = max((float(r["rssi"]) for r in rx), default=-120.0)  # type: ignore[arg-type]
+    return 7 if best > -105 else 9 if best > -112 else 12
+
+
 def chirpstack_v4_up(
     fleet: Fleet,
     site: SiteSpec,
@@ -53,6 +59,7 @@ def chirpstack_v4_up(
     f_cnt: int,
     f_port: int,
     payload: bytes,
+    dev_addr: str | None = None,
 ) -> tuple[str, bytes]:
     """Topic and JSON body of a ChirpStack v4 ``up`` event (pbjson style: camelCase, base64 data)."""
     rx = receptions(fleet, site, device, f_cnt)
@@ -72,9 +79,9 @@ def chirpstack_v4_up(
             "deviceClassEnabled": "CLASS_A",
             "tags": {},
         },
-        "devAddr": device.dev_eui[-8:],
+        "devAddr": dev_addr or device.dev_eui[-8:],
         "adr": True,
-        "dr": 5,
+        "dr": 12 - spreading_factor(rx),
         "fCnt": f_cnt,
         "fPort": f_port,
         "confirmed": False,
@@ -82,7 +89,9 @@ def chirpstack_v4_up(
         "rxInfo": rx,
         "txInfo": {
             "frequency": 868100000,
-            "modulation": {"lora": {"bandwidth": 125000, "spreadingFactor": 7, "codeRate": "CR_4_5"}},
+            "modulation": {
+                "lora": {"bandwidth": 125000, "spreadingFactor": spreading_factor(rx), "codeRate": "CR_4_5"}
+            },
         },
         "regionConfigId": "eu868",
     }
@@ -101,7 +110,15 @@ def chirpstack_v4_protobuf(topic: str, json_body: bytes) -> tuple[str, bytes]:
 
 
 def chirpstack_v3_up(
-    fleet: Fleet, site: SiteSpec, device: DeviceSpec, *, ts: datetime, f_cnt: int, f_port: int, payload: bytes
+    fleet: Fleet,
+    site: SiteSpec,
+    device: DeviceSpec,
+    *,
+    ts: datetime,
+    f_cnt: int,
+    f_port: int,
+    payload: bytes,
+    dev_addr: str | None = None,
 ) -> tuple[str, bytes]:
     """A ChirpStack v3 application-server ``up`` event (json_v3 marshaler: hex identifiers)."""
     rx = receptions(fleet, site, device, f_cnt)
@@ -120,19 +137,27 @@ def chirpstack_v3_up(
             }
             for r in rx
         ],
-        "txInfo": {"frequency": 868100000, "dr": 5},
+        "txInfo": {"frequency": 868100000, "dr": 12 - spreading_factor(rx)},
         "adr": True,
         "fCnt": f_cnt,
         "fPort": f_port,
         "data": base64.b64encode(payload).decode(),
-        "devAddr": device.dev_eui[-8:],
+        "devAddr": dev_addr or device.dev_eui[-8:],
         "publishedAt": ts.isoformat(),
     }
     return f"application/1/device/{device.dev_eui}/event/up", orjson.dumps(body)
 
 
 def tts_v3_up(
-    fleet: Fleet, site: SiteSpec, device: DeviceSpec, *, ts: datetime, f_cnt: int, f_port: int, payload: bytes
+    fleet: Fleet,
+    site: SiteSpec,
+    device: DeviceSpec,
+    *,
+    ts: datetime,
+    f_cnt: int,
+    f_port: int,
+    payload: bytes,
+    dev_addr: str | None = None,
 ) -> tuple[str, bytes]:
     """A The Things Stack v3 ``up`` message (zero values omitted, as TTS does)."""
     rx = receptions(fleet, site, device, f_cnt)
@@ -162,7 +187,7 @@ def tts_v3_up(
             "device_id": f"eui-{device.dev_eui}",
             "application_ids": {"application_id": "compteurs"},
             "dev_eui": device.dev_eui.upper(),
-            "dev_addr": device.dev_eui[-8:].upper(),
+            "dev_addr": (dev_addr or device.dev_eui[-8:]).upper(),
         },
         "correlation_ids": [f"as:up:{device.dev_eui}{f_cnt:010d}"],
         "received_at": ts.isoformat(),

@@ -90,6 +90,13 @@ class SilenceEvent(_DeviceEvent):
     kind: Literal["silence"] = "silence"
 
 
+class RejoinEvent(_DeviceEvent):
+    """The device joins the network again (new battery, reset): its frame counter restarts at 0
+    and it gets a new device address."""
+
+    kind: Literal["rejoin"] = "rejoin"
+
+
 class TamperEvent(_DeviceEvent):
     """Someone tampers with the device at ``start`` (a tamper alarm frame)."""
 
@@ -109,7 +116,13 @@ class GatewayOutageEvent(BaseModel):
 
 
 Event = Annotated[
-    LeakEvent | ReplacementEvent | BatteryDeathEvent | SilenceEvent | TamperEvent | GatewayOutageEvent,
+    LeakEvent
+    | ReplacementEvent
+    | BatteryDeathEvent
+    | SilenceEvent
+    | TamperEvent
+    | RejoinEvent
+    | GatewayOutageEvent,
     Field(discriminator="kind"),
 ]
 

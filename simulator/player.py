@@ -66,12 +66,17 @@ LNS_FORMATS = ("chirpstack_v4", "chirpstack_v4_protobuf", "chirpstack_v3", "tts_
 def _envelope(
     lns: str, fleet: Fleet, sim: DeviceSim, ts: datetime, f_cnt: int, port: int, payload: bytes
 ) -> tuple[str, bytes]:
+    addr = sim.dev_addr(ts)
     if lns == "chirpstack_v3":
-        return chirpstack_v3_up(fleet, sim.site, sim.device, ts=ts, f_cnt=f_cnt, f_port=port, payload=payload)
+        return chirpstack_v3_up(
+            fleet, sim.site, sim.device, ts=ts, f_cnt=f_cnt, f_port=port, payload=payload, dev_addr=addr
+        )
     if lns == "tts_v3":
-        return tts_v3_up(fleet, sim.site, sim.device, ts=ts, f_cnt=f_cnt, f_port=port, payload=payload)
+        return tts_v3_up(
+            fleet, sim.site, sim.device, ts=ts, f_cnt=f_cnt, f_port=port, payload=payload, dev_addr=addr
+        )
     topic, body = chirpstack_v4_up(
-        fleet, sim.site, sim.device, ts=ts, f_cnt=f_cnt, f_port=port, payload=payload
+        fleet, sim.site, sim.device, ts=ts, f_cnt=f_cnt, f_port=port, payload=payload, dev_addr=addr
     )
     if lns == "chirpstack_v4_protobuf":
         return chirpstack_v4_protobuf(topic, body)

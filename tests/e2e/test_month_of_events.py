@@ -113,6 +113,9 @@ def test_a_month_of_events_and_faults(mosquitto: MosquittoProcess, tmp_path: Pat
             ("device_alarm", "b0b0b0b0b0b00302", sites["gymnase"]),  # tamper
         }
         assert alerts == expected
+        # the revived counter's silence alert closed once it spoke again (after its re-join)
+        closed = {(a["kind"], a["dev_eui"]) for a in book.list(None, status="closed", limit=1000)}
+        assert ("silent_device", "b0b0b0b0b0b00202") in closed
         # the 16-bit rollovers and the recorded replacement are no anomaly
         with state.archive.engine.connect() as conn:
             kinds = set(conn.execute(select(schema.alarms.c.kind).distinct()).scalars())
