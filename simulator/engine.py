@@ -45,6 +45,12 @@ class Snapshot:
     motion: int | None = None
     battery_v: float | None = None
     battery_pct: float | None = None
+    # For meters that send their recent history: (time, true index, shown index), oldest first.
+    history: tuple[tuple[datetime, float, float], ...] = ()
+
+
+# Meters whose frame carries hourly history: how many hourly indexes, the newest at the report.
+HISTORY_HOURS = {"axioma/qalcosonic-w1": 24}
 
 
 class DeviceSim:
@@ -185,6 +191,17 @@ class DeviceSim:
                 battery_v=battery_v,
                 battery_pct=battery_pct,
             )
+        hours = HISTORY_HOURS.get(device.model)
+        history: tuple[tuple[datetime, float, float], ...] = ()
+        if hours:
+            # the index walk only goes forwards: take the older hours first
+            rows = []
+            for k in range(hours):
+                t = ts - timedelta(hours=hours - 1 - k)
+                true_index = self.index_at(t)
+                litres = math.floor(self.shown_at(t, true_index) * 1000 + 1e-9)  # the meter counts litres
+                rows.append((t, true_index, litres / 1000))
+            history = tuple(rows)
         index = self.index_at(ts)
         shown = self.shown_at(ts, index)
         pulses = None
@@ -202,6 +219,7 @@ class DeviceSim:
             humidity=float(round(50 + 10 * noise(self.fleet.seed, device.dev_eui + "h", slot))),
             battery_v=battery_v,
             battery_pct=battery_pct,
+            history=history,
         )
 
 

@@ -69,6 +69,16 @@ def _milesight_am107(s: Snapshot) -> Frame:
     return Frame(readings=tuple(readings))
 
 
+def _axioma_w1(s: Snapshot) -> Frame:
+    """The daily frame: the index at the log time (23 hours ago) and every hour since."""
+    return Frame(
+        readings=tuple(
+            DecodedReading(Quantity.WATER_VOLUME, shown, Kind.CUMULATIVE, at=t)
+            for t, _index, shown in s.history
+        )
+    )
+
+
 def _adeunis_pulse4(s: Snapshot) -> Frame:
     assert s.pulses is not None
     return Frame(
@@ -86,6 +96,7 @@ BUILDERS: Mapping[str, Builder] = MappingProxyType(
         "elsys/ers-co2": _elsys_ers_co2,
         "milesight-iot/am107": _milesight_am107,
         "adeunis/pulse-4": _adeunis_pulse4,
+        "axioma/qalcosonic-w1": _axioma_w1,
     }
 )
 

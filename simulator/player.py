@@ -140,24 +140,26 @@ class Summary:
         return f"{self.envelopes} uplinks from {len(self.devices)} devices, {span}"
 
 
-def truth_line(report: Report) -> bytes | None:
-    """The ground truth of a metering report (None for comfort sensors)."""
+def truth_lines(report: Report) -> list[bytes]:
+    """The ground truth of a metering report: one line per index it carries (none for comfort)."""
     device, snap = report.sim.device, report.snapshot
     if device.quantity is None or snap.index is None:
-        return None
-    return (
+        return []
+    points = snap.history or ((snap.ts, snap.index, snap.shown),)
+    return [
         orjson.dumps(
             {
                 "dev_eui": device.dev_eui,
-                "ts": snap.ts.isoformat(),
+                "ts": ts.isoformat(),
                 "f_cnt": snap.f_cnt,
                 "quantity": device.quantity,
-                "index": snap.index,
-                "shown": snap.shown,
+                "index": index,
+                "shown": shown,
             }
         )
         + b"\n"
-    )
+        for ts, index, shown in points
+    ]
 
 
 def play(
@@ -219,9 +221,7 @@ def play(
         else:
             summary.add(report)
             if truth is not None:
-                line = truth_line(report)
-                if line:
-                    truth.write(line)
+                truth.writelines(truth_lines(report))
         if len(pending) >= chunk or speed is not None:
             flush()
     flush()

@@ -142,7 +142,8 @@ def test_a_month_of_events_and_faults(mosquitto: MosquittoProcess, tmp_path: Pat
         checked = 0
         for eui, reports in by_device.items():
             reports.sort(key=lambda r: str(r["ts"]))
-            weight = next(d.pulse_weight for _, d in fleet.devices() if d.dev_eui == eui) or 1.0
+            # the resolution of what the meter shows: its pulse weight, or a litre for the ultrasonic one
+            weight = next(d.pulse_weight for _, d in fleet.devices() if d.dev_eui == eui) or 0.001
             expected_days: dict[str, float] = defaultdict(float)
             for prev, cur in pairwise(reports):
                 local_day = datetime.fromisoformat(str(cur["ts"])).astimezone(PARIS).date().isoformat()
@@ -163,5 +164,8 @@ def test_a_month_of_events_and_faults(mosquitto: MosquittoProcess, tmp_path: Pat
                 assert got.get(local_day, 0.0) == pytest.approx(value, abs=2.5 * weight), (eui, local_day)
                 checked += 1
         assert checked > 150
+        assert (
+            "b0b0b0b0b0b00501" in by_device and len(by_device["b0b0b0b0b0b00501"]) >= 24 * 27
+        )  # hourly history
     finally:
         close_state(state)
