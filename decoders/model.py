@@ -22,6 +22,7 @@ class Quantity(StrEnum):
     HOT_WATER_VOLUME = "hot_water_volume"  # m3
     GAS_VOLUME = "gas_volume"  # m3
     HEAT_ENERGY = "heat_energy"  # kWh (heat or cooling meter)
+    HEAT_VOLUME = "heat_volume"  # m3 of heating water through a heat meter (not a consumption)
     ENERGY_IMPORT = "energy_import"  # kWh, active energy drawn from the grid
     ENERGY_EXPORT = "energy_export"  # kWh, active energy fed into the grid (solar)
     REACTIVE_ENERGY_IMPORT = "reactive_energy_import"  # kvarh
@@ -69,6 +70,7 @@ CANONICAL_UNITS: Final[MappingProxyType[Quantity, str]] = MappingProxyType(
         Quantity.HOT_WATER_VOLUME: "m3",
         Quantity.GAS_VOLUME: "m3",
         Quantity.HEAT_ENERGY: "kWh",
+        Quantity.HEAT_VOLUME: "m3",
         Quantity.ENERGY_IMPORT: "kWh",
         Quantity.ENERGY_EXPORT: "kWh",
         Quantity.REACTIVE_ENERGY_IMPORT: "kvarh",

@@ -45,6 +45,7 @@ class Snapshot:
     motion: int | None = None
     battery_v: float | None = None
     battery_pct: float | None = None
+    rate: float | None = None  # consumption per hour now (kW for energy, m3/h for volumes)
     # For meters that send their recent history: (time, true index, shown index), oldest first.
     history: tuple[tuple[datetime, float, float], ...] = ()
 
@@ -205,6 +206,8 @@ class DeviceSim:
         index = self.index_at(ts)
         shown = self.shown_at(ts, index)
         pulses = None
+        if device.meter == "heat":
+            shown = float(math.floor(shown + 1e-9))  # heat meters count whole kWh
         if device.pulse_weight:
             count = math.floor(shown / device.pulse_weight + 1e-9)
             shown = count * device.pulse_weight
@@ -220,6 +223,7 @@ class DeviceSim:
             battery_v=battery_v,
             battery_pct=battery_pct,
             history=history,
+            rate=self.slot_value(slot) * 4,
         )
 
 

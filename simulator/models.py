@@ -79,6 +79,32 @@ def _axioma_w1(s: Snapshot) -> Frame:
     )
 
 
+def _elvaco_cmi4140(s: Snapshot) -> Frame:
+    """A heat meter: index (kWh), the carrier's volume, power, flow and both temperatures.
+
+    The water carries heat with a 20 K difference between flow and return (1 m3 = 23 kWh).
+    """
+    assert s.shown is not None and s.rate is not None
+    power_kw = round(s.rate, 1)
+    flow = round(power_kw / 23.2, 2)
+    supply = round(55.0 + 15.0 * min(1.0, power_kw / 50), 2) if power_kw else 40.0
+    volume = round(s.shown / 23.2, 2)
+    return Frame(
+        readings=(
+            DecodedReading(Quantity.HEAT_ENERGY, float(s.shown), Kind.CUMULATIVE),
+            DecodedReading(Quantity.HEAT_VOLUME, volume, Kind.CUMULATIVE),
+            DecodedReading(Quantity.POWER, round(power_kw * 1000, 1), Kind.INSTANTANEOUS),
+            DecodedReading(Quantity.FLOW, flow, Kind.INSTANTANEOUS),
+            DecodedReading(Quantity.FLOW_TEMPERATURE, supply, Kind.INSTANTANEOUS),
+            DecodedReading(
+                Quantity.RETURN_TEMPERATURE,
+                round(supply - (20.0 if power_kw else 0.0), 2),
+                Kind.INSTANTANEOUS,
+            ),
+        )
+    )
+
+
 def _adeunis_pulse4(s: Snapshot) -> Frame:
     assert s.pulses is not None
     return Frame(
@@ -97,6 +123,7 @@ BUILDERS: Mapping[str, Builder] = MappingProxyType(
         "milesight-iot/am107": _milesight_am107,
         "adeunis/pulse-4": _adeunis_pulse4,
         "axioma/qalcosonic-w1": _axioma_w1,
+        "elvaco/cmi4140": _elvaco_cmi4140,
     }
 )
 

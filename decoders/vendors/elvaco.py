@@ -51,9 +51,7 @@ def decode_cmi4140(f_port: int, payload: bytes) -> Frame:
         if dif == 0x04 and vif <= 0x07:
             readings.append(DecodedReading(Quantity.HEAT_ENERGY, _scaled(value, vif - 6), Kind.CUMULATIVE))
         elif dif == 0x04 and 0x10 <= vif <= 0x17:
-            readings.append(
-                DecodedReading(Quantity.WATER_VOLUME, _scaled(value, vif - 0x16), Kind.CUMULATIVE, "heat")
-            )
+            readings.append(DecodedReading(Quantity.HEAT_VOLUME, _scaled(value, vif - 0x16), Kind.CUMULATIVE))
         elif dif == 0x02 and 0x29 <= vif <= 0x2F:
             # kW -> W
             readings.append(DecodedReading(Quantity.POWER, _scaled(value, vif - 0x2E + 3), INST))
@@ -81,7 +79,7 @@ def encode_cmi4140(frame: Frame) -> tuple[int, bytes]:
     by_q = {r.quantity: r.value for r in frame.readings}
     wanted = [
         Quantity.HEAT_ENERGY,
-        Quantity.WATER_VOLUME,
+        Quantity.HEAT_VOLUME,
         Quantity.POWER,
         Quantity.FLOW,
         Quantity.FLOW_TEMPERATURE,
@@ -91,7 +89,7 @@ def encode_cmi4140(frame: Frame) -> tuple[int, bytes]:
         raise EncodeError("a CMi4140 message holds energy, volume, power, flow and both temperatures")
     records = [
         (0x04, 0x06, by_q[Quantity.HEAT_ENERGY], 1, 4),
-        (0x04, 0x14, by_q[Quantity.WATER_VOLUME], 0.01, 4),
+        (0x04, 0x14, by_q[Quantity.HEAT_VOLUME], 0.01, 4),
         (0x02, 0x2D, by_q[Quantity.POWER] / 1000, 0.1, 2),
         (0x02, 0x3C, by_q[Quantity.FLOW], 0.01, 2),
         (0x02, 0x59, by_q[Quantity.FLOW_TEMPERATURE], 0.01, 2),
@@ -116,7 +114,7 @@ MODELS: tuple[ModelSpec, ...] = (
         quantities=frozenset(
             {
                 Quantity.HEAT_ENERGY,
-                Quantity.WATER_VOLUME,
+                Quantity.HEAT_VOLUME,
                 Quantity.POWER,
                 Quantity.FLOW,
                 Quantity.FLOW_TEMPERATURE,

@@ -143,7 +143,8 @@ def test_a_month_of_events_and_faults(mosquitto: MosquittoProcess, tmp_path: Pat
         for eui, reports in by_device.items():
             reports.sort(key=lambda r: str(r["ts"]))
             # the resolution of what the meter shows: its pulse weight, or a litre for the ultrasonic one
-            weight = next(d.pulse_weight for _, d in fleet.devices() if d.dev_eui == eui) or 0.001
+            spec = next(d for _, d in fleet.devices() if d.dev_eui == eui)
+            weight = spec.pulse_weight or (1.0 if spec.meter == "heat" else 0.001)
             expected_days: dict[str, float] = defaultdict(float)
             for prev, cur in pairwise(reports):
                 local_day = datetime.fromisoformat(str(cur["ts"])).astimezone(PARIS).date().isoformat()

@@ -14,7 +14,7 @@ def cmi4140(example: dict[str, Any]) -> Expected:
     data = example["expected"]["data"]
     readings = [
         R("heat_energy", data["energy"], "cumulative"),
-        R("water_volume", data["volume"], "cumulative", channel="heat"),
+        R("heat_volume", data["volume"], "cumulative"),
         R("power", data["power"] * 1000, INST),
         R("flow", data["flow"], INST),
         R("flow_temperature", data["flow_temperature"], INST),

@@ -20,7 +20,7 @@ def _standard(draw: st.DrawFn) -> Frame:
     return Frame(
         readings=(
             DecodedReading(Quantity.HEAT_ENERGY, float(draw(st.integers(0, 2**32 - 1))), Kind.CUMULATIVE),
-            DecodedReading(Quantity.WATER_VOLUME, grid(2**32 - 1, 0.01), Kind.CUMULATIVE, "heat"),
+            DecodedReading(Quantity.HEAT_VOLUME, grid(2**32 - 1, 0.01), Kind.CUMULATIVE),
             DecodedReading(Quantity.POWER, float(draw(st.integers(0, 65535)) * 100), INST),
             DecodedReading(Quantity.FLOW, grid(65535, 0.01), INST),
             DecodedReading(Quantity.FLOW_TEMPERATURE, grid(12000, 0.01), INST),
