@@ -107,7 +107,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         if not url:
             print("give --mqtt-url (or RELEVE_MQTT_URL) or --out FILE", file=sys.stderr)
             return 2
-        publisher = MqttPublisher(MqttTarget.parse(url), client_id="releve-simulator")
+        publisher = MqttPublisher(
+            MqttTarget.parse(url),
+            client_id="releve-simulator",
+            ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
+            protocol=settings.mqtt_protocol,
+        )
         publisher.connect()
         sink = publisher
 
