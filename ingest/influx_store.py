@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import time
 from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 
 _HOUR_NS = 3600 * 1_000_000_000
 _OR_CHUNK = 200
+# Touched hours further apart than this are recomputed by separate queries, so that a batch
+# holding one reading from last month does not make InfluxDB group a month of raw points.
+_SPAN_GAP_NS = 24 * _HOUR_NS
+_WARN_EVERY_S = 60.0
 
 
 def _ns(value: int) -> datetime:
@@ -58,21 +63,34 @@ class InfluxStore:
         create: bool = True,
         batch_size: int = 5000,
         timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         precision_ns(precision)
+        self.base_url = base_url
         self.database = database
         self.raw_rp = raw_rp
         self.rollup_rp = rollup_rp
         self.precision = precision
         self.batch_size = batch_size
+        self.dropped_beyond_retention = 0
+        self._warned_at = -_WARN_EVERY_S
         headers = {"Authorization": f"Token {token}"} if token else {}
         auth = (username, password or "") if username and not token else None
-        self._client = httpx.Client(base_url=base_url, headers=headers, auth=auth, timeout=timeout)
+        self._client = httpx.Client(
+            base_url=base_url, headers=headers, auth=auth, timeout=timeout, transport=transport
+        )
         if create:
             self._create(raw_retention_days)
 
     @classmethod
-    def from_url(cls, url: str, *, raw_retention_days: int | None = None) -> InfluxStore:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        raw_retention_days: int | None = None,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> InfluxStore:
         """``influxdb[s]://[user:pass@]host:port/database[?token=&rp=&rollup_rp=&precision=&create=]``."""
         parts = urlsplit(url)
         database = parts.path.strip("/")
@@ -80,8 +98,13 @@ class InfluxStore:
             raise BadStoreUrl(f"expected influxdb://host:port/database, got {url!r}")
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         scheme = "https" if parts.scheme == "influxdbs" else "http"
+        try:
+            port = parts.port or 8086
+        except ValueError as exc:
+            raise BadStoreUrl(f"bad port in {url!r}") from exc
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
         return cls(
-            f"{scheme}://{parts.hostname}:{parts.port or 8086}",
+            f"{scheme}://{host}:{port}",
             database,
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
@@ -91,6 +114,8 @@ class InfluxStore:
             precision=query.get("precision", "ns"),
             raw_retention_days=raw_retention_days,
             create=query.get("create", "true").lower() != "false",
+            timeout=timeout,
+            transport=transport,
         )
 
     # -- HTTP boundary: every httpx error and non-2xx answer is translated here ------------------
@@ -152,8 +177,26 @@ class InfluxStore:
     def write(self, readings: Sequence[Reading]) -> None:
         for i in range(0, len(readings), self.batch_size):
             batch = readings[i : i + self.batch_size]
-            self._write((self._reading_line(r) for r in batch), self.raw_rp)
+            try:
+                self._write((self._reading_line(r) for r in batch), self.raw_rp)
+            except StoreRejected as exc:
+                # InfluxDB keeps the rest of a batch whose oldest points are past the raw
+                # retention: like SQLite's prune, those are gone, the others need their rollups.
+                if "beyond retention policy" not in str(exc):
+                    raise
+                self._note_dropped(str(exc))
             self._refresh_rollups(batch)
+
+    def _note_dropped(self, message: str) -> None:
+        dropped = message.rpartition("dropped=")[2].split()[0].strip('"}') if "dropped=" in message else "1"
+        self.dropped_beyond_retention += int(dropped) if dropped.isdigit() else 1
+        now = time.monotonic()
+        if now - self._warned_at >= _WARN_EVERY_S:
+            self._warned_at = now
+            log.warning(
+                "InfluxDB dropped readings older than the raw retention (%d so far)",
+                self.dropped_beyond_retention,
+            )
 
     def _reading_line(self, r: Reading) -> str:
         return line(
@@ -166,10 +209,23 @@ class InfluxStore:
 
     def _refresh_rollups(self, batch: Sequence[Reading]) -> None:
         """Recompute the hours this batch touched, from the raw points, in one query per device set."""
-        euis = sorted({r.dev_eui for r in batch})
         hours = [timestamp(r.ts) - timestamp(r.ts) % _HOUR_NS for r in batch]
-        start, end = min(hours), max(hours) + _HOUR_NS
         touched = {(r.dev_eui, r.quantity, r.channel, h) for r, h in zip(batch, hours, strict=True)}
+        lines = []
+        for start, end, euis in _spans(touched):
+            lines.extend(self._rollup_lines(start, end, euis, touched))
+        if lines:
+            self._request(
+                "POST",
+                "/write",
+                params={"db": self.database, "rp": self.rollup_rp, "precision": "ns"},
+                content=gzip.compress("\n".join(lines).encode(), compresslevel=1),
+                headers={"Content-Encoding": "gzip"},
+            )
+
+    def _rollup_lines(
+        self, start: int, end: int, euis: Sequence[str], touched: set[tuple[str, str, str, int]]
+    ) -> list[str]:
         lines = []
         for chunk in _chunks(euis):
             series = self._query(
@@ -201,14 +257,7 @@ class InfluxStore:
                             "ns",
                         )
                     )
-        if lines:
-            self._request(
-                "POST",
-                "/write",
-                params={"db": self.database, "rp": self.rollup_rp, "precision": "ns"},
-                content=gzip.compress("\n".join(lines).encode(), compresslevel=1),
-                headers={"Content-Encoding": "gzip"},
-            )
+        return lines
 
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
         """InfluxQL DELETE of each point, then of its hour's rollup, recomputed from what remains."""
@@ -299,7 +348,13 @@ class InfluxStore:
             where = f"WHERE ({_any('dev_eui', chunk)}) " if chunk else ""
             for s in self._query(f"SELECT * FROM {self._raw} {where}GROUP BY * ORDER BY time DESC LIMIT 1"):
                 out.extend(_readings(s))
-        return out
+        # ``kind`` is a tag: a series whose kind changed (a model fix) has two InfluxDB series.
+        newest: dict[tuple[str, str, str], Reading] = {}
+        for r in out:
+            key = (r.dev_eui, r.quantity, r.channel)
+            if key not in newest or r.ts > newest[key].ts:
+                newest[key] = r
+        return sorted(newest.values(), key=lambda r: (r.dev_eui, r.quantity, r.channel))
 
     def prune(self, now: datetime) -> int:
         """Nothing to do: the raw retention policy expires old points inside InfluxDB."""
@@ -316,6 +371,24 @@ def _float(value: float | int | None) -> float | None:
 
 def _any(tag: str, values: Sequence[str]) -> str:
     return " OR ".join(f"{tag} = {quote_str(v)}" for v in values)
+
+
+def _spans(touched: set[tuple[str, str, str, int]]) -> list[tuple[int, int, list[str]]]:
+    """Touched hours as time spans (split at gaps of a day or more), each with its devices."""
+    spans: list[tuple[int, int, list[str]]] = []
+    start = end = 0
+    euis: set[str] = set()
+    for eui, _, _, hour in sorted(touched, key=lambda k: k[3]):
+        if euis and hour - end >= _SPAN_GAP_NS:
+            spans.append((start, end, sorted(euis)))
+            euis = set()
+        if not euis:
+            start = hour
+        end = hour + _HOUR_NS
+        euis.add(eui)
+    if euis:
+        spans.append((start, end, sorted(euis)))
+    return spans
 
 
 def _chunks(values: Sequence[str]) -> list[Sequence[str]]:

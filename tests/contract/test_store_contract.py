@@ -9,6 +9,7 @@ import pytest
 
 from ingest.store import Store, Window
 from releve.types import Reading
+from tests.contract.conftest import StoreFactory
 
 PARIS = ZoneInfo("Europe/Paris")
 EUI = "0102030405060708"
@@ -184,9 +185,45 @@ def test_delete_points_and_their_rollups(store: Store) -> None:
     assert latest == {("water_volume", points[1].ts)}
 
 
-def test_prune_keeps_rollups(store: Store) -> None:
+def test_prune_keeps_rollups(store_factory: StoreFactory) -> None:
+    store = store_factory(3650)
     old = datetime(2020, 1, 1, 12, tzinfo=UTC)
     store.write(hourly_index(old, 3))
-    store.prune(datetime(2026, 1, 1, tzinfo=UTC))  # SQLite drops raw points past 400 days; InfluxDB's RP does
+    # SQLite deletes raw points past ten years here; InfluxDB's retention policy does it itself.
+    assert store.prune(datetime(2031, 1, 1, tzinfo=UTC)) in (0, 3)
     (day,) = store.aggregate(EUI, "water_volume", old, old + timedelta(days=1), Window.DAY, "UTC")
+    assert day.consumption == 1.0 and day.count == 3
+
+
+def test_readings_beyond_the_raw_retention_are_not_kept(store_factory: StoreFactory) -> None:
+    store = store_factory(30)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    old, recent = now - timedelta(days=60), now - timedelta(days=1)
+    store.write([*hourly_index(old, 3), *hourly_index(recent, 3)])  # one batch, no error
+    store.prune(now)
+    assert store.query(EUI, old - timedelta(days=1), old + timedelta(days=1)) == []
+    assert len(store.query(EUI, recent, now)) == 3
+    (day,) = store.aggregate(EUI, "water_volume", recent, now, Window.DAY, "UTC")
     assert day.consumption == 1.0
+    assert {r.ts for r in store.latest([EUI])} == {recent + timedelta(hours=2)}
+
+
+def test_huge_and_empty_aggregates(store: Store) -> None:
+    store.write(hourly_index(T0, 3))
+    epoch, far = datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+    assert len(store.query(EUI, epoch, far)) == 3
+    (year,) = store.aggregate(EUI, "water_volume", epoch, far, Window.YEAR, "Europe/Paris")
+    assert year.consumption == 1.0 and year.count == 3
+    assert store.aggregate(EUI, "water_volume", epoch, T0, Window.DAY, "UTC") == []
+    assert store.aggregate(EUI, "temperature", epoch, far, Window.DAY, "UTC") == []
+    assert store.aggregate(EUI, "water_volume", epoch, far, Window.DAY, "UTC", channel="T1") == []
+    with pytest.raises((ValueError, TypeError)):
+        store.aggregate(EUI, "water_volume", datetime(2026, 5, 10), far, Window.DAY, "UTC")
+
+
+def test_writing_nothing_and_closing(store_factory: StoreFactory) -> None:
+    store = store_factory(None)
+    store.write([])
+    store.delete(EUI, [])
+    assert store.latest() == []
+    store.close()
