@@ -178,7 +178,11 @@ class InfluxStore:
         for i in range(0, len(readings), self.batch_size):
             batch = readings[i : i + self.batch_size]
             try:
-                self._write((self._reading_line(r) for r in batch), self.raw_rp)
+                lines = [self._reading_line(r) for r in batch]
+            except ValueError as exc:  # NaN, a tag the line protocol cannot carry
+                raise StoreRejected(f"reading cannot be written to InfluxDB: {exc}") from exc
+            try:
+                self._write(lines, self.raw_rp)
             except StoreRejected as exc:
                 # InfluxDB keeps the rest of a batch whose oldest points are past the raw
                 # retention: like SQLite's prune, those are gone, the others need their rollups.

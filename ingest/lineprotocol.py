@@ -9,8 +9,26 @@ _PRECISION_NS = {"ns": 1, "u": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
 
 
 def _escape_key(value: str) -> str:
-    """Measurement names, tag keys and values: commas, spaces and equals signs are escaped."""
-    return value.replace("\\", "\\\\").replace(",", "\\,").replace(" ", "\\ ").replace("=", "\\=")
+    """Tag keys, tag values and field keys: commas, spaces and equals signs are escaped.
+
+    InfluxDB 1.x does not unescape a doubled backslash there: a lone backslash is stored as is,
+    and one before a comma, space or equals sign (or at the end) cannot be written unambiguously.
+    """
+    _no_newline(value)
+    if value.endswith("\\") or any(f"\\{c}" in value for c in ", ="):
+        raise ValueError(f"line protocol cannot carry a backslash before , space or = in a tag: {value!r}")
+    return value.replace(",", "\\,").replace(" ", "\\ ").replace("=", "\\=")
+
+
+def _escape_measurement(value: str) -> str:
+    """Measurement names: only commas and spaces (an escaped equals sign would stay escaped)."""
+    _no_newline(value)
+    return value.replace(",", "\\,").replace(" ", "\\ ")
+
+
+def _no_newline(value: str) -> None:
+    if "\n" in value or "\r" in value:
+        raise ValueError(f"line protocol cannot carry a line break in a name or tag: {value!r}")
 
 
 def _field_value(value: float | int | str | bool) -> str:
@@ -46,7 +64,7 @@ def line(
     field_part = ",".join(f"{_escape_key(k)}={_field_value(v)}" for k, v in fields.items() if v is not None)
     if not field_part:
         raise ValueError("a point needs at least one field")
-    return f"{_escape_key(measurement)}{tag_part} {field_part} {timestamp(ts, precision)}"
+    return f"{_escape_measurement(measurement)}{tag_part} {field_part} {timestamp(ts, precision)}"
 
 
 def quote_ident(name: str) -> str:

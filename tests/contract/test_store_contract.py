@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ingest.errors import StoreRejected
 from ingest.store import Store, Window
 from releve.types import Reading
 from tests.contract.conftest import StoreFactory
@@ -227,3 +228,21 @@ def test_writing_nothing_and_closing(store_factory: StoreFactory) -> None:
     store.delete(EUI, [])
     assert store.latest() == []
     store.close()
+
+
+def test_awkward_channel_names_round_trip(store: Store) -> None:
+    channels = ["a b", "x,y=z", "back\\slash", 'quo"te', "it's", "é"]
+    store.write([temp(T0, float(i), channel=ch) for i, ch in enumerate(channels)])
+    got = store.query(EUI, T0, T0 + timedelta(seconds=1))
+    assert sorted(r.channel for r in got) == sorted(channels)
+    for i, ch in enumerate(channels):
+        (hour,) = store.aggregate(
+            EUI, "temperature", T0, T0 + timedelta(hours=1), Window.HOUR, "UTC", channel=ch
+        )
+        assert hour.last == float(i)
+
+
+def test_a_reading_that_cannot_be_stored_is_rejected(store: Store) -> None:
+    with pytest.raises(StoreRejected):
+        store.write([temp(T0, float("nan"))])
+    assert store.query(EUI, T0, T0 + timedelta(hours=1)) == []

@@ -16,6 +16,17 @@ def test_escaping_of_measurement_tags_and_string_fields() -> None:
     assert got == r'my\ reading,tag\,x=a\ b\=c f="say \"hi\" \\",n=3i,v=1.5 1774749599123456000'
 
 
+def test_backslashes_in_tags_are_kept_or_refused() -> None:
+    assert line("m", {"t": "a\\b"}, {"v": 1.0}, T).startswith("m,t=a\\b ")
+    for bad in ("a\\", "a\\,b", "a\\ b", "a\\=b", "new\nline"):
+        with pytest.raises(ValueError):
+            line("m", {"t": bad}, {"v": 1.0}, T)
+
+
+def test_measurement_escapes_commas_and_spaces_only() -> None:
+    assert line("a b,c=d", {}, {"v": 1.0}, T).startswith("a\\ b\\,c=d v=1.0 ")
+
+
 def test_none_fields_are_left_out_and_a_point_needs_one() -> None:
     assert line("m", {}, {"a": None, "b": 2.0}, T).startswith("m b=2.0 ")
     with pytest.raises(ValueError):
