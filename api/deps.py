@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import Problem
@@ -32,6 +32,10 @@ def get_state(request: Request) -> AppState:
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
+
+# Database ids: positive and within what every backend stores (SQLite's INTEGER is 64-bit).
+Id = Annotated[int, Path(ge=1, le=2**53)]
+IdQuery = Annotated[int | None, Query(ge=1, le=2**53)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer rlv_...`")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False)

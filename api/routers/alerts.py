@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import KeyDep, StateDep, TechnicianKey, tenant_scope
+from api.deps import Id, IdQuery, KeyDep, StateDep, TechnicianKey, tenant_scope
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
 from api.schemas import Page
@@ -53,7 +53,7 @@ def list_alerts(
     state: StateDep,
     key: KeyDep,
     status: Literal["open", "closed", "all"] = "open",
-    site_id: int | None = None,
+    site_id: IdQuery = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[AlertPublic]:
@@ -75,12 +75,12 @@ def _visible(state: StateDep, key: KeyDep, alert_id: int) -> dict[str, Any]:
 
 
 @router.get("/{alert_id}", summary="One alert with its evidence")
-def get_alert(state: StateDep, key: KeyDep, alert_id: int) -> AlertPublic:
+def get_alert(state: StateDep, key: KeyDep, alert_id: Id) -> AlertPublic:
     return _public(_visible(state, key, alert_id))
 
 
 @router.post("/{alert_id}/acknowledge", summary="Acknowledge an alert (someone is on it)")
-def acknowledge(state: StateDep, key: TechnicianKey, alert_id: int) -> AlertPublic:
+def acknowledge(state: StateDep, key: TechnicianKey, alert_id: Id) -> AlertPublic:
     _visible(state, key, alert_id)
     book = AlertBook(state.archive.engine)
     book.acknowledge(alert_id, key.name or key.prefix, datetime.now(UTC))

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
 from api.analytics import consumption, pick_quantity, time_range, unit_of
-from api.deps import KeyDep, OperatorKey, StateDep, tenant_scope, visible_device
+from api.deps import IdQuery, KeyDep, OperatorKey, StateDep, tenant_scope, visible_device
 from api.problems import Problem
 from api.schemas import (
     ConsumptionSeries,
@@ -70,7 +70,7 @@ def _public(state: StateDep, device: Device) -> DevicePublic:
 
 @router.get("", summary="List devices")
 def list_devices(
-    state: StateDep, key: KeyDep, site_id: int | None = None, offset: Offset = 0, limit: Limit = 100
+    state: StateDep, key: KeyDep, site_id: IdQuery = None, offset: Offset = 0, limit: Limit = 100
 ) -> Page[DevicePublic]:
     scope = tenant_scope(key)
     devices = state.registry.list_devices(scope, site_id=site_id, offset=offset, limit=limit)

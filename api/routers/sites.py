@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.analytics import consumption, pick_quantity, time_range
-from api.deps import KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
+from api.deps import Id, KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
 from api.schemas import ConsumptionSeries, Page, SiteCreate, SitePublic
@@ -55,7 +55,7 @@ def create_site(state: StateDep, key: OperatorKey, body: SiteCreate) -> SitePubl
 
 
 @router.get("/{site_id}", summary="One site")
-def get_site(state: StateDep, key: KeyDep, site_id: int) -> SitePublic:
+def get_site(state: StateDep, key: KeyDep, site_id: Id) -> SitePublic:
     site = visible_site(state, key, site_id)
     return _public(site, len(state.registry.list_devices(site_id=site.id)))
 
@@ -64,7 +64,7 @@ def get_site(state: StateDep, key: KeyDep, site_id: int) -> SitePublic:
 def site_consumption(
     state: StateDep,
     key: KeyDep,
-    site_id: int,
+    site_id: Id,
     quantity: str | None = None,
     window: Window = Window.DAY,
     start: datetime | None = None,
@@ -85,7 +85,7 @@ class MeteringPoint(BaseModel):
 
 
 @router.get("/{site_id}/points", summary="Metering points of a site and the devices that served them")
-def list_points(state: StateDep, key: KeyDep, site_id: int) -> list[MeteringPoint]:
+def list_points(state: StateDep, key: KeyDep, site_id: Id) -> list[MeteringPoint]:
     site = visible_site(state, key, site_id)
     points: dict[str, list[str]] = {}
     for device in state.registry.list_devices(site_id=site.id, limit=100_000):
@@ -100,7 +100,7 @@ def list_points(state: StateDep, key: KeyDep, site_id: int) -> list[MeteringPoin
 def point_consumption(
     state: StateDep,
     key: KeyDep,
-    site_id: int,
+    site_id: Id,
     point: str,
     quantity: str | None = None,
     window: Window = Window.DAY,
