@@ -42,6 +42,4 @@ def test_every_registered_model_has_vectors() -> None:
 
 def test_every_vector_file_has_a_model() -> None:
     unknown = vector_models() - set(MODELS)
-    assert unknown == PENDING, (
-        f"vectors without a model {sorted(unknown - PENDING)}; no longer pending {sorted(PENDING - unknown)}"
-    )
+    assert unknown <= PENDING, f"vectors without a model (and not a known gap): {sorted(unknown - PENDING)}"
