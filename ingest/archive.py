@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -208,13 +208,24 @@ class Archive:
         """Record processing results: (uplink id, state, error, decoder, number of readings)."""
         if not results:
             return
+        u = schema.uplinks
+        # One executemany for the batch: a statement per uplink was half of the bridge's time.
+        statement = (
+            update(u)
+            .where(u.c.id == bindparam("b_id"))
+            .values(
+                state=bindparam("b_state"),
+                error=bindparam("b_error"),
+                decoder=bindparam("b_decoder"),
+                readings=bindparam("b_readings"),
+            )
+        )
+        rows = [
+            {"b_id": i, "b_state": st, "b_error": err, "b_decoder": dec, "b_readings": n}
+            for i, st, err, dec, n in results
+        ]
         with database_errors("archive update"), self.engine.begin() as conn:
-            for uplink_id, state, error, decoder, readings in results:
-                conn.execute(
-                    update(schema.uplinks)
-                    .where(schema.uplinks.c.id == uplink_id)
-                    .values(state=state, error=error, decoder=decoder, readings=readings)
-                )
+            conn.execute(statement, rows)
 
     def pending(self, limit: int = 1000) -> list[ArchivedUplink]:
         """Archived but not yet processed (a crash between archive and store)."""
