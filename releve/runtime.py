@@ -86,6 +86,9 @@ def run_alerts(settings: Settings, state: AppState, stop: threading.Event) -> No
     book = AlertBook(state.archive.engine)
     webhook = Webhook(settings.alert_webhook_url) if settings.alert_webhook_url else None
     last_prune = 0.0
+    # Give the bridge a minute to drain what queued while it was down: evaluated earlier, every
+    # device would look silent.
+    stop.wait(min(60.0, settings.alerts_interval_s))
     while not stop.is_set():
         now = datetime.now(UTC)
         try:
