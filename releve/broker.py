@@ -82,8 +82,12 @@ class MosquittoProcess:
         )
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         with (self.workdir / "mosquitto.log").open("ab") as log_file:
+            # its own session: a Ctrl-C in the terminal reaches releve, which stops the broker last
             self._proc = subprocess.Popen(
-                [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=log_file
+                [binary, "-c", str(config)],
+                stdout=subprocess.DEVNULL,
+                stderr=log_file,
+                start_new_session=True,
             )
         try:
             wait_for_port(self.port)
