@@ -1,4 +1,4 @@
-"""Adeunis vendor output -> releve readings (history newest first, one period apart)."""
+"""Adeunis vendor output -> releve readings (history newest first, one device period apart)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from decoders.vendors.adeunis import PULSE4_HISTORY_S
 from tests.unit.decoders.expected import Expected, R
 
 
@@ -13,16 +14,13 @@ def pulse4(example: dict[str, Any]) -> Expected:
     data = example["expected"]["data"]["bytes"]
     channel = {"0x5a": "A", "0x5b": "B"}[data["type"][:4]]
     at = datetime.fromisoformat(data["timestamp"]).replace(tzinfo=UTC) if "timestamp" in data else None
-    readings = [
-        R(
-            "pulse_count",
-            value,
-            "cumulative",
-            channel=channel,
-            at=(at - timedelta(hours=i)).isoformat() if at else None,
-        )
-        for i, value in enumerate(data["counterValues"])
-    ]
+    readings = []
+    for i, value in enumerate(data["counterValues"]):
+        if at is not None:
+            place: dict[str, Any] = {"at": (at - timedelta(seconds=i * PULSE4_HISTORY_S)).isoformat()}
+        else:
+            place = {"offset_s": -i * PULSE4_HISTORY_S if i else None}
+        readings.append(R("pulse_count", value, "cumulative", channel=channel, **place))
     alarms = {("low_battery", "")} if data["status"]["lowBattery"] else set()
     return Expected(readings=readings, alarms=alarms)
 
