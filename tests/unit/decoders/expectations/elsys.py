@@ -1,4 +1,4 @@
-"""Elsys vendor output -> releve readings."""
+"""Elsys vendor output (the TLV codec's keys) -> releve readings."""
 
 from __future__ import annotations
 
@@ -9,23 +9,32 @@ from tests.unit.decoders.expected import Expected, R
 
 INST = "instantaneous"
 
+# vendor key -> (quantity, kind, channel, factor to the canonical unit)
+KEYS: dict[str, tuple[str, str, str, float]] = {
+    "temperature": ("temperature", INST, "", 1),
+    "humidity": ("humidity", INST, "", 1),
+    "light": ("illuminance", INST, "", 1),
+    "motion": ("motion_count", "delta", "", 1),
+    "co2": ("co2", INST, "", 1),
+    "vdd": ("battery_voltage", INST, "", 0.001),  # mV -> V
+    "pulse1": ("pulse_count", "delta", "1", 1),
+    "pulseAbs": ("pulse_count", "cumulative", "1", 1),
+    "digital": ("digital_input", "state", "", 1),
+}
 
-def ers_co2(example: dict[str, Any]) -> Expected:
+
+def tlv(example: dict[str, Any]) -> Expected:
     data = example["expected"]["data"]
-    readings = []
-    if "temperature" in data:
-        readings.append(R("temperature", data["temperature"], INST))
-    if "humidity" in data:
-        readings.append(R("humidity", data["humidity"], INST))
-    if "light" in data:
-        readings.append(R("illuminance", data["light"], INST))
-    if "motion" in data:
-        readings.append(R("motion_count", data["motion"], "delta"))
-    if "co2" in data:
-        readings.append(R("co2", data["co2"], INST))
-    if "vdd" in data:
-        readings.append(R("battery_voltage", data["vdd"] / 1000, INST))  # mV -> V
-    return Expected(readings=readings)
+    readings = [
+        R(quantity, data[key] * factor, kind, channel=channel)
+        for key, (quantity, kind, channel, factor) in KEYS.items()
+        if key in data
+    ]
+    alarms: set[tuple[str, str]] = set()
+    if "waterleak" in data:
+        readings.append(R("water_leak", 1.0 if data["waterleak"] else 0.0, "state"))
+        alarms = {("leak", "")} if data["waterleak"] else set()
+    return Expected(readings=readings, alarms=alarms)
 
 
-EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {"elsys/ers-co2": ers_co2}
+EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {"elsys/ers-co2": tlv}
