@@ -35,6 +35,7 @@ class Quantity(StrEnum):
     VOLTAGE = "voltage"  # V
     FREQUENCY = "frequency"  # Hz
     POWER_FACTOR = "power_factor"  # ratio -1..1
+    ELECTRIC_CHARGE = "electric_charge"  # Ah, accumulated current (a current clamp that sees no voltage)
     # Hydraulics
     FLOW = "flow"  # m3/h
     PIPE_PRESSURE = "pipe_pressure"  # bar (water network pressure)
@@ -82,6 +83,7 @@ CANONICAL_UNITS: Final[MappingProxyType[Quantity, str]] = MappingProxyType(
         Quantity.VOLTAGE: "V",
         Quantity.FREQUENCY: "Hz",
         Quantity.POWER_FACTOR: "ratio",
+        Quantity.ELECTRIC_CHARGE: "Ah",
         Quantity.FLOW: "m3/h",
         Quantity.PIPE_PRESSURE: "bar",
         Quantity.WATER_TEMPERATURE: "degC",
