@@ -1,4 +1,4 @@
-"""Milesight vendor output -> releve readings (units per the Milesight user guides)."""
+"""Milesight vendor output -> releve readings (units per the Milesight user guides and payload tables)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,8 @@ def ws52x(example: dict[str, Any]) -> Expected:
     readings = []
     if "voltage" in data:
         readings.append(R("voltage", data["voltage"], INST))
+    if "power" in data:  # the TTN codec's name for item 05 81, the power factor in percent
+        readings.append(R("power_factor", data["power"] / 100, INST))
     if "energy" in data:
         readings.append(R("energy_import", data["energy"] / 1000, "cumulative"))  # Wh -> kWh
     if "current" in data:

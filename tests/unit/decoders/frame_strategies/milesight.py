@@ -7,7 +7,7 @@ from collections.abc import Callable
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from decoders import DecodedReading, Frame, Kind, Quantity
+from decoders import Alarm, AlarmKind, DecodedReading, Frame, Kind, Quantity
 
 INST = Kind.INSTANTANEOUS
 COMMON = {
@@ -24,12 +24,18 @@ def _frame(
     def draw_frame(draw: st.DrawFn) -> Frame:
         chosen = draw(st.lists(st.sampled_from(sorted(options)), min_size=1, unique=True))
         readings = tuple(DecodedReading(q, draw(options[q]), kinds.get(q, INST)) for q in chosen)
-        return Frame(readings=readings)
+        leak = any(r.quantity is Quantity.WATER_LEAK and r.value == 1 for r in readings)
+        alarms = (Alarm(AlarmKind.LEAK, detail="water detected by the leak cable"),) if leak else ()
+        return Frame(readings=readings, alarms=alarms)
 
     return draw_frame()
 
 
 STRATEGIES: dict[str, Callable[[], SearchStrategy[Frame]]] = {
+    "milesight-iot/em300-zld": lambda: _frame(
+        {**COMMON, Quantity.WATER_LEAK: st.sampled_from([0.0, 1.0])},
+        {Quantity.WATER_LEAK: Kind.STATE},
+    ),
     "milesight-iot/em300-di": lambda: _frame(
         {**COMMON, Quantity.PULSE_COUNT: st.integers(0, 2**32 - 1).map(float)},
         {Quantity.PULSE_COUNT: Kind.CUMULATIVE},
@@ -37,10 +43,12 @@ STRATEGIES: dict[str, Callable[[], SearchStrategy[Frame]]] = {
     "milesight-iot/am107": lambda: _frame(
         {
             **COMMON,
+            Quantity.MOTION_COUNT: st.integers(0, 0xFFFF).map(float),
+            Quantity.ILLUMINANCE: st.integers(0, 60000).map(float),
             Quantity.CO2: st.integers(0, 5000).map(float),
             Quantity.TVOC: st.integers(0, 60000).map(float),
             Quantity.PRESSURE: st.integers(3000, 11000).map(lambda v: v / 10),
         },
-        {},
+        {Quantity.MOTION_COUNT: Kind.DELTA},
     ),
 }
