@@ -3,7 +3,8 @@
 Format: Dragino LHT65 user manual (payload section) and the TTN Device Repository codec
 ``vendor/dragino/lht65.js`` (shared/vectors/FORMATS.md): battery in mV with a 2-bit status,
 built-in SHT20 temperature/humidity, then an external sensor chosen by byte 6. A probe's
-0x7FFF is the "not connected" sentinel: a sensor fault, no reading.
+0x7FFF is the "not connected" sentinel: a sensor fault, no reading. A battery status of "low" or
+"ultra low" is a low-battery alarm.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def decode_lht65(f_port: int, payload: bytes) -> Frame:
             readings.append(DecodedReading(Quantity.TEMPERATURE, probe / 100, INST, "external", at=at))
     else:
         readings.append(DecodedReading(Quantity.BATTERY_VOLTAGE, (_u16(payload, 0) & 0x3FFF) / 1000, INST))
+    # Battery status, 2 bits (bytes 0..1 bits 15-14; byte 4 bits 7-6 in the timestamp mode):
+    # 0 "ultra low" (<= 2.50 V), 1 "low" (<= 2.55 V), 2 "OK", 3 "good".
+    status = (payload[4] if ext == 9 else payload[0]) >> 6
+    if status < 2:
+        alarms.append(Alarm(AlarmKind.LOW_BATTERY, detail=f"battery status {status} (low)"))
     if ext != 15:
         readings.append(DecodedReading(Quantity.TEMPERATURE, round(_s16(payload, 2) / 100, 2), INST))
         readings.append(DecodedReading(Quantity.HUMIDITY, round((_u16(payload, 4) & 0x0FFF) / 10, 1), INST))

@@ -20,7 +20,9 @@ def lht65(example: dict[str, Any]) -> Expected:
     ]
     if "TempC_DS" in data:
         readings.append(R("temperature", data["TempC_DS"], "instantaneous", channel="external"))
-    return Expected(readings=readings)
+    # Bat_status 0 "ultra low" and 1 "low" (LHT65 user manual) raise a low-battery alarm.
+    alarms = {("low_battery", "")} if data["Bat_status"] < 2 else set()
+    return Expected(readings=readings, alarms=alarms)
 
 
 EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {"dragino/lht65": lht65}
