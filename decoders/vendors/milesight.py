@@ -94,20 +94,24 @@ def _clock(r: Reader) -> datetime:
     return datetime.fromtimestamp(r.u32le(), UTC)
 
 
+def _scalar(
+    quantity: Quantity, read: Callable[[Reader], int], divisor: float = 1, kind: Kind = INST
+) -> Handler:
+    """An item holding one value: ``read(r) / divisor`` in the quantity's canonical unit."""
+
+    def handler(r: Reader, out: _Sink) -> None:
+        out.add(quantity, read(r) / divisor, kind)
+
+    return handler
+
+
 # -- items shared by the battery-powered models --------------------------------------------------
-def _battery(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.BATTERY_LEVEL, float(r.u8()))
-
-
-def _temperature(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.TEMPERATURE, r.s16le() / 10)
-
-
-def _humidity(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.HUMIDITY, r.u8() / 2)
-
-
-_COMMON: dict[Item, Handler] = {(0x01, 0x75): _battery, (0x03, 0x67): _temperature, (0x04, 0x68): _humidity}
+_battery = _scalar(Quantity.BATTERY_LEVEL, Reader.u8)
+_COMMON: dict[Item, Handler] = {
+    (0x01, 0x75): _battery,
+    (0x03, 0x67): _scalar(Quantity.TEMPERATURE, Reader.s16le, 10),
+    (0x04, 0x68): _scalar(Quantity.HUMIDITY, Reader.u8, 2),
+}
 
 
 # -- EM300-ZLD: zone leak detection ---------------------------------------------------------------
@@ -140,10 +144,6 @@ def decode_em300_zld(f_port: int, payload: bytes) -> Frame:
 # -- EM300-DI: pulse counter --------------------------------------------------------------------------
 def _gpio(r: Reader, out: _Sink) -> None:
     out.add(Quantity.DIGITAL_INPUT, float(r.u8() != 0), Kind.STATE)
-
-
-def _pulse(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.PULSE_COUNT, float(r.u32le()), Kind.CUMULATIVE)
 
 
 def _converted_pulses(r: Reader, out: _Sink, at: datetime | None = None) -> None:
@@ -219,7 +219,7 @@ def _di_history_v2(r: Reader, out: _Sink) -> None:
 _DI = {
     **_COMMON,
     (0x05, 0x00): _gpio,
-    (0x05, 0xC8): _pulse,
+    (0x05, 0xC8): _scalar(Quantity.PULSE_COUNT, Reader.u32le, kind=Kind.CUMULATIVE),
     (0x05, 0xE1): _converted_pulses,
     (0x85, 0x00): _gpio_alarm,
     (0x85, 0xE1): _water_with_alarm,
@@ -233,36 +233,16 @@ def decode_em300_di(f_port: int, payload: bytes) -> Frame:
 
 
 # -- WS52x: smart socket ----------------------------------------------------------------------------
-def _voltage(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.VOLTAGE, r.u16le() / 10)
-
-
-def _active_power(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.POWER, float(r.u32le()))
-
-
-def _power_factor(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.POWER_FACTOR, r.u8() / 100)  # percent -> ratio
-
-
-def _energy(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.ENERGY_IMPORT, r.u32le() / 1000, Kind.CUMULATIVE)  # Wh -> kWh
-
-
-def _socket_current(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.CURRENT, r.u16le() / 1000)  # mA -> A
-
-
 def _socket(r: Reader, out: _Sink) -> None:
     out.add(Quantity.SWITCH_STATE, float(r.u8() & 0x01), Kind.STATE)
 
 
 _WS52X = {
-    (0x03, 0x74): _voltage,
-    (0x04, 0x80): _active_power,
-    (0x05, 0x81): _power_factor,
-    (0x06, 0x83): _energy,
-    (0x07, 0xC9): _socket_current,
+    (0x03, 0x74): _scalar(Quantity.VOLTAGE, Reader.u16le, 10),
+    (0x04, 0x80): _scalar(Quantity.POWER, Reader.u32le),
+    (0x05, 0x81): _scalar(Quantity.POWER_FACTOR, Reader.u8, 100),  # percent -> ratio
+    (0x06, 0x83): _scalar(Quantity.ENERGY_IMPORT, Reader.u32le, 1000, Kind.CUMULATIVE),  # Wh -> kWh
+    (0x07, 0xC9): _scalar(Quantity.CURRENT, Reader.u16le, 1000),  # mA -> A
     (0x08, 0x70): _socket,
 }
 
@@ -272,35 +252,19 @@ def decode_ws52x(f_port: int, payload: bytes) -> Frame:
 
 
 # -- AM107: indoor ambience --------------------------------------------------------------------------
-def _activity(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.MOTION_COUNT, float(r.u16le()), Kind.DELTA)  # PIR triggers in the period
-
-
 def _light(r: Reader, out: _Sink) -> None:
     out.add(Quantity.ILLUMINANCE, float(r.u16le()))
     out.info.append(("infrared_and_visible", r.u16le()))
     out.info.append(("infrared", r.u16le()))
 
 
-def _co2(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.CO2, float(r.u16le()))
-
-
-def _tvoc(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.TVOC, float(r.u16le()))
-
-
-def _barometer(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.PRESSURE, r.u16le() / 10)
-
-
 _AM107 = {
     **_COMMON,
-    (0x05, 0x6A): _activity,
+    (0x05, 0x6A): _scalar(Quantity.MOTION_COUNT, Reader.u16le, kind=Kind.DELTA),  # PIR triggers
     (0x06, 0x65): _light,
-    (0x07, 0x7D): _co2,
-    (0x08, 0x7D): _tvoc,
-    (0x09, 0x73): _barometer,
+    (0x07, 0x7D): _scalar(Quantity.CO2, Reader.u16le),
+    (0x08, 0x7D): _scalar(Quantity.TVOC, Reader.u16le),
+    (0x09, 0x73): _scalar(Quantity.PRESSURE, Reader.u16le, 10),
 }
 
 
@@ -309,16 +273,16 @@ def decode_am107(f_port: int, payload: bytes) -> Frame:
 
 
 # -- EM500-PP: pipe pressure ---------------------------------------------------------------------------
-def _pipe_pressure(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.PIPE_PRESSURE, r.s16le() / 100)  # kPa -> bar
-
-
 def _pp_history(r: Reader, out: _Sink) -> None:
     at = _clock(r)
     out.add(Quantity.PIPE_PRESSURE, r.s16le() / 100, at=at)
 
 
-_PP = {(0x01, 0x75): _battery, (0x03, 0x7B): _pipe_pressure, (0x20, 0xCE): _pp_history}
+_PP = {
+    (0x01, 0x75): _battery,
+    (0x03, 0x7B): _scalar(Quantity.PIPE_PRESSURE, Reader.s16le, 100),  # kPa -> bar
+    (0x20, 0xCE): _pp_history,
+}
 
 
 def decode_em500_pp(f_port: int, payload: bytes) -> Frame:
@@ -326,10 +290,6 @@ def decode_em500_pp(f_port: int, payload: bytes) -> Frame:
 
 
 # -- CT101: current transformer ------------------------------------------------------------------------
-def _total_current(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.ELECTRIC_CHARGE, r.u32le() / 100, Kind.CUMULATIVE)  # 0.01 Ah
-
-
 def _ct_current(out: _Sink, raw: int) -> None:
     if raw == 0xFFFF:
         out.alarm(AlarmKind.SENSOR_FAULT, "current read failed")
@@ -378,7 +338,7 @@ def _ct_temperature_alarm(r: Reader, out: _Sink) -> None:
 
 
 _CT = {
-    (0x03, 0x97): _total_current,
+    (0x03, 0x97): _scalar(Quantity.ELECTRIC_CHARGE, Reader.u32le, 100, Kind.CUMULATIVE),  # 0.01 Ah
     (0x04, 0x98): _ct_current_item,
     (0x09, 0x67): _ct_temperature_item,
     (0x84, 0x98): _ct_current_alarm,
