@@ -1,127 +1,106 @@
-"""Elvaco CMi4140 module for Kamstrup MULTICAL 403/603/803 heat meters, "standard" message (port 2).
+"""Elvaco CMi4140 and CMi4160 heat-meter modules, "standard" message (port 2).
 
-Format: Elvaco CMi4140 user manual (payload "standard message", type 0x15) and the TTN Device
-Repository codec ``vendor/elvaco/cmi4140.js`` (shared/vectors/FORMATS.md): wired M-Bus style
-records (DIF, VIF, little-endian data) for energy, volume, power, flow, flow and return
-temperatures, meter serial and error flags. Scalings follow EN 13757-3 VIF tables.
+Format: Elvaco CMi4140 and CMi4160 user manuals (payload "standard message", type 0x15 for
+the CMi4140 on Kamstrup MULTICAL 403/603/803, type 0x1E for the CMi4160 on Itron CF Echo II /
+CF 51 / CF 55) and the TTN Device Repository codecs ``vendor/elvaco/cmi4140.js`` and
+``cmi4160.js`` (shared/vectors/FORMATS.md). After the type byte the message is wired M-Bus
+records (EN 13757-3, read by ``_mbus``): energy, volume of the heating water, power, flow, flow
+and return temperatures, meter serial and error flags. The heating water's volume is
+HEAT_VOLUME, not a consumption. A value sent "during error state" (CMi4160, DIF function 3)
+and non-zero error flags become meter-error alarms.
 """
 
 from __future__ import annotations
 
-from decoders._bytes import Reader, require_length
-from decoders.errors import BadValue, EncodeError, UnknownFrameType, UnsupportedPort
-from decoders.model import Alarm, AlarmKind, DecodedReading, Frame, Kind, Quantity
+from decoders._bytes import require_length
+from decoders.errors import EncodeError, UnknownFrameType, UnsupportedPort
+from decoders.model import AlarmKind, Frame, Quantity
 from decoders.spec import ModelSpec
+from decoders.vendors import _mbus
+from decoders.vendors._mbus import Family
 
-MODEL = "elvaco/cmi4140"
+CMI4140 = "elvaco/cmi4140"
+CMI4160 = "elvaco/cmi4160"
 PORT = 2
-STANDARD = 0x15
-INST = Kind.INSTANTANEOUS
+MIN_LENGTH = 40  # the shortest standard message; a shorter frame was cut at a record boundary
+HEAT = {
+    Family.ENERGY: Quantity.HEAT_ENERGY,
+    Family.VOLUME: Quantity.HEAT_VOLUME,
+    Family.POWER: Quantity.POWER,
+    Family.FLOW: Quantity.FLOW,
+    Family.FLOW_TEMPERATURE: Quantity.FLOW_TEMPERATURE,
+    Family.RETURN_TEMPERATURE: Quantity.RETURN_TEMPERATURE,
+}
+QUANTITIES = frozenset(HEAT.values())
 
 
-def _scaled(raw: int, exponent: int) -> float:
-    """raw x 10^exponent, computed so that decimal values come out exact (no 0.1 x 1000 drift)."""
-    return float(raw * 10**exponent) if exponent >= 0 else raw / 10**-exponent
-
-
-def _bcd(raw: bytes) -> int:
-    return int("".join(f"{b:02x}" for b in reversed(raw)))
+def _standard(model: str, message_type: int, f_port: int, payload: bytes) -> Frame:
+    if f_port != PORT:
+        raise UnsupportedPort(model, f_port)
+    require_length(payload, model, minimum=MIN_LENGTH)
+    if payload[0] != message_type:
+        raise UnknownFrameType(
+            f"{model}: message type 0x{payload[0]:02x}; only the standard message (0x{message_type:02x})"
+        )
+    return _mbus.to_frame(_mbus.parse_records(payload[1:], model), HEAT, model)
 
 
 def decode_cmi4140(f_port: int, payload: bytes) -> Frame:
-    if f_port != PORT:
-        raise UnsupportedPort(MODEL, f_port)
-    require_length(payload, MODEL, minimum=40)
-    if payload[0] != STANDARD:
-        raise UnknownFrameType(f"{MODEL}: message type 0x{payload[0]:02x}; only the standard message (0x15)")
-    r = Reader(payload, MODEL)
-    r.take(1)
-    readings: list[DecodedReading] = []
-    alarms: list[Alarm] = []
-    info: list[tuple[str, str | int | float | bool]] = []
-    while r.remaining:
-        dif, vif = r.u8(), r.u8()
-        if vif == 0xFD:
-            vif = 0xFD00 | r.u8()
-        size = {0x02: 2, 0x03: 3, 0x04: 4, 0x0C: 4}.get(dif)
-        if size is None:
-            raise UnknownFrameType(f"{MODEL}: unsupported DIF 0x{dif:02x}")
-        raw = r.take(size)
-        value = int.from_bytes(raw, "little")
-        if dif == 0x04 and vif <= 0x07:
-            readings.append(DecodedReading(Quantity.HEAT_ENERGY, _scaled(value, vif - 6), Kind.CUMULATIVE))
-        elif dif == 0x04 and 0x10 <= vif <= 0x17:
-            readings.append(DecodedReading(Quantity.HEAT_VOLUME, _scaled(value, vif - 0x16), Kind.CUMULATIVE))
-        elif dif == 0x02 and 0x29 <= vif <= 0x2F:
-            # kW -> W
-            readings.append(DecodedReading(Quantity.POWER, _scaled(value, vif - 0x2E + 3), INST))
-        elif dif == 0x02 and 0x39 <= vif <= 0x3F:
-            readings.append(DecodedReading(Quantity.FLOW, _scaled(value, vif - 0x3E), INST))
-        elif dif == 0x02 and 0x58 <= vif <= 0x5B:
-            readings.append(DecodedReading(Quantity.FLOW_TEMPERATURE, _scaled(value, vif - 0x5B), INST))
-        elif dif == 0x02 and 0x5C <= vif <= 0x5F:
-            readings.append(DecodedReading(Quantity.RETURN_TEMPERATURE, _scaled(value, vif - 0x5F), INST))
-        elif dif == 0x0C and vif == 0x78:
-            info.append(("meter_serial", _bcd(raw)))
-        elif vif == 0xFD17:
-            info.append(("error_flags", value))
-            if value:
-                alarms.append(Alarm(AlarmKind.METER_ERROR, detail=f"meter info code 0x{value:08x}"))
-        else:
-            raise UnknownFrameType(f"{MODEL}: unsupported record DIF 0x{dif:02x} VIF 0x{vif:02x}")
-    if not readings:
-        raise BadValue(f"{MODEL}: a standard message without any measurement")
-    return Frame(readings=tuple(readings), alarms=tuple(alarms), info=tuple(info))
+    return _standard(CMI4140, 0x15, f_port, payload)
+
+
+def decode_cmi4160(f_port: int, payload: bytes) -> Frame:
+    return _standard(CMI4160, 0x1E, f_port, payload)
+
+
+# (quantity, DIF, VIF, step in the canonical unit, data bytes) of the message the encoder writes
+_RECORDS = (
+    (Quantity.HEAT_ENERGY, 0x04, 0x06, 1, 4),  # kWh
+    (Quantity.HEAT_VOLUME, 0x04, 0x14, 0.01, 4),  # 0.01 m3
+    (Quantity.POWER, 0x02, 0x2D, 100, 2),  # 0.1 kW
+    (Quantity.FLOW, 0x02, 0x3C, 0.01, 2),  # 0.01 m3/h
+    (Quantity.FLOW_TEMPERATURE, 0x02, 0x59, 0.01, 2),  # 0.01 degC
+    (Quantity.RETURN_TEMPERATURE, 0x02, 0x5D, 0.01, 2),
+)
+_SERIAL = bytes.fromhex("0c7827948179")  # fabrication number 79819427 (BCD)
 
 
 def encode_cmi4140(frame: Frame) -> tuple[int, bytes]:
-    """A standard message: energy (kWh), volume (0.01 m3), power (0.1 kW), flow, temperatures (0.01)."""
+    """A standard message: energy (kWh), volume (0.01 m3), power (0.1 kW), flow, temperatures
+    (0.01), serial, and error flags (bit 0 set for a meter-error alarm)."""
     by_q = {r.quantity: r.value for r in frame.readings}
-    wanted = [
-        Quantity.HEAT_ENERGY,
-        Quantity.HEAT_VOLUME,
-        Quantity.POWER,
-        Quantity.FLOW,
-        Quantity.FLOW_TEMPERATURE,
-        Quantity.RETURN_TEMPERATURE,
-    ]
-    if sorted(by_q) != sorted(wanted) or len(frame.readings) != len(wanted) or frame.alarms:
+    if sorted(by_q) != sorted(QUANTITIES) or len(frame.readings) != len(QUANTITIES):
         raise EncodeError("a CMi4140 message holds energy, volume, power, flow and both temperatures")
-    records = [
-        (0x04, 0x06, by_q[Quantity.HEAT_ENERGY], 1, 4),
-        (0x04, 0x14, by_q[Quantity.HEAT_VOLUME], 0.01, 4),
-        (0x02, 0x2D, by_q[Quantity.POWER] / 1000, 0.1, 2),
-        (0x02, 0x3C, by_q[Quantity.FLOW], 0.01, 2),
-        (0x02, 0x59, by_q[Quantity.FLOW_TEMPERATURE], 0.01, 2),
-        (0x02, 0x5D, by_q[Quantity.RETURN_TEMPERATURE], 0.01, 2),
-    ]
-    body = bytes([STANDARD])
-    for dif, vif, value, step, size in records:
+    if any(a.kind is not AlarmKind.METER_ERROR for a in frame.alarms):
+        raise EncodeError("a CMi4140 message carries meter errors only")
+    body = bytes([0x15])
+    for quantity, dif, vif, step, size in _RECORDS:
+        value = by_q[quantity]
         raw = round(value / step)
-        if abs(raw * step - value) > 1e-6 or not 0 <= raw < 256**size:
-            raise EncodeError(f"value {value} is not on the {step} grid of its record")
+        if abs(raw * step - value) > 1e-6 or not 0 <= raw < 1 << (8 * size - 1):
+            raise EncodeError(f"{quantity} {value} is not on the {step} grid of its record")
         body += bytes([dif, vif]) + raw.to_bytes(size, "little")
-    body += bytes([0x0C, 0x78]) + bytes.fromhex("27948179") + bytes([0x04, 0xFD, 0x17]) + bytes(4)
-    return PORT, body
+    flags = 1 if frame.alarms else 0
+    return PORT, body + _SERIAL + bytes([0x04, 0xFD, 0x17]) + flags.to_bytes(4, "little")
 
 
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(
-        model_id=MODEL,
+        model_id=CMI4140,
         name="Elvaco CMi4140 for Kamstrup MULTICAL heat meters",
         decode=decode_cmi4140,
         encode=encode_cmi4140,
-        quantities=frozenset(
-            {
-                Quantity.HEAT_ENERGY,
-                Quantity.HEAT_VOLUME,
-                Quantity.POWER,
-                Quantity.FLOW,
-                Quantity.FLOW_TEMPERATURE,
-                Quantity.RETURN_TEMPERATURE,
-            }
-        ),
+        quantities=QUANTITIES,
         datasheet="Elvaco CMi4140 user manual (standard message); TTN vendor/elvaco/cmi4140",
+        ports=frozenset({PORT}),
+        version="2",
+    ),
+    ModelSpec(
+        model_id=CMI4160,
+        name="Elvaco CMi4160 for Itron CF Echo II / CF 51 / CF 55 heat meters",
+        decode=decode_cmi4160,
+        quantities=QUANTITIES,
+        datasheet="Elvaco CMi4160 user manual (standard message); TTN vendor/elvaco/cmi4160",
         ports=frozenset({PORT}),
     ),
 )
