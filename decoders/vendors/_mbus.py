@@ -46,7 +46,7 @@ _PLAIN_VIF_TABLES = frozenset({0xFB, 0xFD, 0xFF})
 class Family(Enum):
     """What a measurement VIF measures, before the vendor module picks the releve quantity."""
 
-    ENERGY = "energy"  # kWh
+    ENERGY = "energy"  # kWh (from Wh or J)
     VOLUME = "volume"  # m3
     POWER = "power"  # W
     FLOW = "flow"  # m3/h
@@ -56,9 +56,12 @@ class Family(Enum):
 
 
 _CUMULATIVE = frozenset({Family.ENERGY, Family.VOLUME})
+_KJ_PER_KWH = 3600
+_JOULE_VIFS = range(0x08, 0x10)
 # (first VIF, last VIF, family, exponent of the first VIF in the family's canonical unit)
 _VIF_RANGES = (
     (0x00, 0x07, Family.ENERGY, -6),  # 0.001 Wh .. 10 kWh
+    (0x08, 0x0F, Family.ENERGY, 0),  # J .. 10 MJ, in kJ here (see _KJ_PER_KWH)
     (0x10, 0x17, Family.VOLUME, -6),  # 1 cm3 .. 10 m3
     (0x28, 0x2F, Family.POWER, -3),  # mW .. 10 kW
     (0x38, 0x3F, Family.FLOW, -6),
@@ -83,11 +86,18 @@ class Record:
 
 
 def measurement(code: int) -> tuple[Family, int] | None:
-    """The family of a measurement VIF and the decimal exponent to its canonical unit."""
+    """The family of a measurement VIF and the decimal exponent to its canonical unit (for
+    energy in joules, to kJ: ``value`` divides by 3600 to give kWh)."""
     for first, last, family, exponent in _VIF_RANGES:
         if first <= code <= last:
-            return family, exponent + code - first
+            return family, exponent + code - first - (3 if code in _JOULE_VIFS else 0)
     return None
+
+
+def value(raw: int | float, code: int, exponent: int) -> float:
+    """A record's number in its family's canonical unit."""
+    result = scaled(raw, exponent) if isinstance(raw, int) else raw * 10.0**exponent
+    return result / _KJ_PER_KWH if code in _JOULE_VIFS else result
 
 
 def scaled(raw: int, exponent: int) -> float:
@@ -341,13 +351,13 @@ def to_frame(
         if rec.function == 3:
             out_alarms.append(Alarm(AlarmKind.METER_ERROR, detail=f"{quantity} during error state"))
             continue
-        value = number(rec)
-        if value is None:
+        raw = number(rec)
+        if raw is None:
             detail = f"{name} {quantity}".strip() + ": invalid value"
             out_alarms.append(Alarm(AlarmKind.SENSOR_FAULT, detail=detail))
             continue
         if rec.function:
-            out_info.append((f"{name}_{quantity}", scaled_any(value, exponent)))
+            out_info.append((f"{name}_{quantity}", value(raw, rec.code, exponent)))
             continue
         at = None
         if rec.storage:
@@ -358,12 +368,8 @@ def to_frame(
                 continue
         kind = Kind.CUMULATIVE if family in _CUMULATIVE else Kind.INSTANTANEOUS
         channel = f"T{rec.tariff}" if rec.tariff else ""
-        readings.append(DecodedReading(quantity, scaled_any(value, exponent), kind, channel, at=at))
+        readings.append(DecodedReading(quantity, value(raw, rec.code, exponent), kind, channel, at=at))
     return Frame(readings=tuple(readings), alarms=tuple(out_alarms), info=tuple(out_info))
-
-
-def scaled_any(value: int | float, exponent: int) -> float:
-    return scaled(value, exponent) if isinstance(value, int) else value * 10.0**exponent
 
 
 def _profile(
@@ -389,9 +395,9 @@ def _profile(
         raise BadValue(f"{what}: a profile without its base value")
     if rec.storage not in times:
         raise BadValue(f"{what}: a profile without the date of its base value")
-    at, value = times[rec.storage], number(base)
+    at, current = times[rec.storage], number(base)
     profile = inverse_profile(rec, what)
-    if at is None or value is None:
+    if at is None or current is None:
         return []  # the base's invalid value or date is already an alarm
     found = measurement(rec.code)
     kind = Kind.CUMULATIVE if found and found[0] in _CUMULATIVE else Kind.INSTANTANEOUS
@@ -401,12 +407,14 @@ def _profile(
         if step is None:
             break  # older values cannot be derived past an invalid one
         if profile.mode == 0:
-            value = step
+            current = step
         elif profile.mode == 2:
-            value += step
+            current += step
         else:
-            value -= step
+            current -= step
         out.append(
-            DecodedReading(quantity, scaled_any(value, exponent), kind, channel, at=profile.back(at, n))
+            DecodedReading(
+                quantity, value(current, rec.code, exponent), kind, channel, at=profile.back(at, n)
+            )
         )
     return out

@@ -101,3 +101,9 @@ def test_transport_header_and_status() -> None:
     assert {a.kind for a in _mbus.status_alarms(status)} == {AlarmKind.LOW_BATTERY, AlarmKind.METER_ERROR}
     with pytest.raises(UnknownFrameType):
         _mbus.split_transport(bytes.fromhex("5101"), "test")
+
+
+def test_energy_in_joules_is_converted_to_kwh() -> None:
+    heat = {Family.ENERGY: Quantity.HEAT_ENERGY}
+    records = _mbus.parse_records(bytes.fromhex("040e100e0000"), "test")  # 3600 MJ
+    assert [r.value for r in _mbus.to_frame(records, heat, "test").readings] == [1000.0]
