@@ -4,6 +4,11 @@ Format: Axioma's Qalcosonic W1 LoRaWAN payload description and the TTN Device Re
 ``vendor/axioma/qalcosonic-w1.js``, summarized in shared/vectors/FORMATS.md. The frame carries
 the index at the meter's log time and 23 hourly consumptions after it, so one daily frame
 gives 24 index readings, none lost.
+
+The last 6 bits of the history stream are a "history multiplier" whose scaling the format does
+not document (the vendor codec only warns when it is non-zero). With a non-zero multiplier the
+log index, which it does not affect, is still read; the 23 hourly values are dropped rather
+than guessed, and the multiplier is kept in ``info``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,18 @@ PORT = 100
 LENGTH = 51
 HOURS = 23
 _BITS = 14
+
+
+# The status bits the encoder sets for each alarm (dry is the status 0x10 alone).
+_STATUS_BITS = (
+    (AlarmKind.LOW_BATTERY, 0x04),
+    (AlarmKind.METER_ERROR, 0x08),
+    (AlarmKind.DRY, 0x10),
+    (AlarmKind.LEAK, 0x20),
+    (AlarmKind.BACKFLOW, 0x60),
+    (AlarmKind.LOW_TEMPERATURE, 0x80),
+    (AlarmKind.BURST, 0xA0),
+)
 
 
 def _alarms(status: int) -> tuple[Alarm, ...]:
@@ -57,23 +74,24 @@ def decode_qalcosonic_w1(f_port: int, payload: bytes) -> Frame:
     stream = int.from_bytes(payload[10:], "little")  # bit k of the stream is bit k of this integer
     deltas = [(stream >> (_BITS * i)) & ((1 << _BITS) - 1) for i in range(HOURS)]
     multiplier = (stream >> (_BITS * HOURS)) & 0x3F
-    if multiplier:
-        # The scaling of a non-zero multiplier is not documented: refuse rather than guess.
-        raise BadValue(f"{MODEL}: history multiplier {multiplier} is not supported")
     readings = [DecodedReading(Quantity.WATER_VOLUME, litres / 1000, Kind.CUMULATIVE, at=at)]
     total = litres
-    for hour, delta in enumerate(deltas, start=1):
+    for hour, delta in enumerate([] if multiplier else deltas, start=1):
         total += delta
         readings.append(
             DecodedReading(
                 Quantity.WATER_VOLUME, total / 1000, Kind.CUMULATIVE, at=at + timedelta(hours=hour)
             )
         )
-    return Frame(readings=tuple(readings), alarms=_alarms(status), info=(("status", status),))
+    info: tuple[tuple[str, int], ...] = (("status", status),)
+    if multiplier:
+        info += (("history_multiplier", multiplier),)
+    return Frame(readings=tuple(readings), alarms=_alarms(status), info=info)
 
 
 def encode_qalcosonic_w1(frame: Frame) -> tuple[int, bytes]:
-    """The daily frame from 24 hourly index readings (litre resolution) and the status alarms."""
+    """The daily frame from 24 hourly index readings (litre resolution) and the status alarms
+    (any set of them that the status byte can carry)."""
     points = sorted(
         (r for r in frame.readings if r.quantity is Quantity.WATER_VOLUME), key=lambda r: r.at or 0
     )
@@ -90,18 +108,17 @@ def encode_qalcosonic_w1(frame: Frame) -> tuple[int, bytes]:
         raise EncodeError("index or hourly consumption out of the frame's range")
     status = 0
     kinds = {a.kind for a in frame.alarms}
-    for kind, bits in (
-        (AlarmKind.LOW_BATTERY, 0x04),
-        (AlarmKind.LEAK, 0x20),
-    ):
+    for kind, bits in _STATUS_BITS:
         if kind in kinds:
             status |= bits
-    if kinds - {AlarmKind.LOW_BATTERY, AlarmKind.LEAK}:
-        raise EncodeError("only low-battery and leak alarms are encoded")
+    if {a.kind for a in _alarms(status)} != kinds or any(a.channel for a in frame.alarms):
+        raise EncodeError(f"the status byte cannot carry the alarms {sorted(kinds)}")
     stream = 0
     for i, delta in enumerate(deltas):
         stream |= delta << (_BITS * i)
     seconds = int(at.timestamp())
+    if not 0 <= seconds < 2**32:
+        raise EncodeError("the meter clock counts seconds from 1970 on 32 bits")
     body = (
         bytes([0x01])
         + seconds.to_bytes(4, "little")
@@ -121,5 +138,6 @@ MODELS: tuple[ModelSpec, ...] = (
         quantities=frozenset({Quantity.WATER_VOLUME}),
         datasheet="Axioma Metering Qalcosonic W1 LoRaWAN payload; TTN Device Repository vendor/axioma",
         ports=frozenset({PORT}),
+        version="2",
     ),
 )
