@@ -9,6 +9,7 @@ from decoders.errors import (
     UnknownModel,
     UnsupportedPort,
 )
+from decoders.mapping import FieldMap, FieldMapError, MappingError, decode_object
 from decoders.model import (
     CANONICAL_UNITS,
     METERING_QUANTITIES,
@@ -33,13 +34,17 @@ __all__ = [
     "DecodeError",
     "DecodedReading",
     "EncodeError",
+    "FieldMap",
+    "FieldMapError",
     "Frame",
     "Kind",
+    "MappingError",
     "ModelSpec",
     "Quantity",
     "UnknownFrameType",
     "UnknownModel",
     "UnsupportedPort",
     "decode",
+    "decode_object",
     "get_model",
 ]
