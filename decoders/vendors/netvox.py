@@ -1,12 +1,21 @@
-"""Netvox Class A sensors (R718H pulse counter interface).
+"""Netvox Class A/C sensors: R718H pulse counter, R711 climate, R718N3 currents, R809A plug, R72615A.
 
-Format: Netvox's common LoRaWAN frame, as used by the TTN Device Repository codec
-``vendor/netvox/payload/r718h.js`` and described in shared/vectors/FORMATS.md ("Shared rules:
-Netvox frame"). Port 6 carries reports (byte 0 version, byte 1 device type, byte 2 report type,
-byte 3 battery in 0.1 V with bit 7 = low battery); port 7 carries configuration responses.
+Formats: the Netvox user manuals (R718H, R711, R718N3 "3-phase current meter", R809A "power
+outlet with consumption monitoring", RA0715/R72615 series) and the TTN Device Repository codecs
+``vendor/netvox/payload/*.js`` (shared/vectors/FORMATS.md, "Shared rules: Netvox frame"). Every
+frame is 11 bytes. Port 6 carries reports: byte 0 version, byte 1 device type, byte 2 report type
+(0x00 = start-up version report), byte 3 battery in 0.1 V with bit 7 = low battery on battery
+powered devices. Port 7 carries responses to configuration commands (no measurement).
+
+Units from the manuals: R718N3 currents are in mA, times a per-channel multiplier (1, 5, 10 or
+100, raised when a current exceeds 65 535 mA); R809A energy is in Wh, voltage in V, current in mA,
+power in W; R72615A CO2 is in 0.1 ppm (the codec divides by 10), temperature and humidity in
+0.01 degC / 0.01 %RH, and 0xFFFF marks a sensor that is absent or failed.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from decoders._bytes import Reader, require_length
 from decoders.errors import BadValue, EncodeError, UnknownFrameType, UnsupportedPort
@@ -15,7 +24,10 @@ from decoders.spec import ModelSpec
 
 REPORT_PORT = 6
 CONFIG_PORT = 7
+PORTS = frozenset({REPORT_PORT, CONFIG_PORT})
 FRAME_LENGTH = 11
+INST = Kind.INSTANTANEOUS
+NO_SENSOR = 0xFFFF
 
 DEVICE_TYPES = {
     0x1F: "R718H",
@@ -28,12 +40,21 @@ DEVICE_TYPES = {
     0x13: "R718AB",
     0x6E: "R720A",
     0x6F: "R720B",
+    0x05: "RA07Series",
+    0x09: "R726Series",
+    0x0D: "RA07**YSeries",
 }
+Info = list[tuple[str, str | int | float | bool]]
+Threshold = tuple[str, int, float]  # name, size in bytes, scale
+
+
+def _device(code: int) -> str:
+    return DEVICE_TYPES.get(code, f"0x{code:02x}")
 
 
 def _battery(byte: int) -> tuple[DecodedReading, tuple[Alarm, ...]]:
     volts = (byte & 0x7F) / 10
-    reading = DecodedReading(Quantity.BATTERY_VOLTAGE, volts, Kind.INSTANTANEOUS)
+    reading = DecodedReading(Quantity.BATTERY_VOLTAGE, volts, INST)
     alarms = (
         (Alarm(AlarmKind.LOW_BATTERY, detail=f"low-battery flag at {volts:.1f} V"),) if byte & 0x80 else ()
     )
@@ -41,19 +62,20 @@ def _battery(byte: int) -> tuple[DecodedReading, tuple[Alarm, ...]]:
 
 
 def _version_report(data: bytes) -> Frame:
-    date_code = "".join(f"{b:02x}" for b in data[5:9])
     return Frame(
         info=(
-            ("device", DEVICE_TYPES.get(data[1], f"0x{data[1]:02x}")),
+            ("device", _device(data[1])),
             ("software_version", data[3] / 10),
             ("hardware_version", data[4]),
-            ("date_code", date_code),
+            ("date_code", "".join(f"{b:02x}" for b in data[5:9])),
         )
     )
 
 
-def _data_report(model: str, f_port: int, payload: bytes, device_types: tuple[int, ...]) -> Frame | None:
-    """Check a port-6 report of one of ``device_types``: the version report's frame, or None for data."""
+def _report(
+    model: str, f_port: int, payload: bytes, device_types: Sequence[int], report_types: Sequence[int]
+) -> Frame | None:
+    """Check a port-6 report: the version report's frame, or None for a data report to read."""
     if f_port != REPORT_PORT:
         raise UnsupportedPort(model, f_port)
     require_length(payload, model, exact=FRAME_LENGTH)
@@ -62,90 +84,59 @@ def _data_report(model: str, f_port: int, payload: bytes, device_types: tuple[in
         raise BadValue(f"{model}: device type 0x{device:02x} is not one this decoder reads")
     if report == 0x00:
         return _version_report(payload)
-    if report != 0x01:
+    if report not in report_types:
         raise UnknownFrameType(f"{model}: unknown report type 0x{report:02x}")
     return None
 
 
-def _config_response(model: str, data: bytes, extra: dict[int, str]) -> Frame:
-    """Port 7: the device answers a configuration command; no measurement."""
-    require_length(data, f"{model} config response", minimum=3)
+def _config_response(
+    model: str, data: bytes, thresholds: Sequence[Threshold], extra: dict[int, str] | None = None
+) -> Frame:
+    """Port 7: the device answers a configuration command; its settings become information."""
+    require_length(data, f"{model} config response", exact=FRAME_LENGTH)
     cmd = data[0]
-    info: list[tuple[str, str | int | float | bool]] = [
-        ("device", DEVICE_TYPES.get(data[1], f"0x{data[1]:02x}"))
-    ]
-    if cmd == 0x81 or cmd in (0x83, 0x85):
-        names = {0x81: "ConfigReportRsp", 0x83: "SetFiltertimeRsp", 0x85: "SetPulseCounterClearModeRsp"}
-        info += [("command", names[cmd]), ("success", data[2] == 0)]
+    info: Info = [("device", _device(data[1]))]
+    if cmd == 0x81:
+        info += [("command", "ConfigReportRsp"), ("success", data[2] == 0)]
     elif cmd == 0x82:
-        r = Reader(data, f"{model} ReadConfigReportRsp")
-        r.take(2)
+        r = Reader(data[2:], f"{model} ReadConfigReportRsp")
         info += [("command", "ReadConfigReportRsp"), ("min_time_s", r.u16be()), ("max_time_s", r.u16be())]
-        if r.remaining:
-            info.append(("battery_change_v", r.u8() / 10))
-    elif cmd in extra:
+        info += [(name, round(r.uint(size) * scale, 6)) for name, size, scale in thresholds]
+    elif extra and cmd in extra:
         info += [("command", extra[cmd]), ("value", data[2])]
     else:
         raise UnknownFrameType(f"{model}: unknown configuration response 0x{cmd:02x}")
     return Frame(info=tuple(info))
 
 
+# R718H / R718H2 ------------------------------------------------------------------------------
+
+
 def decode_r718h(f_port: int, payload: bytes) -> Frame:
     """R718H / R718H2 pulse counter: a 16-bit counter (two on the R718H2) and the battery."""
     model = "netvox/r718h"
     if f_port == CONFIG_PORT:
-        return _config_response(
-            model, payload, {0x84: "GetFiltertimeRsp", 0x86: "GetPulseCounterClearModeRsp"}
-        )
-    version = _data_report(model, f_port, payload, (0x1F, 0x3F))
+        extra = {
+            0x83: "SetFiltertimeRsp",
+            0x84: "GetFiltertimeRsp",
+            0x85: "SetPulseCounterClearModeRsp",
+            0x86: "GetPulseCounterClearModeRsp",
+        }
+        return _config_response(model, payload, (("battery_change_v", 1, 0.1),), extra)
+    version = _report(model, f_port, payload, (0x1F, 0x3F), (0x01,))
     if version is not None:
         return version
-    device = payload[1]
     battery, alarms = _battery(payload[3])
     r = Reader(payload[4:], model)
-    if device == 0x1F:
-        counts = [DecodedReading(Quantity.PULSE_COUNT, float(r.u16be()), Kind.CUMULATIVE)]
+    cum = Kind.CUMULATIVE
+    if payload[1] == 0x1F:
+        counts = [DecodedReading(Quantity.PULSE_COUNT, float(r.u16be()), cum)]
     else:
         counts = [
-            DecodedReading(Quantity.PULSE_COUNT, float(r.u16be()), Kind.CUMULATIVE, channel="1"),
-            DecodedReading(Quantity.PULSE_COUNT, float(r.u16be()), Kind.CUMULATIVE, channel="2"),
+            DecodedReading(Quantity.PULSE_COUNT, float(r.u16be()), cum, channel="1"),
+            DecodedReading(Quantity.PULSE_COUNT, float(r.u16be()), cum, channel="2"),
         ]
     return Frame(readings=(battery, *counts), alarms=alarms)
-
-
-def decode_r711(f_port: int, payload: bytes) -> Frame:
-    """R711 (and R718A/AB, R720A/B): temperature and humidity, battery; R720B adds an alarm."""
-    model = "netvox/r711"
-    if f_port == CONFIG_PORT:
-        require_length(payload, f"{model} config response", minimum=3)
-        if payload[0] == 0x82:
-            r = Reader(payload, f"{model} ReadConfigReportRsp")
-            r.take(2)
-            info: tuple[tuple[str, str | int | float | bool], ...] = (
-                ("device", DEVICE_TYPES.get(payload[1], f"0x{payload[1]:02x}")),
-                ("command", "ReadConfigReportRsp"),
-                ("min_time_s", r.u16be()),
-                ("max_time_s", r.u16be()),
-                ("battery_change_v", r.u8() / 10),
-                ("temperature_change", r.u16be() / 100),
-                ("humidity_change", r.u16be() / 100),
-            )
-            return Frame(info=info)
-        return _config_response(model, payload, {})
-    version = _data_report(model, f_port, payload, (0x01, 0x0B, 0x13, 0x6E, 0x6F))
-    if version is not None:
-        return version
-    device = payload[1]
-    battery, alarms = _battery(payload[3])
-    r = Reader(payload[4:], model)
-    readings = (
-        battery,
-        DecodedReading(Quantity.TEMPERATURE, r.s16be() / 100, Kind.INSTANTANEOUS),
-        DecodedReading(Quantity.HUMIDITY, r.u16be() / 100, Kind.INSTANTANEOUS),
-    )
-    if device == 0x6F and payload[8]:
-        alarms = (*alarms, Alarm(AlarmKind.HIGH_TEMPERATURE, detail="temperature/humidity threshold alarm"))
-    return Frame(readings=readings, alarms=alarms)
 
 
 def encode_r718h(frame: Frame) -> tuple[int, bytes]:
@@ -165,6 +156,183 @@ def encode_r718h(frame: Frame) -> tuple[int, bytes]:
     return REPORT_PORT, bytes([0x01, 0x1F, 0x01, battery]) + int(count).to_bytes(2, "big") + bytes(5)
 
 
+# R711 and its relatives ----------------------------------------------------------------------
+
+
+def decode_r711(f_port: int, payload: bytes) -> Frame:
+    """R711 (and R718A/AB, R720A/B): temperature and humidity, battery; R720B adds an alarm."""
+    model = "netvox/r711"
+    if f_port == CONFIG_PORT:
+        thresholds = (
+            ("battery_change_v", 1, 0.1),
+            ("temperature_change", 2, 0.01),
+            ("humidity_change", 2, 0.01),
+        )
+        return _config_response(model, payload, thresholds)
+    version = _report(model, f_port, payload, (0x01, 0x0B, 0x13, 0x6E, 0x6F), (0x01,))
+    if version is not None:
+        return version
+    battery, alarms = _battery(payload[3])
+    r = Reader(payload[4:], model)
+    readings = (
+        battery,
+        DecodedReading(Quantity.TEMPERATURE, r.s16be() / 100, INST),
+        DecodedReading(Quantity.HUMIDITY, r.u16be() / 100, INST),
+    )
+    if payload[1] == 0x6F and payload[8]:
+        alarms = (*alarms, Alarm(AlarmKind.HIGH_TEMPERATURE, detail="temperature/humidity threshold alarm"))
+    return Frame(readings=readings, alarms=alarms)
+
+
+# R718N3 --------------------------------------------------------------------------------------
+
+PHASES = ("L1", "L2", "L3")
+MULTIPLIER_CODES = (1, 5, 10, 100)
+
+
+def _current(raw_ma: int, multiplier: int, phase: str) -> DecodedReading:
+    return DecodedReading(Quantity.CURRENT, round(raw_ma * multiplier / 1000, 6), INST, channel=phase)
+
+
+def decode_r718n3(f_port: int, payload: bytes) -> Frame:
+    """R718N3 three CT clamps: currents in A (mA times multiplier), threshold alarms.
+
+    Report 0x01 carries the three raw currents but only the first multiplier (the other two come
+    apart in report 0x02), so only L1 becomes a reading; the raw L2/L3 values go to ``info``
+    rather than be read with a multiplier the frame does not give. Report 0x03 carries all three
+    multipliers as 2-bit codes, so all three currents are read.
+    """
+    model = "netvox/r718n3"
+    if f_port == CONFIG_PORT:
+        return _config_response(model, payload, (("current_change_a", 2, 0.001),))
+    version = _report(model, f_port, payload, (0x4A,), (0x01, 0x02, 0x03, 0x04))
+    if version is not None:
+        return version
+    battery, alarms = _battery(payload[3])
+    r = Reader(payload[4:], model)
+    report = payload[2]
+    readings = [battery]
+    info: Info = []
+    if report in (0x01, 0x03):
+        raw = [r.u16be() for _ in PHASES]
+        packed = r.u8()
+        if report == 0x03:
+            multipliers = [MULTIPLIER_CODES[(packed >> shift) & 0x03] for shift in (0, 2, 4)]
+            readings += [_current(v, m, p) for v, m, p in zip(raw, multipliers, PHASES, strict=True)]
+        else:
+            if packed == 0:
+                raise BadValue(f"{model}: current multiplier 0")
+            readings.append(_current(raw[0], packed, "L1"))
+            info += [("current_l2_raw_ma", raw[1]), ("current_l3_raw_ma", raw[2])]
+    elif report == 0x02:
+        info += [("multiplier_l2", r.u8()), ("multiplier_l3", r.u8())]
+    else:
+        bits = r.u8()
+        for i, phase in enumerate(PHASES):
+            if bits & (1 << (2 * i)):
+                alarms += (Alarm(AlarmKind.UNDER_CURRENT, channel=phase, detail="low current threshold"),)
+            if bits & (2 << (2 * i)):
+                alarms += (Alarm(AlarmKind.OVER_CURRENT, channel=phase, detail="high current threshold"),)
+    return Frame(readings=tuple(readings), alarms=alarms, info=tuple(info))
+
+
+# R809A / R816B -------------------------------------------------------------------------------
+
+
+def decode_r809a(f_port: int, payload: bytes) -> Frame:
+    """R809A mains plug: relay state, energy index (Wh -> kWh), alarms; or voltage, current, power."""
+    model = "netvox/r809a"
+    if f_port == CONFIG_PORT:
+        return _config_response(model, payload, (("current_change_a", 2, 0.001), ("power_change_w", 2, 1.0)))
+    version = _report(model, f_port, payload, (0x0E, 0x73), (0x01, 0x02))
+    if version is not None:
+        return version
+    r = Reader(payload[3:], model)
+    if payload[2] == 0x02:
+        measures = (
+            DecodedReading(Quantity.VOLTAGE, float(r.u16be()), INST),
+            DecodedReading(Quantity.CURRENT, r.u16be() / 1000, INST),
+            DecodedReading(Quantity.POWER, float(r.u16be()), INST),
+        )
+        return Frame(readings=measures)
+    on = r.u8() != 0
+    energy_wh = r.u32be()  # an index never negative: read unsigned where the codec reads signed
+    readings = (
+        DecodedReading(Quantity.SWITCH_STATE, 1.0 if on else 0.0, Kind.STATE),
+        DecodedReading(Quantity.ENERGY_IMPORT, energy_wh / 1000, Kind.CUMULATIVE),
+    )
+    flags = (
+        (AlarmKind.OVER_CURRENT, "over-current (load disconnected)"),
+        (AlarmKind.OVER_CURRENT, "dash (surge) current"),
+        (AlarmKind.POWER_OFF, "mains power lost"),
+    )
+    alarms = tuple(Alarm(kind, detail=detail) for kind, detail in flags if r.u8())
+    return Frame(readings=readings, alarms=alarms)
+
+
+# R72615A (RA0715 / R726 series) --------------------------------------------------------------
+
+# report type -> three 16-bit fields: (name, quantity or None for information, scale, signed)
+Field = tuple[str, Quantity | None, float, bool]
+_R726_FIELDS: dict[int, tuple[Field, ...]] = {
+    0x01: (("pm1_0_ug_m3", None, 1, False), ("pm2_5_ug_m3", None, 1, False), ("pm10_ug_m3", None, 1, False)),
+    0x02: (("pm1_0_ug_m3", None, 1, False), ("pm2_5_ug_m3", None, 1, False), ("pm10_ug_m3", None, 1, False)),
+    0x03: (
+        ("particles_0_3um", None, 1, False),
+        ("particles_0_5um", None, 1, False),
+        ("particles_1_0um", None, 1, False),
+    ),
+    0x04: (
+        ("particles_2_5um", None, 1, False),
+        ("particles_5_0um", None, 1, False),
+        ("particles_10um", None, 1, False),
+    ),
+    0x05: (("o3", None, 0.1, False), ("co", None, 0.1, False), ("no", None, 0.1, False)),
+    0x06: (("no2", None, 0.1, False), ("so2", None, 0.1, False), ("h2s", None, 0.1, False)),
+    0x07: (
+        ("co2", Quantity.CO2, 0.1, False),
+        ("nh3", None, 0.1, False),
+        ("noise", Quantity.SOUND_LEVEL, 0.1, False),
+    ),
+    0x0C: (
+        ("temperature", Quantity.TEMPERATURE, 0.01, True),
+        ("humidity", Quantity.HUMIDITY, 0.01, False),
+        ("wind_speed", None, 0.01, False),
+    ),
+    0x0E: (("voc", None, 0.1, False),),
+}
+# the R72615A's own sensors: a missing value there is a fault, elsewhere an absent option
+_R72615A_SENSORS = frozenset({Quantity.CO2, Quantity.TEMPERATURE, Quantity.HUMIDITY})
+
+
+def decode_r72615a(f_port: int, payload: bytes) -> Frame:
+    """R72615A outdoor CO2 / temperature / humidity (R726 series frames); other sensors as info."""
+    model = "netvox/r72615a"
+    if f_port == CONFIG_PORT:
+        return _config_response(model, payload, ())
+    version = _report(model, f_port, payload, (0x05, 0x09, 0x0D), tuple(_R726_FIELDS))
+    if version is not None:
+        return version
+    battery, alarms = _battery(payload[3])
+    readings = [battery]
+    info: Info = []
+    r = Reader(payload[4:], model)
+    for name, quantity, scale, signed in _R726_FIELDS[payload[2]]:
+        raw = r.u16be()
+        if raw == NO_SENSOR:
+            if quantity in _R72615A_SENSORS:
+                alarms += (Alarm(AlarmKind.SENSOR_FAULT, channel=name, detail=f"{name}: no value (0xFFFF)"),)
+            else:
+                info.append((name, "no sensor"))
+            continue
+        value = round((raw - 0x10000 if signed and raw & 0x8000 else raw) * scale, 6)
+        if quantity is None:
+            info.append((name, value))
+        else:
+            readings.append(DecodedReading(quantity, value, INST))
+    return Frame(readings=tuple(readings), alarms=alarms, info=tuple(info))
+
+
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(
         model_id="netvox/r711",
@@ -172,7 +340,7 @@ MODELS: tuple[ModelSpec, ...] = (
         decode=decode_r711,
         quantities=frozenset({Quantity.TEMPERATURE, Quantity.HUMIDITY, Quantity.BATTERY_VOLTAGE}),
         datasheet="Netvox R711 user manual; TTN Device Repository vendor/netvox/r711",
-        ports=frozenset({REPORT_PORT, CONFIG_PORT}),
+        ports=PORTS,
     ),
     ModelSpec(
         model_id="netvox/r718h",
@@ -181,6 +349,46 @@ MODELS: tuple[ModelSpec, ...] = (
         encode=encode_r718h,
         quantities=frozenset({Quantity.PULSE_COUNT, Quantity.BATTERY_VOLTAGE}),
         datasheet="Netvox R718H user manual; TTN Device Repository vendor/netvox/r718h",
-        ports=frozenset({REPORT_PORT, CONFIG_PORT}),
+        ports=PORTS,
+    ),
+    ModelSpec(
+        model_id="netvox/r718n3",
+        name="Netvox R718N3 wireless three-phase current meter (3 CT clamps)",
+        decode=decode_r718n3,
+        quantities=frozenset({Quantity.CURRENT, Quantity.BATTERY_VOLTAGE}),
+        datasheet="Netvox R718N3 series user manual (current 1 mA x multiplier); TTN vendor/netvox/r718n3",
+        ports=PORTS,
+    ),
+    ModelSpec(
+        model_id="netvox/r809a",
+        name="Netvox R809A wireless power outlet with consumption monitoring (also R816B)",
+        decode=decode_r809a,
+        quantities=frozenset(
+            {
+                Quantity.SWITCH_STATE,
+                Quantity.ENERGY_IMPORT,
+                Quantity.VOLTAGE,
+                Quantity.CURRENT,
+                Quantity.POWER,
+            }
+        ),
+        datasheet="Netvox R809A user manual (energy 1 Wh, current 1 mA, power 1 W); TTN vendor/netvox/r809a",
+        ports=PORTS,
+    ),
+    ModelSpec(
+        model_id="netvox/r72615a",
+        name="Netvox R72615A wireless outdoor CO2 / temperature / humidity sensor",
+        decode=decode_r72615a,
+        quantities=frozenset(
+            {
+                Quantity.CO2,
+                Quantity.TEMPERATURE,
+                Quantity.HUMIDITY,
+                Quantity.SOUND_LEVEL,
+                Quantity.BATTERY_VOLTAGE,
+            }
+        ),
+        datasheet="Netvox R72615A datasheet; TTN vendor/netvox/r72615a (codec ra0715_r72615_..._r72615a.js)",
+        ports=PORTS,
     ),
 )

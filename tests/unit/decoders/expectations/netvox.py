@@ -1,4 +1,4 @@
-"""Netvox vendor output -> releve readings (Volt -> battery_voltage, PulseCount -> pulse_count)."""
+"""Netvox vendor output -> releve readings (Volt -> battery_voltage, mA -> A, Wh -> kWh)."""
 
 from __future__ import annotations
 
@@ -48,4 +48,58 @@ def r711(example: dict[str, Any]) -> Expected:
     return Expected(readings=readings, alarms=alarms)
 
 
-EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {"netvox/r718h": r718h, "netvox/r711": r711}
+def r718n3(example: dict[str, Any]) -> Expected:
+    """Current (mA) times its multiplier, in A; a current whose multiplier the frame lacks is info."""
+    data = example["expected"]["data"]
+    if data is None:
+        return Expected(error=UnsupportedPort)
+    if "Volt" not in data:
+        return Expected()
+    readings, alarms = _volt(data)
+    for i in (1, 2, 3):
+        if f"Current{i}" in data and f"Multiplier{i}" in data:
+            amps = data[f"Current{i}"] * data[f"Multiplier{i}"] / 1000
+            readings.append(R("current", amps, "instantaneous", channel=f"L{i}"))
+        if data.get(f"LowCurrent{i}Alarm"):
+            alarms.add(("under_current", f"L{i}"))
+        # the vendor codec spells the second high alarm "HighCurren2Alarm"
+        if data.get(f"HighCurrent{i}Alarm") or data.get(f"HighCurren{i}Alarm"):
+            alarms.add(("over_current", f"L{i}"))
+    return Expected(readings=readings, alarms=alarms)
+
+
+def r809a(example: dict[str, Any]) -> Expected:
+    data = example["expected"]["data"]
+    if data is None:
+        return Expected(error=UnsupportedPort)
+    if "OnOff" in data:
+        alarms = {
+            kind
+            for key, kind in (
+                ("OverCurrentAlarm", ("over_current", "")),
+                ("DashCurrentAlarm", ("over_current", "")),
+                ("PowerOffAlarm", ("power_off", "")),
+            )
+            if data[key] == "Alarm"
+        }
+        readings = [
+            R("switch_state", 1.0 if data["OnOff"] == "ON" else 0.0, "state"),
+            R("energy_import", data["Energy"] / 1000, "cumulative"),
+        ]
+        return Expected(readings=readings, alarms=alarms)
+    if "Vol" in data:
+        readings = [
+            R("voltage", data["Vol"], "instantaneous"),
+            R("current", data["Current"] / 1000, "instantaneous"),
+            R("power", data["Power"], "instantaneous"),
+        ]
+        return Expected(readings=readings)
+    return Expected()
+
+
+EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {
+    "netvox/r718h": r718h,
+    "netvox/r711": r711,
+    "netvox/r718n3": r718n3,
+    "netvox/r809a": r809a,
+}
