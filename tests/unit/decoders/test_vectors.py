@@ -12,9 +12,6 @@ from tests.unit.decoders.vectors import Case, iter_cases, vector_models
 # a decoder added for one of them must take it off, or the coverage test below fails.
 PENDING = {
     "ellenex/pls2-l",
-    "minol-zenner/edc-communication-module",
-    "netvox/r718n3",
-    "netvox/r809a",
 }
 
 CASES = [
