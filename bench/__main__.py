@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import argparse
 import base64
-import os
-import platform
 import statistics
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,6 +23,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from bench.report import machine_line, write_section
 from decoders import decode
 from gateway_bridge.mqtt import MqttConsumer, MqttPublisher
 from gateway_bridge.service import Bridge
@@ -197,12 +196,9 @@ def main() -> None:
 def write_markdown(results: dict[str, float], args: argparse.Namespace, n: int) -> None:
     ceiling = results["bare paho subscriber, count only (uplinks/s)"]
     lines = [
-        "# Benchmarks",
+        "## Bridge throughput against its ceiling",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
-        f"({os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}).",
-        f"Command: `python -m bench --days {args.days:g} --runs {args.runs} --write` "
-        f"(median of {args.runs} runs).",
+        machine_line(f"python -m bench --days {args.days:g} --runs {args.runs} --write", args.runs),
         f"Workload: {n} ChirpStack v4 JSON uplinks of the demo village (water and electricity pulse",
         "counters, comfort sensors), queued at QoS 1 on a private Mosquitto, then drained (backlog mode).",
         "",
@@ -219,7 +215,7 @@ def write_markdown(results: dict[str, float], args: argparse.Namespace, n: int) 
         "Scenarios of issue #9 not measured yet: Node-RED side by side, 1,000,000-uplink backlog,",
         "one-year backfill, monthly report over 1,000 meters, API load.",
         "",
-        "## Where the time goes",
+        "### Where the time goes",
         "",
         "cProfile of the pipeline without MQTT, on the same 6,720 uplinks into SQLite (1.5 s in all,",
         "2026-11-22): envelope parsing 35 % (DevEUI normalization alone 11 %), archive insert 20 %,",
@@ -229,7 +225,7 @@ def write_markdown(results: dict[str, float], args: argparse.Namespace, n: int) 
         "paho subscriber is paho's per-message Python callback plus this work on the same interpreter:",
         "the next steps are a faster envelope path and several bridge workers on a shared subscription.",
     ]
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
+    write_section("bridge", "\n".join(lines))
 
 
 if __name__ == "__main__":
