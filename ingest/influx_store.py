@@ -28,7 +28,7 @@ from decoders import CANONICAL_UNITS, Quantity
 from ingest.errors import BadStoreUrl, StoreRejected, StoreUnavailable
 from ingest.lineprotocol import line, precision_ns, quote_ident, quote_str, timestamp
 from ingest.rollup import HourRollup, fold
-from ingest.store import Bucket, Window
+from ingest.store import Bucket, Total, Window
 from releve.types import Reading
 
 log = logging.getLogger(__name__)
@@ -342,6 +342,28 @@ class InfluxStore:
             for t, count, consumption, vmin, vmax, total, first, last in s.get("values", [])
         ]
         return list(fold(sorted(hours, key=lambda h: h.hour), window, tz))
+
+    def totals(self, dev_euis: Collection[str], quantity: str, start: datetime, end: datetime) -> list[Total]:
+        first_hour = timestamp(start) - timestamp(start) % _HOUR_NS
+        found: list[Total] = []
+        for chunk in _chunks(sorted(set(dev_euis))):
+            for s in self._query(
+                f'SELECT sum("count"), sum("consumption") FROM {self._rollups} '
+                f"WHERE ({_any('dev_eui', chunk)}) AND quantity = {quote_str(quantity)} "
+                f"AND time >= {first_hour} AND time < {timestamp(end)} GROUP BY dev_eui, channel"
+            ):
+                tags = s.get("tags", {})
+                for _, count, consumption in s.get("values", []):
+                    found.append(
+                        Total(
+                            tags.get("dev_eui", ""),
+                            quantity,
+                            tags.get("channel", ""),
+                            int(count or 0),
+                            _float(consumption),
+                        )
+                    )
+        return sorted(found, key=lambda t: (t.dev_eui, t.channel))
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         if dev_euis is not None and not dev_euis:

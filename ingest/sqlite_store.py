@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ingest.errors import StoreRejected, StoreUnavailable
 from ingest.rollup import HourRollup, fold
-from ingest.store import Bucket, Window
+from ingest.store import Bucket, Total, Window
 from releve.types import Reading
 
 _US = 1_000_000
@@ -235,6 +235,22 @@ class SqliteStore:
             for r in rows
         )
         return list(fold(hours, window, tz))
+
+    def totals(self, dev_euis: Collection[str], quantity: str, start: datetime, end: datetime) -> list[Total]:
+        first_hour = to_us(start) - to_us(start) % _HOUR_US
+        wanted = sorted(set(dev_euis))
+        found: list[Total] = []
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            rows = self._select(
+                "SELECT dev_eui, channel, sum(count) AS n, sum(consumption) AS consumption FROM rollup_1h "
+                f"WHERE dev_eui IN ({','.join('?' * len(chunk))}) AND quantity = ? "
+                "AND hour >= ? AND hour < ? "
+                "GROUP BY dev_eui, channel ORDER BY dev_eui, channel",
+                [*chunk, quantity, first_hour, to_us(end)],
+            )
+            found.extend(Total(r["dev_eui"], quantity, r["channel"], r["n"], r["consumption"]) for r in rows)
+        return found
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         if dev_euis is None:

@@ -45,6 +45,17 @@ class Bucket:
     consumption: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class Total:
+    """What one series of a device (quantity, channel) read and consumed over a time range."""
+
+    dev_eui: str
+    quantity: str
+    channel: str
+    count: int
+    consumption: float | None
+
+
 class Store(Protocol):
     """What the bridge writes to and the API reads from."""
 
@@ -71,6 +82,10 @@ class Store(Protocol):
         channel: str = "",
     ) -> list[Bucket]:
         """One bucket per window of ``tz`` that holds readings, in [start, end), ordered."""
+
+    def totals(self, dev_euis: Collection[str], quantity: str, start: datetime, end: datetime) -> list[Total]:
+        """Per (device, channel) of ``quantity`` with readings in the range: one query for many
+        devices, summing the hourly rollups that ``aggregate`` would fold for [start, end)."""
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         """The newest reading of every (device, quantity, channel), optionally for some devices."""

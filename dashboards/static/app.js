@@ -145,7 +145,7 @@
         el("td", { class: "num" }, s.devices), el("td", {}, since(s.last_seen)),
         el("td", { class: "num" }, s.open_alerts ? el("a", { href: "#/alerts", class: "bad" }, "⚠ " + s.open_alerts) : "–"));
     });
-    const table = sites.length ? el("table", {},
+    const table = sites.length ? el("table", { id: "overview" },
       el("caption", { class: "sr-only" }, t("overview.title")),
       el("thead", {}, el("tr", {}, header("name", t("overview.site")), header("water_volume", t("overview.water")),
         el("th", { scope: "col" }, t("overview.trend")), header("energy_import", t("overview.energy")),
