@@ -1,21 +1,31 @@
 """The technicians' page in headless Chromium (Debian's), driven by Playwright, against a real
-uvicorn serving a store fed by the simulator: log in, overview, a site, a CSV import dry run.
-Screenshots of each page are saved under test-artifacts/screenshots/.
+uvicorn serving a store fed by the simulator: log in, overview, a site, an alert, a CSV import,
+the monthly report (also in print media), accessibility checks on each page, and the overview's
+load time for 200 sites. Screenshots of each page go to test-artifacts/screenshots/.
+
+``RELEVE_BROWSER_DAYS`` (default 3) sets how many days of the simulated fleet are played; the
+README's screenshots come from a run with 400 days (last year's figures filled in).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import statistics
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from api.app import close_state, create_app, open_state
+from api.app import AppState, close_state, create_app, open_state
+from bench.dashboard import seed
 from gateway_bridge.envelopes import parse
 from ingest.alerts import AlertBook, evaluate
 from ingest.pipeline import Ingestor
@@ -26,16 +36,30 @@ from releve.settings import Settings
 from releve.types import Uplink
 from simulator.fleet import load_fleet
 from simulator.player import reports
+from tests.e2e.a11y import audit, contrast
 
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DAYS = float(os.environ.get("RELEVE_BROWSER_DAYS", "3"))
 
 
 class Server(uvicorn.Server):
     def install_signal_handlers(self) -> None:
         pass
+
+
+def serve(settings: Settings, state: AppState) -> tuple[Server, threading.Thread]:
+    server = Server(
+        uvicorn.Config(
+            create_app(settings, state), host="127.0.0.1", port=settings.api_port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port(settings.api_port)
+    return server, thread
 
 
 @pytest.fixture(scope="module")
@@ -47,19 +71,18 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     _, token = state.registry.create_key(state.registry.owner_tenant().id, Role.OPERATOR, "browser")
     now = datetime.now(UTC)
     ingestor = Ingestor(state.registry, state.archive, state.store)
-    uplinks = []
-    for report in reports(fleet, now - timedelta(days=3), now):
+    batch: list[tuple[Uplink, str]] = []
+    for report in reports(fleet, now - timedelta(days=DAYS), now):
         event = parse(report.topic, report.body)
         assert isinstance(event, Uplink)
-        uplinks.append((event, "simulator"))
-    for i in range(0, len(uplinks), 500):
-        ingestor.process(ingestor.accept(uplinks[i : i + 500]))
+        batch.append((event, "simulator"))
+        if len(batch) == 500:
+            ingestor.process(ingestor.accept(batch))
+            batch = []
+    ingestor.process(ingestor.accept(batch))
     findings = evaluate(state.registry, state.archive.engine, state.store, now, settings.timezone)
     AlertBook(state.archive.engine).sync(findings, now)
-    server = Server(uvicorn.Config(create_app(settings, state), host="127.0.0.1", port=settings.api_port))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port(settings.api_port)
+    server, thread = serve(settings, state)
     try:
         yield f"http://127.0.0.1:{settings.api_port}", token
     finally:
@@ -68,8 +91,8 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
         close_state(state)
 
 
-@pytest.fixture
-def page(site_url: tuple[str, str]) -> Iterator[Page]:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         raise RuntimeError("chromium is not installed: run `make test` (scripts/test), which installs it")
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -85,44 +108,168 @@ def page(site_url: tuple[str, str]) -> Iterator[Page]:
                 "--disable-sync",
             ],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield page
+        yield browser
         browser.close()
-        assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="fr-FR", timezone_id="Europe/Paris"
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
 
 
 def login(page: Page, base: str, token: str) -> None:
     page.goto(f"{base}/")
     page.get_by_label("Clé d'API").fill(token)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_selector("table")
+    page.wait_for_selector("#overview tbody tr")
+
+
+def settled(page: Page) -> None:
+    """The router has finished the page (main is no longer busy) and charts are drawn."""
+    page.wait_for_function("() => !document.querySelector('main').hasAttribute('aria-busy')")
+    page.wait_for_function("() => !document.querySelector('[aria-busy]')")
+
+
+def assert_accessible(page: Page, lang: str = "fr") -> None:
+    problems = audit(page, lang)
+    assert not problems, "\n".join(problems)
 
 
 def test_bad_key_is_refused(page: Page, site_url: tuple[str, str]) -> None:
     base, _ = site_url
     page.goto(f"{base}/")
+    assert_accessible(page)
     page.get_by_label("Clé d'API").fill("rlv_nope_nope")
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("alert").wait_for()
     assert "inconnue" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Clé d'API").get_attribute("aria-invalid") == "true"
+    page.screenshot(path=str(SHOTS / "login.png"))
 
 
-def test_overview_site_and_language(page: Page, site_url: tuple[str, str]) -> None:
+def test_keyboard_reaches_and_sorts_the_overview(page: Page, site_url: tuple[str, str]) -> None:
     base, token = site_url
     login(page, base, token)
-    rows = page.locator("tbody tr")
+    settled(page)
+    rows = page.locator("#overview tbody tr")
     assert rows.count() == 4
-    assert "m³" in page.locator("tbody").inner_text()
+    assert "m³" in page.locator("#overview tbody").inner_text()
+    assert_accessible(page)
+    # On a fresh load the skip link comes first and moves the focus to the content.
+    page.reload()
+    page.wait_for_selector("#overview tbody tr")
+    settled(page)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"  # focus is visible
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # Tab from the content reaches the sort buttons, then the first site's link.
+    reached = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.textContent.trim()"))
+    assert reached[0].startswith("Bâtiment")
+    assert any(r in reached for r in ("Bibliothèque", "École Jules Ferry", "Gymnase municipal", "Mairie"))
+    # Sorting with the keyboard: Enter on "Eau ce mois" sorts by water, largest first.
+    water = page.get_by_role("button", name=re.compile("^Eau ce mois"))
+    water.focus()
+    page.keyboard.press("Enter")
+    header = page.locator("#overview th", has=page.get_by_role("button", name=re.compile("^Eau ce mois")))
+    expect(header).to_have_attribute("aria-sort", "descending")
+    assert page.evaluate("document.activeElement.dataset.key") == "water_volume"  # focus kept
+    cells = page.locator("#overview tbody tr td:nth-child(2)").all_inner_texts()
+    values = [float(c.split(" ")[0].replace("\u202f", "").replace(",", ".")) for c in cells if c != "–"]
+    assert values == sorted(values, reverse=True) and len(values) == 4
+    page.keyboard.press("Space")
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    expect(page.locator("#announce")).to_contain_text("croissant")
+    # Text contrast of the main pairs (WCAG AA: 4.5:1).
+    assert contrast(page, "#overview tbody th a") >= 4.5
+    assert contrast(page, ".top a") >= 4.5
+    assert contrast(page, "p.muted") >= 4.5
+    page.get_by_role("button", name=re.compile("^Bâtiment")).click()
     page.screenshot(path=str(SHOTS / "overview.png"))
+    page.select_option("#lang", "en")
+    page.wait_for_selector("text=Water this month")
+    settled(page)
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert_accessible(page, "en")
+
+
+def test_site_page_with_charts_devices_and_meter_replacement(page: Page, site_url: tuple[str, str]) -> None:
+    base, token = site_url
+    login(page, base, token)
     page.get_by_role("link", name="École Jules Ferry").first.click()
     page.wait_for_selector(".uplot")
-    assert page.locator(".uplot").count() >= 4  # daily and hourly, water and electricity
-    assert "netvox/r718h" in page.locator("table").inner_text()
+    settled(page)
+    assert page.locator(".uplot").count() >= 2  # water and electricity per day
+    assert "netvox/r718h" in page.locator("#site-devices").inner_text()
+    facts = page.locator(".facts").inner_text()
+    assert "Ce mois" in facts and "Intensité ce mois" in facts and "/m²" in facts
+    # Every chart has a text alternative and a data table.
+    plots = page.locator(".plot[role=img]")
+    assert plots.count() >= 2
+    assert "Eau" in (plots.first.get_attribute("aria-label") or "")
+    assert page.locator("details.data-table table tbody tr").count() > 0
+    assert_accessible(page)
     page.screenshot(path=str(SHOTS / "site.png"), full_page=True)
-    page.select_option("#lang", "en")
-    page.wait_for_selector("text=Consumption per day (last 31 days)")
+    # Per hour, chosen with the keyboard: the previous period is overlaid.
+    radio = page.get_by_role("radio", name="Heure (48 h)").first
+    radio.focus()
+    page.keyboard.press("Space")
+    card = page.locator("section.chart").first
+    expect(card.locator("figcaption")).to_contain_text("par heure")
+    expect(card.locator("details.data-table th[scope=col]").nth(2)).to_contain_text("une semaine avant")
+    # A meter replacement, recorded by an operator through the dialog.
+    page.get_by_role("button", name=re.compile("Remplacement du compteur : École - eau froide")).first.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    assert_accessible(page)
+    dialog.get_by_label("Date et heure du remplacement").fill(
+        (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    )
+    dialog.get_by_label("Dernier index de l'ancien compteur").fill("1234.5")
+    dialog.get_by_label("Premier index du nouveau compteur").fill("0")
+    dialog.get_by_label("Remarque").fill("compteur gelé, changé par la régie")
+    page.screenshot(path=str(SHOTS / "meter-replacement.png"))
+    dialog.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("main [role=status]")).to_contain_text("enregistré")
+    expect(dialog).to_be_hidden()
+
+
+def test_leak_alert_with_evidence_chart_is_acknowledged(page: Page, site_url: tuple[str, str]) -> None:
+    base, token = site_url
+    login(page, base, token)
+    assert "⚠ 1" in page.locator("#overview tbody").inner_text()  # the library's leak, on the overview
+    page.get_by_role("link", name="Alertes").first.click()
+    page.wait_for_selector("article.alert")
+    settled(page)
+    card = page.locator("article.alert").first
+    assert "Fuite" in card.inner_text() and "fuite probable" in card.inner_text() and "L/h" in card.inner_text()
+    assert card.locator(".evidence tbody tr").count() == 3
+    assert_accessible(page)
+    page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)
+    card.get_by_role("link", name=re.compile("Détails et preuves")).click()
+    page.wait_for_selector(".alert .uplot")
+    settled(page)
+    label = page.locator(".alert .plot[role=img]").get_attribute("aria-label") or ""
+    assert "3 nuits" in label and "seuil" in label
+    assert page.locator(".alert details.data-table tbody tr").count() >= 48  # hourly flow over the nights
+    assert_accessible(page)
+    page.screenshot(path=str(SHOTS / "alert-leak.png"), full_page=True)
+    page.get_by_role("button", name="Acquitter").click()
+    page.wait_for_selector("text=Acquittée par browser")
+    expect(page.locator("#announce")).to_contain_text("acquittée")
 
 
 def test_csv_import_dry_run_reports_the_bad_row(
@@ -131,29 +278,90 @@ def test_csv_import_dry_run_reports_the_bad_row(
     base, token = site_url
     login(page, base, token)
     page.get_by_role("link", name="Capteurs").click()
+    page.wait_for_selector("#devices")
+    settled(page)
+    assert_accessible(page)
     csv = tmp_path / "devices.csv"
     csv.write_text(
         "dev_eui,name,model,site\n0011223344556677,Eau,netvox/r718h,Mairie\nzz,Bad,netvox/r718h,Mairie\n"
     )
-    page.set_input_files("#csv", str(csv))
+    page.get_by_label("Fichier CSV des capteurs").set_input_files(str(csv))
     page.get_by_role("button", name="Vérifier").click()
-    page.get_by_role("status").wait_for()
-    assert "1 ligne(s) en erreur" in page.get_by_role("status").inner_text()
-    assert "3" in page.locator("td.num").first.inner_text()
+    status = page.locator("#import-report [role=status]")
+    status.wait_for()
+    assert "1 ligne(s) en erreur" in status.inner_text()
+    assert page.get_by_role("status").filter(has_text="ligne(s) en erreur").count() == 1
+    assert "3" in page.locator("#import-report td.num").first.inner_text()
     page.screenshot(path=str(SHOTS / "devices-import.png"), full_page=True)
 
 
-def test_leak_alert_with_evidence_is_acknowledged(page: Page, site_url: tuple[str, str]) -> None:
+def test_monthly_report_prints_on_a4(page: Page, site_url: tuple[str, str]) -> None:
     base, token = site_url
     login(page, base, token)
-    assert "⚠ 1" in page.locator("tbody").inner_text()  # the library's leak, on the overview
-    page.get_by_role("link", name="Alertes").first.click()
-    page.wait_for_selector("article.alert")
-    card = page.locator("article.alert").first
-    assert (
-        "Fuite" in card.inner_text() and "fuite probable" in card.inner_text() and "L/h" in card.inner_text()
-    )
-    assert card.locator(".evidence tbody tr").count() == 3
-    page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)
-    card.get_by_role("button", name="Acquitter").click()
-    page.wait_for_selector("text=Acquittée par browser")
+    page.get_by_role("link", name="École Jules Ferry").first.click()
+    settled(page)
+    page.get_by_role("link", name="Rapport du mois").click()
+    page.wait_for_selector("article.report")
+    settled(page)
+    report = page.locator("article.report")
+    text = report.inner_text()
+    assert "École Jules Ferry" in text and "m³" in text and "kWh" in text
+    assert "Même mois l'an dernier" in text and "Coût" in text
+    assert report.locator(".uplot").count() >= 2  # a daily chart per quantity
+    assert_accessible(page)
+    page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+    # Printed: no navigation, no buttons, black on white, on A4 pages.
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()
+    assert not page.locator(".toolbar").is_visible()
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    page.screenshot(path=str(SHOTS / "report-print.png"), full_page=True)
+    pdf = page.pdf(format="A4", print_background=False, prefer_css_page_size=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 1 <= pages <= 3, f"the report prints on {pages} A4 pages"
+    (SHOTS / "report.pdf").write_bytes(pdf)
+    page.emulate_media(media="screen")
+    # Another month, picked with the form.
+    page.get_by_label("Mois").fill("2026-01")
+    page.get_by_role("button", name="Afficher").click()
+    page.wait_for_url(re.compile(r"/report/2026-01$"))
+
+
+@pytest.fixture(scope="module")
+def town_of_200(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("town200"), api_port=free_port())
+    state = open_state(settings)
+    seed(state.registry, state.store, 200, datetime.now(UTC), settings.timezone, step_h=2)
+    _, token = state.registry.create_key(state.registry.owner_tenant().id, Role.VIEWER, "speed")
+    server, thread = serve(settings, state)
+    try:
+        yield f"http://127.0.0.1:{settings.api_port}", token
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        close_state(state)
+
+
+def test_overview_of_200_sites_loads_in_under_a_second(page: Page, town_of_200: tuple[str, str]) -> None:
+    base, token = town_of_200
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+        client.get("/api/v1/overview").raise_for_status()
+        api = []
+        for _ in range(3):
+            began = time.perf_counter()
+            body = client.get("/api/v1/overview").raise_for_status().json()
+            api.append(time.perf_counter() - began)
+    assert len(body["sites"]) == 200 and all(len(s["quantities"]) == 2 for s in body["sites"])
+    page.goto(f"{base}/")
+    page.evaluate("key => sessionStorage.setItem('releve.key', key)", token)
+    loads = []
+    for _ in range(3):
+        page.goto("about:blank")
+        began = time.perf_counter()
+        page.goto(f"{base}/#/")
+        page.wait_for_function("() => document.querySelectorAll('#overview tbody tr').length === 200")
+        loads.append(time.perf_counter() - began)
+    settled(page)
+    page.screenshot(path=str(SHOTS / "overview-200-sites.png"))
+    assert statistics.median(api) < 0.5, api
+    assert statistics.median(loads) < 1.0, loads

@@ -1,0 +1,192 @@
+"use strict";
+// Shared helpers of the technicians' page: texts, DOM, numbers, the API, charts with a data
+// table for screen readers, sortable tables. Pages are in pages-*.js, the router in app.js.
+window.Releve = (function () {
+  const I18N = window.RELEVE_I18N;
+  const ROLES = ["viewer", "technician", "operator", "admin"];
+  const state = {
+    key: sessionStorage.getItem("releve.key"), me: null,
+    lang: localStorage.getItem("releve.lang") || "fr", sort: { key: "name", dir: 1 },
+  };
+
+  function t(id, vars) {
+    let text = (I18N[state.lang] && I18N[state.lang][id]) || I18N.fr[id] || id;
+    for (const [k, v] of Object.entries(vars || {})) text = text.replace("{" + k + "}", v);
+    return text;
+  }
+  function locale() { return state.lang === "fr" ? "fr-FR" : "en-GB"; }
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") node.className = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
+    }
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+  function unitText(unit) { return (unit || "").replace("m3", "m³").replace("m2", "m²").replace("degC", "°C"); }
+  function fmt(value, unit, digits) {
+    if (value === null || value === undefined || Number.isNaN(value)) return "–";
+    const d = digits !== undefined ? digits : Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+    const num = value.toLocaleString(locale(), { maximumFractionDigits: d });
+    return unit ? num + " " + unitText(unit) : num;
+  }
+  function euros(value) {
+    if (value === null || value === undefined) return "–";
+    return value.toLocaleString(locale(), { style: "currency", currency: "EUR" });
+  }
+  function pct(value) {
+    if (value === null || value === undefined) return "–";
+    return (value > 0 ? "+" : "") + fmt(value, null, 1) + " %";
+  }
+  function date(iso, opts) { return new Date(iso).toLocaleDateString(locale(), opts || {}); }
+  function dateTime(iso) { return new Date(iso).toLocaleString(locale(), { dateStyle: "short", timeStyle: "short" }); }
+  function since(iso) {
+    if (!iso) return t("never");
+    const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
+    const text = s < 90 ? Math.round(s) + " s" : s < 5400 ? Math.round(s / 60) + " min"
+      : s < 172800 ? Math.round(s / 3600) + " h" : Math.round(s / 86400) + (state.lang === "fr" ? " j" : " d");
+    return t("ago", { t: text });
+  }
+  function allows(role) { return state.me && ROLES.indexOf(state.me.role) >= ROLES.indexOf(role); }
+  // "2026-11-01T00:00:00+01:00" -> "novembre 2026": read in the town's time zone, not the browser's.
+  function monthName(iso) {
+    const [y, m] = iso.slice(0, 7).split("-").map(Number);
+    return new Date(y, m - 1, 15).toLocaleDateString(locale(), { month: "long", year: "numeric" });
+  }
+  function monthKey(d) { return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0"); }
+
+  class ApiError extends Error {
+    constructor(status, message) { super(message); this.status = status; }
+  }
+  async function api(path, options) {
+    const opts = Object.assign({ headers: {} }, options || {});
+    opts.headers = Object.assign({ Authorization: "Bearer " + state.key }, opts.headers);
+    if (opts.json !== undefined) {
+      opts.body = JSON.stringify(opts.json);
+      opts.headers["Content-Type"] = "application/json";
+    }
+    const response = await fetch(path, opts);
+    if (response.status === 401) {
+      if (state.me && Releve.onRevoked) Releve.onRevoked();  // a key revoked while in use
+      throw new ApiError(401, t("login.bad"));
+    }
+    const type = response.headers.get("content-type") || "";
+    const body = type.includes("json") ? await response.json() : await response.text();
+    if (!response.ok) {
+      const detail = body && body.detail;
+      throw new ApiError(response.status, typeof detail === "string" ? detail : response.statusText);
+    }
+    return body;
+  }
+  // An optional endpoint (one the server may not have yet): null when absent or not applicable.
+  async function optional(path) {
+    try { return await api(path); } catch (err) {
+      if (err.status === 404 || err.status === 405 || err.status === 422) return null;
+      throw err;
+    }
+  }
+
+  // Screen readers hear what an asynchronous action did (page loaded, form saved).
+  function announce(text) {
+    const region = document.getElementById("announce");
+    region.textContent = "";
+    setTimeout(() => { region.textContent = text; }, 30);
+  }
+
+  // A chart: uPlot draws; a summary (aria-label) and a data table in <details> tell the same.
+  // spec: {title, unit, xs: [Date], tick: "hour"|"day"|"month", series: [{label, values, kind,
+  // color, dash, scale, unit}], summary}
+  const COLORS = { now: "#1d4f91", previous: "#5a6470", limit: "#a4262c", second: "#8a4f00" };
+  function chart(spec) {
+    const plot = el("div", { class: "plot", role: "img", "aria-label": spec.summary || spec.title });
+    const fmtX = (d) => spec.tick === "hour" ? d.toLocaleString(locale(), { weekday: "short", hour: "2-digit", minute: "2-digit" })
+      : spec.tick === "month" ? d.toLocaleDateString(locale(), { month: "short", year: "numeric" })
+        : d.toLocaleDateString(locale(), { weekday: "short", day: "numeric", month: "short" });
+    const table = el("table", { class: "data" },
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("chart.when")),
+        spec.series.map((s) => el("th", { scope: "col" }, s.label + " (" + unitText(s.unit || spec.unit) + ")")))),
+      el("tbody", {}, spec.xs.map((x, i) => el("tr", {}, el("th", { scope: "row" }, fmtX(x)),
+        spec.series.map((s) => el("td", { class: "num" }, fmt(s.values[i])))))));
+    const figure = el("figure", { class: "figure" },
+      spec.title ? el("figcaption", {}, spec.title) : null, plot,
+      el("details", { class: "data-table" }, el("summary", {}, t("chart.table")), table));
+    figure.draw = () => draw(plot, spec);
+    return figure;
+  }
+  function draw(target, spec) {
+    const width = spec.width || Math.max(260, Math.min(1100, (target.parentElement.clientWidth || 600) - 8));
+    const tick = spec.tick === "hour" ? { hour: "2-digit", minute: "2-digit" }
+      : spec.tick === "month" ? { month: "short" } : { day: "numeric", month: "short" };
+    // Bars need half a step of room at both ends; consumption axes start at zero.
+    const xs = spec.xs.map((d) => d.getTime() / 1000);
+    const step = xs.length > 1 ? xs[1] - xs[0] : 3600;
+    const hasBars = spec.series.some((s) => s.kind === "bars");
+    const fromZero = (u, min, max) => [Math.min(0, min === null ? 0 : min), max === null || max <= 0 ? 1 : max * 1.08];
+    const scales = { x: { time: true, range: (u, min, max) => hasBars ? [min - step / 2, max + step / 2] : [min, max] },
+      y: { range: spec.fromZero === false ? undefined : fromZero } };
+    const axes = [{ values: (u, splits) => splits.map((v) => new Date(v * 1000).toLocaleString(locale(), tick)), stroke: "#1b1f24" },
+      { size: 64, stroke: "#1b1f24", label: unitText(spec.unit), labelSize: 18 }];
+    const series = [{ label: t("chart.when") }];
+    for (const s of spec.series) {
+      const scale = s.scale || "y";
+      if (!scales[scale]) {
+        scales[scale] = { range: fromZero };
+        axes.push({ scale, side: 1, size: 64, stroke: COLORS.second, label: unitText(s.unit), labelSize: 18, grid: { show: false } });
+      }
+      const bars = s.kind === "bars";
+      series.push({
+        label: s.label, scale, stroke: s.color || COLORS.now, width: bars ? 1 : 2, dash: s.dash,
+        fill: bars ? (s.fill || "rgba(29,79,145,0.25)") : undefined,
+        paths: bars ? uPlot.paths.bars({ size: [0.8, 60] }) : undefined, points: { show: !bars && spec.xs.length < 40 },
+        spanGaps: false,
+      });
+    }
+    const data = [xs, ...spec.series.map((s) => s.values)];
+    target.replaceChildren();
+    new uPlot({ width, height: spec.height || 220, legend: { show: spec.series.length > 1, live: false }, scales, axes, series }, data, target);
+  }
+  function drawAll(root) { for (const f of root.querySelectorAll("figure.figure")) if (f.draw) f.draw(); }
+
+  // A table whose column headers are buttons (keyboard: Tab, then Enter or Space) that sort it.
+  // columns: [{key, label, value(row) for sorting, cell(row) -> node, num, header (row header)}]
+  function sortableTable(opts) {
+    const sort = opts.sort;
+    const table = el("table", { id: opts.id, class: "sortable" });
+    function render() {
+      const col = opts.columns.find((c) => c.key === sort.key) || opts.columns[0];
+      const rows = opts.rows.slice().sort((a, b) => {
+        const va = col.value(a), vb = col.value(b);
+        if (va === vb) return 0;
+        if (va === null || va === undefined) return 1;
+        if (vb === null || vb === undefined) return -1;
+        return (va < vb ? -1 : 1) * sort.dir;
+      });
+      const head = el("tr", {}, opts.columns.map((c) => {
+        if (!c.value) return el("th", { scope: "col", class: c.num ? "num" : null }, c.label);
+        const active = c.key === sort.key;
+        return el("th", { scope: "col", class: c.num ? "num" : null, "aria-sort": active ? (sort.dir > 0 ? "ascending" : "descending") : "none" },
+          el("button", { type: "button", class: "sort", onclick: () => {
+            if (sort.key === c.key) sort.dir = -sort.dir; else { sort.key = c.key; sort.dir = c.num ? -1 : 1; }
+            render();
+            table.querySelector(`th button[data-key="${c.key}"]`).focus();
+            announce(t("sorted", { col: c.label, dir: t(sort.dir > 0 ? "sort.asc" : "sort.desc") }));
+          }, "data-key": c.key }, c.label, el("span", { "aria-hidden": "true", class: "arrow" }, active ? (sort.dir > 0 ? " ▲" : " ▼") : " ↕")));
+      }));
+      table.replaceChildren(
+        el("caption", { class: opts.captionHidden ? "sr-only" : null }, opts.caption),
+        el("thead", {}, head),
+        el("tbody", {}, rows.map((r) => el("tr", {}, opts.columns.map((c) => c.header
+          ? el("th", { scope: "row" }, c.cell(r)) : el("td", { class: c.num ? "num" : null }, c.cell(r)))))));
+    }
+    render();
+    return table;
+  }
+
+  return { state, t, el, fmt, euros, pct, date, dateTime, since, allows, api, optional, announce, chart, drawAll,
+    sortableTable, unitText, locale, monthKey, monthName, COLORS, ApiError, onRevoked: null };
+})();

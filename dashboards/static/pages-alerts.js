@@ -1,0 +1,113 @@
+"use strict";
+// Alerts: the open ones (optionally of one site), one alert with its evidence, acknowledgement.
+(function (R) {
+  const { t, el, fmt } = R;
+  const DAY = 86400000;
+
+  // The API's messages are English; the page words them in the reader's language from the evidence.
+  function alertText(a) {
+    const ev = a.evidence || {};
+    if (R.state.lang !== "fr") return a.message;
+    if (a.kind === "leak" && ev.night_min_flow_m3h) {
+      const low = Math.min(...ev.night_min_flow_m3h.map((n) => n.min_m3h));
+      return `L'eau a coulé chaque heure de la nuit pendant ${ev.night_min_flow_m3h.length} nuits ` +
+        `(au moins ${fmt(low * 1000, "L/h")}, seuil ${fmt(ev.threshold_m3h * 1000, "L/h")}) : fuite probable.`;
+    }
+    if (a.kind === "silent_device") return `Aucune trame ${ev.last_seen ? "depuis le " + R.dateTime(ev.last_seen) : "depuis l'installation"}.`;
+    if (a.kind === "silent_site" && ev.devices) return `Les ${ev.devices.length} capteurs du site sont muets : vérifier la passerelle ou l'alimentation du bâtiment.`;
+    if (a.kind === "low_battery") return `Pile faible (${ev.battery_level !== null && ev.battery_level !== undefined ? fmt(ev.battery_level, "%") : fmt(ev.battery_voltage, "V")}) : prévoir son remplacement.`;
+    if (a.kind === "poor_link" && ev.loss_pct !== undefined) return `${fmt(ev.loss_pct, "%")} des trames perdues : vérifier l'antenne ou la position du capteur.`;
+    return a.message;
+  }
+
+  function nightsTable(alert) {
+    const nights = alert.evidence && alert.evidence.night_min_flow_m3h;
+    if (!nights) return null;
+    return el("table", { class: "evidence" },
+      el("caption", {}, t("alerts.evidence")),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("alerts.nightCol")), el("th", { scope: "col" }, t("alerts.minflow")))),
+      el("tbody", {}, nights.map((n) => el("tr", {},
+        el("th", { scope: "row" }, t("alerts.night") + " " + R.date(n.night)),
+        el("td", { class: "num" }, fmt(n.min_m3h * 1000, "L/h"))))));
+  }
+
+  // A leak's evidence: the meter's hourly flow over the nights in question, the threshold drawn.
+  async function leakChart(alert) {
+    const ev = alert.evidence || {};
+    const nights = ev.night_min_flow_m3h;
+    if (!alert.dev_eui || !nights || !nights.length) return null;
+    const first = new Date(nights[0].night + "T12:00:00"), last = new Date(nights[nights.length - 1].night + "T12:00:00");
+    const params = new URLSearchParams({ quantity: "water_volume", window: "hour",
+      start: first.toISOString(), end: new Date(Math.min(Date.now(), last.getTime() + DAY)).toISOString() });
+    const s = await R.api(`/api/v1/devices/${alert.dev_eui}/consumption?` + params);
+    const xs = s.points.map((p) => new Date(p.start));
+    const flow = s.points.map((p) => p.consumption === null ? null : p.consumption * 1000 * 3600000 / (new Date(p.end) - new Date(p.start)));
+    const threshold = ev.threshold_m3h * 1000;
+    const low = Math.min(...nights.map((n) => n.min_m3h)) * 1000;
+    const figure = R.chart({ title: t("alerts.flowChart", { n: nights.length }), unit: "L/h", tick: "hour", xs, height: 240,
+      summary: t("alerts.flowSummary", { n: nights.length, low: fmt(low, "L/h"), threshold: fmt(threshold, "L/h") }),
+      series: [{ label: t("alerts.flow"), values: flow, kind: "bars" },
+        { label: t("alerts.threshold"), values: xs.map(() => threshold), color: R.COLORS.limit, dash: [8, 4] }] });
+    return figure;
+  }
+
+  function ackButton(a, after) {
+    if (a.acknowledged_at) return el("p", { class: "muted" }, t("alerts.acked") + " " + a.acknowledged_by + ", " + R.dateTime(a.acknowledged_at));
+    if (!R.allows("technician")) return null;
+    return el("button", { type: "button", onclick: async (ev) => {
+      ev.target.disabled = true;
+      await R.api(`/api/v1/alerts/${a.id}/acknowledge`, { method: "POST" });
+      R.announce(t("alerts.ackDone"));
+      after();
+    } }, t("alerts.ack"));
+  }
+
+  async function siteNames() {
+    const sites = await R.api("/api/v1/sites?limit=1000");
+    return Object.fromEntries(sites.items.map((s) => [s.id, s.name]));
+  }
+
+  async function renderAlerts(main, params) {
+    const site = params.get("site");
+    const [alerts, sites] = await Promise.all([
+      R.api("/api/v1/alerts?status=open&limit=1000" + (site ? "&site_id=" + encodeURIComponent(site) : "")), siteNames()]);
+    const cards = alerts.items.map((a) => el("article", { class: "card alert", "aria-labelledby": "alert-" + a.id },
+      el("h2", { id: "alert-" + a.id }, t(a.kind), " ", el("span", { class: "muted" },
+        (sites[a.site_id] ? sites[a.site_id] + " · " : "") + t("alerts.since") + " " + R.dateTime(a.started_at))),
+      el("p", {}, alertText(a)), nightsTable(a),
+      el("div", { class: "buttons" }, el("a", { class: "button secondary", href: "#/alerts/" + a.id }, t("alerts.details"),
+        el("span", { class: "sr-only" }, " : " + t(a.kind) + (sites[a.site_id] ? ", " + sites[a.site_id] : ""))),
+      ackButton(a, () => renderAlerts(main, params)))));
+    const title = site && sites[site] ? t("alerts.titleSite", { site: sites[site] }) : t("alerts.title");
+    main.replaceChildren(el("h1", {}, title),
+      site ? el("p", {}, el("a", { href: "#/alerts" }, t("alerts.all"))) : null,
+      cards.length ? el("div", {}, cards) : el("p", { class: "card" }, t("alerts.none")));
+    return title;
+  }
+
+  async function renderAlert(main, id) {
+    const [a, sites] = await Promise.all([R.api("/api/v1/alerts/" + id), siteNames()]);
+    const card = el("article", { class: "card alert" },
+      el("h1", {}, t(a.kind), " ", el("span", { class: "muted" }, sites[a.site_id] || "")),
+      el("p", {}, alertText(a)),
+      el("dl", { class: "inline" },
+        el("dt", {}, t("alerts.started")), el("dd", {}, R.dateTime(a.started_at)),
+        el("dt", {}, t("alerts.updated")), el("dd", {}, R.dateTime(a.updated_at)),
+        a.ended_at ? [el("dt", {}, t("alerts.ended")), el("dd", {}, R.dateTime(a.ended_at))] : null,
+        a.dev_eui ? [el("dt", {}, t("alerts.device")), el("dd", { class: "mono" }, a.dev_eui)] : null,
+        a.site_id ? [el("dt", {}, t("overview.site")), el("dd", {}, el("a", { href: "#/sites/" + a.site_id }, sites[a.site_id] || a.site_id))] : null));
+    main.replaceChildren(el("p", { class: "crumbs" }, el("a", { href: "#/alerts" }, t("alerts.back"))), card);
+    const chart = a.kind === "leak" ? await leakChart(a).catch(() => null) : null;
+    if (chart) { card.append(chart); chart.draw(); }
+    const table = nightsTable(a);
+    if (table) card.append(table);
+    else if (a.evidence && Object.keys(a.evidence).length) {
+      card.append(el("h2", {}, t("alerts.evidence")), el("pre", { class: "evidence-raw" }, JSON.stringify(a.evidence, null, 2)));
+    }
+    const ack = ackButton(a, () => renderAlert(main, id));
+    if (ack) card.append(el("div", { class: "buttons" }, ack));
+    return t(a.kind);
+  }
+
+  R.pages = Object.assign(R.pages || {}, { alerts: renderAlerts, alert: renderAlert });
+})(window.Releve);
