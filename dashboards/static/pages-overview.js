@@ -5,6 +5,7 @@
 
   function trend(q) {
     if (!q || q.change_pct === null) return el("span", { class: "muted" }, "–");
+    if (Math.abs(q.change_pct) < 0.05) return el("span", {}, el("span", { "aria-hidden": "true" }, "= "), R.pct(0));
     const up = q.change_pct > 0;
     // The arrow and the words say it, not the colour alone.
     return el("span", { class: up ? "bad" : "good" },

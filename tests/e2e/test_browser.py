@@ -255,7 +255,8 @@ def test_leak_alert_with_evidence_chart_is_acknowledged(page: Page, site_url: tu
     page.wait_for_selector("article.alert")
     settled(page)
     card = page.locator("article.alert").first
-    assert "Fuite" in card.inner_text() and "fuite probable" in card.inner_text() and "L/h" in card.inner_text()
+    text = card.inner_text()
+    assert "Fuite" in text and "fuite probable" in text and "L/h" in text
     assert card.locator(".evidence tbody tr").count() == 3
     assert_accessible(page)
     page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)
