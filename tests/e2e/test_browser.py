@@ -366,3 +366,24 @@ def test_overview_of_200_sites_loads_in_under_a_second(page: Page, town_of_200: 
     page.screenshot(path=str(SHOTS / "overview-200-sites.png"))
     assert statistics.median(api) < 0.5, api
     assert statistics.median(loads) < 1.0, loads
+
+
+def test_the_accessibility_audit_finds_what_it_checks(page: Page, site_url: tuple[str, str]) -> None:
+    base, _ = site_url
+    page.goto(f"{base}/")
+    page.wait_for_selector("#key")
+    assert audit(page) == []
+    page.evaluate(
+        """() => {
+          const main = document.querySelector("main");
+          main.insertAdjacentHTML("beforeend",
+            '<input id="bare"><button type="button"></button>' +
+            '<p style="color:#aaa;background:#fff">pâle</p><div role="img"></div>');
+        }"""
+    )
+    problems = "\n".join(audit(page, "en"))
+    assert 'html lang is "fr", expected "en"' in problems
+    assert "form field without a label: input#bare" in problems
+    assert "button has no accessible name" in problems
+    assert 'contrast 2.32:1 < 4.5:1 for "pâle"' in problems
+    assert "image without a text alternative: div" in problems
