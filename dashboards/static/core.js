@@ -164,7 +164,8 @@ window.Releve = (function () {
         if (va === vb) return 0;
         if (va === null || va === undefined) return 1;
         if (vb === null || vb === undefined) return -1;
-        return (va < vb ? -1 : 1) * sort.dir;
+        const order = typeof va === "string" && typeof vb === "string" ? va.localeCompare(vb, locale()) : va < vb ? -1 : 1;
+        return order * sort.dir;
       });
       const head = el("tr", {}, opts.columns.map((c) => {
         if (!c.value) return el("th", { scope: "col", class: c.num ? "num" : null }, c.label);

@@ -80,8 +80,8 @@
       ackButton(a, () => renderAlerts(main, params)))));
     const title = site && sites[site] ? t("alerts.titleSite", { site: sites[site] }) : t("alerts.title");
     main.replaceChildren(el("h1", {}, title),
-      site ? el("p", {}, el("a", { href: "#/alerts" }, t("alerts.all"))) : null,
-      cards.length ? el("div", {}, cards) : el("p", { class: "card" }, t("alerts.none")));
+      el("div", {}, site ? el("p", {}, el("a", { href: "#/alerts" }, t("alerts.all"))) : null,
+        cards.length ? cards : el("p", { class: "card" }, t("alerts.none"))));
     return title;
   }
 

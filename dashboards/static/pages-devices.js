@@ -16,10 +16,10 @@
       try {
         const res = await R.api("/api/v1/devices/import?dry_run=" + dryRun, { method: "POST", body: text, headers: { "Content-Type": "text/csv" } });
         const msg = res.errors.length ? t("devices.bad", { n: res.errors.length }) : t(dryRun ? "devices.ok" : "devices.done", { n: res.imported });
-        report.replaceChildren(el("p", { class: res.errors.length ? "error" : "good", role: "status" }, msg),
+        report.replaceChildren(el("div", {}, el("p", { class: res.errors.length ? "error" : "good", role: "status" }, msg),
           res.errors.length ? el("table", {}, el("caption", {}, t("devices.errors")),
             el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("devices.line")), el("th", { scope: "col" }, t("devices.reason")))),
-            el("tbody", {}, res.errors.map((e) => el("tr", {}, el("td", { class: "num" }, e.line), el("td", {}, e.reason))))) : null);
+            el("tbody", {}, res.errors.map((e) => el("tr", {}, el("td", { class: "num" }, e.line), el("td", {}, e.reason))))) : null));
         if (!dryRun && !res.errors.length) { await renderDevices(main); R.announce(msg); }
       } catch (err) { report.replaceChildren(el("p", { class: "error", role: "alert" }, t("error") + " : " + err.message)); }
     }

@@ -30,7 +30,7 @@
         el("td", { class: "num" }, fmt(q.previous_year, q.unit)),
         el("td", { class: "num" }, R.pct(q.change_pct)),
         el("td", { class: "num" }, q.cost === null || q.cost === undefined ? "–" : R.euros(q.cost)),
-        el("td", { class: "num" }, q.intensity === null || q.intensity === undefined ? "–" : fmt(q.intensity, q.unit + "/m2", 3))))));
+        el("td", { class: "num" }, q.intensity === null || q.intensity === undefined ? "–" : fmt(q.intensity, q.intensity_unit || q.unit + "/m2", 3))))));
     const total = r.quantities.reduce((a, q) => a + (q.cost || 0), 0);
     const costed = r.quantities.some((q) => q.cost !== null && q.cost !== undefined);
     const sections = r.quantities.map((q) => {
@@ -43,6 +43,8 @@
       return el("section", { class: "report-quantity" }, el("h2", {}, t(q.quantity), " — ", fmt(q.consumption, q.unit),
         q.cost !== null && q.cost !== undefined ? " · " + R.euros(q.cost) : ""),
         figure,
+        q.periods && Object.keys(q.periods).length ? el("p", {}, t("report.periods") + " : " +
+          Object.entries(q.periods).map(([name, v]) => name + " " + fmt(v, q.unit)).join(" · ")) : null,
         q.points.length ? el("table", { class: "points" }, el("caption", {}, t("report.points")),
           el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("dev.point")), el("th", { scope: "col", class: "num" }, t("report.consumption")))),
           el("tbody", {}, q.points.map((p) => el("tr", {}, el("th", { scope: "row" }, p.metering_point), el("td", { class: "num" }, fmt(p.consumption, q.unit)))))) : null);

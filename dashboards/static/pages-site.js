@@ -198,7 +198,7 @@
     const metered = QUANTITIES.filter((qu, i) => found[i] && found[i].points.some((p) => p.consumption !== null));
     const status = el("p", { role: "status", class: "good" });
     const info = [site.address, site.use ? (t("use." + site.use).startsWith("use.") ? site.use : t("use." + site.use)) : null, site.floor_area_m2 ? t("site.area") + " : " + fmt(site.floor_area_m2, "m²") : null].filter(Boolean).join(" · ");
-    const month = R.monthKey(end);
+    const month = metered.length ? found[QUANTITIES.indexOf(metered[0])].points.at(-1).start.slice(0, 7) : R.monthKey(end);
     main.replaceChildren(
       el("p", { class: "crumbs" }, el("a", { href: "#/" }, t("site.back"))),
       el("h1", {}, site.name), el("p", { class: "muted" }, info),
@@ -212,14 +212,18 @@
     const charts = el("div", { class: "charts" }, cards);
     main.append(charts);
     const heated = ["heat_energy", "gas_volume", "energy_import"].find((x) => metered.includes(x));
-    const [heatProbe, comfort] = await Promise.all([
-      heated ? R.optional(`/api/v1/sites/${id}/heating?` + q({ quantity: heated, window: "day", start: new Date(end - 2 * DAY).toISOString(), end: end.toISOString() })) : null,
+    // Heating needs an outdoor temperature source (409 without one): the card says so.
+    const probe = heated ? R.api(`/api/v1/sites/${id}/heating?` + q({ quantity: heated, window: "day",
+      start: new Date(end - 2 * DAY).toISOString(), end: end.toISOString() })).then(() => "ok", (err) => err.status === 409 ? "no-source" : null) : null;
+    const [heatProbe, comfort] = await Promise.all([probe,
       R.optional(`/api/v1/sites/${id}/comfort?` + q({ start: new Date(end - 14 * DAY).toISOString(), end: end.toISOString() })),
     ]);
     let heating = null;
-    if (heatProbe) {
+    if (heatProbe === "ok") {
       heating = windowed(t("heating.title"), "w-heating", ["day", "month"], "month", (w) => heatingFigure(id, heated, w));
       main.append(heating);
+    } else if (heatProbe === "no-source") {
+      main.append(el("section", { class: "card" }, el("h2", {}, t("heating.title")), el("p", { class: "help" }, t("heating.noSource", { id }))));
     }
     const comfortSection = comfort ? comfortCard(comfort) : null;
     if (comfortSection) main.append(comfortSection);
