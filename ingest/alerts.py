@@ -21,6 +21,7 @@ from ingest import schema
 from ingest.registry import Device, Registry
 from ingest.registry_errors import NotFound, database_errors
 from ingest.store import Store, Window
+from ingest.thresholds import Thresholds
 
 log = logging.getLogger(__name__)
 
@@ -32,23 +33,6 @@ class AlertKind(StrEnum):
     LOW_BATTERY = "low_battery"
     POOR_LINK = "poor_link"
     DEVICE_ALARM = "device_alarm"
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Tunable per site (``sites`` thresholds override these defaults)."""
-
-    leak_min_flow_m3h: float = 0.008  # 8 litres an hour, every hour of the night
-    leak_nights: int = 3
-    night_start_hour: int = 1
-    night_end_hour: int = 5
-    silent_factor: float = 3.0  # silent after this many expected intervals
-    default_interval_s: int = 3600
-    battery_pct: float = 15.0
-    battery_v: float = 3.0
-    loss_pct: float = 20.0
-    min_frames_for_loss: int = 20
-    alarm_window: timedelta = timedelta(hours=24)  # a device alarm stays open this long after the last one
 
 
 @dataclass(frozen=True, slots=True)
