@@ -107,7 +107,8 @@ def parse_weather_csv(text: str) -> WeatherCsv:
     except csv.Error as exc:
         return WeatherCsv([], [RowError(1, f"unreadable CSV: {exc}")])
     if header != ["time", "temperature"]:
-        return WeatherCsv([], [RowError(1, f"header: expected time,temperature, got {','.join(header)}")])
+        got = ",".join(header)[:80]
+        return WeatherCsv([], [RowError(1, f"header: expected time,temperature, got {got!r}")])
     rows: list[Observation] = []
     errors: list[RowError] = []
     seen: dict[datetime, int] = {}

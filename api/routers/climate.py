@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.analytics import time_range
 from api.climate import ComfortReport, HeatingSeries, comfort, heating
@@ -17,6 +17,7 @@ from ingest.degree_days import DEFAULT_BASE, daily_temperatures
 from ingest.store import Window
 from ingest.thresholds import ThresholdBook, ThresholdError, Thresholds, as_dict, effective
 from ingest.weather import STATION, WeatherBook, WeatherSource, parse_weather_csv
+from releve.types import normalize_eui
 
 router = APIRouter(prefix="/api/v1", tags=["climate"])
 
@@ -51,6 +52,11 @@ class SiteWeather(BaseModel):
 
     station: str | None = Field(default=None, pattern=STATION.pattern)
     dev_eui: str | None = Field(default=None, description="an outdoor sensor reporting temperature")
+
+    @field_validator("dev_eui")
+    @classmethod
+    def _eui(cls, value: str | None) -> str | None:
+        return None if value is None else normalize_eui(value)
 
 
 class ThresholdValues(BaseModel):
