@@ -45,8 +45,13 @@ def abnormal_finding(
     consumption: float | None,
     history: Sequence[tuple[date, float | None]],
     th: Thresholds,
+    devices: Sequence[str] = (),
 ) -> Finding | None:
-    """A day far above the median of the same weekday of the previous weeks (its own history)."""
+    """A day far above the median of the same weekday of the previous weeks (its own history).
+
+    ``devices``: every device whose readings the figures sum, when the device's metering point
+    was served by others before it (the point's history spans device changes).
+    """
     known = [(d, v) for d, v in history if v is not None]
     if consumption is None or len(known) < min(MIN_HISTORY_DAYS, th.abnormal_weeks):
         return None
@@ -57,7 +62,11 @@ def abnormal_finding(
     ratio = consumption / usual
     return Finding(
         kind=AlertKind.ABNORMAL_CONSUMPTION,
-        key=f"abnormal:{device.dev_eui}:{_series(quantity, channel)}",
+        key=(
+            f"abnormal:{device.site_id}:{device.metering_point}:{_series(quantity, channel)}"
+            if device.metering_point
+            else f"abnormal:{device.dev_eui}:{_series(quantity, channel)}"
+        ),
         tenant_id=device.tenant_id,
         dev_eui=device.dev_eui,
         site_id=device.site_id,
@@ -76,6 +85,8 @@ def abnormal_finding(
             "ratio": round(ratio, 3),
             "factor": th.abnormal_factor,
             "history": [{"day": d.isoformat(), "consumption": v} for d, v in history],
+            "metering_point": device.metering_point,
+            "devices": list(devices) or [device.dev_eui],
         },
     )
 
@@ -202,21 +213,30 @@ def metered_series(store: Store, device: Device) -> list[tuple[str, str]]:
     )
 
 
-def abnormal_findings(store: Store, device: Device, now: datetime, tz: str, th: Thresholds) -> list[Finding]:
-    """Yesterday (the last complete local day) of each series against the same weekdays before it."""
+def abnormal_findings(
+    store: Store, device: Device, now: datetime, tz: str, th: Thresholds, earlier: Sequence[Device] = ()
+) -> list[Finding]:
+    """Yesterday (the last complete local day) of each series against the same weekdays before it,
+    summed with the ``earlier`` devices of the same metering point."""
     zone = ZoneInfo(tz)
     day = now.astimezone(zone).date() - timedelta(days=1)
     first = day - timedelta(days=7 * th.abnormal_weeks)
     start = datetime.combine(first, time(), zone)
     end = datetime.combine(day + timedelta(days=1), time(), zone)
+    point = [device, *earlier]
     findings = []
-    for quantity, channel in metered_series(store, device):
-        buckets = store.aggregate(device.dev_eui, quantity, start, end, Window.DAY, tz, channel=channel)
-        by_day = {b.start.astimezone(zone).date(): b.consumption for b in buckets}
-        history = [
-            (d, by_day.get(d)) for d in (day - timedelta(days=7 * k) for k in range(th.abnormal_weeks, 0, -1))
-        ]
-        finding = abnormal_finding(device, quantity, channel, day, by_day.get(day), history, th)
+    series = sorted({qc for member in point for qc in metered_series(store, member)})
+    for quantity, channel in series:
+        by_day: dict[date, float] = {}
+        for member in point:
+            for b in store.aggregate(member.dev_eui, quantity, start, end, Window.DAY, tz, channel=channel):
+                if b.consumption is not None:
+                    d = b.start.astimezone(zone).date()
+                    by_day[d] = by_day.get(d, 0.0) + b.consumption
+        weekdays = (day - timedelta(days=7 * k) for k in range(th.abnormal_weeks, 0, -1))
+        history = [(d, by_day.get(d)) for d in weekdays]
+        euis = [m.dev_eui for m in point]
+        finding = abnormal_finding(device, quantity, channel, day, by_day.get(day), history, th, euis)
         if finding:
             findings.append(finding)
     return findings

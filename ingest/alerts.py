@@ -32,6 +32,7 @@ from ingest.registry import Device, Registry
 from ingest.registry_errors import NotFound, database_errors
 from ingest.store import Store, Window
 from ingest.thresholds import ThresholdBook, Thresholds, effective
+from releve.types import Reading
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,8 @@ def evaluate(
     overrides = ThresholdBook(engine).all_overrides()
     per_site = {site_id: effective(o, base) for site_id, o in overrides.items()}
     sites = {s.id: s for s in registry.list_sites()}
-    devices = [d for d in registry.list_devices(limit=1_000_000) if d.status == "active"]
+    everything = registry.list_devices(limit=1_000_000)
+    devices = [d for d in everything if d.status == "active"]
     since = now - max([base.alarm_window, *(t.alarm_window for t in per_site.values())])
     raised: dict[str, list[tuple[str, str, str, datetime]]] = {}
     anomalies: dict[str, list[IndexAnomaly]] = {}
@@ -221,7 +223,7 @@ def evaluate(
                 )
             else:
                 raised.setdefault(r.dev_eui, []).append((r.kind, r.channel, r.detail, _utc(r.at)))
-    latest = store.latest([d.dev_eui for d in devices])
+    latest = store.latest([d.dev_eui for d in everything])
     water = {r.dev_eui for r in latest if r.quantity == "water_volume"}
     metered = {r.dev_eui for r in latest if r.kind in (Kind.CUMULATIVE.value, Kind.DELTA.value)}
     findings: list[Finding] = []
@@ -253,12 +255,15 @@ def evaluate(
             if leak:
                 findings.append(leak)
         if device.dev_eui in metered:
-            findings.extend(abnormal_findings(store, device, now, tz, dth))
             site = sites.get(device.site_id) if device.site_id is not None else None
             if site is not None and is_lighting(device, site):
                 lit = lighting_finding(device, site, lighting_hours(store, device, now, tz), dth)
                 if lit:
                     findings.append(lit)
+    for members in _points(everything, {d.dev_eui for d in devices}, latest):
+        head = members[0]
+        pth = per_site.get(head.site_id, base) if head.site_id is not None else base
+        findings.extend(abnormal_findings(store, head, now, tz, pth, members[1:]))
     by_site: dict[int, int] = {}
     for device in devices:
         if device.site_id is not None:
@@ -281,6 +286,26 @@ def evaluate(
                 )
             )
     return findings
+
+
+def _points(everything: Sequence[Device], active: set[str], latest: Sequence[Reading]) -> list[list[Device]]:
+    """Metering devices grouped by metering point (a point's history spans the devices that served
+    it), the one that reported last first; a device without a point is its own group."""
+    newest: dict[str, datetime] = {}
+    for r in latest:
+        if r.kind in (Kind.CUMULATIVE.value, Kind.DELTA.value):
+            newest[r.dev_eui] = max(r.ts, newest.get(r.dev_eui, r.ts))
+    groups: dict[tuple[int, str] | str, list[Device]] = {}
+    for d in everything:
+        if d.dev_eui not in newest:
+            continue
+        key = (d.site_id, d.metering_point) if d.site_id is not None and d.metering_point else d.dev_eui
+        groups.setdefault(key, []).append(d)
+    ordered = []
+    for members in groups.values():
+        if any(m.dev_eui in active for m in members):
+            ordered.append(sorted(members, key=lambda m: newest[m.dev_eui], reverse=True))
+    return ordered
 
 
 def _utc(value: datetime) -> datetime:

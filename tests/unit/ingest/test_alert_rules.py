@@ -142,3 +142,33 @@ def test_evaluate_uses_each_sites_thresholds(tmp_path: Path) -> None:
     assert [f.site_id for f in abnormal] == [strict.id]  # 60 > 1.2 x 40 there, not > 2 x 40 elsewhere
     assert abnormal[0].evidence["factor"] == 1.2
     registry.close()
+
+
+def test_abnormal_history_spans_a_device_change_on_a_metering_point(tmp_path: Path) -> None:
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    town = registry.owner_tenant()
+    site = registry.ensure_site(town.id, "ecole")
+    old, new = "0000000000000b01", "0000000000000b02"
+    registry.add_devices(
+        [
+            Device(eui, town.id, f"eau {eui}", "netvox/r718h", site_id=site.id, metering_point="eau")
+            for eui in (old, new)
+        ]
+    )
+    now = datetime(2026, 11, 27, 9, tzinfo=PARIS)
+    store = MemoryStore()
+    index = 0.0
+    for k in range(29):  # 2 m3 a day, 7 m3 yesterday; the radio module was replaced 10 days ago
+        day = datetime.combine(now.date() - timedelta(days=29 - k), datetime.min.time(), PARIS)
+        delta = 7.0 if k == 28 else 2.0
+        index += delta
+        eui = old if k < 19 else new
+        store.write(
+            [Reading(eui, "water_volume", index, "m3", "cumulative", day + timedelta(hours=12), delta=delta)]
+        )
+    findings = evaluate(registry, registry.engine, store, now, "Europe/Paris")
+    (abnormal,) = [f for f in findings if f.kind is AlertKind.ABNORMAL_CONSUMPTION]
+    assert abnormal.dev_eui == new and abnormal.evidence["devices"] == [new, old]
+    assert [h["consumption"] for h in abnormal.evidence["history"]] == [2.0, 2.0, 2.0, 2.0]
+    assert abnormal.evidence["metering_point"] == "eau"
+    registry.close()
