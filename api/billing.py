@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from pydantic import Field
 
 from api.analytics import METERED, consumption
 from api.costs import Slice, price, total_cost
+from api.problems import Problem
 from api.schemas import ConsumptionPoint, ConsumptionSeries
 from ingest.registry import Device
 from ingest.store import Store, Window
@@ -34,6 +35,16 @@ class CostSeries(ConsumptionSeries):
     unpriced: float = Field(
         default=0.0, description="consumption that fell on days without a tariff (not in total_cost)"
     )
+
+
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def within_calendar(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """Refuse times that calendar arithmetic (a year back, a day's end) would push out of range."""
+    if start < EARLIEST or end > LATEST:
+        raise Problem(422, "Invalid range", "times must fall between 1970-01-01 and 2200-01-01 (UTC)")
+    return start, end
 
 
 def hourly_slices(
@@ -98,3 +109,25 @@ def change(current: ConsumptionSeries, reference: ConsumptionSeries) -> tuple[fl
     diff = round(current.total - reference.total, 9)
     pct = None if reference.total == 0 else round(diff / reference.total * 100, 6)
     return diff, pct
+
+
+def known_cost(series: CostSeries) -> float | None:
+    """The series' cost when every window has one (a tariff covered all of it), else None."""
+    if all(p.cost is not None for p in series.points):
+        return series.total_cost
+    return None
+
+
+def plain(series: ConsumptionSeries) -> ConsumptionSeries:
+    """Just the consumption fields of a (cost) series."""
+    return ConsumptionSeries(
+        quantity=series.quantity,
+        unit=series.unit,
+        window=series.window,
+        timezone=series.timezone,
+        points=[
+            ConsumptionPoint(start=p.start, end=p.end, consumption=p.consumption, readings=p.readings)
+            for p in series.points
+        ],
+        total=series.total,
+    )

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from api.analytics import CONSUMPTION_QUANTITIES, consumption, pick_quantity, time_range, unit_of
-from api.billing import CostSeries, change, cost_series, shift_years
+from api.billing import (
+    CostSeries,
+    change,
+    cost_series,
+    known_cost,
+    plain,
+    shift_years,
+    within_calendar,
+)
 from api.deps import Id, IdQuery, KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
 from api.problems import Problem
 from api.schemas import ConsumptionPoint, ConsumptionSeries
@@ -193,7 +201,7 @@ def site_cost(
     end: datetime | None = None,
 ) -> CostSeries:
     site = visible_site(state, key, site_id)
-    start, end = time_range(window, start, end)
+    start, end = within_calendar(*time_range(window, start, end))
     devices = site_devices(state, site)
     quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}")
     unit_of(quantity)
@@ -206,6 +214,11 @@ class Comparison(BaseModel):
     reference: ConsumptionSeries
     change: float | None = Field(description="current.total - reference.total; null when either has no data")
     change_pct: float | None = Field(description="change as % of the reference; null when it is 0 or absent")
+    current_cost: float | None = Field(default=None, description="EUR under the tariffs then in force")
+    reference_cost: float | None = Field(default=None, description="EUR under the tariffs then in force")
+    cost_change: float | None = Field(
+        default=None, description="current_cost - reference_cost (negative: saved); null unless both known"
+    )
 
 
 @router.get("/sites/{site_id}/compare", summary="Consumption against the previous year or a reference period")
@@ -223,18 +236,30 @@ def site_compare(
 ) -> Comparison:
     site = visible_site(state, key, site_id)
     tz = state.settings.timezone
-    start, end = time_range(window, start, end)
+    start, end = within_calendar(*time_range(window, start, end))
     if reference == "previous_year":
         ref_start, ref_end = shift_years(start, -1, tz), shift_years(end, -1, tz)
     elif ref_start is None or ref_end is None:
         raise Problem(422, "Invalid reference", "reference=period needs ref_start and ref_end")
-    ref_start, ref_end = time_range(window, ref_start, ref_end)
+    ref_start, ref_end = within_calendar(*time_range(window, ref_start, ref_end))
     devices = site_devices(state, site)
     quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}")
-    current = consumption(state.store, devices, quantity, window, start, end, tz)
-    past = consumption(state.store, devices, quantity, window, ref_start, ref_end, tz)
+    tariffs = TariffBook(state.registry.engine).effective(site.tenant_id, site.id, quantity)
+    current = cost_series(state.store, tariffs, devices, quantity, window, start, end, tz)
+    past = cost_series(state.store, tariffs, devices, quantity, window, ref_start, ref_end, tz)
     diff, pct = change(current, past)
-    return Comparison(current=current, reference=past, change=diff, change_pct=pct)
+    current_cost, reference_cost = known_cost(current), known_cost(past)
+    return Comparison(
+        current=plain(current),
+        reference=plain(past),
+        change=diff,
+        change_pct=pct,
+        current_cost=current_cost,
+        reference_cost=reference_cost,
+        cost_change=None
+        if current_cost is None or reference_cost is None
+        else round(current_cost - reference_cost, 9),
+    )
 
 
 class Intensity(BaseModel):
@@ -259,7 +284,7 @@ def site_intensity(
     site = visible_site(state, key, site_id)
     if not site.floor_area_m2:
         raise Problem(422, "No floor area", f"site {site.name} has no floor area: set floor_area_m2 on it")
-    start, end = time_range(Window.MONTH, start, end)  # by default, the last 366 days
+    start, end = within_calendar(*time_range(Window.MONTH, start, end))  # by default, the last 366 days
     devices = site_devices(state, site)
     quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}")
     series = consumption(state.store, devices, quantity, Window.MONTH, start, end, state.settings.timezone)
@@ -309,7 +334,7 @@ def tenant_consumption(
     if tenant not in {t.id for t in state.registry.list_tenants()}:
         raise Problem(404, "Not found", f"tenant {tenant} not found")
     tz = state.settings.timezone
-    start, end = time_range(window, start, end)
+    start, end = within_calendar(*time_range(window, start, end))
     sites = state.registry.list_sites(tenant)
     per_site = {s.id: site_devices(state, s) for s in sites}
     quantity = pick_quantity(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.analytics import METERED, consumption, metered_quantities
-from api.billing import change, cost_series, measured, shift_years
+from api.billing import change, cost_series, known_cost, measured, plain, shift_years
 from api.deps import Id, KeyDep, StateDep, visible_site
 from api.problems import Problem
 from api.routers.sites import _public as site_public
@@ -99,7 +99,6 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
             tz,
         )
         _, pct = change(month_cost, before)
-        complete = all(p.cost is not None for p in month_cost.points)
         metering = {
             r.dev_eui
             for r in state.store.latest([d.dev_eui for d in devices])
@@ -119,9 +118,9 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
                 consumption=month_cost.total,
                 previous_year=before.total if measured(before) else None,
                 change_pct=pct,
-                cost=month_cost.total_cost if tariffs and complete else None,
+                cost=known_cost(month_cost),
                 intensity=round(month_cost.total / site.floor_area_m2, 9) if site.floor_area_m2 else None,
-                days=[_day(p) for p in month_cost.points],
+                days=plain(month_cost).points,
                 points=points,
             )
         )
@@ -146,12 +145,6 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
         quantities=quantities,
         alerts=alerts,
         generated_at=datetime.now(UTC),
-    )
-
-
-def _day(point: ConsumptionPoint) -> ConsumptionPoint:
-    return ConsumptionPoint(
-        start=point.start, end=point.end, consumption=point.consumption, readings=point.readings
     )
 
 

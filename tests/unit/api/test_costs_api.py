@@ -281,6 +281,22 @@ def test_compare_with_the_previous_year_and_a_period(world: World) -> None:
     assert body["current"]["total"] == 2.0 and body["reference"]["total"] == 2.0
     assert body["reference"]["points"][0]["start"] == "2025-03-10T00:00:00+01:00"
     assert body["change"] == 0.0 and body["change_pct"] == 0.0
+    assert body["current_cost"] is None and body["cost_change"] is None  # no tariff yet
+    # Same water, dearer water: the euros show it (each period at the tariff then in force).
+    world.put(
+        "town_operator",
+        f"/sites/{world.mairie}/tariffs",
+        [
+            {"quantity": "water_volume", "price_per_unit": 3.0, "valid_from": "2020-01-01"},
+            {"quantity": "water_volume", "price_per_unit": 4.0, "valid_from": "2026-01-01"},
+        ],
+    )
+    body = world.get(
+        "town_viewer", f"/sites/{world.mairie}/compare", quantity="water_volume", **MARCH_10
+    ).json()
+    assert body["current_cost"] == pytest.approx(8.0) and body["reference_cost"] == pytest.approx(6.0)
+    assert body["cost_change"] == pytest.approx(2.0)
+    assert "total_cost" not in body["current"]
     r = world.get(
         "town_viewer",
         f"/sites/{world.mairie}/compare",
@@ -296,6 +312,17 @@ def test_compare_with_the_previous_year_and_a_period(world: World) -> None:
     r = world.get("town_viewer", f"/sites/{world.mairie}/compare", reference="period", **MARCH_10)
     assert r.status_code == 422 and "ref_start" in r.json()["detail"]
     r = world.get("town_viewer", f"/sites/{world.mairie}/compare", reference="last_week")
+    assert r.status_code == 422
+    r = world.get(
+        "town_viewer",
+        f"/sites/{world.mairie}/compare",
+        start="0001-01-01T00:00:00Z",
+        end="0001-02-01T00:00:00Z",
+    )
+    assert r.status_code == 422 and "1970" in r.json()["detail"]
+    r = world.get(
+        "town_viewer", f"/sites/{world.mairie}/cost", start="9999-12-01T00:00:00Z", end="9999-12-31T00:00:00Z"
+    )
     assert r.status_code == 422
 
 
