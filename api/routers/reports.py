@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
@@ -13,7 +14,6 @@ from api.analytics import METERED, consumption, metered_quantities
 from api.billing import change, cost_series, known_cost, measured, plain, shift_years
 from api.deps import Id, KeyDep, StateDep, visible_site
 from api.problems import Problem
-from api.routers.sites import _public as site_public
 from api.schemas import ConsumptionPoint, SitePublic
 from ingest.alerts import AlertBook
 from ingest.registry import Device
@@ -37,7 +37,7 @@ class QuantityReport(BaseModel):
     previous_year: float | None = Field(description="the same month a year before; null without data")
     change_pct: float | None
     cost: float | None = Field(description="EUR; null when the month is not fully covered by a tariff")
-    currency: str = "EUR"
+    currency: Literal["EUR"] = "EUR"
     intensity: float | None = Field(description="consumption per m2 of floor area; null without an area")
     days: list[ConsumptionPoint]
     points: list[PointTotal]
@@ -139,7 +139,7 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
     ]
     alerts.sort(key=lambda a: (a.opened_at, a.id))
     return MonthlyReport(
-        site=site_public(site, len(devices)),
+        site=SitePublic(**asdict(site), devices=len(devices)),
         month=month,
         timezone=tz,
         quantities=quantities,

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.costs import Slice, fixed_share, in_hours, period_of, price, tariff_at, total_cost
 from ingest.tariffs import Period, Tariff
@@ -145,3 +147,36 @@ def test_point_costs_sum_to_the_total_over_a_week_of_hours() -> None:
     assert total_cost(by_hour) == pytest.approx(whole.cost, abs=1e-6)
     # Slices outside every window are not priced.
     assert price(tariffs, slices, [(end, end + timedelta(hours=1))], "Europe/Paris")[0].periods == {}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    prices=st.lists(st.floats(0, 5), min_size=1, max_size=3),
+    fixed=st.floats(0, 100),
+    hc=st.tuples(st.integers(0, 23), st.integers(0, 23)).filter(lambda h: h[0] != h[1]),
+    change_day=st.integers(1, 20),
+    values=st.lists(st.floats(0, 10), min_size=1, max_size=60),
+)
+def test_any_split_into_days_adds_up_to_the_whole(
+    prices: list[float], fixed: float, hc: tuple[int, int], change_day: int, values: list[float]
+) -> None:
+    tariffs = [
+        Tariff(
+            "energy_import",
+            unit_price,
+            fixed_per_month=fixed * (i + 1),
+            valid_from=None if i == 0 else date(2026, 10, 10 + (i * change_day) % 20),
+            periods=(Period("HC", unit_price / 2, hours=(hc,)),),
+        )
+        for i, unit_price in enumerate(prices)
+    ]
+    # 20 October to 9 November 2026: across the end of daylight saving time and a month's end.
+    start, end = local(2026, 10, 20), local(2026, 11, 9)
+    slices = [Slice(start.astimezone(UTC) + timedelta(hours=7 * i), "", v) for i, v in enumerate(values)]
+    # Wall-clock arithmetic on Paris times: each window is a local day, 25 hours on 25 October.
+    days = [(start + timedelta(days=d), start + timedelta(days=d + 1)) for d in range(20)]
+    by_day = price(tariffs, slices, days, "Europe/Paris")
+    (whole,) = price(tariffs, slices, [(start, end)], "Europe/Paris")
+    assert whole.cost is not None
+    assert total_cost(by_day) == pytest.approx(whole.cost, rel=1e-9, abs=1e-6)
+    assert sum(whole.periods.values()) == pytest.approx(sum(values), abs=1e-6)
