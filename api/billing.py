@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from api.analytics import METERED, consumption
+from api.analytics import METERED, consumption, time_range
 from api.costs import Slice, price, total_cost
 from api.problems import Problem
 from api.schemas import ConsumptionPoint, ConsumptionSeries
@@ -45,6 +45,14 @@ def within_calendar(start: datetime, end: datetime) -> tuple[datetime, datetime]
     if start < EARLIEST or end > LATEST:
         raise Problem(422, "Invalid range", "times must fall between 1970-01-01 and 2200-01-01 (UTC)")
     return start, end
+
+
+def calendar_range(window: Window, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """``analytics.time_range`` for times within 1970-2200, checked before any arithmetic on them."""
+    given = [t for t in (start, end) if t is not None]
+    if all(t.tzinfo is not None for t in given):
+        within_calendar(min(given, default=EARLIEST), max(given, default=LATEST))
+    return within_calendar(*time_range(window, start, end))
 
 
 def hourly_slices(

@@ -313,6 +313,11 @@ def test_compare_with_the_previous_year_and_a_period(world: World) -> None:
     assert r.status_code == 422 and "ref_start" in r.json()["detail"]
     r = world.get("town_viewer", f"/sites/{world.mairie}/compare", reference="last_week")
     assert r.status_code == 422
+    # A lone end at year 1 would overflow the default span: refused before any arithmetic.
+    for path in ("compare", "cost", "intensity"):
+        r = world.get("town_viewer", f"/sites/{world.mairie}/{path}", end="0001-01-01T00:00:00Z")
+        assert r.status_code == 422, path
+    assert world.get("town_viewer", "/consumption", start="2026-01-01T00:00:00").status_code == 422
     r = world.get(
         "town_viewer",
         f"/sites/{world.mairie}/compare",
