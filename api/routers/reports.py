@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.analytics import METERED, consumption, metered_quantities
-from api.billing import change, cost_series, known_cost, measured, plain, shift_years
+from api.billing import CostSeries, change, cost_series, known_cost, measured, plain, shift_years
 from api.deps import Id, KeyDep, StateDep, visible_site
 from api.problems import Problem
 from api.schemas import ConsumptionPoint, SitePublic
@@ -39,6 +39,10 @@ class QuantityReport(BaseModel):
     cost: float | None = Field(description="EUR; null when the month is not fully covered by a tariff")
     currency: Literal["EUR"] = "EUR"
     intensity: float | None = Field(description="consumption per m2 of floor area; null without an area")
+    intensity_unit: str | None = Field(default=None, description="e.g. kWh/m2")
+    periods: dict[str, float] = Field(
+        default_factory=dict, description="the month's consumption per time-of-use period, when priced"
+    )
     days: list[ConsumptionPoint]
     points: list[PointTotal]
 
@@ -120,6 +124,8 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
                 change_pct=pct,
                 cost=known_cost(month_cost),
                 intensity=round(month_cost.total / site.floor_area_m2, 9) if site.floor_area_m2 else None,
+                intensity_unit=f"{month_cost.unit}/m2" if site.floor_area_m2 else None,
+                periods=_periods(month_cost),
                 days=plain(month_cost).points,
                 points=points,
             )
@@ -146,6 +152,14 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
         alerts=alerts,
         generated_at=datetime.now(UTC),
     )
+
+
+def _periods(series: CostSeries) -> dict[str, float]:
+    summed: dict[str, float] = {}
+    for point in series.points:
+        for name, value in point.periods.items():
+            summed[name] = summed.get(name, 0.0) + value
+    return {name: round(value, 9) for name, value in sorted(summed.items())}
 
 
 def _utc(value: datetime) -> datetime:

@@ -394,6 +394,7 @@ def test_monthly_report(world: World) -> None:
     assert energy["previous_year"] is None and energy["change_pct"] is None
     assert energy["cost"] == pytest.approx(1.6 + 9.6 + 31.0)  # the whole month's fixed part
     assert energy["intensity"] == pytest.approx(40.0 / 500)
+    assert energy["intensity_unit"] == "kWh/m2" and energy["periods"] == {"HC": 8.0, "HP": 32.0}
     assert len(energy["days"]) == 31 and energy["days"][9]["consumption"] == 40.0
     assert energy["points"] == [{"metering_point": "compteur mairie", "consumption": 40.0}]
     assert water["consumption"] == 2.0 and water["previous_year"] == 2.0 and water["change_pct"] == 0.0
