@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.engine import Connection
 
-from ingest import schema
+from ingest import schema, tariffs
 
 
 def _create_all(conn: Connection) -> None:
@@ -31,6 +31,7 @@ STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _create_all),
     (2, _add_alerts),
     (3, _add_meter_replacements),
+    (4, tariffs.create_table),
 )
 
 
