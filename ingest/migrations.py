@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.engine import Connection
 
-from ingest import schema, thresholds, weather
+from ingest import schema, tariffs, thresholds, weather
 
 
 def _create_all(conn: Connection) -> None:
@@ -36,6 +36,7 @@ STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _create_all),
     (2, _add_alerts),
     (3, _add_meter_replacements),
+    (4, tariffs.create_table),
     (5, _add_climate),
 )
 
