@@ -172,3 +172,14 @@ def test_abnormal_history_spans_a_device_change_on_a_metering_point(tmp_path: Pa
     assert [h["consumption"] for h in abnormal.evidence["history"]] == [2.0, 2.0, 2.0, 2.0]
     assert abnormal.evidence["metering_point"] == "eau"
     registry.close()
+
+
+def test_docs_list_every_threshold_with_its_default_and_range() -> None:
+    from dataclasses import fields
+
+    from ingest.thresholds import RANGES
+
+    docs = (Path(__file__).parents[3] / "docs" / "climate.md").read_text(encoding="utf-8")
+    for f in fields(Thresholds):
+        assert f"`{f.name}`" in docs, f.name
+        assert f.name in RANGES
