@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import problems
 from api.deps import AppState
-from api.routers import alerts, devices, keys, open_data, operations, overview, sites
+from api.routers import alerts, climate, costs, devices, keys, open_data, operations, overview, reports, sites
 from dashboards import STATIC_DIR
 from ingest.archive import Archive
 from ingest.open_store import open_store
@@ -76,7 +76,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
             )
         return await call_next(request)
 
-    for module in (overview, devices, sites, alerts, keys, operations, open_data):
+    for module in (overview, devices, sites, costs, reports, alerts, keys, operations, open_data, climate):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.engine import Connection
 
-from ingest import schema
+from ingest import schema, tariffs, thresholds, weather
 
 
 def _create_all(conn: Connection) -> None:
@@ -27,10 +27,17 @@ def _add_meter_replacements(conn: Connection) -> None:
     schema.meter_replacements.create(conn, checkfirst=True)
 
 
+def _add_climate(conn: Connection) -> None:
+    weather.create_tables(conn)
+    thresholds.create_table(conn)
+
+
 STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _create_all),
     (2, _add_alerts),
     (3, _add_meter_replacements),
+    (4, tariffs.create_table),
+    (5, _add_climate),
 )
 
 
