@@ -43,8 +43,9 @@
       return el("section", { class: "report-quantity" }, el("h2", {}, t(q.quantity), " — ", fmt(q.consumption, q.unit),
         q.cost !== null && q.cost !== undefined ? " · " + R.euros(q.cost) : ""),
         figure,
-        q.periods && Object.keys(q.periods).length ? el("p", {}, t("report.periods") + " : " +
-          Object.entries(q.periods).map(([name, v]) => name + " " + fmt(v, q.unit)).join(" · ")) : null,
+        // "base" is what no tariff period counts: shown only beside named periods (HC, HP...).
+        Object.keys(q.periods || {}).some((name) => name !== "base") ? el("p", {}, t("report.periods") + " : " +
+          Object.entries(q.periods).map(([name, v]) => (name === "base" ? t("report.basePeriod") : name) + " " + fmt(v, q.unit)).join(" · ")) : null,
         q.points.length ? el("table", { class: "points" }, el("caption", {}, t("report.points")),
           el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("dev.point")), el("th", { scope: "col", class: "num" }, t("report.consumption")))),
           el("tbody", {}, q.points.map((p) => el("tr", {}, el("th", { scope: "row" }, p.metering_point), el("td", { class: "num" }, fmt(p.consumption, q.unit)))))) : null);

@@ -9,6 +9,7 @@ README's screenshots come from a run with 400 days (last year's figures filled i
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -83,12 +85,48 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     findings = evaluate(state.registry, state.archive.engine, state.store, now, settings.timezone)
     AlertBook(state.archive.engine).sync(findings, now)
     server, thread = serve(settings, state)
+    base = f"http://127.0.0.1:{settings.api_port}"
     try:
-        yield f"http://127.0.0.1:{settings.api_port}", token
+        furnish(base, token, now)
+        yield base, token
     finally:
         server.should_exit = True
         thread.join(10)
         close_state(state)
+
+
+def furnish(base: str, token: str, now: datetime) -> None:
+    """What a town sets up through the API: tariffs (EUR) and an outdoor temperature per site."""
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+        client.put(
+            "/api/v1/tariffs",
+            json=[
+                {"quantity": "water_volume", "price_per_unit": 4.12, "fixed_per_month": 8.5},
+                {
+                    "quantity": "energy_import",
+                    "price_per_unit": 0.2516,
+                    "fixed_per_month": 15.0,
+                    "periods": [{"name": "HC", "price_per_unit": 0.2068, "hours": [[22, 6]]}],
+                },
+            ],
+        ).raise_for_status()
+        # A November station: colder at night, a slow drift over the days.
+        start = (now - timedelta(days=DAYS + 2)).replace(minute=0, second=0, microsecond=0)
+        rows = ["time,temperature"]
+        for h in range(int((now - start).total_seconds() // 3600)):
+            t = start + timedelta(hours=h)
+            temperature = 7 + 4 * math.sin((t.hour - 9) / 24 * 2 * math.pi) - 2 * math.cos(h / 90)
+            rows.append(f"{t.isoformat()},{temperature:.1f}")
+        imported = client.post(
+            "/api/v1/weather/grenoble-st-geoirs/import?dry_run=false",
+            content="\n".join(rows),
+            headers={"Content-Type": "text/csv"},
+        )
+        assert imported.raise_for_status().json()["errors"] == []
+        for site in client.get("/api/v1/sites").raise_for_status().json()["items"]:
+            client.put(
+                f"/api/v1/sites/{site['id']}/weather", json={"station": "grenoble-st-geoirs"}
+            ).raise_for_status()
 
 
 @pytest.fixture(scope="module")
@@ -235,10 +273,14 @@ def test_site_page_with_charts_devices_and_meter_replacement(page: Page, site_ur
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     assert_accessible(page)
-    dialog.get_by_label("Date et heure du remplacement").fill(
-        (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    )
-    dialog.get_by_label("Dernier index de l'ancien compteur").fill("1234.5")
+    # Replaced just after its last reading, the old meter's index read off as the last one seen.
+    eui = "a81758fffe0b0001"
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+        readings = client.get(f"/api/v1/devices/{eui}/readings?quantity=water_volume").json()["items"]
+    last = readings[-1]
+    at = datetime.fromisoformat(last["ts"]).astimezone(ZoneInfo("Europe/Paris")) + timedelta(minutes=1)
+    dialog.get_by_label("Date et heure du remplacement").fill(at.strftime("%Y-%m-%dT%H:%M"))
+    dialog.get_by_label("Dernier index de l'ancien compteur").fill(str(last["value"]))
     dialog.get_by_label("Premier index du nouveau compteur").fill("0")
     dialog.get_by_label("Remarque").fill("compteur gelé, changé par la régie")
     page.screenshot(path=str(SHOTS / "meter-replacement.png"))
@@ -323,7 +365,7 @@ def test_monthly_report_prints_on_a4(page: Page, site_url: tuple[str, str]) -> N
     (SHOTS / "report.pdf").write_bytes(pdf)
     page.emulate_media(media="screen")
     # Another month, picked with the form.
-    page.get_by_label("Mois").fill("2026-01")
+    page.get_by_role("textbox", name="Mois").fill("2026-01")
     page.get_by_role("button", name="Afficher").click()
     page.wait_for_url(re.compile(r"/report/2026-01$"))
 
