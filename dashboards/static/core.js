@@ -129,7 +129,11 @@ window.Releve = (function () {
     const fromZero = (u, min, max) => [Math.min(0, min === null ? 0 : min), max === null || max <= 0 ? 1 : max * 1.08];
     const scales = { x: { time: true, range: (u, min, max) => hasBars ? [min - step / 2, max + step / 2] : [min, max] },
       y: { range: spec.fromZero === false ? undefined : fromZero } };
-    const axes = [{ values: (u, splits) => splits.map((v) => new Date(v * 1000).toLocaleString(locale(), tick)), stroke: "#1b1f24" },
+    // Tick steps that suit the labels: whole hours, days or months, never the same label twice.
+    const H = 3600, D = 86400;
+    const incrs = spec.tick === "hour" ? [H, 2 * H, 3 * H, 6 * H, 12 * H, D] : spec.tick === "month" ? [31 * D, 62 * D, 93 * D, 186 * D]
+      : [D, 2 * D, 3 * D, 7 * D, 14 * D, 31 * D];
+    const axes = [{ incrs, values: (u, splits) => splits.map((v) => new Date(v * 1000).toLocaleString(locale(), tick)), stroke: "#1b1f24" },
       { size: 64, stroke: "#1b1f24", label: unitText(spec.unit), labelSize: 18 }];
     const series = [{ label: t("chart.when") }];
     for (const s of spec.series) {

@@ -89,14 +89,21 @@
     if (w === "month") start.setDate(1);
     const h = await R.api(`/api/v1/sites/${id}/heating?` + q({ quantity, window: w, start: start.toISOString(), end: end.toISOString() }));
     const xs = h.points.map((p) => new Date(p.start));
-    const summary = t("heating.summary", { total: fmt(h.total, h.unit), dju: fmt(h.total_degree_days, null, 0), base: fmt(h.base_temperature) });
+    const known = h.points.reduce((a, p) => a + (p.degree_days || 0), 0);
+    const summary = t("heating.summary", { total: fmt(h.total, h.unit), dju: fmt(h.total_degree_days !== null ? h.total_degree_days : known, null, 0), base: fmt(h.base_temperature) });
     const figure = R.chart({ title: t("heating.chart"), unit: h.unit, tick: w, xs, summary, series: [
       { label: t(quantity), values: h.points.map((p) => p.consumption), kind: "bars" },
       { label: t("heating.dju"), values: h.points.map((p) => p.degree_days), color: R.COLORS.second, scale: "dju", unit: "DJU" }] });
-    const perDju = h.total_degree_days ? h.total / h.total_degree_days : null;
+    // Days without outdoor temperature leave the totals open: per degree day counts the windows
+    // that have both, and the card says how many days lack a temperature.
+    const both = h.points.filter((p) => p.consumption !== null && p.degree_days !== null);
+    const dju = both.reduce((a, p) => a + p.degree_days, 0);
+    const perDju = dju ? both.reduce((a, p) => a + p.consumption, 0) / dju : null;
+    const missing = h.missing_temperature_days ? " · " + t("heating.missing", { n: h.missing_temperature_days }) : "";
     figure.prepend(el("dl", { class: "inline" },
       el("dt", {}, t("heating.total")), el("dd", {}, fmt(h.total, h.unit)),
-      el("dt", {}, t("heating.dju")), el("dd", {}, fmt(h.total_degree_days, null, 0) + " (" + t("heating.base", { base: fmt(h.base_temperature) }) + ")"),
+      el("dt", {}, t("heating.dju")), el("dd", {}, fmt(h.total_degree_days !== null ? h.total_degree_days : dju, null, 0) +
+        " (" + t("heating.base", { base: fmt(h.base_temperature) }) + ")" + missing),
       el("dt", {}, t("heating.perDju")), el("dd", {}, fmt(perDju, h.unit + "/DJU")),
       h.normalized !== null && h.normalized !== undefined ? [el("dt", {}, t("heating.normalized")),
         el("dd", {}, fmt(h.normalized, h.unit) + (h.reference_degree_days ? " (" + fmt(h.reference_degree_days, "DJU", 0) + ")" : ""))] : null));
@@ -120,7 +127,7 @@
           { label: t("comfort.max"), values: qu.days.map((p) => p.max), color: R.COLORS.previous, dash: [2, 3] },
           { label: t("comfort.mean"), values: qu.days.map((p) => p.mean) },
           { label: t("comfort.min"), values: qu.days.map((p) => p.min), color: R.COLORS.previous, dash: [2, 3] },
-          ...limits.map((v) => ({ label: t("comfort.target"), values: xs.map(() => v), color: R.COLORS.limit, dash: [8, 4] }))] });
+          ...limits.map((v) => ({ label: t("comfort.target") + " " + fmt(v, qu.unit), values: xs.map(() => v), color: R.COLORS.limit, dash: [8, 4] }))] });
         if (outside !== null && outside !== undefined) fig.prepend(el("p", { class: outside > 0.1 ? "bad" : "good" }, summary));
         figures.push(fig);
       }
@@ -220,7 +227,7 @@
     ]);
     let heating = null;
     if (heatProbe === "ok") {
-      heating = windowed(t("heating.title"), "w-heating", ["day", "month"], "month", (w) => heatingFigure(id, heated, w));
+      heating = windowed(t("heating.title"), "w-heating", ["day", "month"], "day", (w) => heatingFigure(id, heated, w));
       main.append(heating);
     } else if (heatProbe === "no-source") {
       main.append(el("section", { class: "card" }, el("h2", {}, t("heating.title")), el("p", { class: "help" }, t("heating.noSource", { id }))));
