@@ -71,6 +71,7 @@
       const params = new URLSearchParams(query || "");
       markCurrent(hash);
       main.setAttribute("aria-busy", "true");
+      delete main.dataset.ready;
       let m, title;
       if ((m = path.match(/^\/sites\/(\d+)\/report\/(\d{4}-\d{2})$/))) title = await R.pages.report(main, m[1], m[2]);
       else if ((m = path.match(/^\/sites\/(\d+)/))) title = await R.pages.site(main, m[1]);
@@ -80,6 +81,7 @@
       else title = await R.pages.overview(main);
       if (mine !== routing) return;  // a newer navigation took over
       main.removeAttribute("aria-busy");
+      main.dataset.ready = hash;  // the page of this address is complete (tests wait for it)
       if (!document.title.startsWith(title)) document.title = title + " — releve";
       if (moveFocus) main.focus();
       R.announce(t("loaded", { page: title }));

@@ -17,7 +17,40 @@
     if (a.kind === "silent_site" && ev.devices) return `Les ${ev.devices.length} capteurs du site sont muets : vérifier la passerelle ou l'alimentation du bâtiment.`;
     if (a.kind === "low_battery") return `Pile faible (${ev.battery_level !== null && ev.battery_level !== undefined ? fmt(ev.battery_level, "%") : fmt(ev.battery_voltage, "V")}) : prévoir son remplacement.`;
     if (a.kind === "poor_link" && ev.loss_pct !== undefined) return `${fmt(ev.loss_pct, "%")} des trames perdues : vérifier l'antenne ou la position du capteur.`;
+    if (a.kind === "abnormal_consumption" && ev.day) return `Le ${R.date(ev.day)}, ${fmt(ev.consumption, ev.unit)} : ` +
+      `${fmt(ev.ratio, null, 1)} fois la médiane des mêmes jours de la semaine (${fmt(ev.median, ev.unit)}).`;
+    if (a.kind === "lighting_daylight" && ev.hours) return `L'éclairage a consommé pendant ${ev.hours.length} heure(s) de plein jour ` +
+      `(plus de ${fmt(ev.threshold_kwh_per_hour, "kWh")} par heure, lever et coucher du soleil ± ${ev.margin_min} min).`;
+    if (a.kind === "meter_anomaly" && ev.occurrences) return `L'index du compteur a reculé ou est reparti de zéro ${ev.count} fois : ` +
+      "ces relevés sont exclus de la consommation ; vérifier le compteur ou déclarer son remplacement.";
     return a.message;
+  }
+
+  // Evidence of the consumption alerts (climate rules): a chart and a table from the alert itself.
+  function ruleEvidence(a) {
+    const ev = a.evidence || {};
+    if (a.kind === "abnormal_consumption" && ev.history) {
+      const days = [...ev.history, { day: ev.day, consumption: ev.consumption }];
+      const xs = days.map((d) => new Date(d.day + "T12:00:00"));
+      return R.chart({ title: t("alerts.abnormalChart"), unit: ev.unit, tick: "day", xs,
+        summary: t("alerts.abnormalSummary", { value: fmt(ev.consumption, ev.unit), median: fmt(ev.median, ev.unit), ratio: fmt(ev.ratio, null, 1) }),
+        series: [{ label: t("chart.current"), values: days.map((d) => d.consumption), kind: "bars" },
+          { label: t("alerts.median"), values: xs.map(() => ev.median), color: R.COLORS.previous, dash: [6, 4] }] });
+    }
+    if (a.kind === "lighting_daylight" && ev.hours && ev.hours.length) {
+      const xs = ev.hours.map((h) => new Date(h.hour));
+      return R.chart({ title: t("alerts.lightingChart"), unit: "kWh", tick: "hour", xs,
+        summary: t("alerts.lightingSummary", { n: ev.hours.length, threshold: fmt(ev.threshold_kwh_per_hour, "kWh") }),
+        series: [{ label: t("energy_import"), values: ev.hours.map((h) => h.kwh), kind: "bars" },
+          { label: t("alerts.threshold"), values: xs.map(() => ev.threshold_kwh_per_hour), color: R.COLORS.limit, dash: [8, 4] }] });
+    }
+    if (a.kind === "meter_anomaly" && ev.occurrences) {
+      return el("table", { class: "evidence" }, el("caption", {}, t("alerts.evidence")),
+        el("thead", {}, el("tr", {}, ["alerts.when", "alerts.before", "alerts.after", "alerts.detail"].map((k) => el("th", { scope: "col" }, t(k))))),
+        el("tbody", {}, ev.occurrences.map((o) => el("tr", {}, el("th", { scope: "row" }, R.dateTime(o.at)),
+          el("td", { class: "num" }, o.previous ? fmt(o.previous.value) : "–"), el("td", { class: "num" }, fmt(o.value)), el("td", {}, o.detail)))));
+    }
+    return null;
   }
 
   function nightsTable(alert) {
@@ -97,12 +130,15 @@
         a.dev_eui ? [el("dt", {}, t("alerts.device")), el("dd", { class: "mono" }, a.dev_eui)] : null,
         a.site_id ? [el("dt", {}, t("overview.site")), el("dd", {}, el("a", { href: "#/sites/" + a.site_id }, sites[a.site_id] || a.site_id))] : null));
     main.replaceChildren(el("p", { class: "crumbs" }, el("a", { href: "#/alerts" }, t("alerts.back"))), card);
-    const chart = a.kind === "leak" ? await leakChart(a).catch(() => null) : null;
-    if (chart) { card.append(chart); chart.draw(); }
+    const chart = a.kind === "leak" ? await leakChart(a).catch(() => null) : ruleEvidence(a);
+    if (chart) { card.append(chart); if (chart.draw) chart.draw(); }
     const table = nightsTable(a);
     if (table) card.append(table);
-    else if (a.evidence && Object.keys(a.evidence).length) {
-      card.append(el("h2", {}, t("alerts.evidence")), el("pre", { class: "evidence-raw" }, JSON.stringify(a.evidence, null, 2)));
+    else if (!chart && a.evidence && Object.keys(a.evidence).length) {
+      // Other kinds: the evidence's fields as they are (a silent device's last frame, a battery level).
+      card.append(el("h2", {}, t("alerts.evidence")), el("dl", { class: "inline" }, Object.entries(a.evidence).map(([k, v]) =>
+        [el("dt", { class: "mono" }, k), el("dd", { class: typeof v === "object" && v !== null ? "mono" : null },
+          typeof v === "object" && v !== null ? JSON.stringify(v) : String(v))])));
     }
     const ack = ackButton(a, () => renderAlert(main, id));
     if (ack) card.append(el("div", { class: "buttons" }, ack));

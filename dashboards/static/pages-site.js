@@ -206,18 +206,22 @@
     const status = el("p", { role: "status", class: "good" });
     const info = [site.address, site.use ? (t("use." + site.use).startsWith("use.") ? site.use : t("use." + site.use)) : null, site.floor_area_m2 ? t("site.area") + " : " + fmt(site.floor_area_m2, "m²") : null].filter(Boolean).join(" · ");
     const month = metered.length ? found[QUANTITIES.indexOf(metered[0])].points.at(-1).start.slice(0, 7) : R.monthKey(end);
-    main.replaceChildren(
+    // Everything goes into this page's own container: if the reader navigates away while the
+    // slower parts load, they land in a detached node instead of the next page.
+    const page = el("div", { class: "site" });
+    main.replaceChildren(page);
+    page.append(
       el("p", { class: "crumbs" }, el("a", { href: "#/" }, t("site.back"))),
       el("h1", {}, site.name), el("p", { class: "muted" }, info),
       el("p", { class: "buttons" }, el("a", { class: "button", href: `#/sites/${id}/report/${month}` }, t("report.open")),
         el("a", { class: "button secondary", href: `#/alerts?site=${id}` }, t("nav.alerts"))),
       status);
-    if (!metered.length) main.append(el("p", { class: "card" }, t("site.none")));
+    if (!metered.length) page.append(el("p", { class: "card" }, t("site.none")));
     const facts = await Promise.all(metered.map((qu) => monthFacts(site, qu, found[QUANTITIES.indexOf(qu)])));
-    if (facts.length) main.append(el("div", { class: "facts" }, facts));
+    if (facts.length) page.append(el("div", { class: "facts" }, facts));
     const cards = metered.map((qu) => windowed(t(qu), "w-" + qu, ["hour", "day", "month"], "day", (w) => consumptionFigure(id, qu, w)));
     const charts = el("div", { class: "charts" }, cards);
-    main.append(charts);
+    page.append(charts);
     const heated = ["heat_energy", "gas_volume", "energy_import"].find((x) => metered.includes(x));
     // Heating needs an outdoor temperature source (409 without one): the card says so.
     const probe = heated ? R.api(`/api/v1/sites/${id}/heating?` + q({ quantity: heated, window: "day",
@@ -228,13 +232,13 @@
     let heating = null;
     if (heatProbe === "ok") {
       heating = windowed(t("heating.title"), "w-heating", ["day", "month"], "day", (w) => heatingFigure(id, heated, w));
-      main.append(heating);
+      page.append(heating);
     } else if (heatProbe === "no-source") {
-      main.append(el("section", { class: "card" }, el("h2", {}, t("heating.title")), el("p", { class: "help" }, t("heating.noSource", { id }))));
+      page.append(el("section", { class: "card" }, el("h2", {}, t("heating.title")), el("p", { class: "help" }, t("heating.noSource", { id }))));
     }
     const comfortSection = comfort ? comfortCard(comfort) : null;
-    if (comfortSection) main.append(comfortSection);
-    main.append(devicesTable(devices.items, metered.length ? metered : QUANTITIES.slice(0, 4), status));
+    if (comfortSection) page.append(comfortSection);
+    page.append(devicesTable(devices.items, metered.length ? metered : QUANTITIES.slice(0, 4), status));
     // Lay out every card first, then draw: a chart sized before its neighbours exist would overflow.
     await Promise.all(cards.map((c) => c.start()));
     if (heating) await heating.start();

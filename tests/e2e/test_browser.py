@@ -29,9 +29,11 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from api.app import AppState, close_state, create_app, open_state
 from bench.dashboard import seed
 from gateway_bridge.envelopes import parse
+from ingest.alert_rules import abnormal_finding
 from ingest.alerts import AlertBook, evaluate
 from ingest.pipeline import Ingestor
 from ingest.registry import Role
+from ingest.thresholds import Thresholds
 from releve.broker import free_port, wait_for_port
 from releve.runtime import provision_fleet
 from releve.settings import Settings
@@ -83,7 +85,13 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
             batch = []
     ingestor.process(ingestor.accept(batch))
     findings = evaluate(state.registry, state.archive.engine, state.store, now, settings.timezone)
-    AlertBook(state.archive.engine).sync(findings, now)
+    # The village does not overconsume: the rule itself builds this alert from a made-up history.
+    gym_water = state.registry.get_device("a81758fffe0c0001")
+    today = now.astimezone(ZoneInfo(settings.timezone)).date()
+    history = [(today - timedelta(days=7 * k), 0.8 + 0.05 * k) for k in range(6, 0, -1)]
+    abnormal = abnormal_finding(gym_water, "water_volume", "", today, 3.1, history, Thresholds())
+    assert abnormal is not None
+    AlertBook(state.archive.engine).sync([abnormal, *findings], now)
     server, thread = serve(settings, state)
     base = f"http://127.0.0.1:{settings.api_port}"
     try:
@@ -172,7 +180,7 @@ def login(page: Page, base: str, token: str) -> None:
 
 def settled(page: Page) -> None:
     """The router has finished the page (main is no longer busy) and charts are drawn."""
-    page.wait_for_function("() => !document.querySelector('main').hasAttribute('aria-busy')")
+    page.wait_for_function("() => document.querySelector('main').dataset.ready === (location.hash || '#/')")
     page.wait_for_function("() => !document.querySelector('[aria-busy]')")
 
 
@@ -313,6 +321,27 @@ def test_leak_alert_with_evidence_chart_is_acknowledged(page: Page, site_url: tu
     page.get_by_role("button", name="Acquitter").click()
     page.wait_for_selector("text=Acquittée par browser")
     expect(page.locator("#announce")).to_contain_text("acquittée")
+
+
+def test_abnormal_consumption_alert_shows_the_usual_days(page: Page, site_url: tuple[str, str]) -> None:
+    base, token = site_url
+    login(page, base, token)
+    page.get_by_role("link", name="Gymnase municipal").first.click()
+    settled(page)
+    page.locator("main").get_by_role("link", name="Alertes").click()
+    page.wait_for_selector("article.alert")
+    settled(page)
+    assert page.locator("h1").inner_text() == "Alertes en cours : Gymnase municipal"
+    card = page.locator("article.alert").first
+    assert "Consommation anormale" in card.inner_text() and "fois la médiane" in card.inner_text()
+    card.get_by_role("link", name=re.compile("Détails et preuves")).click()
+    page.wait_for_selector(".alert .uplot")
+    settled(page)
+    label = page.locator(".alert .plot[role=img]").get_attribute("aria-label") or ""
+    assert "3,1 m³" in label and "fois la médiane" in label
+    assert page.locator(".alert details.data-table tbody tr").count() == 7  # six weeks and the day
+    assert_accessible(page)
+    page.screenshot(path=str(SHOTS / "alert-abnormal.png"), full_page=True)
 
 
 def test_csv_import_dry_run_reports_the_bad_row(
