@@ -34,7 +34,7 @@
       const xs = days.map((d) => new Date(d.day + "T12:00:00"));
       return R.chart({ title: t("alerts.abnormalChart"), unit: ev.unit, tick: "day", xs,
         summary: t("alerts.abnormalSummary", { value: fmt(ev.consumption, ev.unit), median: fmt(ev.median, ev.unit), ratio: fmt(ev.ratio, null, 1) }),
-        series: [{ label: t("chart.current"), values: days.map((d) => d.consumption), kind: "bars" },
+        series: [{ label: t(ev.quantity), values: days.map((d) => d.consumption), kind: "bars" },
           { label: t("alerts.median"), values: xs.map(() => ev.median), color: R.COLORS.previous, dash: [6, 4] }] });
     }
     if (a.kind === "lighting_daylight" && ev.hours && ev.hours.length) {
