@@ -186,7 +186,7 @@ window.Releve = (function () {
         el("caption", { class: opts.captionHidden ? "sr-only" : null }, opts.caption),
         el("thead", {}, head),
         el("tbody", {}, rows.map((r) => el("tr", {}, opts.columns.map((c) => c.header
-          ? el("th", { scope: "row" }, c.cell(r)) : el("td", { class: c.num ? "num" : null }, c.cell(r)))))));
+          ? el("th", { scope: "row" }, c.cell(r)) : el("td", { class: c.num ? "num" : c.nowrap ? "nowrap" : null }, c.cell(r)))))));
     }
     render();
     return table;

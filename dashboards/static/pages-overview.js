@@ -19,8 +19,8 @@
     const lats = pts.map((s) => s.latitude), lons = pts.map((s) => s.longitude);
     const [minLat, maxLat, minLon, maxLon] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
     const named = pts.length <= 12;  // beyond, names would overlap: a tooltip per dot instead
-    const W = 360, H = 240, pad = 16, labels = named ? 110 : 0;
-    const x = (lon) => pad + ((lon - minLon) / (maxLon - minLon || 1)) * (W - 2 * pad - labels);
+    const W = 360, H = 240, pad = 16;
+    const x = (lon) => pad + ((lon - minLon) / (maxLon - minLon || 1)) * (W - 2 * pad);
     const y = (lat) => H - pad - ((lat - minLat) / (maxLat - minLat || 1)) * (H - 2 * pad);
     const ns = "http://www.w3.org/2000/svg";
     const svg = document.createElementNS(ns, "svg");
@@ -39,7 +39,10 @@
       c.append(title); a.append(c);
       if (named) {
         const label = document.createElementNS(ns, "text");
-        label.setAttribute("x", x(s.longitude) + 10); label.setAttribute("y", y(s.latitude) + 4);
+        // Names go on the side with room: right of the dot in the left half, left of it in the right half.
+        const right = x(s.longitude) < W / 2;
+        label.setAttribute("x", x(s.longitude) + (right ? 10 : -10)); label.setAttribute("y", y(s.latitude) + 4);
+        label.setAttribute("text-anchor", right ? "start" : "end");
         label.textContent = s.name;
         a.append(label);
       }
@@ -64,7 +67,7 @@
         cell: (s) => { const e = pick(s, "energy_import"); return e ? fmt(e.month_to_date, e.unit) : "–"; } },
       { key: "energy_trend", label: t("overview.energyTrend"), num: true, value: change("energy_import"), cell: (s) => trend(pick(s, "energy_import")) },
       { key: "devices", label: t("overview.devices"), num: true, value: (s) => s.devices, cell: (s) => s.devices },
-      { key: "seen", label: t("overview.seen"), value: (s) => s.last_seen ? -new Date(s.last_seen).getTime() : null, cell: (s) => R.since(s.last_seen) },
+      { key: "seen", label: t("overview.seen"), nowrap: true, value: (s) => s.last_seen ? -new Date(s.last_seen).getTime() : null, cell: (s) => R.since(s.last_seen) },
       { key: "alerts", label: t("overview.alerts"), num: true, value: (s) => s.open_alerts,
         cell: (s) => s.open_alerts ? el("a", { href: "#/alerts?site=" + s.site_id, class: "bad" },
           el("span", { "aria-hidden": "true" }, "⚠ "), s.open_alerts, el("span", { class: "sr-only" }, " " + t("overview.openAlerts"))) : "–" },
