@@ -41,7 +41,8 @@ window.Releve = (function () {
   }
   function pct(value) {
     if (value === null || value === undefined) return "–";
-    return (value > 0 ? "+" : "") + fmt(value, null, 1) + " %";
+    const rounded = Math.round(value * 10) / 10;  // never "-0 %"
+    return rounded === 0 ? fmt(0, null, 1) + " %" : (rounded > 0 ? "+" : "") + fmt(rounded, null, 1) + " %";
   }
   function date(iso, opts) { return new Date(iso).toLocaleDateString(locale(), opts || {}); }
   function dateTime(iso) { return new Date(iso).toLocaleString(locale(), { dateStyle: "short", timeStyle: "short" }); }
