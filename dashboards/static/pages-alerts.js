@@ -84,7 +84,7 @@
     return figure;
   }
 
-  function ackButton(a, after) {
+  function ackButton(a, after, context) {
     if (a.acknowledged_at) return el("p", { class: "muted" }, t("alerts.acked") + " " + a.acknowledged_by + ", " + R.dateTime(a.acknowledged_at));
     if (!R.allows("technician")) return null;
     return el("button", { type: "button", onclick: async (ev) => {
@@ -92,7 +92,7 @@
       await R.api(`/api/v1/alerts/${a.id}/acknowledge`, { method: "POST" });
       R.announce(t("alerts.ackDone"));
       after();
-    } }, t("alerts.ack"));
+    } }, t("alerts.ack"), context ? el("span", { class: "sr-only" }, " : " + context) : null);
   }
 
   async function siteNames() {
@@ -110,7 +110,7 @@
       el("p", {}, alertText(a)), nightsTable(a),
       el("div", { class: "buttons" }, el("a", { class: "button secondary", href: "#/alerts/" + a.id }, t("alerts.details"),
         el("span", { class: "sr-only" }, " : " + t(a.kind) + (sites[a.site_id] ? ", " + sites[a.site_id] : ""))),
-      ackButton(a, () => renderAlerts(main, params)))));
+      ackButton(a, () => renderAlerts(main, params), t(a.kind) + (sites[a.site_id] ? ", " + sites[a.site_id] : "")))));
     const title = site && sites[site] ? t("alerts.titleSite", { site: sites[site] }) : t("alerts.title");
     main.replaceChildren(el("h1", {}, title),
       el("div", {}, site ? el("p", {}, el("a", { href: "#/alerts" }, t("alerts.all"))) : null,
