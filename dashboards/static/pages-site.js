@@ -32,11 +32,13 @@
       }
       body.removeAttribute("aria-busy");
     };
+    let current = initial;
     const group = el("fieldset", { class: "switch" }, el("legend", { class: "sr-only" }, t("chart.window")),
       windows.map((w) => el("label", {}, el("input", { type: "radio", name, value: w, checked: w === initial,
-        onchange: () => choose(w) }), t("window." + w))));
+        onchange: () => { current = w; choose(w); } }), t("window." + w))));
     const card = el("section", { class: "card chart" }, el("h2", {}, title), group, body);
     card.start = () => choose(initial);
+    card.reload = () => choose(current);
     return card;
   }
 
@@ -84,10 +86,13 @@
       el("dl", {}, facts.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
   }
 
-  async function heatingFigure(id, quantity, w) {
+  // reference: the DJU of a reference period (e.g. a typical year's) to scale consumption to.
+  async function heatingFigure(id, quantity, w, reference, setReference) {
     const end = new Date(), start = new Date(end.getTime() - SPANS[w].span);
     if (w === "month") start.setDate(1);
-    const h = await R.api(`/api/v1/sites/${id}/heating?` + q({ quantity, window: w, start: start.toISOString(), end: end.toISOString() }));
+    const params = { quantity, window: w, start: start.toISOString(), end: end.toISOString() };
+    if (reference) params.reference_degree_days = reference;
+    const h = await R.api(`/api/v1/sites/${id}/heating?` + q(params));
     const xs = h.points.map((p) => new Date(p.start));
     const known = h.points.reduce((a, p) => a + (p.degree_days || 0), 0);
     const summary = t("heating.summary", { total: fmt(h.total, h.unit), dju: fmt(h.total_degree_days !== null ? h.total_degree_days : known, null, 0), base: fmt(h.base_temperature) });
@@ -107,7 +112,13 @@
       el("dt", {}, t("heating.perDju")), el("dd", {}, fmt(perDju, h.unit + "/DJU")),
       h.normalized !== null && h.normalized !== undefined ? [el("dt", {}, t("heating.normalized")),
         el("dd", {}, fmt(h.normalized, h.unit) + (h.reference_degree_days ? " (" + fmt(h.reference_degree_days, "DJU", 0) + ")" : ""))] : null));
-    figure.append(el("p", { class: "help" }, h.method));
+    const input = el("input", { id: "heating-ref", type: "number", min: "1", max: "10000", step: "any", value: reference || "",
+      "aria-describedby": "heating-ref-help" });
+    figure.append(el("form", { class: "inline-form", onsubmit: (ev) => { ev.preventDefault(); setReference(Number(input.value) || null); } },
+      el("label", { for: "heating-ref" }, t("heating.reference")), input,
+      el("button", { type: "submit", class: "secondary" }, t("heating.normalize")),
+      el("p", { id: "heating-ref-help", class: "help" }, t("heating.referenceHelp"))),
+      el("p", { class: "help" }, h.method));
     return figure;
   }
 
@@ -231,7 +242,9 @@
     ]);
     let heating = null;
     if (heatProbe === "ok") {
-      heating = windowed(t("heating.title"), "w-heating", ["day", "month"], "day", (w) => heatingFigure(id, heated, w));
+      let reference = null;
+      const setReference = (value) => { reference = value; heating.reload(); };
+      heating = windowed(t("heating.title"), "w-heating", ["day", "month"], "day", (w) => heatingFigure(id, heated, w, reference, setReference));
       page.append(heating);
     } else if (heatProbe === "no-source") {
       page.append(el("section", { class: "card" }, el("h2", {}, t("heating.title")), el("p", { class: "help" }, t("heating.noSource", { id }))));

@@ -121,7 +121,7 @@ def furnish(base: str, token: str, now: datetime) -> None:
             ],
         ).raise_for_status()
         # A November station: colder at night, a slow drift over the days.
-        start = (now - timedelta(days=DAYS + 2)).replace(minute=0, second=0, microsecond=0)
+        start = (now - timedelta(days=max(DAYS + 2, 40))).replace(minute=0, second=0, microsecond=0)
         rows = ["time,temperature"]
         for h in range(int((now - start).total_seconds() // 3600)):
             t = start + timedelta(hours=h)
@@ -278,6 +278,13 @@ def test_site_page_with_charts_devices_and_meter_replacement(page: Page, site_ur
     card = page.locator("section.chart").first
     expect(card.locator("figcaption")).to_contain_text("par heure")
     expect(card.locator("details.data-table th[scope=col]").nth(2)).to_contain_text("une semaine avant")
+    # Heating per degree day, scaled to a reference period's degree days.
+    heating = page.locator("section.chart", has_text="Chauffage corrigé du climat")
+    expect(heating.locator(".plot[role=img]")).to_have_attribute("aria-label", re.compile("degrés-jours"))
+    heating.get_by_label("DJU de la période de référence").fill("2000")
+    heating.get_by_role("button", name="Ramener").click()
+    expect(heating).to_contain_text("Ramenée à une année de référence")
+    expect(heating.get_by_label("DJU de la période de référence")).to_have_value("2000")
     # A meter replacement, recorded by an operator through the dialog.
     page.get_by_role("button", name=re.compile("Remplacement du compteur : École - eau froide")).first.click()
     dialog = page.get_by_role("dialog")
