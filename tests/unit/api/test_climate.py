@@ -76,6 +76,8 @@ def env(tmp_path: Path) -> Iterator[Env]:
                 ts = T0 + timedelta(hours=10 + k)
                 readings.append(Reading(ROOM, quantity, value, units[quantity], "instantaneous", ts))
                 readings.append(Reading(HLM_ROOM, quantity, value, units[quantity], "instantaneous", ts))
+        # the electricity meter's housing sensor, in the plant room: not a room of the comfort page
+        readings.append(Reading(METER, "temperature", 31.0, "°C", "instantaneous", T0 + timedelta(hours=10)))
         # The outdoor sensor: the station's first two days, then nothing on the third.
         for ts, value in [(T0 + timedelta(hours=6), 2.0), (T0 + timedelta(hours=15), 8.0)]:
             readings.append(Reading(OUTSIDE, "temperature", value, "°C", "instantaneous", ts))
@@ -184,7 +186,7 @@ def test_heating_from_an_outdoor_sensor(env: Env) -> None:
     assert body["temperature_source"] == f"device:{OUTSIDE}"
     assert [p["degree_days"] for p in body["points"]] == [13, 16, None]
     assert body["missing_temperature_days"] == 1 and body["total_degree_days"] is None
-    # the outdoor sensor is not a room of the comfort page
+    # neither the outdoor sensor nor the meter's housing sensor is a room of the comfort page
     comfort = env.c.get(
         f"/api/v1/sites/{site}/comfort?start=2026-01-05T00:00:00%2B01:00", headers=env.h("town_viewer")
     )
