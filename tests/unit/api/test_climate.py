@@ -276,3 +276,16 @@ def test_tenant_boundaries(env: Env) -> None:
     assert sum(d["observations"] for d in town["days"]) == 7
     # the network owner's admin reads the landlord's site
     assert env.c.get(f"/api/v1/sites/{env.hlm_site}/comfort", headers=env.h("town_admin")).status_code == 200
+
+
+def test_the_api_ranges_are_the_stored_ones() -> None:
+    from annotated_types import Ge, Le
+
+    from api.routers.climate import ThresholdValues
+    from ingest.thresholds import RANGES
+
+    assert set(ThresholdValues.model_fields) == set(RANGES)
+    for name, info in ThresholdValues.model_fields.items():
+        lo = next(m.ge for m in info.metadata if isinstance(m, Ge))
+        hi = next(m.le for m in info.metadata if isinstance(m, Le))
+        assert (lo, hi) == RANGES[name], name
