@@ -115,6 +115,12 @@ def test_station_import_gives_daily_extremes_per_local_day(env: Env) -> None:
         headers=env.h("town_viewer"),
     )
     days = [(d["day"], d["min"], d["max"], d["observations"]) for d in r.json()["days"]]
+    (station,) = env.c.get("/api/v1/weather", headers=env.h("town_viewer")).json()["items"]
+    assert station["station"] == "paris-montsouris" and station["observations"] == 7
+    assert station["first"].startswith("2026-01-05T05:00:00") and station["last"].startswith(
+        "2026-01-07T14:00"
+    )
+    assert env.c.get("/api/v1/weather", headers=env.h("hlm_viewer")).json()["items"] == []
     # 23:30 UTC on the 5th is the 6th in Paris
     assert days == [("2026-01-05", 2, 8, 3), ("2026-01-06", -1, 5, 2), ("2026-01-07", 15, 25, 2)]
 
