@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-from api.analytics import consumption, unit_of
+from api.analytics import CONSUMPTION_QUANTITIES, METERED, consumption, unit_of
 from api.deps import AppState
 from api.problems import Problem
 from decoders import Kind
@@ -225,10 +225,13 @@ def _comfort_quantities(
     state: AppState, device: Device, start: datetime, end: datetime, targets: ComfortTargets
 ) -> list[ComfortQuantity]:
     tz = state.settings.timezone
+    latest = state.store.latest([device.dev_eui])
+    if any(r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES for r in latest):
+        return []  # a meter's housing sensor (a pulse counter's, in a plant room) is not a room
     series = sorted(
         {
             (r.quantity, r.channel)
-            for r in state.store.latest([device.dev_eui])
+            for r in latest
             if r.quantity in COMFORT_QUANTITIES and r.kind == Kind.INSTANTANEOUS.value
         },
         key=lambda qc: (COMFORT_QUANTITIES.index(qc[0]), qc[1]),

@@ -220,20 +220,22 @@ def abnormal_findings(
     summed with the ``earlier`` devices of the same metering point."""
     zone = ZoneInfo(tz)
     day = now.astimezone(zone).date() - timedelta(days=1)
-    first = day - timedelta(days=7 * th.abnormal_weeks)
-    start = datetime.combine(first, time(), zone)
-    end = datetime.combine(day + timedelta(days=1), time(), zone)
+    weekdays = [day - timedelta(days=7 * k) for k in range(th.abnormal_weeks, 0, -1)]
     point = [device, *earlier]
-    findings = []
     series = sorted({qc for member in point for qc in metered_series(store, member)})
+    findings = []
     for quantity, channel in series:
+        # only the days compared: five days' rollups rather than five weeks'
         by_day: dict[date, float] = {}
-        for member in point:
-            for b in store.aggregate(member.dev_eui, quantity, start, end, Window.DAY, tz, channel=channel):
-                if b.consumption is not None:
-                    d = b.start.astimezone(zone).date()
-                    by_day[d] = by_day.get(d, 0.0) + b.consumption
-        weekdays = (day - timedelta(days=7 * k) for k in range(th.abnormal_weeks, 0, -1))
+        for d in [*weekdays, day]:
+            start = datetime.combine(d, time(), zone)
+            end = datetime.combine(d + timedelta(days=1), time(), zone)
+            for member in point:
+                for b in store.aggregate(
+                    member.dev_eui, quantity, start, end, Window.DAY, tz, channel=channel
+                ):
+                    if b.consumption is not None:
+                        by_day[d] = by_day.get(d, 0.0) + b.consumption
         history = [(d, by_day.get(d)) for d in weekdays]
         euis = [m.dev_eui for m in point]
         finding = abnormal_finding(device, quantity, channel, day, by_day.get(day), history, th, euis)

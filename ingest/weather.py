@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Float, ForeignKey, Index, String, Table, delete, insert, select
+from sqlalchemy import Column, Float, ForeignKey, Index, String, Table, delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from ingest import schema
@@ -183,6 +183,20 @@ class WeatherBook:
         with database_errors("weather read"), self.engine.connect() as conn:
             return [(r.ts, r.temperature) for r in conn.execute(query)]
 
+    def stations(self, tenant_id: int) -> list[tuple[str, int, datetime, datetime]]:
+        """A tenant's stations: name, observations, first and last time."""
+        t = weather_observations
+        query = (
+            select(t.c.station, func.count(), func.min(t.c.ts), func.max(t.c.ts))
+            .where(t.c.tenant_id == tenant_id)
+            .group_by(t.c.station)
+            .order_by(t.c.station)
+        )
+        with database_errors("weather read"), self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        # aggregates bypass the column type: SQLite hands back naive UTC (or text)
+        return [(r[0], int(r[1]), _aware(r[2]), _aware(r[3])) for r in rows]
+
     def has_station(self, tenant_id: int, station: str) -> bool:
         t = weather_observations
         query = select(t.c.ts).where(t.c.tenant_id == tenant_id, t.c.station == station).limit(1)
@@ -207,6 +221,11 @@ class WeatherBook:
                     updated_at=datetime.now(UTC),
                 )
             )
+
+
+def _aware(value: datetime | str) -> datetime:
+    ts = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
 def create_tables(conn: Connection) -> None:

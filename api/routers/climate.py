@@ -12,7 +12,8 @@ from api.analytics import time_range
 from api.climate import ComfortReport, HeatingSeries, comfort, heating
 from api.deps import Id, KeyDep, OperatorKey, StateDep, TechnicianKey, visible_device, visible_site
 from api.problems import Problem
-from api.schemas import RowErrorPublic
+from api.routers.devices import Limit, Offset
+from api.schemas import Page, RowErrorPublic
 from ingest.degree_days import DEFAULT_BASE, daily_temperatures
 from ingest.store import Window
 from ingest.thresholds import ThresholdBook, ThresholdError, Thresholds, as_dict, effective
@@ -127,6 +128,22 @@ async def import_weather(
         imported=imported,
         errors=[RowErrorPublic(line=e.line, reason=e.reason) for e in parsed.errors],
     )
+
+
+class WeatherStation(BaseModel):
+    station: str
+    observations: int
+    first: datetime
+    last: datetime
+
+
+@router.get("/weather", summary="The tenant's weather stations")
+def list_stations(
+    state: StateDep, key: KeyDep, offset: Offset = 0, limit: Limit = 100
+) -> Page[WeatherStation]:
+    rows = WeatherBook(state.archive.engine).stations(key.tenant_id)
+    items = [WeatherStation(station=s, observations=n, first=a, last=b) for s, n, a, b in rows]
+    return Page(items=items[offset : offset + limit], offset=offset, limit=limit, total=len(items))
 
 
 @router.get("/weather/{station}", summary="A station's daily outdoor temperatures (min, max, mean)")

@@ -1,26 +1,30 @@
 """The consumption alerts from simulated data: an abnormal day, a meter running backwards and
-public lighting on in daylight each raise their alert on the faulty device, and only there."""
+public lighting on in daylight each raise their alert on the faulty device, and only there; and
+the heating and comfort pages of the simulated gym."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 
-from api.app import close_state, open_state
+from api.app import close_state, create_app, open_state
 from api.deps import AppState
 from gateway_bridge.envelopes import parse
 from ingest.alerts import AlertBook, AlertKind, evaluate
 from ingest.findings import Finding
 from ingest.pipeline import Ingestor
+from ingest.registry import Role
 from releve.runtime import provision_fleet
 from releve.settings import Settings
 from releve.types import Uplink
 from simulator.fleet import load_fleet
 from simulator.player import reports
+from simulator.profiles import outdoor_temperature
 
 pytestmark = pytest.mark.e2e
 PARIS = ZoneInfo("Europe/Paris")
@@ -92,3 +96,36 @@ def test_each_fault_raises_its_alert_on_its_device(
     assert "photocell" in lit.message
     opened = AlertBook(state.archive.engine).sync([f for fs in found.values() for f in fs], AFTER)
     assert len(opened) == 3
+
+
+def test_heating_per_dju_and_comfort_of_the_simulated_gym(
+    played: tuple[AppState, dict[AlertKind, list[Finding]]],
+) -> None:
+    state = played[0]
+    token = state.registry.create_key(state.registry.owner_tenant().id, Role.VIEWER, "e2e")[1]
+    operator = state.registry.create_key(state.registry.owner_tenant().id, Role.OPERATOR, "e2e")[1]
+    gym = next(s for s in state.registry.list_sites() if s.slug == "gymnase")
+    # the station: the simulator's own outdoor temperature, every hour
+    hours = [datetime(2026, 11, 2, tzinfo=PARIS) + timedelta(hours=h) for h in range(24 * 21)]
+    csv = "time,temperature\n" + "".join(f"{t.isoformat()},{outdoor_temperature(t):.2f}\n" for t in hours)
+    with TestClient(create_app(state.settings, state=state)) as c:
+        h, op = {"Authorization": f"Bearer {token}"}, {"Authorization": f"Bearer {operator}"}
+        r = c.post("/api/v1/weather/village/import?dry_run=false", content=csv, headers=op)
+        assert r.json()["imported"] == len(hours)
+        c.put(f"/api/v1/sites/{gym.id}/weather", json={"station": "village"}, headers=op)
+        span = "start=2026-11-02T00:00:00%2B01:00&end=2026-11-23T00:00:00%2B01:00"
+        heating = c.get(f"/api/v1/sites/{gym.id}/heating?{span}", headers=h).json()
+        comfort = c.get(f"/api/v1/sites/{gym.id}/comfort?{span}", headers=h).json()
+    first = hours[:24]
+    temps = [round(outdoor_temperature(t), 2) for t in first]
+    expected = max(0.0, 18 - (min(temps) + max(temps)) / 2)
+    assert heating["points"][0]["degree_days"] == pytest.approx(expected, abs=1e-6)
+    assert len(heating["points"]) == 21 and heating["missing_temperature_days"] == 0
+    assert all(p["degree_days"] > 5 and p["per_degree_day"] > 0 for p in heating["points"])  # a cold November
+    assert heating["total_degree_days"] == pytest.approx(sum(p["degree_days"] for p in heating["points"]))
+    (room,) = comfort["devices"]
+    quantities = {q["quantity"]: q for q in room["quantities"]}
+    assert set(quantities) == {"temperature", "co2", "humidity"}
+    assert len(quantities["temperature"]["days"]) == 21
+    # heated to 20-21 degC when open, set back to 17 at night: part of the time below the 18 degC target
+    assert 0 < quantities["temperature"]["share_outside_target"] < 1

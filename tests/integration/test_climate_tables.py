@@ -60,6 +60,7 @@ def test_station_observations_and_site_sources(registry: Registry) -> None:
     ]
     assert all(ts.tzinfo is not None for ts, _ in got)
     assert book.has_station(other.id, "lyon-bron") and not book.has_station(other.id, "paris")
+    assert book.stations(town.id) == [("lyon-bron", 4, t0, t0 + timedelta(hours=5))]
     assert book.source(site.id) == WeatherSource()
     book.set_source(site.id, WeatherSource(station="lyon-bron"))
     book.set_source(site.id, WeatherSource(dev_eui="0102030405060708"))

@@ -76,6 +76,8 @@ def env(tmp_path: Path) -> Iterator[Env]:
                 ts = T0 + timedelta(hours=10 + k)
                 readings.append(Reading(ROOM, quantity, value, units[quantity], "instantaneous", ts))
                 readings.append(Reading(HLM_ROOM, quantity, value, units[quantity], "instantaneous", ts))
+        # the electricity meter's housing sensor, in the plant room: not a room of the comfort page
+        readings.append(Reading(METER, "temperature", 31.0, "°C", "instantaneous", T0 + timedelta(hours=10)))
         # The outdoor sensor: the station's first two days, then nothing on the third.
         for ts, value in [(T0 + timedelta(hours=6), 2.0), (T0 + timedelta(hours=15), 8.0)]:
             readings.append(Reading(OUTSIDE, "temperature", value, "°C", "instantaneous", ts))
@@ -113,6 +115,12 @@ def test_station_import_gives_daily_extremes_per_local_day(env: Env) -> None:
         headers=env.h("town_viewer"),
     )
     days = [(d["day"], d["min"], d["max"], d["observations"]) for d in r.json()["days"]]
+    (station,) = env.c.get("/api/v1/weather", headers=env.h("town_viewer")).json()["items"]
+    assert station["station"] == "paris-montsouris" and station["observations"] == 7
+    assert station["first"].startswith("2026-01-05T05:00:00") and station["last"].startswith(
+        "2026-01-07T14:00"
+    )
+    assert env.c.get("/api/v1/weather", headers=env.h("hlm_viewer")).json()["items"] == []
     # 23:30 UTC on the 5th is the 6th in Paris
     assert days == [("2026-01-05", 2, 8, 3), ("2026-01-06", -1, 5, 2), ("2026-01-07", 15, 25, 2)]
 
@@ -184,7 +192,7 @@ def test_heating_from_an_outdoor_sensor(env: Env) -> None:
     assert body["temperature_source"] == f"device:{OUTSIDE}"
     assert [p["degree_days"] for p in body["points"]] == [13, 16, None]
     assert body["missing_temperature_days"] == 1 and body["total_degree_days"] is None
-    # the outdoor sensor is not a room of the comfort page
+    # neither the outdoor sensor nor the meter's housing sensor is a room of the comfort page
     comfort = env.c.get(
         f"/api/v1/sites/{site}/comfort?start=2026-01-05T00:00:00%2B01:00", headers=env.h("town_viewer")
     )
@@ -274,3 +282,16 @@ def test_tenant_boundaries(env: Env) -> None:
     assert sum(d["observations"] for d in town["days"]) == 7
     # the network owner's admin reads the landlord's site
     assert env.c.get(f"/api/v1/sites/{env.hlm_site}/comfort", headers=env.h("town_admin")).status_code == 200
+
+
+def test_the_api_ranges_are_the_stored_ones() -> None:
+    from annotated_types import Ge, Le
+
+    from api.routers.climate import ThresholdValues
+    from ingest.thresholds import RANGES
+
+    assert set(ThresholdValues.model_fields) == set(RANGES)
+    for name, info in ThresholdValues.model_fields.items():
+        lo = next(m.ge for m in info.metadata if isinstance(m, Ge))
+        hi = next(m.le for m in info.metadata if isinstance(m, Le))
+        assert (lo, hi) == RANGES[name], name
