@@ -36,6 +36,7 @@ from simulator.profiles import (
     indoor_climate,
     noise,
     occupancy,
+    outdoor_climate,
     slot_consumption,
 )
 
@@ -208,6 +209,16 @@ class DeviceSim:
         f_cnt = self.f_cnt(ts)
         slot = int((ts - self.start) / SLOT)
         battery_v, battery_pct = self.battery(ts)
+        if device.meter == "outdoor":
+            temp, hum = outdoor_climate(self.fleet.seed, device.dev_eui, slot, ts.astimezone(self.tz))
+            return Snapshot(
+                ts=ts,
+                f_cnt=f_cnt,
+                temperature=temp,
+                humidity=hum,
+                battery_v=battery_v,
+                battery_pct=battery_pct,
+            )
         if device.meter == "comfort":
             local = ts.astimezone(self.tz)
             temp, hum, co2 = indoor_climate(self.site.use, self.fleet.seed, device.dev_eui, slot, local)

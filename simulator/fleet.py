@@ -26,7 +26,7 @@ class DeviceSpec(BaseModel):
     dev_eui: str
     name: str
     model: str
-    meter: Literal["water", "electricity", "gas", "heat", "comfort"]
+    meter: Literal["water", "electricity", "gas", "heat", "comfort", "outdoor"]
     base: float = Field(default=0.0, ge=0)
     peak: float = Field(default=0.0, ge=0)
     heating: float = Field(default=0.0, ge=0)

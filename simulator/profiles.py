@@ -152,5 +152,13 @@ def indoor_climate(use: str, seed: int, key: str, slot: int, local: datetime) ->
     return round(temp, 1), round(humidity), round(co2)
 
 
+def outdoor_climate(seed: int, key: str, slot: int, local: datetime) -> tuple[float, float]:
+    """What an outdoor sensor reads: the air temperature (degC) and relative humidity (%), the
+    humidity highest in the cold of the night."""
+    temp = outdoor_temperature(local) + (noise(seed, key + "t", slot) - 0.5) * 0.8
+    humidity = 95 - 2.0 * temp + (noise(seed, key + "h", slot) - 0.5) * 8
+    return round(temp, 1), round(max(25.0, min(100.0, humidity)))
+
+
 def local_time(ts: datetime, tz: ZoneInfo) -> datetime:
     return ts.astimezone(tz)
