@@ -77,7 +77,7 @@
       else if ((m = path.match(/^\/sites\/(\d+)/))) title = await R.pages.site(main, m[1]);
       else if ((m = path.match(/^\/alerts\/(\d+)/))) title = await R.pages.alert(main, m[1]);
       else if (path.startsWith("/alerts")) title = await R.pages.alerts(main, params);
-      else if (path.startsWith("/devices") && R.allows("operator")) title = await R.pages.devices(main);
+      else if (path.startsWith("/devices") && R.allows("operator")) title = await R.pages.devices(main, params);
       else title = await R.pages.overview(main);
       if (mine !== routing) return;  // a newer navigation took over
       main.removeAttribute("aria-busy");

@@ -467,3 +467,31 @@ def test_the_accessibility_audit_finds_what_it_checks(page: Page, site_url: tupl
     assert "button has no accessible name" in problems
     assert 'contrast 2.32:1 < 4.5:1 for "pâle"' in problems
     assert "image without a text alternative: div" in problems
+
+
+def test_an_operator_provisions_one_device(page: Page, site_url: tuple[str, str]) -> None:
+    base, token = site_url
+    login(page, base, token)
+    # As if picked from the unknown devices heard: the DevEUI comes filled in.
+    page.goto(f"{base}/#/devices?eui=70-B3-D5-00-00-00-AB-CD")
+    settled(page)
+    form = page.locator("section", has=page.get_by_role("heading", name="Installer un capteur"))
+    expect(form.get_by_label("DevEUI")).to_have_value("70-B3-D5-00-00-00-AB-CD")
+    assert_accessible(page)
+    form.get_by_label("Nom").fill("Mairie - eau des sanitaires")
+    form.get_by_label("Modèle").select_option("netvox/r718h")
+    form.get_by_label("Bâtiment").fill("Mairie")
+    form.get_by_label("Point de comptage").fill("eau sanitaires")
+    page.screenshot(path=str(SHOTS / "devices-provision.png"), full_page=True)
+    form.get_by_role("button", name="Installer").click()
+    expect(page.locator("#devices-status")).to_contain_text("(70b3d5000000abcd) installé")
+    assert page.evaluate("location.hash") == "#/devices"
+    expect(page.locator("#devices")).to_contain_text("70b3d5000000abcd")
+    # A bad DevEUI is refused with the API's reason, next to the form.
+    form = page.locator("section", has=page.get_by_role("heading", name="Installer un capteur"))
+    form.get_by_label("DevEUI").fill("zz")
+    form.get_by_label("Nom").fill("Faux")
+    form.get_by_label("Modèle").select_option("netvox/r718h")
+    form.get_by_label("Bâtiment").fill("Mairie")
+    form.get_by_role("button", name="Installer").click()
+    expect(form.get_by_role("alert")).to_contain_text("DevEUI")
