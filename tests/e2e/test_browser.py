@@ -47,6 +47,7 @@ pytestmark = pytest.mark.e2e
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DAYS = float(os.environ.get("RELEVE_BROWSER_DAYS", "3"))
+VIEWERS: dict[int, str] = {}  # a read-only key per served port
 
 
 class Server(uvicorn.Server):
@@ -76,6 +77,9 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
         fleet = fleet.model_copy(update={"start": now - timedelta(days=DAYS + 1)})
     provision_fleet(state.registry, fleet)
     _, token = state.registry.create_key(state.registry.owner_tenant().id, Role.OPERATOR, "browser")
+    _, VIEWERS[settings.api_port] = state.registry.create_key(
+        state.registry.owner_tenant().id, Role.VIEWER, "lecteur"
+    )
     ingestor = Ingestor(state.registry, state.archive, state.store)
     batch: list[tuple[Uplink, str]] = []
     for report in reports(fleet, now - timedelta(days=DAYS), now):
@@ -495,3 +499,21 @@ def test_an_operator_provisions_one_device(page: Page, site_url: tuple[str, str]
     form.get_by_label("Bâtiment").fill("Mairie")
     form.get_by_role("button", name="Installer").click()
     expect(form.get_by_role("alert")).to_contain_text("DevEUI")
+
+
+def test_a_viewer_is_not_shown_what_the_role_may_not_do(page: Page, site_url: tuple[str, str]) -> None:
+    base, _ = site_url
+    login(page, base, VIEWERS[int(base.rsplit(":", 1)[1])])
+    expect(page.locator("#who")).to_have_text("Lecture")
+    assert not page.get_by_role("link", name="Capteurs").is_visible()
+    page.get_by_role("link", name="Bibliothèque").first.click()
+    settled(page)
+    assert page.locator("#site-devices").count() == 1
+    assert page.get_by_role("button", name=re.compile("Remplacement du compteur")).count() == 0
+    page.goto(f"{base}/#/alerts")
+    settled(page)
+    assert page.locator("article.alert").count() >= 1
+    assert page.get_by_role("button", name=re.compile("Acquitter")).count() == 0
+    page.goto(f"{base}/#/devices")  # typed by hand: the overview instead
+    settled(page)
+    assert page.locator("#overview").count() == 1
