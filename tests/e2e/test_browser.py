@@ -204,6 +204,8 @@ def test_bad_key_is_refused(page: Page, site_url: tuple[str, str]) -> None:
     page.get_by_role("alert").wait_for()
     assert "inconnue" in page.get_by_role("alert").inner_text()
     assert page.get_by_label("Clé d'API").get_attribute("aria-invalid") == "true"
+    # Logged out: no navigation, no log-out button.
+    assert not page.locator("#nav").is_visible() and not page.locator("#logout").is_visible()
     page.screenshot(path=str(SHOTS / "login.png"))
 
 
