@@ -190,6 +190,7 @@ window.Releve = (function () {
           ? el("th", { scope: "row" }, c.cell(r)) : el("td", { class: c.num ? "num" : c.nowrap ? "nowrap" : null }, c.cell(r)))))));
     }
     render();
+    table.setRows = (rows) => { opts.rows = rows; render(); };
     return table;
   }
 

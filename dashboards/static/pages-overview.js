@@ -75,10 +75,21 @@
     const table = data.sites.length ? R.sortableTable({ id: "overview", caption: t("overview.caption"), captionHidden: true,
       columns, rows: data.sites, sort: R.state.sort }) : el("p", {}, t("overview.empty"));
     const month = R.monthName(data.period_start);
+    // A town of many buildings: type part of a name to narrow the table.
+    const count = el("p", { id: "site-count", class: "help", "aria-live": "polite" });
+    const norm = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    const filter = el("input", { id: "site-filter", type: "search", autocomplete: "off", "aria-describedby": "site-count",
+      oninput: () => {
+        const wanted = norm(filter.value.trim());
+        const rows = data.sites.filter((s) => norm(s.name).includes(wanted));
+        table.setRows(rows);
+        count.textContent = wanted ? t("overview.shown", { n: rows.length, total: data.sites.length }) : "";
+      } });
+    const search = data.sites.length > 1 ? el("div", { class: "filter" }, el("label", { for: "site-filter" }, t("overview.filter")), filter, count) : null;
     main.replaceChildren(el("h1", {}, t("overview.title")),
       el("p", { class: "muted" }, t("overview.period", { month, n: data.sites.length })),
       el("div", { class: "grid" }, el("section", { class: "card wide", "aria-label": t("overview.caption") },
-        el("div", { class: "scroll" }, table)), siteMap(data.sites)));
+        search, el("div", { class: "scroll" }, table)), siteMap(data.sites)));
     return t("overview.title");
   }
 

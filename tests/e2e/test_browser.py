@@ -227,12 +227,13 @@ def test_keyboard_reaches_and_sorts_the_overview(page: Page, site_url: tuple[str
     assert outline == "solid"  # focus is visible
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
-    # Tab from the content reaches the sort buttons, then the first site's link.
+    # Tab from the content reaches the name filter, the sort buttons, then the first site's link.
     reached = []
     for _ in range(12):
         page.keyboard.press("Tab")
-        reached.append(page.evaluate("document.activeElement.textContent.trim()"))
-    assert reached[0].startswith("Bâtiment")
+        focused = "(e => e.id || e.textContent.trim())(document.activeElement)"
+        reached.append(page.evaluate(focused))
+    assert reached[0] == "site-filter" and reached[1].startswith("Bâtiment")
     assert any(r in reached for r in ("Bibliothèque", "École Jules Ferry", "Gymnase municipal", "Mairie"))
     # Sorting with the keyboard: Enter on "Eau ce mois" sorts by water, largest first.
     water = page.get_by_role("button", name=re.compile("^Eau ce mois"))
@@ -253,6 +254,12 @@ def test_keyboard_reaches_and_sorts_the_overview(page: Page, site_url: tuple[str
     assert contrast(page, "p.muted") >= 4.5
     page.get_by_role("button", name=re.compile("^Bâtiment")).click()
     page.screenshot(path=str(SHOTS / "overview.png"))
+    # Narrowing by name, accents ignored.
+    page.get_by_label("Filtrer par nom").fill("ecole")
+    expect(page.locator("#overview tbody tr")).to_have_count(1)
+    expect(page.locator("#site-count")).to_have_text("1 bâtiment(s) sur 4")
+    page.get_by_label("Filtrer par nom").fill("")
+    expect(page.locator("#overview tbody tr")).to_have_count(4)
     page.select_option("#lang", "en")
     page.wait_for_selector("text=Water this month")
     settled(page)
