@@ -95,6 +95,8 @@
     state.lang = ev.target.value; localStorage.setItem("releve.lang", state.lang); applyStatic(); route(false);
   });
   document.getElementById("logout").addEventListener("click", logout);
+  // The skip link moves the focus without touching the address (which holds the route).
+  document.querySelector(".skip").addEventListener("click", (ev) => { ev.preventDefault(); main.focus(); });
   window.addEventListener("hashchange", () => route(true));
   applyStatic();
   route();

@@ -227,13 +227,14 @@ def test_keyboard_reaches_and_sorts_the_overview(page: Page, site_url: tuple[str
     assert outline == "solid"  # focus is visible
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+    assert page.evaluate("location.hash") in ("", "#/")  # the route stays
     # Tab from the content reaches the name filter, the sort buttons, then the first site's link.
     reached = []
     for _ in range(12):
         page.keyboard.press("Tab")
         focused = "(e => e.id || e.textContent.trim())(document.activeElement)"
         reached.append(page.evaluate(focused))
-    assert reached[0] == "site-filter" and reached[1].startswith("Bâtiment")
+    assert reached[0] == "site-filter" and reached[1].startswith("Bâtiment"), reached
     assert any(r in reached for r in ("Bibliothèque", "École Jules Ferry", "Gymnase municipal", "Mairie"))
     # Sorting with the keyboard: Enter on "Eau ce mois" sorts by water, largest first.
     water = page.get_by_role("button", name=re.compile("^Eau ce mois"))
