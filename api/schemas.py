@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, Field, SecretStr, field_validator
@@ -30,6 +30,9 @@ class DeviceCreate(BaseModel):
     register_max: float | None = Field(default=None, gt=0)
     expected_interval_s: int | None = Field(default=None, gt=0, le=7 * 86400)
     tags: dict[str, str] = Field(default_factory=dict)
+    purpose: str | None = Field(default=None, max_length=300, description="why the device is there")
+    operated_by: str | None = Field(default=None, max_length=200, description="who operates it")
+    installed_at: date | None = Field(default=None, description="since when")
     app_skey: SecretStr | None = Field(
         default=None,
         description="AppSKey (32 hex digits) when the town keeps its keys: stored encrypted, never returned",
@@ -62,6 +65,9 @@ class DevicePublic(BaseModel):
     expected_interval_s: int | None
     tags: dict[str, str]
     status: str
+    purpose: str | None = None
+    operated_by: str | None = None
+    installed_at: date | None = None
     last_seen: datetime | None = None
     battery_level: float | None = None
     battery_voltage: float | None = None
