@@ -9,13 +9,14 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import problems
+from api import problems, usage_counting
 from api.deps import AppState
-from api.routers import alerts, devices, keys, open_data, operations, overview, sites
+from api.routers import alerts, charter, devices, keys, open_data, operations, overview, portability, sites
 from dashboards import STATIC_DIR
 from ingest.archive import Archive
 from ingest.open_store import open_store
 from ingest.registry import open_registry
+from ingest.usage import RequestCounter
 from releve import __version__
 from releve.settings import Settings
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
         try:
             yield
         finally:
+            usage_counting.flush_now(app)
             if owned:
                 close_state(app.state.releve)
 
@@ -76,7 +78,9 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
             )
         return await call_next(request)
 
-    for module in (overview, devices, sites, alerts, keys, operations, open_data):
+    usage_counting.install(app, RequestCounter())
+
+    for module in (overview, devices, sites, alerts, keys, operations, open_data, charter, portability):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness")

@@ -88,7 +88,9 @@ def seed(registry: Registry, store: Store) -> None:
     registry.add_replacement(WATER, "water_volume", T0 + timedelta(days=2), 70.1, 0.0, note="compteur neuf")
     store.write(
         [
-            Reading(WATER, "temperature", 12.5 + i / 7, "degC", "instantaneous", T0 + timedelta(hours=i), "t1")
+            Reading(
+                WATER, "temperature", 12.5 + i / 7, "degC", "instantaneous", T0 + timedelta(hours=i), "t1"
+            )
             for i in range(30)
         ]
     )
