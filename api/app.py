@@ -61,6 +61,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    problems.document(app)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -132,7 +132,12 @@ async def import_csv(
     )
 
 
-@router.get("/export", response_class=PlainTextResponse, summary="Export devices as CSV")
+@router.get(
+    "/export",
+    response_class=PlainTextResponse,
+    summary="Export devices as CSV",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 def export_csv(state: StateDep, key: KeyDep) -> PlainTextResponse:
     scope = tenant_scope(key)
     sites = {s.id: s.name for s in state.registry.list_sites(scope)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse
 from pydantic import AwareDatetime, BaseModel, Field
 from starlette.background import BackgroundTask
 
+from api.analytics import time_range
 from api.deps import AdminKey, IdQuery, StateDep, tenant_scope, visible_device
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
@@ -22,6 +23,7 @@ from api.usage_counting import flush_now
 from ingest import audit
 from ingest.erasure import erase_device_data
 from ingest.portability import export_tenant
+from ingest.store import Window
 from ingest.usage import READING_ROW_BYTES, UPLINK_ROW_BYTES, usage
 
 router = APIRouter(prefix="/api/v1", tags=["portability"])
@@ -130,10 +132,7 @@ def usage_report(
     start: AwareDatetime | None = None,
     end: AwareDatetime | None = None,
 ) -> UsageReport:
-    end = end or datetime.now(UTC)
-    start = start or end - timedelta(days=30)
-    if start >= end:
-        raise Problem(422, "Invalid range", "start must be before end")
+    start, end = time_range(Window.DAY, start, end)  # by default the last 31 days
     flush_now(request.app)
     scope = tenant_scope(key)
     rows = usage(state.registry.engine, state.store, start, end, None if scope is None else [scope])
