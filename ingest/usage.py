@@ -26,8 +26,8 @@ from ingest.registry_errors import DatabaseUnavailable, database_errors
 from ingest.store import Store
 
 # Measured on the SQLite backends (see docs/portability.md): bytes on disk per row.
-UPLINK_ROW_BYTES = 420
-READING_ROW_BYTES = 90
+UPLINK_ROW_BYTES = 700
+READING_ROW_BYTES = 110
 
 api_usage = Table(
     "api_usage",
