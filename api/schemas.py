@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, Field, SecretStr, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from releve.types import normalize_eui
 
@@ -20,6 +20,8 @@ class Page(BaseModel, Generic[T]):
 
 
 class DeviceCreate(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     dev_eui: str = Field(description="16 hex digits; separators and case are normalized")
     name: str = Field(min_length=1, max_length=200)
     model: str = Field(description="TTN Device Repository id, e.g. netvox/r718h (see /api/v1/models)")
@@ -120,6 +122,8 @@ class SitePublic(BaseModel):
 
 
 class SiteCreate(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     name: str = Field(min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=300)
     latitude: float | None = Field(default=None, ge=-90, le=90)
@@ -144,7 +148,7 @@ class ImportReport(BaseModel):
 class KeyCreate(BaseModel):
     role: str = Field(pattern="^(viewer|technician|operator|admin)$")
     name: str = Field(default="", max_length=200)
-    tenant_id: int | None = Field(default=None, description="admin of the network owner only")
+    tenant_id: int | None = Field(default=None, ge=1, le=2**53, description="admin of the network owner only")
 
 
 class KeyPublic(BaseModel):
@@ -210,6 +214,8 @@ class TimeRange(BaseModel):
 
 class MeterReplacementCreate(BaseModel):
     """A replaced meter: when, and the indexes read off the old and the new one."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
     at: AwareDatetime
     quantity: str = Field(description="the stored quantity, e.g. water_volume (after pulse weighting)")

@@ -159,3 +159,26 @@ def test_times_out_of_range_are_refused_not_crashed(
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert "times go from 1970-01-01 to 2200-01-01" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/keys", '{"role": "viewer", "tenant_id": 9223372036854775808}'),
+        ("/api/v1/sites", '{"name": "gymnase", "floor_area_m2": Infinity}'),
+        (
+            "/api/v1/devices",
+            '{"dev_eui": "a000000000000002", "name": "x", "model": "netvox/r718h", '
+            '"site": "Mairie", "pulse_quantity": "water_volume", "pulse_weight": NaN}',
+        ),
+    ],
+)
+def test_out_of_range_numbers_are_refused_not_crashed(
+    seeded: tuple[FastAPI, str, dict[str, object]], path: str, body: str
+) -> None:
+    app, token, _ = seeded
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.post(path, content=body, headers=headers)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
