@@ -348,7 +348,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from api.app import close_state, open_state
-    from ingest.portability import ArchiveError, import_archive
+    from ingest.portability import ArchiveError
+    from ingest.restore import import_archive
 
     state = open_state(_settings(args))
     try:

@@ -10,8 +10,9 @@ import pytest
 
 from ingest.archive import Archive, dedup_key
 from ingest.pipeline import Ingestor
-from ingest.portability import export_tenant, import_archive
+from ingest.portability import export_tenant
 from ingest.registry import Device, Registry, open_registry
+from ingest.restore import import_archive
 from ingest.sqlite_store import SqliteStore
 from ingest.store import Store
 from releve.types import Lns, Reading, Uplink

@@ -14,8 +14,9 @@ from ingest import audit
 from ingest.archive import Archive
 from ingest.erasure import erase_device_data
 from ingest.pipeline import Ingestor
-from ingest.portability import export_tenant, import_archive
+from ingest.portability import export_tenant
 from ingest.registry import Device, Registry, open_registry
+from ingest.restore import import_archive
 from ingest.sqlite_store import SqliteStore
 from ingest.usage import RequestCounter, usage
 from releve.types import Lns, Uplink

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from api.app import create_app
 from api.deps import AppState
 from ingest.archive import Archive
-from ingest.portability import import_archive
 from ingest.registry import Device, Role, open_registry
+from ingest.restore import import_archive
 from ingest.sqlite_store import SqliteStore
 from ingest.usage import api_usage
 from releve.settings import Settings

@@ -11,8 +11,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ingest.portability import ArchiveError, export_tenant, import_archive, verify
+from ingest.portability import ArchiveError, export_tenant
 from ingest.registry import Device, Registry, open_registry
+from ingest.restore import import_archive, verify
 from ingest.sqlite_store import SqliteStore
 from releve.types import Reading
 
