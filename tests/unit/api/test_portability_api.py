@@ -125,6 +125,13 @@ def test_sensor_register_lists_every_device_without_secrets(env: Env) -> None:
     assert [row["dev_eui"] for row in table] == [A_EUI, A2_EUI]
     assert table[0]["installed_at"] == "2025-01-15" and table[1]["purpose"] == ""
     assert env.client.get("/api/v1/open/nobody/sensors.json").status_code == 404
+    catalog = env.client.get("/api/v1/open/catalog").json()
+    register = [d for d in catalog[0]["dcat:dataset"] if d["dct:identifier"] == "town-capteurs"]
+    urls = [x["dcat:accessURL"] for x in register[0]["dcat:distribution"]]
+    assert urls == [
+        "http://testserver/api/v1/open/town/sensors.csv",
+        "http://testserver/api/v1/open/town/sensors.json",
+    ]
 
 
 def test_register_fields_are_set_through_post_and_csv(env: Env) -> None:
