@@ -11,7 +11,20 @@ from fastapi.staticfiles import StaticFiles
 
 from api import problems, usage_counting
 from api.deps import AppState
-from api.routers import alerts, charter, devices, keys, open_data, operations, overview, portability, sites
+from api.routers import (
+    alerts,
+    charter,
+    climate,
+    costs,
+    devices,
+    keys,
+    open_data,
+    operations,
+    overview,
+    portability,
+    reports,
+    sites,
+)
 from dashboards import STATIC_DIR
 from ingest.archive import Archive
 from ingest.open_store import open_store
@@ -81,7 +94,8 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
 
     usage_counting.install(app, RequestCounter())
 
-    for module in (overview, devices, sites, alerts, keys, operations, open_data, charter, portability):
+    routers = (overview, devices, sites, costs, reports, alerts, keys, operations, open_data, climate)
+    for module in (*routers, charter, portability):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness")

@@ -13,7 +13,7 @@ from sqlalchemy import insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateColumn
 
-from ingest import audit, schema, usage
+from ingest import audit, schema, tariffs, thresholds, usage, weather
 
 
 def _create_all(conn: Connection) -> None:
@@ -39,10 +39,17 @@ def _add_charter_and_usage(conn: Connection) -> None:
     usage.api_usage.create(conn, checkfirst=True)
 
 
+def _add_climate(conn: Connection) -> None:
+    weather.create_tables(conn)
+    thresholds.create_table(conn)
+
+
 STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _create_all),
     (2, _add_alerts),
     (3, _add_meter_replacements),
+    (4, tariffs.create_table),
+    (5, _add_climate),
     (6, _add_charter_and_usage),
 )
 

@@ -1,4 +1,4 @@
-"""Migration step 6 brings a version-3 registry to the register columns, audit log and usage table,
+"""Migration step 6 brings a version-5 registry to the register columns, audit log and usage table,
 on SQLite and on a real PostgreSQL, keeping the devices it holds."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield server.rsplit("/", 1)[0] + f"/{name}"
 
 
-def downgrade_to_version_3(url: str) -> None:
+def downgrade_to_version_5(url: str) -> None:
     """The registry as releve left it before step 6: no register columns, no audit or usage tables."""
     registry = open_registry(url)
     town = registry.owner_tenant()
@@ -44,7 +44,7 @@ def downgrade_to_version_3(url: str) -> None:
             conn.execute(text(f"ALTER TABLE devices DROP COLUMN {column}"))
         conn.execute(text("DROP TABLE audit_log"))
         conn.execute(text("DROP TABLE api_usage"))
-        conn.execute(text("DELETE FROM schema_version WHERE version > 3"))
+        conn.execute(text("DELETE FROM schema_version WHERE version > 5"))
         conn.execute(
             text(
                 "INSERT INTO devices (dev_eui, tenant_id, name, model, tags, status, created_at) "
@@ -56,7 +56,7 @@ def downgrade_to_version_3(url: str) -> None:
 
 
 def test_step_6_adds_the_columns_and_tables_and_keeps_the_devices(url: str) -> None:
-    downgrade_to_version_3(url)
+    downgrade_to_version_5(url)
     registry = open_registry(url)
     try:
         with registry.engine.connect() as conn:
