@@ -25,6 +25,7 @@ import orjson
 from sqlalchemy import Engine, select
 
 from ingest import schema
+from ingest.portable_settings import WEATHER, settings_doc, weather_lines
 from ingest.registry import Device, Registry, Tenant
 from ingest.registry_errors import NotFound, RegistryError, database_errors
 from ingest.rollup import SeriesHour
@@ -52,6 +53,7 @@ class Counts:
     uplinks: int = 0
     readings: int = 0
     rollups: int = 0
+    weather_observations: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -120,11 +122,16 @@ def export_tenant(registry: Registry, store: Store, slug: str, out: IO[bytes]) -
                     ],
                     "devices": [_device_doc(d, site_slugs) for d in devices],
                     "meter_replacements": replacements,
+                    **settings_doc(registry.engine, tenant.id, sites),
                 },
                 option=orjson.OPT_INDENT_2,
             )
         )
-        members.append(reg)
+        weather = _Member(Path(tmp), WEATHER, 1)
+        for obs in weather_lines(registry.engine, tenant.id):
+            weather.line(obs)
+        counts.weather_observations = weather.lines
+        members.extend([reg, weather])
         for device in devices:
             eui = device.dev_eui
             up = _Member(Path(tmp), f"devices/{eui}/uplinks.jsonl", len(members))

@@ -33,6 +33,7 @@ from ingest.portability import (
     Counts,
     ImportReport,
 )
+from ingest.portable_settings import WEATHER, restore_settings, restore_weather
 from ingest.registry import Registry
 from ingest.registry_errors import database_errors
 from ingest.rollup import HourRollup, SeriesHour
@@ -130,6 +131,7 @@ def _import(
     registry: Registry, store: Store, tar: tarfile.TarFile, manifest: dict[str, Any], path: Path
 ) -> ImportReport:
     report: ImportReport | None = None
+    tenant_id = 0
     devices: set[str] = set()
     uplink_ids: dict[int, int] = {}
     for info in tar:
@@ -139,11 +141,16 @@ def _import(
             fh = tar.extractfile(info)
             doc = orjson.loads(fh.read() if fh else b"")
             report = ImportReport(tenant=str(manifest["tenant"]))
-            _import_registry(registry, doc, report.counts)
+            tenant_id = _import_registry(registry, doc, report.counts)
             devices = {d["dev_eui"] for d in doc["devices"]}
             continue
         if report is None:
             raise ArchiveError(f"{path}: {info.name} comes before {REGISTRY}")
+        if info.name == WEATHER:
+            for batch in _batches(_lines(tar, info)):
+                restore_weather(registry.engine, tenant_id, batch)
+                report.counts.weather_observations += len(batch)
+            continue
         _, eui, kind = info.name.split("/")
         if eui not in devices:
             raise ArchiveError(f"{path}: {info.name} is not the data of a device in {REGISTRY}")
@@ -178,7 +185,8 @@ def _batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def _import_registry(registry: Registry, doc: dict[str, Any], counts: Counts) -> None:
+def _import_registry(registry: Registry, doc: dict[str, Any], counts: Counts) -> int:
+    """Tenant, sites, devices, meter replacements and settings; returns the tenant's id here."""
     t = doc["tenant"]
     known = {x.slug: x for x in registry.list_tenants()}
     tenant = known.get(t["slug"])
@@ -234,6 +242,8 @@ def _import_registry(registry: Registry, doc: dict[str, Any], counts: Counts) ->
                     )
                 )
             counts.meter_replacements += 1
+    restore_settings(registry.engine, tenant.id, sites, doc)
+    return tenant.id
 
 
 def _import_uplinks(engine: Engine, batch: list[dict[str, Any]]) -> tuple[int, dict[int, int]]:

@@ -15,6 +15,9 @@ from ingest.registry import Device, Registry, open_registry
 from ingest.restore import import_archive
 from ingest.sqlite_store import SqliteStore
 from ingest.store import Store
+from ingest.tariffs import Period, Tariff, TariffBook
+from ingest.thresholds import ThresholdBook
+from ingest.weather import Observation, WeatherBook, WeatherSource
 from releve.types import Lns, Reading, Uplink
 from tests.contract.conftest import StoreFactory
 
@@ -87,6 +90,19 @@ def seed(registry: Registry, store: Store) -> None:
         frames = [uplink(eui, n, 65000 + n * per_frame, T0 + timedelta(minutes=15 * n)) for n in range(300)]
         ingestor.process(ingestor.accept([(f, "town") for f in [*frames, frames[10]]]))
     registry.add_replacement(WATER, "water_volume", T0 + timedelta(days=2), 70.1, 0.0, note="compteur neuf")
+    tariffs = TariffBook(registry.engine)
+    tariffs.replace(town.id, None, [Tariff("water_volume", 4.12, fixed_per_month=8.5)])
+    hc_hp = (Period("HC", 0.18, hours=((22, 6),)), Period("HP", 0.24, channel="HCHP"))
+    tariffs.replace(
+        town.id, gym.id, [Tariff("energy_import", 0.21, valid_from=date(2026, 1, 1), periods=hc_hp)]
+    )
+    ThresholdBook(registry.engine).update(school.id, {"leak_min_flow_m3h": 0.02, "temperature_min": 19.0})
+    weather = WeatherBook(registry.engine)
+    weather.import_observations(
+        town.id, "rennes", [Observation(T0 + timedelta(hours=h), 3.5 + h / 4) for h in range(48)]
+    )
+    weather.import_observations(hlm.id, "hlm-roof", [Observation(T0, 9.0)])
+    weather.set_source(gym.id, WeatherSource(station="rennes"))
     store.write(
         [
             Reading(
@@ -136,12 +152,36 @@ def test_round_trip_reproduces_every_reading_and_is_idempotent(
     )
     assert target.get_site(moved.site_id or 0).latitude == 48.1
     assert target.replacements(WATER) == source.replacements(WATER)
+    assert_same_settings(source, target)
 
     again = import_archive(target, dst_store, archive)
     assert again.new_uplinks == 0 and again.counts == report.counts
     assert lineage(target, dst_store, WATER) == lineage(source, src_store, WATER)
     assert len(target.replacements(WATER)[("water_volume", "")]) == 1
     assert [d.dev_eui for d in target.list_devices()] == [WATER, POWER]
+    assert_same_settings(source, target)
+
+
+def assert_same_settings(source: Registry, target: Registry) -> None:
+    """Tariffs, thresholds, weather sources and the town's own weather observations came along."""
+    town_a, town_b = source.owner_tenant(), target.owner_tenant()
+    sites_a = {s.slug: s.id for s in source.list_sites(town_a.id)}
+    sites_b = {s.slug: s.id for s in target.list_sites(town_b.id)}
+    tariffs_a, tariffs_b = TariffBook(source.engine), TariffBook(target.engine)
+    assert tariffs_b.read(town_b.id, None) == tariffs_a.read(town_a.id, None) != []
+    for slug in sites_a:
+        assert tariffs_b.read(town_b.id, sites_b[slug]) == tariffs_a.read(town_a.id, sites_a[slug])
+        assert ThresholdBook(target.engine).overrides(sites_b[slug]) == ThresholdBook(
+            source.engine
+        ).overrides(sites_a[slug])
+        assert WeatherBook(target.engine).source(sites_b[slug]) == WeatherBook(source.engine).source(
+            sites_a[slug]
+        )
+    weather_a, weather_b = WeatherBook(source.engine), WeatherBook(target.engine)
+    assert weather_b.observations(town_b.id, "rennes", *EVER) == weather_a.observations(
+        town_a.id, "rennes", *EVER
+    )
+    assert [s[0] for s in weather_b.stations(town_b.id)] == ["rennes"]  # never the landlord's station
 
 
 def test_rollups_of_pruned_readings_survive_the_move(

@@ -93,6 +93,7 @@ def seeded(tmp_path: Path) -> Iterator[tuple[FastAPI, str, dict[str, object]]]:
         "point": "eau",
         "tenant": "town",
         "alert_id": 1,
+        "station": "rennes",
     }
     yield app, token, known
     close_state(state)

@@ -81,6 +81,7 @@ def test_a_sound_archive_verifies(exported: Path) -> None:
     assert manifest["counts"]["readings"] == 5
     assert set(manifest["members"]) == {
         "registry.json",
+        "weather.jsonl",
         f"devices/{EUI}/uplinks.jsonl",
         f"devices/{EUI}/readings.jsonl",
         f"devices/{EUI}/rollups.jsonl",
