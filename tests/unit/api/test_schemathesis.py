@@ -4,6 +4,7 @@ Every operation gets valid and invalid requests generated from the OpenAPI schem
 on objects that exist (the seeded device, site, metering point, publisher); the API must never
 answer 5xx and every answer must conform to the schema (status, content type, body, headers).
 Destructive operations (key revocation, erasure) are left out; their own tests cover them.
+``RELEVE_FUZZ_EXAMPLES`` sets the examples per operation and kind (20: about 40 s; 150 passes too).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ CHECKS = [
     response_schema_conformance,
     response_headers_conformance,
 ]
-EXAMPLES = int(os.environ.get("RELEVE_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("RELEVE_FUZZ_EXAMPLES", "20"))
 EUI = "a000000000000001"
 
 
