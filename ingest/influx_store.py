@@ -27,7 +27,7 @@ import httpx
 from decoders import CANONICAL_UNITS, Quantity
 from ingest.errors import BadStoreUrl, StoreRejected, StoreUnavailable
 from ingest.lineprotocol import line, precision_ns, quote_ident, quote_str, timestamp
-from ingest.rollup import HourRollup, fold
+from ingest.rollup import HourRollup, SeriesHour, fold
 from ingest.store import Bucket, Total, Window
 from releve.types import Reading
 
@@ -161,14 +161,14 @@ class InfluxStore:
                 # InfluxDB 2.x/3.x manage buckets themselves (docs/store.md): not fatal.
                 log.warning("could not run %r (%s); assuming the database is prepared", statement, exc)
 
-    def _write(self, lines: Iterable[str], rp: str) -> None:
+    def _write(self, lines: Iterable[str], rp: str, precision: str | None = None) -> None:
         body = "\n".join(lines).encode()
         if not body:
             return
         self._request(
             "POST",
             "/write",
-            params={"db": self.database, "rp": rp, "precision": self.precision},
+            params={"db": self.database, "rp": rp, "precision": precision or self.precision},
             content=gzip.compress(body, compresslevel=1),
             headers={"Content-Encoding": "gzip", "Content-Type": "text/plain; charset=utf-8"},
         )
@@ -381,6 +381,79 @@ class InfluxStore:
             if key not in newest or r.ts > newest[key].ts:
                 newest[key] = r
         return sorted(newest.values(), key=lambda r: (r.dev_eui, r.quantity, r.channel))
+
+    def hourly(self, dev_eui: str) -> list[SeriesHour]:
+        series = self._query(
+            f'SELECT "count", "consumption", "min", "max", "sum", "first", "last" FROM {self._rollups} '
+            f"WHERE dev_eui = {quote_str(dev_eui)} GROUP BY quantity, channel"
+        )
+        found = [
+            SeriesHour(
+                s.get("tags", {}).get("quantity") or "",
+                s.get("tags", {}).get("channel") or "",
+                HourRollup(
+                    _ns(t),
+                    int(count),
+                    _float(consumption),
+                    float(vmin),
+                    float(vmax),
+                    float(total),
+                    float(first),
+                    float(last),
+                ),
+            )
+            for s in series
+            for t, count, consumption, vmin, vmax, total, first, last in s.get("values", [])
+        ]
+        return sorted(found, key=lambda h: (h.rollup.hour, h.quantity, h.channel))
+
+    def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
+        try:
+            lines = [
+                line(
+                    "rollup_1h",
+                    {"dev_eui": dev_eui, "quantity": h.quantity, "channel": h.channel},
+                    {
+                        "count": int(h.rollup.count),
+                        "consumption": _float(h.rollup.consumption),
+                        "min": float(h.rollup.min),
+                        "max": float(h.rollup.max),
+                        "sum": float(h.rollup.total),
+                        "first": float(h.rollup.first),
+                        "last": float(h.rollup.last),
+                    },
+                    h.rollup.hour,
+                    "ns",
+                )
+                for h in hours
+            ]
+        except ValueError as exc:
+            raise StoreRejected(f"rollup cannot be written to InfluxDB: {exc}") from exc
+        for i in range(0, len(lines), self.batch_size):
+            self._write(lines[i : i + self.batch_size], self.rollup_rp, precision="ns")
+
+    def count(self, dev_euis: Collection[str], start: datetime, end: datetime) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(dev_euis))):
+            series = self._query(
+                f'SELECT sum("count") FROM {self._rollups} WHERE ({_any("dev_eui", chunk)}) '
+                f"AND time >= {timestamp(start)} AND time < {timestamp(end)} GROUP BY dev_eui"
+            )
+            for s in series:
+                for _t, total in s.get("values", []):
+                    if total is not None:
+                        found[s.get("tags", {}).get("dev_eui", "")] = int(total)
+        return found
+
+    def erase(self, dev_eui: str) -> int:
+        """Count, then delete the device's series in every retention policy (InfluxQL DELETE)."""
+        where = f"dev_eui = {quote_str(dev_eui)}"
+        removed = 0
+        for s in self._query(f"SELECT count(value) FROM {self._raw} WHERE {where}"):
+            removed += sum(int(v[1] or 0) for v in s.get("values", []))
+        self._query(f'DELETE FROM "reading" WHERE {where}', write=True)
+        self._query(f'DELETE FROM "rollup_1h" WHERE {where}', write=True)
+        return removed
 
     def prune(self, now: datetime) -> int:
         """Nothing to do: the raw retention policy expires old points inside InfluxDB."""

@@ -30,6 +30,15 @@ class HourRollup:
     last: float
 
 
+@dataclass(frozen=True, slots=True)
+class SeriesHour:
+    """One hourly rollup of one (quantity, channel) series of a device, as exported and restored."""
+
+    quantity: str
+    channel: str
+    rollup: HourRollup
+
+
 def window_start(ts: datetime, window: Window, zone: ZoneInfo) -> datetime:
     """The local start of the window holding ``ts``."""
     local = ts.astimezone(zone)

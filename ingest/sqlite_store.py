@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ingest.errors import StoreRejected, StoreUnavailable
-from ingest.rollup import HourRollup, fold
+from ingest.rollup import HourRollup, SeriesHour, fold
 from ingest.store import Bucket, Total, Window
 from releve.types import Reading
 
@@ -96,6 +96,19 @@ def _reading(row: sqlite3.Row) -> Reading:
         f_cnt=row["f_cnt"],
         uplink_id=row["uplink_id"],
         delta=row["delta"],
+    )
+
+
+def _hour(r: sqlite3.Row) -> HourRollup:
+    return HourRollup(
+        hour=from_us(r["hour"]),
+        count=r["count"],
+        consumption=r["consumption"],
+        min=r["vmin"],
+        max=r["vmax"],
+        total=r["vsum"],
+        first=r["first"],
+        last=r["last"],
     )
 
 
@@ -221,20 +234,7 @@ class SqliteStore:
             "AND hour >= ? AND hour < ? ORDER BY hour",
             [dev_eui, quantity, channel, first_hour, to_us(end)],
         )
-        hours = (
-            HourRollup(
-                hour=from_us(r["hour"]),
-                count=r["count"],
-                consumption=r["consumption"],
-                min=r["vmin"],
-                max=r["vmax"],
-                total=r["vsum"],
-                first=r["first"],
-                last=r["last"],
-            )
-            for r in rows
-        )
-        return list(fold(hours, window, tz))
+        return list(fold((_hour(r) for r in rows), window, tz))
 
     def totals(self, dev_euis: Collection[str], quantity: str, start: datetime, end: datetime) -> list[Total]:
         first_hour = to_us(start) - to_us(start) % _HOUR_US
@@ -263,6 +263,54 @@ class SqliteStore:
             sql = f"SELECT * FROM latest WHERE dev_eui IN ({marks}) ORDER BY dev_eui, quantity"
             found.extend(_reading(r) for r in self._select(sql, list(chunk)))
         return found
+
+    def hourly(self, dev_eui: str) -> list[SeriesHour]:
+        rows = self._select(
+            "SELECT * FROM rollup_1h WHERE dev_eui = ? ORDER BY hour, quantity, channel", [dev_eui]
+        )
+        return [SeriesHour(r["quantity"], r["channel"], _hour(r)) for r in rows]
+
+    def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
+        rows = [
+            (
+                dev_eui,
+                h.quantity,
+                h.channel,
+                to_us(h.rollup.hour),
+                h.rollup.count,
+                h.rollup.consumption,
+                h.rollup.min,
+                h.rollup.max,
+                h.rollup.total,
+                h.rollup.first,
+                h.rollup.last,
+            )
+            for h in hours
+        ]
+        if rows:
+            with self._tx() as conn:
+                conn.executemany("INSERT OR REPLACE INTO rollup_1h VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+    def count(self, dev_euis: Collection[str], start: datetime, end: datetime) -> dict[str, int]:
+        wanted = sorted(set(dev_euis))
+        found: dict[str, int] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT dev_eui, sum(count) AS n FROM rollup_1h WHERE dev_eui IN ({marks}) "
+                "AND hour >= ? AND hour < ? GROUP BY dev_eui"
+            )
+            for r in self._select(sql, [*chunk, to_us(start), to_us(end)]):
+                found[r["dev_eui"]] = int(r["n"])
+        return found
+
+    def erase(self, dev_eui: str) -> int:
+        with self._tx() as conn:
+            removed = conn.execute("DELETE FROM readings WHERE dev_eui = ?", (dev_eui,)).rowcount
+            conn.execute("DELETE FROM rollup_1h WHERE dev_eui = ?", (dev_eui,))
+            conn.execute("DELETE FROM latest WHERE dev_eui = ?", (dev_eui,))
+        return int(removed)
 
     def prune(self, now: datetime) -> int:
         """Delete raw readings older than the retention (rollups stay); returns how many."""

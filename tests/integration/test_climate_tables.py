@@ -93,7 +93,7 @@ def test_step_5_adds_the_tables_to_an_older_registry(tmp_path: Path) -> None:
     reg.close()
     reg = open_registry(url)
     with reg.engine.connect() as conn:
-        assert current_version(conn) == 5
+        assert current_version(conn) >= 5  # later steps (6: the charter) run too
         assert {t.name for t in MINE} <= set(inspect(conn).get_table_names())
         assert conn.execute(select(text("count(*)")).select_from(site_thresholds)).scalar_one() == 0
     reg.close()
