@@ -27,7 +27,11 @@ def open_state(settings: Settings) -> AppState:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = open_registry(settings.effective_registry_url)
     try:
-        store = open_store(settings.effective_store_url, raw_retention_days=settings.raw_retention_days)
+        store = open_store(
+            settings.effective_store_url,
+            raw_retention_days=settings.raw_retention_days,
+            timezone=settings.timezone,
+        )
     except Exception:
         registry.close()
         raise

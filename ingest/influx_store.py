@@ -10,24 +10,39 @@ Schema (series cardinality = devices x quantities x channels, never values or ti
 - ``rollup_1h`` in the long retention policy: same tags (no kind); fields ``count``,
   ``consumption`` (sum of deltas), ``min``, ``max``, ``sum``, ``first``, ``last``, recomputed from
   the raw points for the hours each write touches (so late and repeated points are right).
+- ``rollup_1d`` in the long retention policy: the same for each local day of the store's time
+  zone (time = local midnight; 23, 24 or 25 hours), recomputed from the hourly rollups of the
+  days each write touches. Reads of days, weeks, months and years in that time zone take whole
+  days from it (months are one InfluxQL statement each, summed inside InfluxDB).
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
+import re
 import time
 from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from decoders import CANONICAL_UNITS, Quantity
 from ingest.errors import BadStoreUrl, StoreRejected, StoreUnavailable
 from ingest.lineprotocol import line, precision_ns, quote_ident, quote_str, timestamp
-from ingest.rollup import HourRollup, fold
+from ingest.rollup import (
+    HourRollup,
+    combine,
+    day_hours,
+    day_of,
+    fold,
+    plan,
+    window_end,
+    window_start,
+)
 from ingest.store import Bucket, Window
 from releve.types import Reading
 
@@ -35,6 +50,9 @@ log = logging.getLogger(__name__)
 
 _HOUR_NS = 3600 * 1_000_000_000
 _OR_CHUNK = 200
+_READ_CHUNK = 1000
+_MAX_STATEMENTS = 400
+_WORD = re.compile(r"[0-9A-Za-z_-]+")
 # Touched hours further apart than this are recomputed by separate queries, so that a batch
 # holding one reading from last month does not make InfluxDB group a month of raw points.
 _SPAN_GAP_NS = 24 * _HOUR_NS
@@ -62,6 +80,7 @@ class InfluxStore:
         raw_retention_days: int | None = None,
         create: bool = True,
         batch_size: int = 5000,
+        timezone: str = "Europe/Paris",
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -72,6 +91,9 @@ class InfluxStore:
         self.rollup_rp = rollup_rp
         self.precision = precision
         self.batch_size = batch_size
+        self.timezone = timezone
+        self._zone = ZoneInfo(timezone)
+        self._day_cache: dict[int, tuple[int, int, int]] = {}
         self.dropped_beyond_retention = 0
         self._warned_at = -_WARN_EVERY_S
         headers = {"Authorization": f"Token {token}"} if token else {}
@@ -90,6 +112,7 @@ class InfluxStore:
         raw_retention_days: int | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        timezone: str = "Europe/Paris",
     ) -> InfluxStore:
         """``influxdb[s]://[user:pass@]host:port/database[?token=&rp=&rollup_rp=&precision=&create=]``."""
         parts = urlsplit(url)
@@ -116,6 +139,7 @@ class InfluxStore:
             create=query.get("create", "true").lower() != "false",
             timeout=timeout,
             transport=transport,
+            timezone=timezone,
         )
 
     # -- HTTP boundary: every httpx error and non-2xx answer is translated here ------------------
@@ -131,8 +155,12 @@ class InfluxStore:
         return response
 
     def _query(self, q: str, *, write: bool = False) -> list[dict[str, Any]]:
-        params = {"db": self.database, "q": q, "epoch": "ns"}
-        response = self._request("POST" if write else "GET", "/query", params=params)
+        """The series of every statement of ``q``, each with its ``statement_id``."""
+        params = {"db": self.database, "epoch": "ns"}
+        if len(q) > 2000:  # long statements go in a form body (URLs have limits)
+            response = self._request("POST", "/query", params=params, data={"q": q})
+        else:
+            response = self._request("POST" if write else "GET", "/query", params={**params, "q": q})
         try:
             results = response.json().get("results", [])
         except ValueError as exc:
@@ -141,7 +169,9 @@ class InfluxStore:
         for result in results:
             if "error" in result:
                 raise StoreRejected(f"InfluxQL error: {result['error']}")
-            series.extend(result.get("series", []))
+            for one in result.get("series", []):
+                one["statement_id"] = result.get("statement_id", 0)
+                series.append(one)
         return series
 
     def _create(self, raw_retention_days: int | None) -> None:
@@ -161,14 +191,14 @@ class InfluxStore:
                 # InfluxDB 2.x/3.x manage buckets themselves (docs/store.md): not fatal.
                 log.warning("could not run %r (%s); assuming the database is prepared", statement, exc)
 
-    def _write(self, lines: Iterable[str], rp: str) -> None:
+    def _write(self, lines: Iterable[str], rp: str, precision: str | None = None) -> None:
         body = "\n".join(lines).encode()
         if not body:
             return
         self._request(
             "POST",
             "/write",
-            params={"db": self.database, "rp": rp, "precision": self.precision},
+            params={"db": self.database, "rp": rp, "precision": precision or self.precision},
             content=gzip.compress(body, compresslevel=1),
             headers={"Content-Encoding": "gzip", "Content-Type": "text/plain; charset=utf-8"},
         )
@@ -218,14 +248,62 @@ class InfluxStore:
         lines = []
         for start, end, euis in _spans(touched):
             lines.extend(self._rollup_lines(start, end, euis, touched))
-        if lines:
-            self._request(
-                "POST",
-                "/write",
-                params={"db": self.database, "rp": self.rollup_rp, "precision": "ns"},
-                content=gzip.compress("\n".join(lines).encode(), compresslevel=1),
-                headers={"Content-Encoding": "gzip"},
-            )
+        self._write(lines, self.rollup_rp, "ns")
+        self._refresh_days({(e, q, ch, self._day(h)) for e, q, ch, h in touched})
+
+    def _day(self, hour_ns: int) -> tuple[int, int, int]:
+        """(local midnight, first hour, end hour) in ns of the day an hour counts in."""
+        found = self._day_cache.get(hour_ns)
+        if found is None:
+            day = day_of(_ns(hour_ns), self._zone)
+            first, end = day_hours(day, self._zone)
+            found = (timestamp(day), timestamp(first), timestamp(end))
+            if len(self._day_cache) > 100_000:
+                self._day_cache.clear()
+            self._day_cache[hour_ns] = found
+        return found
+
+    def _refresh_days(self, touched: set[tuple[str, str, str, tuple[int, int, int]]]) -> None:
+        """Recompute the daily rollups of these (series, day)s from their hourly rollups: one
+        statement per day and per 200 devices, summed inside InfluxDB; a day left without hours
+        (after a delete) loses its row."""
+        by_day: dict[tuple[int, int, int], set[str]] = {}
+        for eui, _, _, day in touched:
+            by_day.setdefault(day, set()).add(eui)
+        statements: list[tuple[int, str]] = []
+        for day, euis in sorted(by_day.items()):
+            for chunk in _chunks(sorted(euis)):
+                statements.append(
+                    (
+                        day[0],
+                        f"SELECT {_MERGE} FROM {self._rollups} WHERE ({_any('dev_eui', chunk)}) "
+                        f"AND time >= {day[1]} AND time < {day[2]} GROUP BY dev_eui, quantity, channel",
+                    )
+                )
+        wanted = {(e, q, ch, day[0]) for e, q, ch, day in touched}
+        found: set[tuple[str, str, str, int]] = set()
+        lines = []
+        for i in range(0, len(statements), 50):
+            group = statements[i : i + 50]
+            for s in self._query(";".join(q for _, q in group)):
+                at = group[s["statement_id"]][0]
+                tags = s.get("tags", {})
+                for _, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
+                    key = (tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""))
+                    if not count or (*key, at) not in wanted:
+                        continue
+                    found.add((*key, at))
+                    lines.append(
+                        _rollup_line(
+                            "rollup_1d", key, at, (count, consumption, vmin, vmax, total, first, last)
+                        )
+                    )
+        self._write(lines, self.rollup_rp, "ns")
+        for eui, quantity, channel, at in sorted(wanted - found):
+            where = f"dev_eui = {quote_str(eui)} AND quantity = {quote_str(quantity)}"
+            if channel:
+                where += f" AND channel = {quote_str(channel)}"
+            self._query(f'DELETE FROM "rollup_1d" WHERE {where} AND time = {at}', write=True)
 
     def _rollup_lines(
         self, start: int, end: int, euis: Sequence[str], touched: set[tuple[str, str, str, int]]
@@ -240,27 +318,11 @@ class InfluxStore:
             )
             for s in series:
                 tags = s.get("tags", {})
-                for t, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
+                for t, *values in s.get("values", []):
                     key = (tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""), t)
-                    if key not in touched or not count:
+                    if key not in touched or not values[0]:
                         continue
-                    lines.append(
-                        line(
-                            "rollup_1h",
-                            {"dev_eui": key[0], "quantity": key[1], "channel": key[2]},
-                            {
-                                "count": int(count),
-                                "consumption": _float(consumption),
-                                "min": _float(vmin),
-                                "max": _float(vmax),
-                                "sum": _float(total),
-                                "first": _float(first),
-                                "last": _float(last),
-                            },
-                            _ns(t),
-                            "ns",
-                        )
-                    )
+                    lines.append(_rollup_line("rollup_1h", key[:3], t, values))
         return lines
 
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
@@ -289,6 +351,11 @@ class InfluxStore:
             ]
             if survivors:
                 self._refresh_rollups(survivors)
+            days = set()
+            for quantity, channel, ts in points:
+                t = timestamp(ts)
+                days.add((dev_eui, quantity, channel, self._day(t - t % _HOUR_NS)))
+            self._refresh_days(days)
 
     @property
     def _raw(self) -> str:
@@ -297,6 +364,10 @@ class InfluxStore:
     @property
     def _rollups(self) -> str:
         return f'{quote_ident(self.database)}.{quote_ident(self.rollup_rp)}."rollup_1h"'
+
+    @property
+    def _days(self) -> str:
+        return f'{quote_ident(self.database)}.{quote_ident(self.rollup_rp)}."rollup_1d"'
 
     def query(
         self, dev_eui: str, start: datetime, end: datetime, quantities: Collection[str] | None = None
@@ -321,27 +392,114 @@ class InfluxStore:
         tz: str,
         channel: str = "",
     ) -> list[Bucket]:
-        first_hour = timestamp(start) - timestamp(start) % _HOUR_NS
+        found = self.aggregate_many([dev_eui], quantity, start, end, window, tz, channel=channel)
+        return found.get((dev_eui, channel), [])
+
+    def aggregate_many(
+        self,
+        dev_euis: Collection[str],
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        window: Window,
+        tz: str,
+        channel: str | None = None,
+    ) -> dict[tuple[str, str], list[Bucket]]:
+        timestamp(start), timestamp(end)  # naive times are refused even when the range is empty
+        p = plan(start, end, window, tz, self.timezone)
+        parts: dict[tuple[str, str], list[Bucket]] = {}
+        for chunk in _chunks(sorted(set(dev_euis)), _READ_CHUNK):
+            where = f"quantity = {quote_str(quantity)} AND ({_any('dev_eui', chunk)})"
+            if channel is not None:
+                where += f" AND channel = {quote_str(channel)}"
+            if p.head:
+                self._fold_rows(parts, self._rollups, where, p.head, window, tz)
+            if p.days:
+                self._day_buckets(parts, where, p.days, window)
+            if p.tail:
+                self._fold_rows(parts, self._rollups, where, p.tail, window, tz)
+        return {key: combine(buckets) for key, buckets in parts.items()}
+
+    def _fold_rows(
+        self,
+        parts: dict[tuple[str, str], list[Bucket]],
+        measurement: str,
+        where: str,
+        span: tuple[datetime, datetime],
+        window: Window,
+        tz: str,
+    ) -> None:
+        """Rollup rows of a span (hours, or days) folded into windows in Python."""
         series = self._query(
-            f'SELECT "count", "consumption", "min", "max", "sum", "first", "last" FROM {self._rollups} '
-            f"WHERE dev_eui = {quote_str(dev_eui)} AND quantity = {quote_str(quantity)} "
-            f"AND channel = {quote_str(channel)} AND time >= {first_hour} AND time < {timestamp(end)}"
+            f'SELECT "count", "consumption", "min", "max", "sum", "first", "last" FROM {measurement} '
+            f"WHERE {where} AND time >= {timestamp(span[0])} AND time < {timestamp(span[1])} "
+            "GROUP BY dev_eui, channel"
         )
-        hours = [
-            HourRollup(
-                _ns(t),
-                int(count),
-                _float(consumption),
-                float(vmin),
-                float(vmax),
-                float(total),
-                float(first),
-                float(last),
-            )
-            for s in series
-            for t, count, consumption, vmin, vmax, total, first, last in s.get("values", [])
-        ]
-        return list(fold(sorted(hours, key=lambda h: h.hour), window, tz))
+        for s in series:
+            tags = s.get("tags", {})
+            rows = [
+                HourRollup(
+                    _ns(t),
+                    int(count),
+                    _float(consumption),
+                    float(vmin),
+                    float(vmax),
+                    float(total),
+                    float(first),
+                    float(last),
+                )
+                for t, count, consumption, vmin, vmax, total, first, last in s.get("values", [])
+            ]
+            key = (tags.get("dev_eui") or "", tags.get("channel") or "")
+            parts.setdefault(key, []).extend(fold(rows, window, tz))
+
+    def _day_buckets(
+        self,
+        parts: dict[tuple[str, str], list[Bucket]],
+        where: str,
+        span: tuple[datetime, datetime],
+        window: Window,
+    ) -> None:
+        """Whole days: one InfluxQL statement per window, merged inside InfluxDB (days are folded
+        in Python when the windows are days or too many to list)."""
+        windows: list[tuple[datetime, datetime]] = []
+        begin = window_start(span[0], window, self._zone)
+        while begin < span[1] and len(windows) <= _MAX_STATEMENTS and window is not Window.DAY:
+            after = window_end(begin, window, self._zone)
+            windows.append((begin, after))
+            begin = after
+        if window is Window.DAY or len(windows) > _MAX_STATEMENTS:
+            self._fold_rows(parts, self._days, where, span, window, self.timezone)
+            return
+        for i in range(0, len(windows), 50):
+            group = windows[i : i + 50]
+            statements = [
+                f"SELECT {_MERGE} FROM {self._days} WHERE {where} "
+                f"AND time >= {timestamp(max(a, span[0]))} AND time < {timestamp(min(b, span[1]))} "
+                "GROUP BY dev_eui, channel"
+                for a, b in group
+            ]
+            for s in self._query(";".join(statements)):
+                a, b = group[s["statement_id"]]
+                tags = s.get("tags", {})
+                key = (tags.get("dev_eui") or "", tags.get("channel") or "")
+                for _, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
+                    if not count:
+                        continue
+                    n = int(count)
+                    parts.setdefault(key, []).append(
+                        Bucket(
+                            a,
+                            b,
+                            n,
+                            _float(vmin),
+                            _float(vmax),
+                            float(total) / n,
+                            _float(first),
+                            _float(last),
+                            _float(consumption),
+                        )
+                    )
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         if dev_euis is not None and not dev_euis:
@@ -368,12 +526,39 @@ class InfluxStore:
         self._client.close()
 
 
+_MERGE = 'sum("count"), sum("consumption"), min("min"), max("max"), sum("sum"), first("first"), last("last")'
+
+
+def _rollup_line(measurement: str, key: Sequence[str], at: int, values: Sequence[Any]) -> str:
+    """A rollup point: ``values`` are count, consumption, min, max, sum, first, last."""
+    count, consumption, vmin, vmax, total, first, last = values
+    return line(
+        measurement,
+        {"dev_eui": key[0], "quantity": key[1], "channel": key[2]},
+        {
+            "count": int(count),
+            "consumption": _float(consumption),
+            "min": _float(vmin),
+            "max": _float(vmax),
+            "sum": _float(total),
+            "first": _float(first),
+            "last": _float(last),
+        },
+        _ns(at),
+        "ns",
+    )
+
+
 def _float(value: float | int | None) -> float | None:
     """InfluxDB's JSON writes 2.0 as 2: fields must stay floats, or a later write conflicts."""
     return None if value is None else float(value)
 
 
 def _any(tag: str, values: Sequence[str]) -> str:
+    """A tag equal to any of ``values``: a regular expression when they are plain words (parsed
+    and matched much faster by InfluxDB than a long OR), else ORs."""
+    if len(values) > 1 and all(_WORD.fullmatch(v) for v in values):
+        return f"{tag} =~ /^(?:{'|'.join(values)})$/"
     return " OR ".join(f"{tag} = {quote_str(v)}" for v in values)
 
 
@@ -395,8 +580,8 @@ def _spans(touched: set[tuple[str, str, str, int]]) -> list[tuple[int, int, list
     return spans
 
 
-def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
-    return [values[i : i + _OR_CHUNK] for i in range(0, len(values), _OR_CHUNK)]
+def _chunks(values: Sequence[str], size: int = _OR_CHUNK) -> list[Sequence[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def _readings(series: dict[str, Any]) -> list[Reading]:

@@ -2,8 +2,10 @@
 
 Readings are keyed (device, quantity, channel, time in microseconds UTC): writing a point twice
 keeps one. Every write recomputes, in the same transaction, the hourly rollups of the hours it
-touched from the raw readings, so late and repeated readings update their rollups for free.
-Analytics read rollups only; raw readings older than the retention are pruned, rollups are kept.
+touched from the raw readings, then the daily rollups of the local days (the store's time zone)
+holding those hours from their hourly rollups, so late and repeated readings update both.
+Analytics read rollups only, days and longer windows grouped in SQL from the daily rollups; raw
+readings older than the retention are pruned, rollups are kept.
 """
 
 from __future__ import annotations
@@ -14,9 +16,20 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from ingest.errors import StoreRejected, StoreUnavailable
-from ingest.rollup import HourRollup, fold
+from ingest.rollup import (
+    HourRollup,
+    combine,
+    day_hours,
+    day_of,
+    fold,
+    plan,
+    window_end,
+    window_start,
+)
 from ingest.store import Bucket, Window
 from releve.types import Reading
 
@@ -36,6 +49,13 @@ CREATE TABLE IF NOT EXISTS rollup_1h (
     vsum REAL NOT NULL, first REAL NOT NULL, last REAL NOT NULL,
     PRIMARY KEY (dev_eui, quantity, channel, hour)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_1d (
+    dev_eui TEXT NOT NULL, quantity TEXT NOT NULL, channel TEXT NOT NULL, day INTEGER NOT NULL,
+    local TEXT NOT NULL, count INTEGER NOT NULL, consumption REAL, vmin REAL NOT NULL,
+    vmax REAL NOT NULL, vsum REAL NOT NULL, first REAL NOT NULL, last REAL NOT NULL,
+    PRIMARY KEY (dev_eui, quantity, channel, day)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS latest (
     dev_eui TEXT NOT NULL, quantity TEXT NOT NULL, channel TEXT NOT NULL, ts INTEGER NOT NULL,
     value REAL NOT NULL, unit TEXT NOT NULL, kind TEXT NOT NULL, delta REAL,
@@ -72,6 +92,27 @@ FROM readings WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3 AND ts >= ?4
 HAVING count(*) > 0
 """
 
+# One local day (?4: local midnight in us, ?5: its date) from the hourly rollups [?6, ?7) it holds.
+_DAY = """
+INSERT OR REPLACE INTO rollup_1d
+SELECT ?1, ?2, ?3, ?4, ?5, sum(count), sum(consumption), min(vmin), max(vmax), sum(vsum),
+    (SELECT first FROM rollup_1h WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3
+        AND hour >= ?6 AND hour < ?7 ORDER BY hour LIMIT 1),
+    (SELECT last FROM rollup_1h WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3
+        AND hour >= ?6 AND hour < ?7 ORDER BY hour DESC LIMIT 1)
+FROM rollup_1h WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3 AND hour >= ?6 AND hour < ?7
+HAVING count(*) > 0
+"""
+
+# The local window a day falls in, from its date: ISO weeks start on Monday.
+_WINDOW_KEY = {
+    Window.DAY: "local",
+    Window.WEEK: "date(local, '-6 days', 'weekday 1')",
+    Window.MONTH: "substr(local, 1, 7)",
+    Window.YEAR: "substr(local, 1, 4)",
+}
+_CHUNK = 500
+
 
 def to_us(ts: datetime) -> int:
     if ts.tzinfo is None:
@@ -102,9 +143,14 @@ def _reading(row: sqlite3.Row) -> Reading:
 class SqliteStore:
     """The Store protocol on one SQLite file; one connection per thread."""
 
-    def __init__(self, path: Path, *, raw_retention_days: int | None = None) -> None:
+    def __init__(
+        self, path: Path, *, raw_retention_days: int | None = None, timezone: str = "Europe/Paris"
+    ) -> None:
         self.path = path
         self.raw_retention_days = raw_retention_days
+        self.timezone = timezone
+        self._zone = ZoneInfo(timezone)
+        self._days: dict[int, tuple[int, str, int, int]] = {}
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -113,6 +159,34 @@ class SqliteStore:
             self._conn().executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot create the schema in {path}: {exc}") from exc
+        self._check_days()
+
+    def _check_days(self) -> None:
+        """Daily rollups are days of one time zone: (re)build them when it is not this store's
+        (a file written before daily rollups existed, or a town that changed its time zone)."""
+        row = self._select("SELECT value FROM store_meta WHERE key = 'rollup_timezone'", [])
+        if row and row[0]["value"] == self.timezone:
+            return
+        with self._tx() as conn:
+            conn.execute("DELETE FROM rollup_1d")
+            hours = conn.execute("SELECT DISTINCT dev_eui, quantity, channel, hour FROM rollup_1h").fetchall()
+            conn.executemany(_DAY, sorted({self._day_row(e, q, ch, h) for e, q, ch, h in hours}))
+            conn.execute("INSERT OR REPLACE INTO store_meta VALUES ('rollup_timezone', ?)", (self.timezone,))
+
+    def _day_of_hour(self, hour_us: int) -> tuple[int, str, int, int]:
+        """(local midnight in us, its date, first hour, end hour) of the day an hour counts in."""
+        found = self._days.get(hour_us)
+        if found is None:
+            day = day_of(from_us(hour_us), self._zone)
+            first, end = day_hours(day, self._zone)
+            found = (to_us(day), day.date().isoformat(), to_us(first), to_us(end))
+            if len(self._days) > 100_000:
+                self._days.clear()
+            self._days[hour_us] = found
+        return found
+
+    def _day_row(self, eui: str, quantity: str, channel: str, hour_us: int) -> tuple[object, ...]:
+        return (eui, quantity, channel, *self._day_of_hour(hour_us))
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -164,10 +238,12 @@ class SqliteStore:
             for r in readings
         ]
         hours = sorted({(row[0], row[1], row[2], row[3] - row[3] % _HOUR_US) for row in rows})
+        days = sorted({self._day_row(*h) for h in hours})
         with self._tx() as conn:
             conn.executemany(_UPSERT, rows)
             conn.executemany(_LATEST, rows)
             conn.executemany(_ROLLUP, hours)
+            conn.executemany(_DAY, days)
 
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
         keys = [(dev_eui, q, ch, to_us(ts)) for q, ch, ts in points]
@@ -183,6 +259,12 @@ class SqliteStore:
                 "DELETE FROM rollup_1h WHERE dev_eui = ? AND quantity = ? AND channel = ? AND hour = ?", hours
             )
             conn.executemany(_ROLLUP, hours)
+            days = sorted({self._day_row(*h) for h in hours})
+            conn.executemany(
+                "DELETE FROM rollup_1d WHERE dev_eui = ? AND quantity = ? AND channel = ? AND day = ?",
+                [d[:4] for d in days],
+            )
+            conn.executemany(_DAY, days)
             conn.executemany("DELETE FROM latest WHERE dev_eui = ? AND quantity = ? AND channel = ?", series)
             conn.executemany(
                 "INSERT INTO latest SELECT dev_eui, quantity, channel, ts, value, unit, kind, delta, "
@@ -215,26 +297,104 @@ class SqliteStore:
         tz: str,
         channel: str = "",
     ) -> list[Bucket]:
-        first_hour = to_us(start) - to_us(start) % _HOUR_US
-        rows = self._select(
-            "SELECT * FROM rollup_1h WHERE dev_eui = ? AND quantity = ? AND channel = ? "
-            "AND hour >= ? AND hour < ? ORDER BY hour",
-            [dev_eui, quantity, channel, first_hour, to_us(end)],
-        )
-        hours = (
-            HourRollup(
-                hour=from_us(r["hour"]),
-                count=r["count"],
-                consumption=r["consumption"],
-                min=r["vmin"],
-                max=r["vmax"],
-                total=r["vsum"],
-                first=r["first"],
-                last=r["last"],
+        found = self.aggregate_many([dev_eui], quantity, start, end, window, tz, channel=channel)
+        return found.get((dev_eui, channel), [])
+
+    def aggregate_many(
+        self,
+        dev_euis: Collection[str],
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        window: Window,
+        tz: str,
+        channel: str | None = None,
+    ) -> dict[tuple[str, str], list[Bucket]]:
+        to_us(start), to_us(end)  # naive times are refused even when the range is empty
+        p = plan(start, end, window, tz, self.timezone)
+        parts: dict[tuple[str, str], list[Bucket]] = {}
+        euis = sorted(set(dev_euis))
+        for i in range(0, len(euis), _CHUNK):
+            chunk = euis[i : i + _CHUNK]
+            if p.head:
+                self._hour_buckets(parts, chunk, quantity, channel, p.head, window, tz)
+            if p.days:
+                self._day_buckets(parts, chunk, quantity, channel, p.days, window)
+            if p.tail:
+                self._hour_buckets(parts, chunk, quantity, channel, p.tail, window, tz)
+        return {key: combine(buckets) for key, buckets in parts.items()}
+
+    def _where(
+        self, chunk: Sequence[str], quantity: str, channel: str | None, column: str, span: tuple[int, int]
+    ) -> tuple[str, list[object]]:
+        sql = f"quantity = ? AND dev_eui IN ({','.join('?' * len(chunk))}) AND {column} >= ? AND {column} < ?"
+        params: list[object] = [quantity, *chunk, *span]
+        if channel is not None:
+            sql += " AND channel = ?"
+            params.append(channel)
+        return sql, params
+
+    def _hour_buckets(
+        self,
+        parts: dict[tuple[str, str], list[Bucket]],
+        chunk: Sequence[str],
+        quantity: str,
+        channel: str | None,
+        span: tuple[datetime, datetime],
+        window: Window,
+        tz: str,
+    ) -> None:
+        where, params = self._where(chunk, quantity, channel, "hour", (to_us(span[0]), to_us(span[1])))
+        rows = self._select(f"SELECT * FROM rollup_1h WHERE {where} ORDER BY dev_eui, channel, hour", params)
+        series: dict[tuple[str, str], list[HourRollup]] = {}
+        for r in rows:
+            series.setdefault((r["dev_eui"], r["channel"]), []).append(
+                HourRollup(
+                    hour=from_us(r["hour"]),
+                    count=r["count"],
+                    consumption=r["consumption"],
+                    min=r["vmin"],
+                    max=r["vmax"],
+                    total=r["vsum"],
+                    first=r["first"],
+                    last=r["last"],
+                )
             )
-            for r in rows
+        for key, hours in series.items():
+            parts.setdefault(key, []).extend(fold(hours, window, tz))
+
+    def _day_buckets(
+        self,
+        parts: dict[tuple[str, str], list[Bucket]],
+        chunk: Sequence[str],
+        quantity: str,
+        channel: str | None,
+        span: tuple[datetime, datetime],
+        window: Window,
+    ) -> None:
+        """Whole days grouped into windows by SQL; first and last from the windows' end days."""
+        where, params = self._where(chunk, quantity, channel, "day", (to_us(span[0]), to_us(span[1])))
+        rows = self._conn_select(
+            "WITH g AS (SELECT dev_eui, channel, "
+            f"{_WINDOW_KEY[window]} AS w, min(day) AS d0, max(day) AS d1, sum(count) AS n, "
+            "sum(consumption) AS c, min(vmin) AS lo, max(vmax) AS hi, sum(vsum) AS s "
+            f"FROM rollup_1d WHERE {where} GROUP BY dev_eui, channel, w) "
+            "SELECT g.dev_eui, g.channel, g.d0, g.n, g.c, g.lo, g.hi, g.s, f.first, l.last FROM g "
+            "JOIN rollup_1d f ON f.dev_eui = g.dev_eui AND f.quantity = ? AND f.channel = g.channel "
+            "AND f.day = g.d0 "
+            "JOIN rollup_1d l ON l.dev_eui = g.dev_eui AND l.quantity = ? AND l.channel = g.channel "
+            "AND l.day = g.d1 ORDER BY g.dev_eui, g.channel, g.d0",
+            [*params, quantity, quantity],
         )
-        return list(fold(hours, window, tz))
+        starts: dict[int, tuple[datetime, datetime]] = {}
+        for eui, ch, d0, n, c, lo, hi, total, first, last in rows:
+            bounds = starts.get(d0)
+            if bounds is None:
+                begin = window_start(from_us(d0), window, self._zone)
+                bounds = starts[d0] = (begin, window_end(begin, window, self._zone))
+            parts.setdefault((eui, ch), []).append(
+                Bucket(bounds[0], bounds[1], n, lo, hi, total / n if n else None, first, last, c)
+            )
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         if dev_euis is None:
@@ -255,6 +415,15 @@ class SqliteStore:
         cutoff = to_us(now - timedelta(days=self.raw_retention_days))
         with self._tx() as conn:
             return conn.execute("DELETE FROM readings WHERE ts < ?", (cutoff,)).rowcount
+
+    def _conn_select(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        """Plain tuples, for the big reads (sqlite3.Row costs a third more per row)."""
+        try:
+            cursor = self._conn().cursor()
+            cursor.row_factory = None
+            return cursor.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"{self.path}: {exc}") from exc
 
     def _select(self, sql: str, params: Sequence[object]) -> list[sqlite3.Row]:
         try:

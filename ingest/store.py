@@ -72,6 +72,19 @@ class Store(Protocol):
     ) -> list[Bucket]:
         """One bucket per window of ``tz`` that holds readings, in [start, end), ordered."""
 
+    def aggregate_many(
+        self,
+        dev_euis: Collection[str],
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        window: Window,
+        tz: str,
+        channel: str | None = None,
+    ) -> dict[tuple[str, str], list[Bucket]]:
+        """``aggregate`` for many devices at once (every channel, or one), keyed (device, channel);
+        series without readings in the range are absent. What a report over a town reads."""
+
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         """The newest reading of every (device, quantity, channel), optionally for some devices."""
 

@@ -70,6 +70,24 @@ class MemoryStore:
             )
         return list(fold(rollups, window, tz))
 
+    def aggregate_many(
+        self,
+        dev_euis: Collection[str],
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        window: Window,
+        tz: str,
+        channel: str | None = None,
+    ) -> dict[tuple[str, str], list[Bucket]]:
+        series = {
+            (eui, ch)
+            for (eui, q, ch, _) in self.points
+            if eui in dev_euis and q == quantity and (channel is None or ch == channel)
+        }
+        found = {key: self.aggregate(key[0], quantity, start, end, window, tz, key[1]) for key in series}
+        return {key: buckets for key, buckets in found.items() if buckets}
+
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         newest: dict[tuple[str, str, str], Reading] = {}
         for (eui, q, ch, ts), r in self.points.items():
