@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.analytics import CONSUMPTION_QUANTITIES, METERED, consumption, unit_of
+from api.analytics import CONSUMPTION_QUANTITIES, METERED, report, unit_of
 from api.deps import KeyDep, StateDep, tenant_scope
 from ingest.alerts import AlertBook
 from ingest.registry import Device
-from ingest.store import Store, Window
+from ingest.store import Window
+from releve.types import Reading
 
 router = APIRouter(prefix="/api/v1", tags=["overview"])
 
@@ -45,12 +46,6 @@ class Overview(BaseModel):
     sites: list[SiteSummary]
 
 
-def _sum(
-    store: Store, devices: list[Device], quantity: str, start: datetime, end: datetime, tz: str
-) -> float:
-    return consumption(store, devices, quantity, Window.MONTH, start, end, tz).total
-
-
 @router.get("/overview", summary="Sites with this month's consumption against last year's")
 def overview(state: StateDep, key: KeyDep) -> Overview:
     tz = state.settings.timezone
@@ -74,22 +69,33 @@ def overview(state: StateDep, key: KeyDep) -> Overview:
     for device in devices:
         if device.site_id is not None:
             by_site.setdefault(device.site_id, []).append(device)
+    latest_by_device: dict[str, list[Reading]] = {}
+    for r in latest:
+        latest_by_device.setdefault(r.dev_eui, []).append(r)
+    site_quantities: dict[int, list[str]] = {}
+    for site in sites:
+        found = {
+            r.quantity
+            for d in by_site.get(site.id, [])
+            for r in latest_by_device.get(d.dev_eui, [])
+            if r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES
+        }
+        site_quantities[site.id] = sorted(found)
+    # One read of the store per quantity and period, for every site at once.
+    totals: dict[tuple[int, str], tuple[float, float]] = {}
+    for quantity in sorted({q for qs in site_quantities.values() for q in qs}):
+        groups = {str(s.id): by_site.get(s.id, []) for s in sites if quantity in site_quantities[s.id]}
+        this_month = report(state.store, groups, quantity, Window.MONTH, month_start, now, tz)
+        last_year = report(state.store, groups, quantity, Window.MONTH, last_year_start, last_year_now, tz)
+        for name in groups:
+            totals[(int(name), quantity)] = (this_month[name].total, last_year[name].total)
     summaries = []
     for site in sites:
         members = by_site.get(site.id, [])
-        euis = {d.dev_eui for d in members}
-        seen = [r.ts for r in latest if r.dev_eui in euis]
-        quantities = sorted(
-            {
-                r.quantity
-                for r in latest
-                if r.dev_eui in euis and r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES
-            }
-        )
+        seen = [r.ts for d in members for r in latest_by_device.get(d.dev_eui, [])]
         rows = []
-        for quantity in quantities:
-            current = _sum(state.store, members, quantity, month_start, now, tz)
-            before = _sum(state.store, members, quantity, last_year_start, last_year_now, tz)
+        for quantity in site_quantities[site.id]:
+            current, before = totals[(site.id, quantity)]
             change = None if not before else round(100 * (current - before) / before, 1)
             rows.append(
                 QuantitySummary(
