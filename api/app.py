@@ -17,7 +17,7 @@ from ingest.archive import Archive
 from ingest.open_store import open_store
 from ingest.registry import open_registry
 from releve import __version__
-from releve.settings import Settings
+from releve.settings import Settings, load_settings
 
 MAX_BODY_BYTES = 6 * 1024 * 1024
 
@@ -93,3 +93,9 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
 
     app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app configured by RELEVE_* (and RELEVE_CONFIG): what each of several uvicorn workers
+    builds (``releve api --workers N``, or ``uvicorn --factory api.app:app_from_environment``)."""
+    return create_app(load_settings())

@@ -24,7 +24,7 @@ START = datetime(2025, 11, 1, tzinfo=PARIS)
 USES = ("office", "school", "gym", "library", "housing")
 
 
-def bench_fleet(meters: int, sites: int, start: datetime = START) -> Fleet:
+def bench_fleet(meters: int, sites: int, start: datetime = START, interval_s: int = 900) -> Fleet:
     """``meters`` meters spread over ``sites`` sites: two water meters for one electricity meter."""
     specs: list[SiteSpec] = []
     for s in range(sites):
@@ -40,6 +40,7 @@ def bench_fleet(meters: int, sites: int, start: datetime = START) -> Fleet:
                     base=0.002 if water else 0.3,
                     peak=0.03 if water else 2.0,
                     heating=0.0 if water else 0.05,
+                    interval_s=interval_s,
                 )
             )
         specs.append(
@@ -52,7 +53,7 @@ def readings(fleet: Fleet, end: datetime) -> Iterator[Reading]:
     """Every meter's index reading in [fleet.start, end), in time order across the fleet."""
     sims = [DeviceSim(fleet, site, device) for site, device in fleet.devices()]
     previous: list[Point | None] = [None] * len(sims)
-    streams = [((ts, i) for ts in sim.report_times(fleet.start, end)) for i, sim in enumerate(sims)]
+    streams = [_numbered(sim.report_times(fleet.start, end), i) for i, sim in enumerate(sims)]
     for ts, i in heapq.merge(*streams):
         sim = sims[i]
         quantity = sim.device.quantity or "water_volume"
@@ -62,6 +63,11 @@ def readings(fleet: Fleet, end: datetime) -> Iterator[Reading]:
         step = index_step(previous[i], point)
         previous[i] = point
         yield Reading(sim.device.dev_eui, quantity, shown, unit, "cumulative", ts, f_cnt=0, delta=step.delta)
+
+
+def _numbered(times: Iterator[datetime], i: int) -> Iterator[tuple[datetime, int]]:
+    for ts in times:
+        yield ts, i
 
 
 def span_end(fleet: Fleet, days: float) -> datetime:

@@ -56,8 +56,9 @@ def quantities_of(fleet: Fleet) -> dict[str, str]:
 class Backends:
     """The stores under test, in one working directory, InfluxDB being a real influxd."""
 
-    def __init__(self, workdir: Path, names: Sequence[str]) -> None:
+    def __init__(self, workdir: Path, names: Sequence[str], batch: int = 5000) -> None:
         self.workdir = workdir
+        self.batch = batch
         self.names = list(names)
         self.influx = InfluxProcess(workdir / "influx") if "influxdb" in names else None
         if self.influx:
@@ -67,7 +68,7 @@ class Backends:
         if name == "sqlite":
             return SqliteStore(self.workdir / "readings.db", timezone="Europe/Paris")
         assert self.influx is not None
-        return InfluxStore(self.influx.url, "bench", timezone="Europe/Paris")
+        return InfluxStore(self.influx.url, "bench", timezone="Europe/Paris", batch_size=self.batch)
 
     def restart_influx(self) -> None:
         if self.influx:
@@ -202,7 +203,7 @@ def main() -> None:
     parser.add_argument("--meters", type=int, default=1000)
     parser.add_argument("--sites", type=int, default=200)
     parser.add_argument("--days", type=float, default=365.0)
-    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=50_000, help="readings per Store.write call")
     parser.add_argument("--runs", type=int, default=5, help="warm repeats of each report (median)")
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument(
@@ -222,7 +223,7 @@ def main() -> None:
     if not args.report_only and workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    backends = Backends(workdir, names)
+    backends = Backends(workdir, names, args.batch)
     results: dict[str, Any] = {
         "meters": args.meters,
         "sites": args.sites,

@@ -49,7 +49,7 @@ from releve.types import Reading
 log = logging.getLogger(__name__)
 
 _HOUR_NS = 3600 * 1_000_000_000
-_OR_CHUNK = 1000
+_OR_CHUNK = 200
 _READ_CHUNK = 1000
 _MAX_STATEMENTS = 400
 _WORD = re.compile(r"[0-9A-Za-z_-]+")
