@@ -65,10 +65,16 @@ class Backends:
             self.influx.start()
 
     def open(self, name: str) -> Store:
-        if name == "sqlite":
-            return SqliteStore(self.workdir / "readings.db", timezone="Europe/Paris")
-        assert self.influx is not None
-        return InfluxStore(self.influx.url, "bench", timezone="Europe/Paris", batch_size=self.batch)
+        try:
+            if name == "sqlite":
+                return SqliteStore(self.workdir / "readings.db", timezone="Europe/Paris")
+            assert self.influx is not None
+            return InfluxStore(self.influx.url, "bench", timezone="Europe/Paris", batch_size=self.batch)
+        except TypeError:  # the code before daily rollups (``--legacy`` on an older checkout)
+            if name == "sqlite":
+                return SqliteStore(self.workdir / "readings.db")
+            assert self.influx is not None
+            return InfluxStore(self.influx.url, "bench", batch_size=self.batch)
 
     def restart_influx(self) -> None:
         if self.influx:
@@ -172,11 +178,13 @@ def profile_of(fn: Callable[[], object], lines: int = 8) -> str:
     return table.strip()
 
 
-def reports(fleet: Fleet, backends: Backends, runs: int, legacy: bool) -> dict[str, Any]:
+def reports(
+    fleet: Fleet, backends: Backends, runs: int, legacy: bool, pers: Sequence[str] = ("meter", "site")
+) -> dict[str, Any]:
     """Cold (first query after opening the store; InfluxDB restarted) and warm (median) times."""
     out: dict[str, Any] = {}
     for name in backends.names:
-        for per in ("meter", "site"):
+        for per in pers:
             groups = report_groups(fleet, per)
             if name == "influxdb":
                 backends.restart_influx()
@@ -211,12 +219,21 @@ def main() -> None:
     )
     parser.add_argument("--report-only", action="store_true", help="reuse the data already in --dir")
     parser.add_argument("--legacy", action="store_true", help="one analytics.consumption call per group")
+    parser.add_argument("--per", default="meter,site", help="which reports: meter, site or both")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")
     parser.add_argument(
         "--before", type=Path, default=None, help="JSON of a --legacy run to show side by side"
     )
     parser.add_argument("--write", action="store_true", help="rewrite the store section of BENCHMARKS.md")
+    parser.add_argument(
+        "--from-json", type=Path, nargs="+", default=None, help="only write the section from earlier runs"
+    )
     args = parser.parse_args()
+    if args.from_json:
+        merged = merge([json.loads(p.read_text()) for p in args.from_json])
+        before = json.loads(args.before.read_text()) if args.before else None
+        write_section("store", markdown(merged, before, args))
+        return
     names = [b for b in args.backends.split(",") if b]
     fleet = bench_fleet(args.meters, args.sites)
     workdir = args.dir or Path(f"/tmp/releve-bench-store-{int(time.time())}")
@@ -235,7 +252,7 @@ def main() -> None:
             print(f"backfill: {args.meters} meters, {args.days:g} days, into {', '.join(names)}", flush=True)
             results["backfill"] = backfill(fleet, args.days, backends, args.batch)
             print(json.dumps(results["backfill"], indent=1), flush=True)
-        results["report"] = reports(fleet, backends, args.runs, args.legacy)
+        results["report"] = reports(fleet, backends, args.runs, args.legacy, args.per.split(","))
     finally:
         backends.close()
     if args.json:
@@ -243,6 +260,24 @@ def main() -> None:
     if args.write:
         before = json.loads(args.before.read_text()) if args.before else None
         write_section("store", markdown(results, before, args))
+
+
+def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Runs of one backend each (``--backends sqlite`` and ``--backends influxdb`` side by side)."""
+    out: dict[str, Any] = {**runs[0], "report": {}}
+    fills = [r["backfill"] for r in runs if "backfill" in r]
+    if fills:
+        out["backfill"] = {
+            "readings": fills[0]["readings"],
+            "generate_per_s": min(f["generate_per_s"] for f in fills),
+            **{
+                k: {b: v for f in fills for b, v in f[k].items()}
+                for k in ("write_per_s", "write_s", "size_mb")
+            },
+        }
+    for r in runs:
+        out["report"].update(r.get("report", {}))
+    return out
 
 
 def markdown(results: dict[str, Any], before: dict[str, Any] | None, args: argparse.Namespace) -> str:
@@ -263,10 +298,10 @@ def markdown(results: dict[str, Any], before: dict[str, Any] | None, args: argpa
         lines += [
             "### Backfill (scenario 3)",
             "",
-            f"{fill['readings']:,} readings from the simulator's engine in backfill order (time order across",
-            f"the fleet), written in batches of {args.batch:,}; the engine made {fill['generate_per_s']:,.0f} readings/s",
-            "and is not counted. Each write upserts the readings, the latest values, and recomputes the",
-            "hourly and daily rollups it touched.",
+            f"{fill['readings']:,} readings from the simulator's engine in backfill order (time order",
+            f"across the fleet), written in batches of {args.batch:,}; the engine made",
+            f"{fill['generate_per_s']:,.0f} readings/s, not counted. Each write upserts the readings and",
+            "the latest values and recomputes the hourly and daily rollups it touched.",
             "",
             "| backend | readings/s | time | size on disk |",
             "|---|---:|---:|---:|",

@@ -52,6 +52,8 @@ bind-address = "127.0.0.1:{self.rpc_port}"
   store-enabled = false
 [continuous_queries]
   enabled = false
+[retention]
+  check-interval = "1s"
 [logging]
   level = "warn"
 """
