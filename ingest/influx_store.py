@@ -38,6 +38,7 @@ from ingest.rollup import (
     combine,
     day_hours,
     day_of,
+    floor_hour,
     fold,
     plan,
     window_end,
@@ -304,6 +305,40 @@ class InfluxStore:
             if channel:
                 where += f" AND channel = {quote_str(channel)}"
             self._query(f'DELETE FROM "rollup_1d" WHERE {where} AND time = {at}', write=True)
+
+    def rebuild_days(self, start: datetime, end: datetime) -> int:
+        """Recompute every daily rollup of the local days in [start, end) from the hourly rollups:
+        for a database written before daily rollups existed, or after the town's time zone
+        changed (rows at other midnights in the range are removed). Returns how many it wrote."""
+        day = day_of(floor_hour(start), self._zone)
+        self._query(
+            f'DELETE FROM "rollup_1d" WHERE time >= {timestamp(day)} AND time < {timestamp(end)}', write=True
+        )
+        written = 0
+        while day < end:
+            first, stop = day_hours(day, self._zone)
+            lines = [
+                _rollup_line(
+                    "rollup_1d",
+                    (
+                        s["tags"].get("dev_eui", ""),
+                        s["tags"].get("quantity", ""),
+                        s["tags"].get("channel", ""),
+                    ),
+                    timestamp(day),
+                    values,
+                )
+                for s in self._query(
+                    f"SELECT {_MERGE} FROM {self._rollups} WHERE time >= {timestamp(first)} "
+                    f"AND time < {timestamp(stop)} GROUP BY dev_eui, quantity, channel"
+                )
+                for _, *values in s.get("values", [])
+                if values[0]
+            ]
+            self._write(lines, self.rollup_rp, "ns")
+            written += len(lines)
+            day = window_end(day, Window.DAY, self._zone)
+        return written
 
     def _rollup_lines(
         self, start: int, end: int, euis: Sequence[str], touched: set[tuple[str, str, str, int]]

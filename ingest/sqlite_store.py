@@ -168,6 +168,9 @@ class SqliteStore:
         if row and row[0]["value"] == self.timezone:
             return
         with self._tx() as conn:
+            found = conn.execute("SELECT value FROM store_meta WHERE key = 'rollup_timezone'").fetchone()
+            if found and found[0] == self.timezone:
+                return  # another process rebuilt them while this one waited for the lock
             conn.execute("DELETE FROM rollup_1d")
             hours = conn.execute("SELECT DISTINCT dev_eui, quantity, channel, hour FROM rollup_1h").fetchall()
             conn.executemany(_DAY, sorted({self._day_row(e, q, ch, h) for e, q, ch, h in hours}))

@@ -8,12 +8,16 @@ and many devices at once.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from ingest.influx_store import InfluxStore
 from ingest.rollup import HourRollup, fold
+from ingest.sqlite_store import SqliteStore
 from ingest.store import Bucket, Store, Window
 from releve.types import Reading
 
@@ -155,3 +159,37 @@ def test_another_time_zone_is_folded_from_hours(store: Store) -> None:
     )
     assert [d.start.tzinfo for d in days] == [ZoneInfo("America/New_York")] * len(days)
     assert sum(d.count for d in days) == 96 and days[0].start.hour == 0
+
+
+def test_sqlite_builds_days_for_an_older_file_and_a_new_time_zone(tmp_path: Path) -> None:
+    path = tmp_path / "readings.db"
+    start = datetime(2026, 3, 27, tzinfo=PARIS)
+    store = SqliteStore(path, timezone=TZ)
+    store.write(index_series(EUI, start.astimezone(UTC), 24 * 4, step_min=60))
+    want = store.aggregate(EUI, "water_volume", start, start + timedelta(days=4), Window.DAY, TZ)
+    with sqlite3.connect(path) as conn:  # a file from before daily rollups
+        conn.execute("DELETE FROM rollup_1d")
+        conn.execute("DELETE FROM store_meta")
+    store.close()
+    store = SqliteStore(path, timezone=TZ)
+    same(store.aggregate(EUI, "water_volume", start, start + timedelta(days=4), Window.DAY, TZ), want)
+    store.close()
+    tokyo = "Asia/Tokyo"
+    store = SqliteStore(path, timezone=tokyo)  # the town's time zone changed: days are Tokyo's
+    days = store.aggregate(EUI, "water_volume", start, start + timedelta(days=4), Window.DAY, tokyo)
+    assert days[1].start == datetime(2026, 3, 28, tzinfo=ZoneInfo(tokyo)) and days[1].count == 24
+    store.close()
+
+
+@pytest.mark.integration
+def test_influx_rebuilds_days_from_hours(influx_url: str) -> None:
+    store = InfluxStore(influx_url, "rebuild_days", timezone=TZ)
+    start = datetime(2026, 10, 23, tzinfo=PARIS)
+    store.write(index_series(EUI, start.astimezone(UTC), 24 * 4, step_min=60))
+    end = start + timedelta(days=4)
+    want = store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ)
+    store._query('DROP MEASUREMENT "rollup_1d"', write=True)  # a database from before daily rollups
+    assert store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ) != want
+    assert store.rebuild_days(start, end) == 4
+    same(store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ), want)
+    store.close()
