@@ -20,7 +20,7 @@ from simulator.engine import DeviceSim
 from simulator.fleet import DeviceSpec, Fleet, SiteSpec
 
 PARIS = ZoneInfo("Europe/Paris")
-START = datetime(2025, 11, 1, tzinfo=PARIS)
+START = datetime(2025, 12, 1, tzinfo=PARIS)
 USES = ("office", "school", "gym", "library", "housing")
 
 

@@ -210,7 +210,8 @@ def main() -> None:
     )
     parser.add_argument("--meters", type=int, default=1000)
     parser.add_argument("--sites", type=int, default=200)
-    parser.add_argument("--days", type=float, default=365.0)
+    parser.add_argument("--days", type=float, default=364.5, help="from 2025-12-01 to about now")
+    parser.add_argument("--interval", type=int, default=900, help="seconds between a meter's readings")
     parser.add_argument("--batch", type=int, default=50_000, help="readings per Store.write call")
     parser.add_argument("--runs", type=int, default=5, help="warm repeats of each report (median)")
     parser.add_argument("--backends", default=",".join(BACKENDS))
@@ -235,7 +236,7 @@ def main() -> None:
         write_section("store", markdown(merged, before, args))
         return
     names = [b for b in args.backends.split(",") if b]
-    fleet = bench_fleet(args.meters, args.sites)
+    fleet = bench_fleet(args.meters, args.sites, interval_s=args.interval)
     workdir = args.dir or Path(f"/tmp/releve-bench-store-{int(time.time())}")
     if not args.report_only and workdir.exists():
         shutil.rmtree(workdir)
@@ -283,14 +284,15 @@ def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def markdown(results: dict[str, Any], before: dict[str, Any] | None, args: argparse.Namespace) -> str:
     command = (
         f"python -m bench.store --meters {args.meters} --sites {args.sites} --days {args.days:g} "
-        f"--runs {args.runs} --write"
+        f"--interval {args.interval} --runs {args.runs} --write"
     )
     lines = [
         "## Backfill and the monthly report (issue #9 scenarios 3 and 4)",
         "",
         machine_line(command, args.runs),
         f"Fleet: {args.meters:,} index meters (two water for one electricity) on {args.sites} sites, "
-        f"one reading every 15 minutes for {args.days:g} days from {START:%Y-%m-%d} (Europe/Paris).",
+        f"one reading every {args.interval // 60} minutes for {args.days:g} days from {START:%Y-%m-%d}"
+        " (Europe/Paris).",
         "",
     ]
     fill = results.get("backfill")
