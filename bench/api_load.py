@@ -45,17 +45,20 @@ def periods(now: datetime) -> list[tuple[datetime, datetime]]:
     return [(last_year - timedelta(days=2), last_year + timedelta(days=33)), (now - timedelta(days=40), now)]
 
 
-def build(workdir: Path, fleet_args: tuple[int, int], store_url: str) -> str:
-    """Registry and store for the load test; returns a viewer API key."""
+def build(workdir: Path, fleet_args: tuple[int, int], store_url: str, fill: bool) -> str:
+    """Registry (and, with ``fill``, the store) for the load test; returns a viewer API key."""
     meters, sites = fleet_args
     registry = open_registry(f"sqlite:///{workdir / 'registry.db'}")
+    provision_fleet(registry, bench_fleet(meters, sites))
+    _, token = registry.create_key(registry.owner_tenant().id, Role.VIEWER, "bench")
+    registry.close()
+    if not fill:
+        return token
     store = open_store(store_url, timezone="Europe/Paris")
     now = datetime.now(UTC)
     n = 0
     for start, end in periods(now):
         fleet: Fleet = bench_fleet(meters, sites, start=start.astimezone(PARIS), interval_s=3600)
-        if n == 0:
-            provision_fleet(registry, fleet)
         batch = []
         for r in readings(fleet, end):
             batch.append(r)
@@ -65,10 +68,8 @@ def build(workdir: Path, fleet_args: tuple[int, int], store_url: str) -> str:
                 batch = []
         store.write(batch)
         n += len(batch)
-    _, token = registry.create_key(registry.owner_tenant().id, Role.VIEWER, "bench")
     print(f"store filled with {n:,} readings", flush=True)
     store.close()
-    registry.close()
     return token
 
 
@@ -178,7 +179,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15, help="seconds of wrk per measurement")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3, help="repeats of each measurement (median)")
-    parser.add_argument("--store-url", default=None, help="default: SQLite in --dir")
+    parser.add_argument("--store-url", default=None, help="a store bench.store filled (default: fill SQLite)")
+    parser.add_argument("--influx-dir", type=Path, default=None, help="start influxd on bench.store's data")
     parser.add_argument("--dir", type=Path, default=None, help="reuse or keep the data here")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
@@ -186,13 +188,31 @@ def main() -> None:
         sys.exit("wrk is not installed: apt-get install wrk")
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="releve-api-load-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    influx = None
+    if args.influx_dir:
+        from tests.influx_server import InfluxProcess
+
+        influx = InfluxProcess(args.influx_dir)
+        influx.start()
+        args.store_url = f"influxdb://127.0.0.1:{influx.http_port}/bench?create=false"
     store_url = args.store_url or f"sqlite:///{workdir / 'readings.db'}"
     token_file = workdir / "token"
     if token_file.exists():
         token = token_file.read_text()
     else:
-        token = build(workdir, (args.meters, args.sites), store_url)
+        token = build(workdir, (args.meters, args.sites), store_url, fill=args.store_url is None)
         token_file.write_text(token)
+    try:
+        results = measure(args, workdir, store_url, token)
+    finally:
+        if influx:
+            influx.stop()
+    (workdir / "api_load.json").write_text(json.dumps(results, indent=1))
+    if args.write:
+        write_section("api", markdown(results, args, store_url))
+
+
+def measure(args: argparse.Namespace, workdir: Path, store_url: str, token: str) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for workers in [int(w) for w in args.workers.split(",")]:
         api = Api(workdir, store_url, workers)
@@ -216,9 +236,7 @@ def main() -> None:
                 )
         finally:
             api.stop()
-    (workdir / "api_load.json").write_text(json.dumps(results, indent=1))
-    if args.write:
-        write_section("api", markdown(results, args, store_url))
+    return results
 
 
 def markdown(results: dict[str, Any], args: argparse.Namespace, store_url: str) -> str:

@@ -55,6 +55,10 @@ CREATE TABLE IF NOT EXISTS rollup_1d (
     vmax REAL NOT NULL, vsum REAL NOT NULL, first REAL NOT NULL, last REAL NOT NULL,
     PRIMARY KEY (dev_eui, quantity, channel, day)
 ) WITHOUT ROWID;
+-- Reads of many series go by device, quantity and time, whatever the channel: without these,
+-- a range of hours would scan every hour of a series' history.
+CREATE INDEX IF NOT EXISTS rollup_1h_time ON rollup_1h (dev_eui, quantity, hour);
+CREATE INDEX IF NOT EXISTS rollup_1d_time ON rollup_1d (dev_eui, quantity, day);
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS latest (
     dev_eui TEXT NOT NULL, quantity TEXT NOT NULL, channel TEXT NOT NULL, ts INTEGER NOT NULL,
@@ -348,7 +352,9 @@ class SqliteStore:
         tz: str,
     ) -> None:
         where, params = self._where(chunk, quantity, channel, "hour", (to_us(span[0]), to_us(span[1])))
-        rows = self._select(f"SELECT * FROM rollup_1h WHERE {where} ORDER BY dev_eui, channel, hour", params)
+        rows = self._select(
+            f"SELECT * FROM rollup_1h INDEXED BY rollup_1h_time WHERE {where} ORDER BY dev_eui, hour", params
+        )
         series: dict[tuple[str, str], list[HourRollup]] = {}
         for r in rows:
             series.setdefault((r["dev_eui"], r["channel"]), []).append(
@@ -381,7 +387,7 @@ class SqliteStore:
             "WITH g AS (SELECT dev_eui, channel, "
             f"{_WINDOW_KEY[window]} AS w, min(day) AS d0, max(day) AS d1, sum(count) AS n, "
             "sum(consumption) AS c, min(vmin) AS lo, max(vmax) AS hi, sum(vsum) AS s "
-            f"FROM rollup_1d WHERE {where} GROUP BY dev_eui, channel, w) "
+            f"FROM rollup_1d INDEXED BY rollup_1d_time WHERE {where} GROUP BY dev_eui, channel, w) "
             "SELECT g.dev_eui, g.channel, g.d0, g.n, g.c, g.lo, g.hi, g.s, f.first, l.last FROM g "
             "JOIN rollup_1d f ON f.dev_eui = g.dev_eui AND f.quantity = ? AND f.channel = g.channel "
             "AND f.day = g.d0 "
