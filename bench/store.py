@@ -33,6 +33,7 @@ from ingest.influx_store import InfluxStore
 from ingest.registry import Device
 from ingest.sqlite_store import SqliteStore
 from ingest.store import Store, Window
+from releve.types import Reading
 from simulator.fleet import Fleet
 from tests.influx_server import InfluxProcess
 
@@ -135,6 +136,52 @@ def backfill(fleet: Fleet, days: float, backends: Backends, batch: int) -> dict[
     }
 
 
+def load_rollups(sqlite_path: Path, backends: Backends) -> dict[str, Any]:
+    """Copy an SQLite run's rollups (and each series' newest raw day, for ``latest``) into
+    InfluxDB as they are: the same year of hourly and daily rollups, without replaying the
+    readings through the rollup recomputation (see BENCHMARKS.md for why)."""
+    import sqlite3
+
+    from ingest.lineprotocol import line
+
+    store = backends.open("influxdb")
+    assert isinstance(store, InfluxStore)
+    conn = sqlite3.connect(sqlite_path)
+    t0 = time.perf_counter()
+    n = 0
+    for table, column, measurement in (("rollup_1h", "hour", "rollup_1h"), ("rollup_1d", "day", "rollup_1d")):
+        cursor = conn.execute(
+            f"SELECT dev_eui, quantity, channel, {column}, count, consumption, vmin, vmax, vsum, first, last "
+            f"FROM {table}"
+        )
+        while rows := cursor.fetchmany(50_000):
+            lines = [
+                line(
+                    measurement,
+                    {"dev_eui": e, "quantity": q, "channel": ch},
+                    {"count": c, "consumption": u, "min": lo, "max": hi, "sum": s, "first": f, "last": la},
+                    datetime.fromtimestamp(t / 1e6, PARIS),
+                    "u",
+                )
+                for e, q, ch, t, c, u, lo, hi, s, f, la in rows
+            ]
+            store._write(lines, store.rollup_rp, "u")
+            n += len(lines)
+    newest = conn.execute("SELECT max(ts) FROM readings").fetchone()[0]
+    raw = [
+        Reading(e, q, v, unit, kind, datetime.fromtimestamp(ts / 1e6, PARIS), channel=ch, delta=d)
+        for e, q, ch, ts, v, unit, kind, d in conn.execute(
+            "SELECT dev_eui, quantity, channel, ts, value, unit, kind, delta FROM readings WHERE ts >= ?",
+            (newest - 6 * 3600 * 1_000_000,),
+        )
+    ]
+    for i in range(0, len(raw), 50_000):
+        store._write([store._reading_line(r) for r in raw[i : i + 50_000]], store.raw_rp)
+    conn.close()
+    store.close()
+    return {"rollups": n, "raw": len(raw), "seconds": time.perf_counter() - t0}
+
+
 def report_groups(fleet: Fleet, per: str) -> dict[str, dict[str, list[Device]]]:
     """quantity -> group name -> devices, per meter or per site."""
     quantity = quantities_of(fleet)
@@ -220,6 +267,9 @@ def main() -> None:
     )
     parser.add_argument("--report-only", action="store_true", help="reuse the data already in --dir")
     parser.add_argument("--legacy", action="store_true", help="one analytics.consumption call per group")
+    parser.add_argument(
+        "--influx-from-sqlite", type=Path, default=None, help="load InfluxDB with this SQLite file's rollups"
+    )
     parser.add_argument("--per", default="meter,site", help="which reports: meter, site or both")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")
     parser.add_argument(
@@ -249,7 +299,10 @@ def main() -> None:
         "when": datetime.now(PARIS).isoformat(timespec="minutes"),
     }
     try:
-        if not args.report_only:
+        if args.influx_from_sqlite:
+            results["loaded"] = load_rollups(args.influx_from_sqlite, backends)
+            print(f"loaded: {results['loaded']}", flush=True)
+        elif not args.report_only:
             print(f"backfill: {args.meters} meters, {args.days:g} days, into {', '.join(names)}", flush=True)
             results["backfill"] = backfill(fleet, args.days, backends, args.batch)
             print(json.dumps(results["backfill"], indent=1), flush=True)
