@@ -249,9 +249,85 @@ class InfluxStore:
         lines = []
         for start, end, euis in _spans(touched):
             lines.extend(self._rollup_lines(start, end, euis, touched))
-        self._write(lines, self.rollup_rp, "ns")
+        if lines:
+            self._request(
+                "POST",
+                "/write",
+                params={"db": self.database, "rp": self.rollup_rp, "precision": "ns"},
+                content=gzip.compress("\n".join(lines).encode(), compresslevel=1),
+                headers={"Content-Encoding": "gzip"},
+            )
         self._refresh_days({(e, q, ch, self._day(h)) for e, q, ch, h in touched})
 
+    def _rollup_lines(
+        self, start: int, end: int, euis: Sequence[str], touched: set[tuple[str, str, str, int]]
+    ) -> list[str]:
+        lines = []
+        for chunk in _chunks(euis):
+            series = self._query(
+                "SELECT count(value), sum(delta), min(value), max(value), sum(value), "
+                "first(value), last(value) "
+                f"FROM {self._raw} WHERE ({_any('dev_eui', chunk)}) AND time >= {start} AND time < {end} "
+                "GROUP BY time(1h), dev_eui, quantity, channel fill(none)"
+            )
+            for s in series:
+                tags = s.get("tags", {})
+                for t, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
+                    key = (tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""), t)
+                    if key not in touched or not count:
+                        continue
+                    lines.append(
+                        line(
+                            "rollup_1h",
+                            {"dev_eui": key[0], "quantity": key[1], "channel": key[2]},
+                            {
+                                "count": int(count),
+                                "consumption": _float(consumption),
+                                "min": _float(vmin),
+                                "max": _float(vmax),
+                                "sum": _float(total),
+                                "first": _float(first),
+                                "last": _float(last),
+                            },
+                            _ns(t),
+                            "ns",
+                        )
+                    )
+        return lines
+
+    def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
+        """InfluxQL DELETE of each point, then of its hour's rollup, recomputed from what remains."""
+        for quantity, channel, ts in points:
+            t = timestamp(ts)
+            hour = t - t % _HOUR_NS
+            where = f"dev_eui = {quote_str(dev_eui)} AND quantity = {quote_str(quantity)}"
+            if channel:
+                where += f" AND channel = {quote_str(channel)}"
+            self._query(f'DELETE FROM "reading" WHERE {where} AND time >= {t} AND time <= {t}', write=True)
+            self._query(
+                f'DELETE FROM "rollup_1h" WHERE {where} AND time >= {hour} AND time <= {hour}', write=True
+            )
+        if points:
+            survivors = [
+                r
+                for quantity, channel, ts in points
+                for r in self.query(
+                    dev_eui,
+                    datetime.fromtimestamp((timestamp(ts) - timestamp(ts) % _HOUR_NS) / 1e9, UTC),
+                    datetime.fromtimestamp((timestamp(ts) - timestamp(ts) % _HOUR_NS + _HOUR_NS) / 1e9, UTC),
+                    [quantity],
+                )
+                if r.channel == channel
+            ]
+            if survivors:
+                self._refresh_rollups(survivors)
+            days = set()
+            for quantity, channel, ts in points:
+                t = timestamp(ts)
+                days.add((dev_eui, quantity, channel, self._day(t - t % _HOUR_NS)))
+            self._refresh_days(days)
+
+    # -- daily rollups ----------------------------------------------------------------------------
     def _day(self, hour_ns: int) -> tuple[int, int, int]:
         """(local midnight, first hour, end hour) in ns of the day an hour counts in."""
         found = self._day_cache.get(hour_ns)
@@ -339,58 +415,6 @@ class InfluxStore:
             written += len(lines)
             day = window_end(day, Window.DAY, self._zone)
         return written
-
-    def _rollup_lines(
-        self, start: int, end: int, euis: Sequence[str], touched: set[tuple[str, str, str, int]]
-    ) -> list[str]:
-        lines = []
-        for chunk in _chunks(euis):
-            series = self._query(
-                "SELECT count(value), sum(delta), min(value), max(value), sum(value), "
-                "first(value), last(value) "
-                f"FROM {self._raw} WHERE ({_any('dev_eui', chunk)}) AND time >= {start} AND time < {end} "
-                "GROUP BY time(1h), dev_eui, quantity, channel fill(none)"
-            )
-            for s in series:
-                tags = s.get("tags", {})
-                for t, *values in s.get("values", []):
-                    key = (tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""), t)
-                    if key not in touched or not values[0]:
-                        continue
-                    lines.append(_rollup_line("rollup_1h", key[:3], t, values))
-        return lines
-
-    def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
-        """InfluxQL DELETE of each point, then of its hour's rollup, recomputed from what remains."""
-        for quantity, channel, ts in points:
-            t = timestamp(ts)
-            hour = t - t % _HOUR_NS
-            where = f"dev_eui = {quote_str(dev_eui)} AND quantity = {quote_str(quantity)}"
-            if channel:
-                where += f" AND channel = {quote_str(channel)}"
-            self._query(f'DELETE FROM "reading" WHERE {where} AND time >= {t} AND time <= {t}', write=True)
-            self._query(
-                f'DELETE FROM "rollup_1h" WHERE {where} AND time >= {hour} AND time <= {hour}', write=True
-            )
-        if points:
-            survivors = [
-                r
-                for quantity, channel, ts in points
-                for r in self.query(
-                    dev_eui,
-                    datetime.fromtimestamp((timestamp(ts) - timestamp(ts) % _HOUR_NS) / 1e9, UTC),
-                    datetime.fromtimestamp((timestamp(ts) - timestamp(ts) % _HOUR_NS + _HOUR_NS) / 1e9, UTC),
-                    [quantity],
-                )
-                if r.channel == channel
-            ]
-            if survivors:
-                self._refresh_rollups(survivors)
-            days = set()
-            for quantity, channel, ts in points:
-                t = timestamp(ts)
-                days.add((dev_eui, quantity, channel, self._day(t - t % _HOUR_NS)))
-            self._refresh_days(days)
 
     @property
     def _raw(self) -> str:
