@@ -257,7 +257,7 @@ class InfluxStore:
                 content=gzip.compress("\n".join(lines).encode(), compresslevel=1),
                 headers={"Content-Encoding": "gzip"},
             )
-        self._refresh_days({(e, q, ch, self._day(h)) for e, q, ch, h in touched})
+        self._refresh_days({(r.dev_eui, r.quantity, r.channel, self._day(_hour_of(r))) for r in batch})
 
     def _rollup_lines(
         self, start: int, end: int, euis: Sequence[str], touched: set[tuple[str, str, str, int]]
@@ -606,6 +606,11 @@ def _rollup_line(measurement: str, key: Sequence[str], at: int, values: Sequence
         _ns(at),
         "ns",
     )
+
+
+def _hour_of(r: Reading) -> int:
+    t = timestamp(r.ts)
+    return t - t % _HOUR_NS
 
 
 def _float(value: float | int | None) -> float | None:
