@@ -471,12 +471,27 @@ class InfluxStore:
             where = f"quantity = {quote_str(quantity)} AND ({_any('dev_eui', chunk)})"
             if channel is not None:
                 where += f" AND channel = {quote_str(channel)}"
-            if p.head:
-                self._fold_rows(parts, self._rollups, where, p.head, window, tz)
-            if p.days:
-                self._day_buckets(parts, where, p.days, window)
+            if p.days is None:
+                if p.head:
+                    self._fold_rows(parts, self._rollups, where, p.head, window, tz)
+                continue
+            # With whole days, the ragged ends lie each inside one local day: one window each,
+            # merged by InfluxDB like the windows of whole days, all in one request.
+            day_windows = self._windows(p.days, window)
+            spans = [(self._rollups, p.head)] if p.head else []
+            if day_windows is not None:
+                spans += [(self._days, w) for w in day_windows]
             if p.tail:
-                self._fold_rows(parts, self._rollups, where, p.tail, window, tz)
+                spans.append((self._rollups, p.tail))
+            found = self._merged(where, spans, window)
+            if p.head:
+                for key, bucket in found.pop(0):
+                    parts.setdefault(key, []).append(bucket)
+            if day_windows is None:  # days, or too many windows to list: fold the days here
+                self._fold_rows(parts, self._days, where, p.days, window, self.timezone)
+            for result in found:
+                for key, bucket in result:
+                    parts.setdefault(key, []).append(bucket)
         return {key: combine(buckets) for key, buckets in parts.items()}
 
     def _fold_rows(
@@ -512,53 +527,58 @@ class InfluxStore:
             key = (tags.get("dev_eui") or "", tags.get("channel") or "")
             parts.setdefault(key, []).extend(fold(rows, window, tz))
 
-    def _day_buckets(
-        self,
-        parts: dict[tuple[str, str], list[Bucket]],
-        where: str,
-        span: tuple[datetime, datetime],
-        window: Window,
-    ) -> None:
-        """Whole days: one InfluxQL statement per window, merged inside InfluxDB (days are folded
-        in Python when the windows are days or too many to list)."""
+    def _windows(
+        self, span: tuple[datetime, datetime], window: Window
+    ) -> list[tuple[datetime, datetime]] | None:
+        """The windows over whole days, or None for days (read as they are) or too many."""
+        if window is Window.DAY:
+            return None
         windows: list[tuple[datetime, datetime]] = []
         begin = window_start(span[0], window, self._zone)
-        while begin < span[1] and len(windows) <= _MAX_STATEMENTS and window is not Window.DAY:
+        while begin < span[1]:
+            if len(windows) >= _MAX_STATEMENTS:
+                return None
             after = window_end(begin, window, self._zone)
-            windows.append((begin, after))
+            windows.append((max(begin, span[0]), min(after, span[1])))
             begin = after
-        if window is Window.DAY or len(windows) > _MAX_STATEMENTS:
-            self._fold_rows(parts, self._days, where, span, window, self.timezone)
-            return
-        for i in range(0, len(windows), 50):
-            group = windows[i : i + 50]
+        return windows
+
+    def _merged(
+        self, where: str, spans: Sequence[tuple[str, tuple[datetime, datetime]]], window: Window
+    ) -> list[list[tuple[tuple[str, str], Bucket]]]:
+        """One InfluxQL statement per span (rollups merged inside InfluxDB, per series), 50 to a
+        request; each span lies in one window. Results in the order of ``spans``."""
+        out: list[list[tuple[tuple[str, str], Bucket]]] = [[] for _ in spans]
+        for i in range(0, len(spans), 50):
+            group = spans[i : i + 50]
             statements = [
-                f"SELECT {_MERGE} FROM {self._days} WHERE {where} "
-                f"AND time >= {timestamp(max(a, span[0]))} AND time < {timestamp(min(b, span[1]))} "
-                "GROUP BY dev_eui, channel"
-                for a, b in group
+                f"SELECT {_MERGE} FROM {measurement} WHERE {where} "
+                f"AND time >= {timestamp(a)} AND time < {timestamp(b)} GROUP BY dev_eui, channel"
+                for measurement, (a, b) in group
             ]
             for s in self._query(";".join(statements)):
-                a, b = group[s["statement_id"]]
+                n_statement = i + s["statement_id"]
+                begin = window_start(spans[n_statement][1][0], window, self._zone)
+                end = window_end(begin, window, self._zone)
                 tags = s.get("tags", {})
                 key = (tags.get("dev_eui") or "", tags.get("channel") or "")
                 for _, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
                     if not count:
                         continue
                     n = int(count)
-                    parts.setdefault(key, []).append(
-                        Bucket(
-                            a,
-                            b,
-                            n,
-                            _float(vmin),
-                            _float(vmax),
-                            float(total) / n,
-                            _float(first),
-                            _float(last),
-                            _float(consumption),
-                        )
+                    bucket = Bucket(
+                        begin,
+                        end,
+                        n,
+                        _float(vmin),
+                        _float(vmax),
+                        float(total) / n,
+                        _float(first),
+                        _float(last),
+                        _float(consumption),
                     )
+                    out[n_statement].append((key, bucket))
+        return out
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         if dev_euis is not None and not dev_euis:

@@ -323,12 +323,18 @@ class SqliteStore:
         euis = sorted(set(dev_euis))
         for i in range(0, len(euis), _CHUNK):
             chunk = euis[i : i + _CHUNK]
-            if p.head:
-                self._hour_buckets(parts, chunk, quantity, channel, p.head, window, tz)
-            if p.days:
-                self._day_buckets(parts, chunk, quantity, channel, p.days, window)
-            if p.tail:
-                self._hour_buckets(parts, chunk, quantity, channel, p.tail, window, tz)
+            if p.days is None:
+                if p.head:
+                    self._hour_buckets(parts, chunk, quantity, channel, p.head, window, tz)
+                continue
+            # With whole days, the ragged ends lie each inside one local day: one window each.
+            for table, column, span, key in (
+                ("rollup_1h", "hour", p.head, "0"),
+                ("rollup_1d", "day", p.days, _WINDOW_KEY[window]),
+                ("rollup_1h", "hour", p.tail, "0"),
+            ):
+                if span:
+                    self._merged_buckets(parts, chunk, quantity, channel, span, window, (table, column, key))
         return {key: combine(buckets) for key, buckets in parts.items()}
 
     def _where(
@@ -372,7 +378,7 @@ class SqliteStore:
         for key, hours in series.items():
             parts.setdefault(key, []).extend(fold(hours, window, tz))
 
-    def _day_buckets(
+    def _merged_buckets(
         self,
         parts: dict[tuple[str, str], list[Bucket]],
         chunk: Sequence[str],
@@ -380,19 +386,21 @@ class SqliteStore:
         channel: str | None,
         span: tuple[datetime, datetime],
         window: Window,
+        source: tuple[str, str, str],
     ) -> None:
-        """Whole days grouped into windows by SQL; first and last from the windows' end days."""
-        where, params = self._where(chunk, quantity, channel, "day", (to_us(span[0]), to_us(span[1])))
+        """Rollups (daily, or the hours of a ragged end) merged into windows by SQL, grouped by
+        ``source`` = (table, time column, window key); first and last from each window's ends."""
+        table, t, key = source
+        where, params = self._where(chunk, quantity, channel, t, (to_us(span[0]), to_us(span[1])))
         rows = self._conn_select(
-            "WITH g AS (SELECT dev_eui, channel, "
-            f"{_WINDOW_KEY[window]} AS w, min(day) AS d0, max(day) AS d1, sum(count) AS n, "
-            "sum(consumption) AS c, min(vmin) AS lo, max(vmax) AS hi, sum(vsum) AS s "
-            f"FROM rollup_1d INDEXED BY rollup_1d_time WHERE {where} GROUP BY dev_eui, channel, w) "
+            f"WITH g AS (SELECT dev_eui, channel, {key} AS w, min({t}) AS d0, max({t}) AS d1, "
+            "sum(count) AS n, sum(consumption) AS c, min(vmin) AS lo, max(vmax) AS hi, sum(vsum) AS s "
+            f"FROM {table} INDEXED BY {table}_time WHERE {where} GROUP BY dev_eui, channel, w) "
             "SELECT g.dev_eui, g.channel, g.d0, g.n, g.c, g.lo, g.hi, g.s, f.first, l.last FROM g "
-            "JOIN rollup_1d f ON f.dev_eui = g.dev_eui AND f.quantity = ? AND f.channel = g.channel "
-            "AND f.day = g.d0 "
-            "JOIN rollup_1d l ON l.dev_eui = g.dev_eui AND l.quantity = ? AND l.channel = g.channel "
-            "AND l.day = g.d1 ORDER BY g.dev_eui, g.channel, g.d0",
+            f"JOIN {table} f ON f.dev_eui = g.dev_eui AND f.quantity = ? AND f.channel = g.channel "
+            f"AND f.{t} = g.d0 "
+            f"JOIN {table} l ON l.dev_eui = g.dev_eui AND l.quantity = ? AND l.channel = g.channel "
+            f"AND l.{t} = g.d1 ORDER BY g.dev_eui, g.channel, g.d0",
             [*params, quantity, quantity],
         )
         starts: dict[int, tuple[datetime, datetime]] = {}
