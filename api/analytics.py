@@ -12,6 +12,7 @@ from decoders import CANONICAL_UNITS, METERING_QUANTITIES, Kind, Quantity
 from ingest.registry import Device
 from ingest.rollup import window_end, window_start
 from ingest.store import Bucket, Store, Window
+from releve.types import Reading
 
 _DEFAULT_SPAN = {
     Window.HOUR: timedelta(days=2),
@@ -39,21 +40,34 @@ def time_range(window: Window, start: datetime | None, end: datetime | None) -> 
     return start, end
 
 
-def metered_quantities(store: Store, devices: Sequence[Device]) -> list[str]:
+def latest_of(store: Store, devices: Sequence[Device]) -> list[Reading]:
+    """The latest readings of these devices: read once, given to ``pick_quantity`` and ``report``."""
+    return store.latest([d.dev_eui for d in devices])
+
+
+def metered_quantities(
+    store: Store, devices: Sequence[Device], latest: Sequence[Reading] | None = None
+) -> list[str]:
     """The consumption quantities these devices report, from their latest readings."""
     found = {
         r.quantity
-        for r in store.latest([d.dev_eui for d in devices])
+        for r in (latest_of(store, devices) if latest is None else latest)
         if r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES
     }
     return sorted(found)
 
 
-def pick_quantity(store: Store, devices: Sequence[Device], quantity: str | None, what: str) -> str:
+def pick_quantity(
+    store: Store,
+    devices: Sequence[Device],
+    quantity: str | None,
+    what: str,
+    latest: Sequence[Reading] | None = None,
+) -> str:
     """The asked quantity, or the first consumption quantity these devices report."""
     if quantity is not None:
         return quantity
-    found = metered_quantities(store, devices)
+    found = metered_quantities(store, devices, latest)
     if not found:
         raise Problem(404, "No consumption", f"{what} has no metering readings yet")
     return found[0]
@@ -74,9 +88,10 @@ def consumption(
     start: datetime,
     end: datetime,
     tz: str,
+    latest: Sequence[Reading] | None = None,
 ) -> ConsumptionSeries:
     """Sum the consumption of ``devices`` per window; totals equal the sum of their points."""
-    return report(store, {"": devices}, quantity, window, start, end, tz)[""]
+    return report(store, {"": devices}, quantity, window, start, end, tz, latest)[""]
 
 
 def report(
@@ -87,6 +102,7 @@ def report(
     start: datetime,
     end: datetime,
     tz: str,
+    latest: Sequence[Reading] | None = None,
 ) -> dict[str, ConsumptionSeries]:
     """One consumption series per group of devices (a site, a meter, a tenant), read at once.
 
@@ -95,8 +111,11 @@ def report(
     """
     unit = unit_of(quantity)
     euis = sorted({d.dev_eui for members in groups.values() for d in members})
+    wanted_euis = set(euis)
     metered = {
-        (r.dev_eui, r.channel) for r in store.latest(euis) if r.quantity == quantity and r.kind in METERED
+        (r.dev_eui, r.channel)
+        for r in (store.latest(euis) if latest is None else latest)
+        if r.quantity == quantity and r.kind in METERED and r.dev_eui in wanted_euis
     }
     wanted = sorted({eui for eui, _ in metered})
     buckets = store.aggregate_many(wanted, quantity, start, end, window, tz) if wanted else {}
