@@ -23,6 +23,7 @@ import logging
 import re
 import time
 from collections.abc import Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -53,6 +54,7 @@ _HOUR_NS = 3600 * 1_000_000_000
 _OR_CHUNK = 200
 _READ_CHUNK = 1000
 _MAX_STATEMENTS = 400
+_PARALLEL = 4  # read requests side by side
 _WORD = re.compile(r"[0-9A-Za-z_-]+")
 # Touched hours further apart than this are recomputed by separate queries, so that a batch
 # holding one reading from last month does not make InfluxDB group a month of raw points.
@@ -95,6 +97,7 @@ class InfluxStore:
         self.timezone = timezone
         self._zone = ZoneInfo(timezone)
         self._day_cache: dict[int, tuple[int, int, int]] = {}
+        self._pool: ThreadPoolExecutor | None = None
         self.dropped_beyond_retention = 0
         self._warned_at = -_WARN_EVERY_S
         headers = {"Authorization": f"Token {token}"} if token else {}
@@ -549,14 +552,18 @@ class InfluxStore:
         """One InfluxQL statement per span (rollups merged inside InfluxDB, per series), 50 to a
         request; each span lies in one window. Results in the order of ``spans``."""
         out: list[list[tuple[tuple[str, str], Bucket]]] = [[] for _ in spans]
-        for i in range(0, len(spans), 50):
-            group = spans[i : i + 50]
-            statements = [
+        size = min(50, max(1, -(-len(spans) // _PARALLEL)))
+        firsts = list(range(0, len(spans), size))
+        requests = [
+            ";".join(
                 f"SELECT {_MERGE} FROM {measurement} WHERE {where} "
                 f"AND time >= {timestamp(a)} AND time < {timestamp(b)} GROUP BY dev_eui, channel"
-                for measurement, (a, b) in group
-            ]
-            for s in self._query(";".join(statements)):
+                for measurement, (a, b) in spans[i : i + size]
+            )
+            for i in firsts
+        ]
+        for i, found in zip(firsts, self._query_many(requests), strict=True):
+            for s in found:
                 n_statement = i + s["statement_id"]
                 begin = window_start(spans[n_statement][1][0], window, self._zone)
                 end = window_end(begin, window, self._zone)
@@ -585,9 +592,12 @@ class InfluxStore:
             return []
         chunks = [None] if dev_euis is None else _chunks(sorted(set(dev_euis)))
         out = []
-        for chunk in chunks:
-            where = f"WHERE ({_any('dev_eui', chunk)}) " if chunk else ""
-            for s in self._query(f"SELECT * FROM {self._raw} {where}GROUP BY * ORDER BY time DESC LIMIT 1"):
+        wheres = [f"WHERE ({_any('dev_eui', chunk)}) " if chunk else "" for chunk in chunks]
+        queries = [
+            f"SELECT * FROM {self._raw} {where}GROUP BY * ORDER BY time DESC LIMIT 1" for where in wheres
+        ]
+        for found in self._query_many(queries):
+            for s in found:
                 out.extend(_readings(s))
         # ``kind`` is a tag: a series whose kind changed (a model fix) has two InfluxDB series.
         newest: dict[tuple[str, str, str], Reading] = {}
@@ -601,7 +611,19 @@ class InfluxStore:
         """Nothing to do: the raw retention policy expires old points inside InfluxDB."""
         return 0
 
+    def _query_many(self, queries: Sequence[str]) -> list[list[dict[str, Any]]]:
+        """Several read requests at once (InfluxDB runs each request's statements one after the
+        other, but requests side by side), results in order."""
+        if len(queries) <= 1:
+            return [self._query(q) for q in queries]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(_PARALLEL, thread_name_prefix="influx-read")
+        return list(self._pool.map(self._query, queries))
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         self._client.close()
 
 
