@@ -16,6 +16,7 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
 import shutil
 import statistics
@@ -316,6 +317,7 @@ def main() -> None:
         results["report"] = reports(fleet, backends, args.runs, args.legacy, args.per.split(","))
     finally:
         backends.close()
+    results["load"] = os.getloadavg()
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     if args.write:
