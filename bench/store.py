@@ -137,7 +137,7 @@ def backfill(fleet: Fleet, days: float, backends: Backends, batch: int) -> dict[
     }
 
 
-def load_rollups(sqlite_path: Path, backends: Backends) -> dict[str, Any]:
+def load_rollups(sqlite_path: Path, backends: Backends, hours: bool = True) -> dict[str, Any]:
     """Copy an SQLite run's rollups (and each series' newest raw day, for ``latest``) into
     InfluxDB as they are: the same year of hourly and daily rollups, without replaying the
     readings through the rollup recomputation (see BENCHMARKS.md for why)."""
@@ -150,7 +150,8 @@ def load_rollups(sqlite_path: Path, backends: Backends) -> dict[str, Any]:
     conn = sqlite3.connect(sqlite_path)
     t0 = time.perf_counter()
     n = 0
-    for table, column, measurement in (("rollup_1h", "hour", "rollup_1h"), ("rollup_1d", "day", "rollup_1d")):
+    tables = [("rollup_1h", "hour", "rollup_1h")] if hours else []
+    for table, column, measurement in [*tables, ("rollup_1d", "day", "rollup_1d")]:
         cursor = conn.execute(
             f"SELECT dev_eui, quantity, channel, {column}, count, consumption, vmin, vmax, vsum, first, last "
             f"FROM {table}"
@@ -275,6 +276,7 @@ def main() -> None:
     parser.add_argument(
         "--influx-from-sqlite", type=Path, default=None, help="load InfluxDB with this SQLite file's rollups"
     )
+    parser.add_argument("--days-only", action="store_true", help="--influx-from-sqlite: daily rollups only")
     parser.add_argument("--per", default="meter,site", help="which reports: meter, site or both")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")
     parser.add_argument(
@@ -308,7 +310,7 @@ def main() -> None:
     }
     try:
         if args.influx_from_sqlite:
-            results["loaded"] = load_rollups(args.influx_from_sqlite, backends)
+            results["loaded"] = load_rollups(args.influx_from_sqlite, backends, not args.days_only)
             print(f"loaded: {results['loaded']}", flush=True)
         elif not args.report_only:
             print(f"backfill: {args.meters} meters, {args.days:g} days, into {', '.join(names)}", flush=True)

@@ -186,7 +186,11 @@ class InfluxStore:
             f"CREATE RETENTION POLICY {quote_ident(self.raw_rp)} ON {db} DURATION {raw} "
             "REPLICATION 1 DEFAULT",
             f"ALTER RETENTION POLICY {quote_ident(self.raw_rp)} ON {db} DURATION {raw}",
-            f"CREATE RETENTION POLICY {quote_ident(self.rollup_rp)} ON {db} DURATION INF REPLICATION 1",
+            # Rollups are few points per series (9,000 a year): year-long shards, so that a report
+            # over a year opens one shard per series, not 52 (the default for an infinite policy).
+            f"CREATE RETENTION POLICY {quote_ident(self.rollup_rp)} ON {db} DURATION INF REPLICATION 1 "
+            "SHARD DURATION 52w",
+            f"ALTER RETENTION POLICY {quote_ident(self.rollup_rp)} ON {db} SHARD DURATION 52w",
         ]
         for statement in statements:
             try:
