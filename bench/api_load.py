@@ -183,7 +183,13 @@ def main() -> None:
     parser.add_argument("--influx-dir", type=Path, default=None, help="start influxd on bench.store's data")
     parser.add_argument("--dir", type=Path, default=None, help="reuse or keep the data here")
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--notes", type=Path, default=None, help="Markdown appended to the section")
+    parser.add_argument("--from-json", type=Path, default=None, help="only write the section from a run")
     args = parser.parse_args()
+    if args.from_json:
+        results = json.loads(args.from_json.read_text())
+        write_section("api", markdown(results, args, args.store_url or "sqlite"))
+        return
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="releve-api-load-"))
@@ -266,6 +272,8 @@ def markdown(results: dict[str, Any], args: argparse.Namespace, store_url: str) 
             f"| {name} | {workers} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} ms | "
             f"{r['p99_ms']:.1f} ms | {target} |"
         )
+    if args.notes:
+        lines += ["", args.notes.read_text().strip()]
     return "\n".join(lines)
 
 
