@@ -231,7 +231,7 @@ def measure(args: argparse.Namespace, workdir: Path, store_url: str, token: str)
                 "overview of the sites": _LUA_ONE.format(token=token, path="/api/v1/overview"),
             }
             for name, script in scenarios.items():
-                conns = args.connections if "site" in name else max(2, args.connections // 4)
+                conns = args.connections if name.startswith("site") else max(2, args.connections // 4)
                 runs = [wrk(api.url, script, args.duration, conns, 2) for _ in range(args.runs)]
                 med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
                 results[f"{name}|{workers}"] = {**med, "connections": conns}
@@ -266,7 +266,7 @@ def markdown(results: dict[str, Any], args: argparse.Namespace, store_url: str) 
     for key, r in results.items():
         name, workers = key.split("|")
         target = ""
-        if "site" in name:
+        if name.startswith("site"):
             target = "met" if r["rps"] >= TARGET_RPS and r["p99_ms"] < TARGET_P99_MS else "**missed**"
         lines.append(
             f"| {name} | {workers} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} ms | "
