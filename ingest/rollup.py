@@ -1,9 +1,10 @@
-"""Hourly rollups folded into the town's local windows (day, week, month, year), DST included.
+"""Rollups folded into the town's local windows (day, week, month, year), DST included.
 
 Hourly rollups are kept in UTC hours; a local window holds the hours that start inside it, so a
 Paris day is 23 or 25 hourly rollups at the daylight-saving changes. In a time zone whose offset
 is not a whole number of hours, the hour that straddles midnight is attributed to the day in
-which it starts.
+which it starts. Daily rollups are those days of the store's time zone; ``plan`` splits a read
+into the whole days they serve and the ragged ends that hourly rollups serve.
 """
 
 from __future__ import annotations
@@ -175,29 +176,6 @@ def plan(start: datetime, end: datetime, window: Window, tz: str, store_tz: str)
         (day_a, day_b),
         (tail, last) if tail < last else None,
     )
-
-
-def merge_rollups(parts: Iterable[HourRollup], at: datetime) -> HourRollup | None:
-    """Several time-ordered rollups (a day's hours) as one rollup starting ``at``."""
-    merged: HourRollup | None = None
-    for p in parts:
-        if merged is None:
-            merged = HourRollup(at, p.count, p.consumption, p.min, p.max, p.total, p.first, p.last)
-            continue
-        consumption = merged.consumption
-        if p.consumption is not None:
-            consumption = (consumption or 0.0) + p.consumption
-        merged = HourRollup(
-            at,
-            merged.count + p.count,
-            consumption,
-            min(merged.min, p.min),
-            max(merged.max, p.max),
-            merged.total + p.total,
-            merged.first,
-            p.last,
-        )
-    return merged
 
 
 def combine(buckets: Iterable[Bucket]) -> list[Bucket]:
