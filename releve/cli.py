@@ -50,6 +50,9 @@ def cmd_api(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.workers > 1:  # each worker process builds its app from the environment
+        from api.app import close_state, open_state
+
+        close_state(open_state(settings))  # migrate the registry and store once, not in every worker
         if args.config:
             os.environ["RELEVE_CONFIG"] = str(args.config.resolve())
         uvicorn.run(
