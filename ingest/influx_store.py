@@ -97,6 +97,7 @@ class InfluxStore:
         self.timezone = timezone
         self._zone = ZoneInfo(timezone)
         self._day_cache: dict[int, tuple[int, int, int]] = {}
+        self._month_cache: dict[int, tuple[int, int, int]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self.dropped_beyond_retention = 0
         self._warned_at = -_WARN_EVERY_S
@@ -347,24 +348,47 @@ class InfluxStore:
             self._day_cache[hour_ns] = found
         return found
 
+    def _month(self, day_ns: int) -> tuple[int, int, int]:
+        """(month start, month start, next month start) in ns of the local month of a day."""
+        found = self._month_cache.get(day_ns)
+        if found is None:
+            begin = window_start(_ns(day_ns), Window.MONTH, self._zone)
+            found = (
+                timestamp(begin),
+                timestamp(begin),
+                timestamp(window_end(begin, Window.MONTH, self._zone)),
+            )
+            if len(self._month_cache) > 100_000:
+                self._month_cache.clear()
+            self._month_cache[day_ns] = found
+        return found
+
     def _refresh_days(self, touched: set[tuple[str, str, str, tuple[int, int, int]]]) -> None:
-        """Recompute the daily rollups of these (series, day)s from their hourly rollups: one
-        statement per day and per 200 devices, summed inside InfluxDB; a day left without hours
-        (after a delete) loses its row."""
-        by_day: dict[tuple[int, int, int], set[str]] = {}
-        for eui, _, _, day in touched:
-            by_day.setdefault(day, set()).add(eui)
+        """Recompute the daily rollups of these (series, day)s from their hourly rollups, then the
+        monthly ones of their months from the daily ones."""
+        days = self._refresh(touched, self._rollups, "rollup_1d")
+        self._refresh({(e, q, ch, self._month(day)) for e, q, ch, day in days}, self._days, "rollup_1mo")
+
+    def _refresh(
+        self, touched: set[tuple[str, str, str, tuple[int, int, int]]], source: str, target: str
+    ) -> set[tuple[str, str, str, int]]:
+        """Recompute rollups of ``target`` at (series, (time, first, end)) from the rows of
+        ``source`` in [first, end): one statement per period and per 200 devices, summed inside
+        InfluxDB; a period left without rows (after a delete) loses its row. Returns the keys."""
+        by_period: dict[tuple[int, int, int], set[str]] = {}
+        for eui, _, _, period in touched:
+            by_period.setdefault(period, set()).add(eui)
         statements: list[tuple[int, str]] = []
-        for day, euis in sorted(by_day.items()):
+        for period, euis in sorted(by_period.items()):
             for chunk in _chunks(sorted(euis)):
                 statements.append(
                     (
-                        day[0],
-                        f"SELECT {_MERGE} FROM {self._rollups} WHERE ({_any('dev_eui', chunk)}) "
-                        f"AND time >= {day[1]} AND time < {day[2]} GROUP BY dev_eui, quantity, channel",
+                        period[0],
+                        f"SELECT {_MERGE} FROM {source} WHERE ({_any('dev_eui', chunk)}) "
+                        f"AND time >= {period[1]} AND time < {period[2]} GROUP BY dev_eui, quantity, channel",
                     )
                 )
-        wanted = {(e, q, ch, day[0]) for e, q, ch, day in touched}
+        wanted = {(e, q, ch, period[0]) for e, q, ch, period in touched}
         found: set[tuple[str, str, str, int]] = set()
         lines = []
         for i in range(0, len(statements), 50):
@@ -378,16 +402,15 @@ class InfluxStore:
                         continue
                     found.add((*key, at))
                     lines.append(
-                        _rollup_line(
-                            "rollup_1d", key, at, (count, consumption, vmin, vmax, total, first, last)
-                        )
+                        _rollup_line(target, key, at, (count, consumption, vmin, vmax, total, first, last))
                     )
         self._write(lines, self.rollup_rp, "ns")
         for eui, quantity, channel, at in sorted(wanted - found):
             where = f"dev_eui = {quote_str(eui)} AND quantity = {quote_str(quantity)}"
             if channel:
                 where += f" AND channel = {quote_str(channel)}"
-            self._query(f'DELETE FROM "rollup_1d" WHERE {where} AND time = {at}', write=True)
+            self._query(f"DELETE FROM {quote_ident(target)} WHERE {where} AND time = {at}", write=True)
+        return wanted
 
     def rebuild_days(self, start: datetime, end: datetime) -> int:
         """Recompute every daily rollup of the local days in [start, end) from the hourly rollups:
@@ -421,6 +444,36 @@ class InfluxStore:
             self._write(lines, self.rollup_rp, "ns")
             written += len(lines)
             day = window_end(day, Window.DAY, self._zone)
+        return written + self.rebuild_months(start, end)
+
+    def rebuild_months(self, start: datetime, end: datetime) -> int:
+        """Recompute every monthly rollup of the local months that [start, end) touches from
+        the daily rollups (``rebuild_days`` calls it). Returns how many it wrote."""
+        month = window_start(start, Window.MONTH, self._zone)
+        self._query(
+            f'DELETE FROM "rollup_1mo" WHERE time >= {timestamp(month)} AND time < {timestamp(end)}',
+            write=True,
+        )
+        written = 0
+        while month < end:
+            after = window_end(month, Window.MONTH, self._zone)
+            lines = [
+                _rollup_line(
+                    "rollup_1mo",
+                    tuple(s["tags"].get(tag, "") for tag in ("dev_eui", "quantity", "channel")),
+                    timestamp(month),
+                    values,
+                )
+                for s in self._query(
+                    f"SELECT {_MERGE} FROM {self._days} WHERE time >= {timestamp(month)} "
+                    f"AND time < {timestamp(after)} GROUP BY dev_eui, quantity, channel"
+                )
+                for _, *values in s.get("values", [])
+                if values[0]
+            ]
+            self._write(lines, self.rollup_rp, "ns")
+            written += len(lines)
+            month = after
         return written
 
     @property
@@ -434,6 +487,10 @@ class InfluxStore:
     @property
     def _days(self) -> str:
         return f'{quote_ident(self.database)}.{quote_ident(self.rollup_rp)}."rollup_1d"'
+
+    @property
+    def _months(self) -> str:
+        return f'{quote_ident(self.database)}.{quote_ident(self.rollup_rp)}."rollup_1mo"'
 
     def query(
         self, dev_eui: str, start: datetime, end: datetime, quantities: Collection[str] | None = None
@@ -483,20 +540,35 @@ class InfluxStore:
                     self._fold_rows(parts, self._rollups, where, p.head, window, tz)
                 continue
             # With whole days, the ragged ends lie each inside one local day: one window each,
-            # merged by InfluxDB like the windows of whole days, all in one request.
-            day_windows = self._windows(p.days, window)
+            # merged by InfluxDB like the windows of whole days, all in one request. Months and
+            # years take their whole months from the monthly rollups (one statement).
+            head: tuple[datetime, datetime] | None = p.days
+            months: tuple[datetime, datetime] | None = None
+            tail_days: tuple[datetime, datetime] | None = None
+            if window in (Window.MONTH, Window.YEAR):
+                head, months, tail_days = self._split_months(p.days)
+            day_windows = self._windows(head, window) if head else []
+            tail_windows = self._windows(tail_days, window) if tail_days else []
             spans = [(self._rollups, p.head)] if p.head else []
             if day_windows is not None:
                 spans += [(self._days, w) for w in day_windows]
+            n_before = len(spans)
+            spans += [(self._days, w) for w in tail_windows or ()]
             if p.tail:
                 spans.append((self._rollups, p.tail))
             found = self._merged(where, spans, window)
             if p.head:
                 for key, bucket in found.pop(0):
                     parts.setdefault(key, []).append(bucket)
-            if day_windows is None:  # days, or too many windows to list: fold the days here
-                self._fold_rows(parts, self._days, where, p.days, window, self.timezone)
-            for result in found:
+                n_before -= 1
+            if day_windows is None and head:  # days, or too many windows to list: fold them here
+                self._fold_rows(parts, self._days, where, head, window, self.timezone)
+            for result in found[:n_before]:
+                for key, bucket in result:
+                    parts.setdefault(key, []).append(bucket)
+            if months:
+                self._fold_rows(parts, self._months, where, months, window, self.timezone)
+            for result in found[n_before:]:
                 for key, bucket in result:
                     parts.setdefault(key, []).append(bucket)
         return {key: combine(buckets) for key, buckets in parts.items()}
@@ -533,6 +605,24 @@ class InfluxStore:
             ]
             key = (tags.get("dev_eui") or "", tags.get("channel") or "")
             parts.setdefault(key, []).extend(fold(rows, window, tz))
+
+    def _split_months(
+        self, days: tuple[datetime, datetime]
+    ) -> tuple[
+        tuple[datetime, datetime] | None, tuple[datetime, datetime] | None, tuple[datetime, datetime] | None
+    ]:
+        """Whole days as (days before the first whole month, whole months, days after them)."""
+        first = window_start(days[0], Window.MONTH, self._zone)
+        if first < days[0]:
+            first = window_end(first, Window.MONTH, self._zone)
+        last = window_start(days[1], Window.MONTH, self._zone)
+        if first >= last:
+            return days, None, None
+        return (
+            (days[0], first) if days[0] < first else None,
+            (first, last),
+            (last, days[1]) if last < days[1] else None,
+        )
 
     def _windows(
         self, span: tuple[datetime, datetime], window: Window

@@ -88,6 +88,43 @@ RANGES = [
 
 
 @pytest.mark.parametrize("window", [Window.DAY, Window.WEEK, Window.MONTH, Window.YEAR])
+def test_whole_months_equal_folded_hours(store: Store, window: Window) -> None:
+    """Ranges holding whole months (InfluxDB reads those from its monthly rollups), late data
+    in the middle of one, and ragged ends on both sides."""
+    store.write(index_series(EUI, datetime(2026, 1, 28, 6, tzinfo=UTC), 24 * 70, step_min=60))
+    store.write(index_series(OTHER, datetime(2026, 2, 10, tzinfo=UTC), 24 * 3, step_min=30))
+    store.write(
+        [
+            Reading(
+                EUI,
+                "water_volume",
+                5.0,
+                "m3",
+                "cumulative",
+                datetime(2026, 2, 14, 12, 7, tzinfo=UTC),
+                delta=3.5,
+            )
+        ]
+    )
+    for start, end in [
+        (datetime(2026, 1, 30, 13, 20, tzinfo=PARIS), datetime(2026, 4, 3, 9, 5, tzinfo=PARIS)),
+        (datetime(2026, 2, 1, tzinfo=PARIS), datetime(2026, 4, 1, tzinfo=PARIS)),
+        (datetime(2026, 1, 1, tzinfo=PARIS), datetime(2027, 1, 1, tzinfo=PARIS)),
+    ]:
+        for eui in (EUI, OTHER):
+            same(
+                store.aggregate(eui, "water_volume", start, end, window, TZ),
+                from_hours(store, eui, start, end, window),
+            )
+    store.delete(EUI, [("water_volume", "", datetime(2026, 2, 14, 12, 7, tzinfo=UTC))])
+    start, end = datetime(2026, 2, 1, tzinfo=PARIS), datetime(2026, 3, 1, tzinfo=PARIS)
+    same(
+        store.aggregate(EUI, "water_volume", start, end, window, TZ),
+        from_hours(store, EUI, start, end, window),
+    )
+
+
+@pytest.mark.parametrize("window", [Window.DAY, Window.WEEK, Window.MONTH, Window.YEAR])
 def test_windows_from_daily_rollups_equal_folded_hours(store: Store, window: Window) -> None:
     store.write(index_series(EUI, datetime(2026, 3, 25, 6, 5, tzinfo=UTC), 24 * 10))
     for start, end in RANGES:
@@ -190,6 +227,6 @@ def test_influx_rebuilds_days_from_hours(influx_url: str) -> None:
     want = store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ)
     store._query('DROP MEASUREMENT "rollup_1d"', write=True)  # a database from before daily rollups
     assert store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ) != want
-    assert store.rebuild_days(start, end) == 4
+    assert store.rebuild_days(start, end) == 4 + 1  # four days, and their month
     same(store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ), want)
     store.close()
