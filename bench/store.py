@@ -169,6 +169,12 @@ def load_rollups(sqlite_path: Path, backends: Backends, hours: bool = True) -> d
             ]
             store._write(lines, store.rollup_rp, "u")
             n += len(lines)
+    # InfluxDB also keeps monthly rollups, from its daily ones (SQLite groups days in SQL).
+    first, last = conn.execute("SELECT min(day), max(day) FROM rollup_1d").fetchone()
+    if first is not None:
+        n += store.rebuild_months(
+            datetime.fromtimestamp(first / 1e6, PARIS), datetime.fromtimestamp(last / 1e6 + 86400, PARIS)
+        )
     newest = conn.execute("SELECT max(ts) FROM readings").fetchone()[0]
     raw = [
         Reading(e, q, v, unit, kind, datetime.fromtimestamp(ts / 1e6, PARIS), channel=ch, delta=d)
