@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ingest.store import Bucket, Window
@@ -31,8 +32,10 @@ class HourRollup:
     last: float
 
 
+@lru_cache(maxsize=65_536)
 def window_start(ts: datetime, window: Window, zone: ZoneInfo) -> datetime:
-    """The local start of the window holding ``ts``."""
+    """The local start of the window holding ``ts`` (cached: a report over many meters asks the
+    same few thousand instants again and again)."""
     local = ts.astimezone(zone)
     if window is Window.HOUR:
         return local.replace(minute=0, second=0, microsecond=0)
