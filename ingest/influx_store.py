@@ -13,7 +13,10 @@ Schema (series cardinality = devices x quantities x channels, never values or ti
 - ``rollup_1d`` in the long retention policy: the same for each local day of the store's time
   zone (time = local midnight; 23, 24 or 25 hours), recomputed from the hourly rollups of the
   days each write touches. Reads of days, weeks, months and years in that time zone take whole
-  days from it (months are one InfluxQL statement each, summed inside InfluxDB).
+  days from it.
+- ``rollup_1mo``: the same per local month, recomputed from the daily rollups of the months a
+  write touches; months and years read their whole months from it in one statement.
+The rollups policy has year-long shards: InfluxDB pays per series, statement and shard.
 """
 
 from __future__ import annotations
