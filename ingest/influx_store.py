@@ -45,6 +45,7 @@ from ingest.rollup import (
     floor_hour,
     fold,
     plan,
+    split_months,
     window_end,
     window_start,
 )
@@ -549,7 +550,7 @@ class InfluxStore:
             months: tuple[datetime, datetime] | None = None
             tail_days: tuple[datetime, datetime] | None = None
             if window in (Window.MONTH, Window.YEAR):
-                head, months, tail_days = self._split_months(p.days)
+                head, months, tail_days = split_months(p.days, self._zone)
             day_windows = self._windows(head, window) if head else []
             tail_windows = self._windows(tail_days, window) if tail_days else []
             spans = [(self._rollups, p.head)] if p.head else []
@@ -608,24 +609,6 @@ class InfluxStore:
             ]
             key = (tags.get("dev_eui") or "", tags.get("channel") or "")
             parts.setdefault(key, []).extend(fold(rows, window, tz))
-
-    def _split_months(
-        self, days: tuple[datetime, datetime]
-    ) -> tuple[
-        tuple[datetime, datetime] | None, tuple[datetime, datetime] | None, tuple[datetime, datetime] | None
-    ]:
-        """Whole days as (days before the first whole month, whole months, days after them)."""
-        first = window_start(days[0], Window.MONTH, self._zone)
-        if first < days[0]:
-            first = window_end(first, Window.MONTH, self._zone)
-        last = window_start(days[1], Window.MONTH, self._zone)
-        if first >= last:
-            return days, None, None
-        return (
-            (days[0], first) if days[0] < first else None,
-            (first, last),
-            (last, days[1]) if last < days[1] else None,
-        )
 
     def _windows(
         self, span: tuple[datetime, datetime], window: Window

@@ -181,6 +181,25 @@ def plan(start: datetime, end: datetime, window: Window, tz: str, store_tz: str)
     )
 
 
+Span = tuple[datetime, datetime]
+
+
+def split_months(days: Span, zone: ZoneInfo) -> tuple[Span | None, Span | None, Span | None]:
+    """Whole local days [first, end) as (days before the first whole month, whole months [first,
+    end), days after them); without a whole month, (days, None, None)."""
+    first = window_start(days[0], Window.MONTH, zone)
+    if first < days[0]:
+        first = window_end(first, Window.MONTH, zone)
+    last = window_start(days[1], Window.MONTH, zone)
+    if first >= last:
+        return days, None, None
+    return (
+        (days[0], first) if days[0] < first else None,
+        (first, last),
+        (last, days[1]) if last < days[1] else None,
+    )
+
+
 def combine(buckets: Iterable[Bucket]) -> list[Bucket]:
     """Buckets of one series from several sources (the head hours, whole days, the tail hours),
     merged where they share a window; each source time-ordered and sources given in time order."""

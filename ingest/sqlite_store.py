@@ -22,11 +22,13 @@ from zoneinfo import ZoneInfo
 from ingest.errors import StoreRejected, StoreUnavailable
 from ingest.rollup import (
     HourRollup,
+    Span,
     combine,
     day_hours,
     day_of,
     fold,
     plan,
+    split_months,
     window_end,
     window_start,
 )
@@ -62,6 +64,12 @@ CREATE INDEX IF NOT EXISTS rollup_1h_time ON rollup_1h (dev_eui, quantity, hour)
 CREATE INDEX IF NOT EXISTS rollup_1d_span ON rollup_1d (
     dev_eui, quantity, day, channel, local, count, consumption, vmin, vmax, vsum
 );
+CREATE TABLE IF NOT EXISTS rollup_1mo (
+    dev_eui TEXT NOT NULL, quantity TEXT NOT NULL, channel TEXT NOT NULL, month INTEGER NOT NULL,
+    local TEXT NOT NULL, count INTEGER NOT NULL, consumption REAL, vmin REAL NOT NULL,
+    vmax REAL NOT NULL, vsum REAL NOT NULL, first REAL NOT NULL, last REAL NOT NULL,
+    PRIMARY KEY (dev_eui, quantity, channel, month)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS latest (
     dev_eui TEXT NOT NULL, quantity TEXT NOT NULL, channel TEXT NOT NULL, ts INTEGER NOT NULL,
@@ -111,6 +119,18 @@ FROM rollup_1h WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3 AND hour >=
 HAVING count(*) > 0
 """
 
+# One local month (?4: its start in us, ?5: its first date) from the daily rollups [?6, ?7).
+_MONTH = """
+INSERT OR REPLACE INTO rollup_1mo
+SELECT ?1, ?2, ?3, ?4, ?5, sum(count), sum(consumption), min(vmin), max(vmax), sum(vsum),
+    (SELECT first FROM rollup_1d WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3
+        AND day >= ?6 AND day < ?7 ORDER BY day LIMIT 1),
+    (SELECT last FROM rollup_1d WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3
+        AND day >= ?6 AND day < ?7 ORDER BY day DESC LIMIT 1)
+FROM rollup_1d WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3 AND day >= ?6 AND day < ?7
+HAVING count(*) > 0
+"""
+
 # The local window a day falls in, from its date: ISO weeks start on Monday.
 _WINDOW_KEY = {
     Window.DAY: "local",
@@ -119,7 +139,8 @@ _WINDOW_KEY = {
     Window.YEAR: "substr(local, 1, 4)",
 }
 _CHUNK = 500
-_SPAN_INDEX = {"rollup_1h": "rollup_1h_time", "rollup_1d": "rollup_1d_span"}
+_SPAN_INDEX = {"rollup_1h": "INDEXED BY rollup_1h_time", "rollup_1d": "INDEXED BY rollup_1d_span"}
+_MONTH_KEY = {Window.MONTH: "local", Window.YEAR: "substr(local, 1, 4)"}
 
 
 def to_us(ts: datetime) -> int:
@@ -159,6 +180,7 @@ class SqliteStore:
         self.timezone = timezone
         self._zone = ZoneInfo(timezone)
         self._days: dict[int, tuple[int, str, int, int]] = {}
+        self._months: dict[int, tuple[int, str, int, int]] = {}
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -170,19 +192,41 @@ class SqliteStore:
         self._check_days()
 
     def _check_days(self) -> None:
-        """Daily rollups are days of one time zone: (re)build them when it is not this store's
-        (a file written before daily rollups existed, or a town that changed its time zone)."""
-        row = self._select("SELECT value FROM store_meta WHERE key = 'rollup_timezone'", [])
-        if row and row[0]["value"] == self.timezone:
+        """Daily and monthly rollups are days and months of one time zone: (re)build them when it
+        is not this store's (a file written before they existed, or a town that changed its time
+        zone)."""
+        wanted = {"rollup_timezone": self.timezone, "rollup_months": self.timezone}
+        meta = {r["key"]: r["value"] for r in self._select("SELECT key, value FROM store_meta", [])}
+        if all(meta.get(k) == v for k, v in wanted.items()):
             return
         with self._tx() as conn:
-            found = conn.execute("SELECT value FROM store_meta WHERE key = 'rollup_timezone'").fetchone()
-            if found and found[0] == self.timezone:
-                return  # another process rebuilt them while this one waited for the lock
-            conn.execute("DELETE FROM rollup_1d")
-            hours = conn.execute("SELECT DISTINCT dev_eui, quantity, channel, hour FROM rollup_1h").fetchall()
-            conn.executemany(_DAY, sorted({self._day_row(e, q, ch, h) for e, q, ch, h in hours}))
-            conn.execute("INSERT OR REPLACE INTO store_meta VALUES ('rollup_timezone', ?)", (self.timezone,))
+            meta = dict(conn.execute("SELECT key, value FROM store_meta").fetchall())
+            if meta.get("rollup_timezone") != self.timezone:
+                conn.execute("DELETE FROM rollup_1d")
+                hours = conn.execute(
+                    "SELECT DISTINCT dev_eui, quantity, channel, hour FROM rollup_1h"
+                ).fetchall()
+                conn.executemany(_DAY, sorted({self._day_row(e, q, ch, h) for e, q, ch, h in hours}))
+                meta.pop("rollup_months", None)
+            if meta.get("rollup_months") != self.timezone:
+                conn.execute("DELETE FROM rollup_1mo")
+                days = conn.execute(
+                    "SELECT DISTINCT dev_eui, quantity, channel, day FROM rollup_1d"
+                ).fetchall()
+                conn.executemany(_MONTH, sorted({self._month_row(e, q, ch, d) for e, q, ch, d in days}))
+            conn.executemany("INSERT OR REPLACE INTO store_meta VALUES (?, ?)", sorted(wanted.items()))
+
+    def _month_row(self, eui: str, quantity: str, channel: str, day_us: int) -> tuple[object, ...]:
+        """The _MONTH parameters of the local month holding a day."""
+        found = self._months.get(day_us)
+        if found is None:
+            begin = window_start(from_us(day_us), Window.MONTH, self._zone)
+            after = to_us(window_end(begin, Window.MONTH, self._zone))
+            found = (to_us(begin), begin.date().isoformat(), to_us(begin), after)
+            if len(self._months) > 100_000:
+                self._months.clear()
+            self._months[day_us] = found
+        return (eui, quantity, channel, *found)
 
     def _day_of_hour(self, hour_us: int) -> tuple[int, str, int, int]:
         """(local midnight in us, its date, first hour, end hour) of the day an hour counts in."""
@@ -250,11 +294,13 @@ class SqliteStore:
         ]
         hours = sorted({(row[0], row[1], row[2], row[3] - row[3] % _HOUR_US) for row in rows})
         days = sorted({self._day_row(*h) for h in hours})
+        months = sorted({self._month_row(e, q, ch, day) for e, q, ch, day, *_ in days})  # type: ignore[arg-type]
         with self._tx() as conn:
             conn.executemany(_UPSERT, rows)
             conn.executemany(_LATEST, rows)
             conn.executemany(_ROLLUP, hours)
             conn.executemany(_DAY, days)
+            conn.executemany(_MONTH, months)
 
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
         keys = [(dev_eui, q, ch, to_us(ts)) for q, ch, ts in points]
@@ -276,6 +322,12 @@ class SqliteStore:
                 [d[:4] for d in days],
             )
             conn.executemany(_DAY, days)
+            months = sorted({self._month_row(e, q, ch, day) for e, q, ch, day, *_ in days})  # type: ignore[arg-type]
+            conn.executemany(
+                "DELETE FROM rollup_1mo WHERE dev_eui = ? AND quantity = ? AND channel = ? AND month = ?",
+                [m[:4] for m in months],
+            )
+            conn.executemany(_MONTH, months)
             conn.executemany("DELETE FROM latest WHERE dev_eui = ? AND quantity = ? AND channel = ?", series)
             conn.executemany(
                 "INSERT INTO latest SELECT dev_eui, quantity, channel, ts, value, unit, kind, delta, "
@@ -331,10 +383,18 @@ class SqliteStore:
                 if p.head:
                     self._hour_buckets(parts, chunk, quantity, channel, p.head, window, tz)
                 continue
-            # With whole days, the ragged ends lie each inside one local day: one window each.
+            # With whole days, the ragged ends lie each inside one local day: one window each;
+            # months and years take their whole months from the monthly rollups.
+            head: Span | None = p.days
+            months: Span | None = None
+            tail: Span | None = None
+            if window in _MONTH_KEY:
+                head, months, tail = split_months(p.days, self._zone)
             for table, column, span, key in (
                 ("rollup_1h", "hour", p.head, "0"),
-                ("rollup_1d", "day", p.days, _WINDOW_KEY[window]),
+                ("rollup_1d", "day", head, _WINDOW_KEY[window]),
+                ("rollup_1mo", "month", months, _MONTH_KEY.get(window, "")),
+                ("rollup_1d", "day", tail, _WINDOW_KEY[window]),
                 ("rollup_1h", "hour", p.tail, "0"),
             ):
                 if span:
@@ -399,7 +459,7 @@ class SqliteStore:
         rows = self._conn_select(
             f"WITH g AS (SELECT dev_eui, channel, {key} AS w, min({t}) AS d0, max({t}) AS d1, "
             "sum(count) AS n, sum(consumption) AS c, min(vmin) AS lo, max(vmax) AS hi, sum(vsum) AS s "
-            f"FROM {table} INDEXED BY {_SPAN_INDEX[table]} WHERE {where} GROUP BY dev_eui, channel, w) "
+            f"FROM {table} {_SPAN_INDEX.get(table, '')} WHERE {where} GROUP BY dev_eui, channel, w) "
             "SELECT g.dev_eui, g.channel, g.d0, g.n, g.c, g.lo, g.hi, g.s, f.first, l.last FROM g "
             f"JOIN {table} f ON f.dev_eui = g.dev_eui AND f.quantity = ? AND f.channel = g.channel "
             f"AND f.{t} = g.d0 "
