@@ -3,9 +3,9 @@
 Readings are keyed (device, quantity, channel, time in microseconds UTC): writing a point twice
 keeps one. Every write recomputes, in the same transaction, the hourly rollups of the hours it
 touched from the raw readings, then the daily rollups of the local days (the store's time zone)
-holding those hours from their hourly rollups, so late and repeated readings update both.
-Analytics read rollups only, days and longer windows grouped in SQL from the daily rollups; raw
-readings older than the retention are pruned, rollups are kept.
+holding those hours from their hourly rollups, and the monthly ones from those days, so late and
+repeated readings update them all. Analytics read rollups only, grouped into windows in SQL;
+raw readings older than the retention are pruned, rollups are kept.
 """
 
 from __future__ import annotations
