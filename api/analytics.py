@@ -22,6 +22,10 @@ _DEFAULT_SPAN = {
     Window.YEAR: timedelta(days=366 * 5),
 }
 _MAX_SPAN = timedelta(days=366 * 20)
+# Times outside these bounds are refused: far enough for any meter, and no window arithmetic
+# (a year added to 9999-12-31, an offset taken from 0001-01-01) can overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 METERED = {Kind.CUMULATIVE.value, Kind.DELTA.value}
 CONSUMPTION_QUANTITIES = {q.value for q in METERING_QUANTITIES}
 
@@ -31,6 +35,8 @@ def time_range(window: Window, start: datetime | None, end: datetime | None) -> 
     for value in (start, end):
         if value is not None and value.tzinfo is None:
             raise Problem(422, "Invalid time", "times need a UTC offset, e.g. 2026-01-01T00:00:00+01:00")
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise Problem(422, "Invalid time", f"times go from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}")
     end = end or datetime.now(UTC)
     start = start or end - _DEFAULT_SPAN[window]
     if start >= end:

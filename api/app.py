@@ -9,13 +9,27 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import problems
+from api import problems, usage_counting
 from api.deps import AppState
-from api.routers import alerts, devices, keys, open_data, operations, overview, sites
+from api.routers import (
+    alerts,
+    charter,
+    climate,
+    costs,
+    devices,
+    keys,
+    open_data,
+    operations,
+    overview,
+    portability,
+    reports,
+    sites,
+)
 from dashboards import STATIC_DIR
 from ingest.archive import Archive
 from ingest.open_store import open_store
 from ingest.registry import open_registry
+from ingest.usage import RequestCounter
 from releve import __version__
 from releve.settings import Settings, load_settings
 
@@ -53,6 +67,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
         try:
             yield
         finally:
+            usage_counting.flush_now(app)
             if owned:
                 close_state(app.state.releve)
 
@@ -63,6 +78,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    problems.document(app)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -80,7 +96,10 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
             )
         return await call_next(request)
 
-    for module in (overview, devices, sites, alerts, keys, operations, open_data):
+    usage_counting.install(app, RequestCounter())
+
+    routers = (overview, devices, sites, costs, reports, alerts, keys, operations, open_data, climate)
+    for module in (*routers, charter, portability):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness")

@@ -42,6 +42,7 @@ _header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
 def current_key(
+    request: Request,
     state: StateDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header: Annotated[str | None, Depends(_header)],
@@ -52,6 +53,7 @@ def current_key(
     key = state.registry.authenticate(token)
     if key is None:
         raise Problem(401, "Unauthorized", "unknown or revoked API key")
+    request.state.api_key = key  # for the usage counter (api.usage_counting)
     return key
 
 

@@ -154,6 +154,23 @@ def catalog(tenant: Tenant, base_url: str) -> dict[str, object]:
                         {"name": "consommation", "type": "number", "description": "consommation du jour"},
                     ]
                 },
-            }
+            },
+            {
+                "@type": "dcat:Dataset",
+                "dct:identifier": f"{tenant.slug}-capteurs",
+                "dct:title": f"Registre des capteurs - {tenant.name}",
+                "dct:description": (
+                    "Les capteurs du réseau LoRaWAN : ce que chacun mesure, où, dans quel but, qui "
+                    "l'exploite et depuis quand (charte de la donnée)."
+                ),
+                "dct:license": LICENCE_URL,
+                "dct:rights": LICENCE,
+                "dct:publisher": tenant.name,
+                "dct:accrualPeriodicity": "http://purl.org/cld/freq/continuous",
+                "dcat:distribution": [
+                    {"dcat:mediaType": "text/csv", "dcat:accessURL": f"{root}/sensors.csv"},
+                    {"dcat:mediaType": "application/json", "dcat:accessURL": f"{root}/sensors.json"},
+                ],
+            },
         ],
     }

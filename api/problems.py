@@ -6,9 +6,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ingest.errors import StoreUnavailable
 from ingest.registry_errors import Conflict, DatabaseUnavailable, NotFound
 
 PROBLEM = "application/problem+json"
@@ -51,6 +54,10 @@ def install(app: FastAPI) -> None:
     async def _unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
         return _response(503, "Database unavailable", "the registry database is unreachable", request)
 
+    @app.exception_handler(StoreUnavailable)
+    async def _store_unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        return _response(503, "Store unavailable", "the time-series store is unreachable", request)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
@@ -62,3 +69,71 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _response(exc.status_code, str(exc.detail), str(exc.detail), request)
+
+
+class FieldError(BaseModel):
+    loc: list[str]
+    msg: str
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem document, the body of every error."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+    instance: str | None = None
+    errors: list[FieldError] | None = Field(default=None, description="per-field reasons of a 422")
+
+
+def document(app: FastAPI) -> None:
+    """Declare in the OpenAPI schema what ``install`` does: errors are problem+json documents.
+
+    Every operation gets a ``4XX`` response (and FastAPI's 422 is rewritten) with the problem
+    schema, plus 503 for a database that cannot be reached, so that the schema says what the
+    API really answers.
+    """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = spec.setdefault("components", {}).setdefault("schemas", {})
+        for name, sub in (
+            ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+            .get("$defs", {})
+            .items()
+        ):
+            components[name] = sub
+        components["ProblemDetails"] = {
+            k: v
+            for k, v in ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}").items()
+            if k != "$defs"
+        }
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        problem = {
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+        }
+        for methods in spec.get("paths", {}).values():
+            for operation in methods.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {"description": "Invalid request", **problem}
+                responses.setdefault("4XX", {"description": "Client error (problem document)", **problem})
+                responses.setdefault(
+                    "503", {"description": "A database is unreachable; retry later", **problem}
+                )
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, Field, SecretStr, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from releve.types import normalize_eui
 
@@ -20,6 +20,8 @@ class Page(BaseModel, Generic[T]):
 
 
 class DeviceCreate(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     dev_eui: str = Field(description="16 hex digits; separators and case are normalized")
     name: str = Field(min_length=1, max_length=200)
     model: str = Field(description="TTN Device Repository id, e.g. netvox/r718h (see /api/v1/models)")
@@ -30,6 +32,9 @@ class DeviceCreate(BaseModel):
     register_max: float | None = Field(default=None, gt=0)
     expected_interval_s: int | None = Field(default=None, gt=0, le=7 * 86400)
     tags: dict[str, str] = Field(default_factory=dict)
+    purpose: str | None = Field(default=None, max_length=300, description="why the device is there")
+    operated_by: str | None = Field(default=None, max_length=200, description="who operates it")
+    installed_at: date | None = Field(default=None, description="since when")
     app_skey: SecretStr | None = Field(
         default=None,
         description="AppSKey (32 hex digits) when the town keeps its keys: stored encrypted, never returned",
@@ -62,6 +67,9 @@ class DevicePublic(BaseModel):
     expected_interval_s: int | None
     tags: dict[str, str]
     status: str
+    purpose: str | None = None
+    operated_by: str | None = None
+    installed_at: date | None = None
     last_seen: datetime | None = None
     battery_level: float | None = None
     battery_voltage: float | None = None
@@ -114,6 +122,8 @@ class SitePublic(BaseModel):
 
 
 class SiteCreate(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     name: str = Field(min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=300)
     latitude: float | None = Field(default=None, ge=-90, le=90)
@@ -138,7 +148,7 @@ class ImportReport(BaseModel):
 class KeyCreate(BaseModel):
     role: str = Field(pattern="^(viewer|technician|operator|admin)$")
     name: str = Field(default="", max_length=200)
-    tenant_id: int | None = Field(default=None, description="admin of the network owner only")
+    tenant_id: int | None = Field(default=None, ge=1, le=2**53, description="admin of the network owner only")
 
 
 class KeyPublic(BaseModel):
@@ -204,6 +214,8 @@ class TimeRange(BaseModel):
 
 class MeterReplacementCreate(BaseModel):
     """A replaced meter: when, and the indexes read off the old and the new one."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
     at: AwareDatetime
     quantity: str = Field(description="the stored quantity, e.g. water_volume (after pulse weighting)")

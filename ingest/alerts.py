@@ -9,57 +9,46 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select, update
 
+from decoders import Kind
 from ingest import schema
+from ingest.alert_rules import (
+    IndexAnomaly,
+    abnormal_findings,
+    is_lighting,
+    lighting_finding,
+    lighting_hours,
+    meter_anomaly_finding,
+    with_readings,
+)
+from ingest.findings import AlertKind, Finding
+from ingest.linkstats import ANOMALY
 from ingest.registry import Device, Registry
 from ingest.registry_errors import NotFound, database_errors
 from ingest.store import Store, Window
+from ingest.thresholds import ThresholdBook, Thresholds, effective
+from releve.types import Reading
 
 log = logging.getLogger(__name__)
 
-
-class AlertKind(StrEnum):
-    LEAK = "leak"
-    SILENT_DEVICE = "silent_device"
-    SILENT_SITE = "silent_site"
-    LOW_BATTERY = "low_battery"
-    POOR_LINK = "poor_link"
-    DEVICE_ALARM = "device_alarm"
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Tunable per site (``sites`` thresholds override these defaults)."""
-
-    leak_min_flow_m3h: float = 0.008  # 8 litres an hour, every hour of the night
-    leak_nights: int = 3
-    night_start_hour: int = 1
-    night_end_hour: int = 5
-    silent_factor: float = 3.0  # silent after this many expected intervals
-    default_interval_s: int = 3600
-    battery_pct: float = 15.0
-    battery_v: float = 3.0
-    loss_pct: float = 20.0
-    min_frames_for_loss: int = 20
-    alarm_window: timedelta = timedelta(hours=24)  # a device alarm stays open this long after the last one
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    kind: AlertKind
-    key: str
-    tenant_id: int
-    message: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-    dev_eui: str | None = None
-    site_id: int | None = None
+__all__ = [
+    "AlertBook",
+    "AlertKind",
+    "Finding",
+    "Thresholds",
+    "battery_finding",
+    "device_alarm_findings",
+    "evaluate",
+    "leak_finding",
+    "link_finding",
+    "night_minima",
+    "silent_finding",
+]
 
 
 def leak_finding(
@@ -156,7 +145,6 @@ _ALARM_WORDS = {
     "meter_error": "the meter reports an error",
     "sensor_fault": "a sensor is faulty",
     "valve_fault": "the valve reports a fault",
-    "index_anomaly": "the index went down without a wrap or a recorded meter replacement",
 }
 
 
@@ -216,39 +204,66 @@ def night_minima(
 def evaluate(
     registry: Registry, engine: Engine, store: Store, now: datetime, tz: str, th: Thresholds | None = None
 ) -> list[Finding]:
-    """Run every rule over every active device."""
-    th = th or Thresholds()
-    devices = [d for d in registry.list_devices(limit=1_000_000) if d.status == "active"]
-    since = now - th.alarm_window
+    """Run every rule over every active device, each with its site's thresholds."""
+    base = th or Thresholds()
+    overrides = ThresholdBook(engine).all_overrides()
+    per_site = {site_id: effective(o, base) for site_id, o in overrides.items()}
+    sites = {s.id: s for s in registry.list_sites()}
+    everything = registry.list_devices(limit=1_000_000)
+    devices = [d for d in everything if d.status == "active"]
+    since = now - max([base.alarm_window, *(t.alarm_window for t in per_site.values())])
+    raised: dict[str, list[tuple[str, str, str, datetime]]] = {}
+    anomalies: dict[str, list[IndexAnomaly]] = {}
     with database_errors("link statistics read"), engine.connect() as conn:
         links = {r.dev_eui: r for r in conn.execute(select(schema.device_link))}
-        raised: dict[str, list[tuple[str, str, str, datetime]]] = {}
         for r in conn.execute(select(schema.alarms).where(schema.alarms.c.at >= since)):
-            raised.setdefault(r.dev_eui, []).append((r.kind, r.channel, r.detail, _utc(r.at)))
-    latest = store.latest([d.dev_eui for d in devices])
+            if r.kind == ANOMALY:
+                anomalies.setdefault(r.dev_eui, []).append(
+                    IndexAnomaly(at=_utc(r.at), series=r.channel, detail=r.detail, uplink_id=r.uplink_id)
+                )
+            else:
+                raised.setdefault(r.dev_eui, []).append((r.kind, r.channel, r.detail, _utc(r.at)))
+    latest = store.latest([d.dev_eui for d in everything])
     water = {r.dev_eui for r in latest if r.quantity == "water_volume"}
+    metered = {r.dev_eui for r in latest if r.kind in (Kind.CUMULATIVE.value, Kind.DELTA.value)}
     findings: list[Finding] = []
     silent_by_site: dict[int, list[Device]] = {}
     for device in devices:
+        dth = per_site.get(device.site_id, base) if device.site_id is not None else base
+        window_start = now - dth.alarm_window
         link = links.get(device.dev_eui)
         last_seen = _utc(link.last_seen) if link else None
-        silent = silent_finding(device, last_seen, now, th)
+        silent = silent_finding(device, last_seen, now, dth)
         if silent:
             findings.append(silent)
             if device.site_id is not None:
                 silent_by_site.setdefault(device.site_id, []).append(device)
         if link:
             for finding in (
-                battery_finding(device, link.battery_level, link.battery_voltage, th),
-                link_finding(device, link.frames, link.lost, th),
+                battery_finding(device, link.battery_level, link.battery_voltage, dth),
+                link_finding(device, link.frames, link.lost, dth),
             ):
                 if finding:
                     findings.append(finding)
-        findings.extend(device_alarm_findings(device, raised.get(device.dev_eui, []), since))
+        findings.extend(device_alarm_findings(device, raised.get(device.dev_eui, []), window_start))
+        recent = [a for a in anomalies.get(device.dev_eui, []) if a.at >= window_start]
+        anomaly = meter_anomaly_finding(device, with_readings(store, device, recent))
+        if anomaly:
+            findings.append(anomaly)
         if device.dev_eui in water:
-            leak = leak_finding(device, night_minima(store, device, now, tz, th), th)
+            leak = leak_finding(device, night_minima(store, device, now, tz, dth), dth)
             if leak:
                 findings.append(leak)
+        if device.dev_eui in metered:
+            site = sites.get(device.site_id) if device.site_id is not None else None
+            if site is not None and is_lighting(device, site):
+                lit = lighting_finding(device, site, lighting_hours(store, device, now, tz), dth)
+                if lit:
+                    findings.append(lit)
+    for members in _points(everything, {d.dev_eui for d in devices}, latest):
+        head = members[0]
+        pth = per_site.get(head.site_id, base) if head.site_id is not None else base
+        findings.extend(abnormal_findings(store, head, now, tz, pth, members[1:]))
     by_site: dict[int, int] = {}
     for device in devices:
         if device.site_id is not None:
@@ -271,6 +286,26 @@ def evaluate(
                 )
             )
     return findings
+
+
+def _points(everything: Sequence[Device], active: set[str], latest: Sequence[Reading]) -> list[list[Device]]:
+    """Metering devices grouped by metering point (a point's history spans the devices that served
+    it), the one that reported last first; a device without a point is its own group."""
+    newest: dict[str, datetime] = {}
+    for r in latest:
+        if r.kind in (Kind.CUMULATIVE.value, Kind.DELTA.value):
+            newest[r.dev_eui] = max(r.ts, newest.get(r.dev_eui, r.ts))
+    groups: dict[tuple[int, str] | str, list[Device]] = {}
+    for d in everything:
+        if d.dev_eui not in newest:
+            continue
+        key = (d.site_id, d.metering_point) if d.site_id is not None and d.metering_point else d.dev_eui
+        groups.setdefault(key, []).append(d)
+    ordered = []
+    for members in groups.values():
+        if any(m.dev_eui in active for m in members):
+            ordered.append(sorted(members, key=lambda m: newest[m.dev_eui], reverse=True))
+    return ordered
 
 
 def _utc(value: datetime) -> datetime:

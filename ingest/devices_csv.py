@@ -1,8 +1,9 @@
 """Device CSV import/export: the spreadsheet format ops staff keep, validated row by row.
 
 Columns (header row required; order free): ``dev_eui,name,model,site`` and optionally
-``metering_point,pulse_quantity,pulse_weight,register_max,expected_interval_s,tags``
-(tags as ``key=value;key=value``). Every bad row is reported with its line number and reason;
+``metering_point,pulse_quantity,pulse_weight,register_max,expected_interval_s,tags`` and the
+public register's ``purpose,operated_by,installed_at`` (tags as ``key=value;key=value``,
+``installed_at`` as an ISO date). Every bad row is reported with its line number and reason;
 nothing is imported when any row is bad.
 """
 
@@ -12,6 +13,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from decoders import MODELS, Quantity
 from releve.types import normalize_eui
@@ -24,6 +26,9 @@ OPTIONAL = (
     "register_max",
     "expected_interval_s",
     "tags",
+    "purpose",
+    "operated_by",
+    "installed_at",
 )
 COLUMNS = REQUIRED + OPTIONAL
 MAX_ROWS = 50_000
@@ -44,6 +49,9 @@ class DeviceRow:
     register_max: float | None = None
     expected_interval_s: int | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    purpose: str | None = None
+    operated_by: str | None = None
+    installed_at: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +92,15 @@ def _tags(value: str) -> dict[str, str]:
     return tags
 
 
+def _date(value: str, column: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise ValueError(f"{column}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
 def validate_row(line: int, raw: dict[str, str], seen: dict[str, int]) -> DeviceRow:
     values = {k: (raw.get(k) or "").strip() for k in COLUMNS}
     missing = [k for k in REQUIRED if not values[k]]
@@ -117,6 +134,9 @@ def validate_row(line: int, raw: dict[str, str], seen: dict[str, int]) -> Device
         register_max=_float(values["register_max"], "register_max"),
         expected_interval_s=int(interval) if interval is not None else None,
         tags=_tags(values["tags"]),
+        purpose=values["purpose"][:300] or None,
+        operated_by=values["operated_by"][:200] or None,
+        installed_at=_date(values["installed_at"], "installed_at"),
     )
 
 

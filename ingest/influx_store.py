@@ -39,6 +39,7 @@ from ingest.errors import BadStoreUrl, StoreRejected, StoreUnavailable
 from ingest.lineprotocol import line, precision_ns, quote_ident, quote_str, timestamp
 from ingest.rollup import (
     HourRollup,
+    SeriesHour,
     combine,
     day_hours,
     day_of,
@@ -686,6 +687,84 @@ class InfluxStore:
             if key not in newest or r.ts > newest[key].ts:
                 newest[key] = r
         return sorted(newest.values(), key=lambda r: (r.dev_eui, r.quantity, r.channel))
+
+    def hourly(self, dev_eui: str) -> list[SeriesHour]:
+        series = self._query(
+            f'SELECT "count", "consumption", "min", "max", "sum", "first", "last" FROM {self._rollups} '
+            f"WHERE dev_eui = {quote_str(dev_eui)} GROUP BY quantity, channel"
+        )
+        found = [
+            SeriesHour(
+                s.get("tags", {}).get("quantity") or "",
+                s.get("tags", {}).get("channel") or "",
+                HourRollup(
+                    _ns(t),
+                    int(count),
+                    _float(consumption),
+                    float(vmin),
+                    float(vmax),
+                    float(total),
+                    float(first),
+                    float(last),
+                ),
+            )
+            for s in series
+            for t, count, consumption, vmin, vmax, total, first, last in s.get("values", [])
+        ]
+        return sorted(found, key=lambda h: (h.rollup.hour, h.quantity, h.channel))
+
+    def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
+        try:
+            lines = [
+                line(
+                    "rollup_1h",
+                    {"dev_eui": dev_eui, "quantity": h.quantity, "channel": h.channel},
+                    {
+                        "count": int(h.rollup.count),
+                        "consumption": _float(h.rollup.consumption),
+                        "min": float(h.rollup.min),
+                        "max": float(h.rollup.max),
+                        "sum": float(h.rollup.total),
+                        "first": float(h.rollup.first),
+                        "last": float(h.rollup.last),
+                    },
+                    h.rollup.hour,
+                    "ns",
+                )
+                for h in hours
+            ]
+        except ValueError as exc:
+            raise StoreRejected(f"rollup cannot be written to InfluxDB: {exc}") from exc
+        for i in range(0, len(lines), self.batch_size):
+            self._write(lines[i : i + self.batch_size], self.rollup_rp, precision="ns")
+        # the restored hours' days and months, as a write does
+        self._refresh_days(
+            {(dev_eui, h.quantity, h.channel, self._day(timestamp(h.rollup.hour))) for h in hours}
+        )
+
+    def count(self, dev_euis: Collection[str], start: datetime, end: datetime) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(dev_euis))):
+            series = self._query(
+                f'SELECT sum("count") FROM {self._rollups} WHERE ({_any("dev_eui", chunk)}) '
+                f"AND time >= {timestamp(start)} AND time < {timestamp(end)} GROUP BY dev_eui"
+            )
+            for s in series:
+                for _t, total in s.get("values", []):
+                    if total is not None:
+                        found[s.get("tags", {}).get("dev_eui", "")] = int(total)
+        return found
+
+    def erase(self, dev_eui: str) -> int:
+        """Count, then delete the device's series in every retention policy (InfluxQL DELETE)."""
+        where = f"dev_eui = {quote_str(dev_eui)}"
+        removed = 0
+        for s in self._query(f"SELECT count(value) FROM {self._raw} WHERE {where}"):
+            removed += sum(int(v[1] or 0) for v in s.get("values", []))
+        self._query(f'DELETE FROM "reading" WHERE {where}', write=True)
+        for measurement in ("rollup_1h", "rollup_1d", "rollup_1mo"):
+            self._query(f"DELETE FROM {quote_ident(measurement)} WHERE {where}", write=True)
+        return removed
 
     def prune(self, now: datetime) -> int:
         """Nothing to do: the raw retention policy expires old points inside InfluxDB."""

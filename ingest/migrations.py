@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateColumn
 
-from ingest import schema
+from ingest import audit, schema, tariffs, thresholds, usage, weather
 
 
 def _create_all(conn: Connection) -> None:
@@ -27,10 +28,29 @@ def _add_meter_replacements(conn: Connection) -> None:
     schema.meter_replacements.create(conn, checkfirst=True)
 
 
+def _add_charter_and_usage(conn: Connection) -> None:
+    """The public register's device columns, the audit log and the per-tenant usage counters."""
+    have = {c["name"] for c in inspect(conn).get_columns("devices")}
+    for name in ("purpose", "operated_by", "installed_at"):
+        if name not in have:  # a database created at this version already has them
+            column = CreateColumn(schema.devices.c[name]).compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE devices ADD COLUMN {column}")
+    audit.audit_log.create(conn, checkfirst=True)
+    usage.api_usage.create(conn, checkfirst=True)
+
+
+def _add_climate(conn: Connection) -> None:
+    weather.create_tables(conn)
+    thresholds.create_table(conn)
+
+
 STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _create_all),
     (2, _add_alerts),
     (3, _add_meter_replacements),
+    (4, tariffs.create_table),
+    (5, _add_climate),
+    (6, _add_charter_and_usage),
 )
 
 

@@ -64,4 +64,7 @@ def _device(registry: Registry, tenant_id: int, row: DeviceRow) -> Device:
         register_max=row.register_max,
         expected_interval_s=row.expected_interval_s,
         tags=row.tags,
+        purpose=row.purpose,
+        operated_by=row.operated_by,
+        installed_at=row.installed_at,
     )

@@ -7,7 +7,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -74,6 +74,10 @@ class Device:
     status: str = "active"
     # The AppSKey wrapped under the master key, when the town holds it; never shown.
     app_skey_wrapped: bytes | None = field(default=None, repr=False)
+    # The public register (data charter): what the device is for, who operates it, since when.
+    purpose: str | None = None
+    operated_by: str | None = None
+    installed_at: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,6 +399,9 @@ def _device(row: Any) -> Device:
         tags=dict(row.tags or {}),
         status=row.status,
         app_skey_wrapped=bytes(row.app_skey_wrapped) if row.app_skey_wrapped is not None else None,
+        purpose=row.purpose,
+        operated_by=row.operated_by,
+        installed_at=row.installed_at,
     )
 
 
@@ -413,6 +420,9 @@ def _device_values(device: Device) -> dict[str, Any]:
         "tags": device.tags,
         "status": device.status,
         "app_skey_wrapped": device.app_skey_wrapped,
+        "purpose": device.purpose,
+        "operated_by": device.operated_by,
+        "installed_at": device.installed_at,
         "created_at": _now(),
     }
 

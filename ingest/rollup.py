@@ -32,6 +32,15 @@ class HourRollup:
     last: float
 
 
+@dataclass(frozen=True, slots=True)
+class SeriesHour:
+    """One hourly rollup of one (quantity, channel) series of a device, as exported and restored."""
+
+    quantity: str
+    channel: str
+    rollup: HourRollup
+
+
 @lru_cache(maxsize=65_536)
 def window_start(ts: datetime, window: Window, zone: ZoneInfo) -> datetime:
     """The local start of the window holding ``ts`` (cached: a report over many meters asks the

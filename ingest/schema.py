@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -100,6 +101,10 @@ devices = Table(
     Column("status", String(20), nullable=False, default="active"),
     Column("app_skey_wrapped", LargeBinary, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # The public register of sensors (data charter): why it is there, who runs it, since when.
+    Column("purpose", String(300), nullable=True),
+    Column("operated_by", String(200), nullable=True),
+    Column("installed_at", Date, nullable=True),
 )
 
 api_keys = Table(

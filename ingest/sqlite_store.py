@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from ingest.errors import StoreRejected, StoreUnavailable
 from ingest.rollup import (
     HourRollup,
+    SeriesHour,
     Span,
     combine,
     day_hours,
@@ -166,6 +167,19 @@ def _reading(row: sqlite3.Row) -> Reading:
         f_cnt=row["f_cnt"],
         uplink_id=row["uplink_id"],
         delta=row["delta"],
+    )
+
+
+def _hour(r: sqlite3.Row) -> HourRollup:
+    return HourRollup(
+        hour=from_us(r["hour"]),
+        count=r["count"],
+        consumption=r["consumption"],
+        min=r["vmin"],
+        max=r["vmax"],
+        total=r["vsum"],
+        first=r["first"],
+        last=r["last"],
     )
 
 
@@ -488,6 +502,58 @@ class SqliteStore:
             sql = f"SELECT * FROM latest WHERE dev_eui IN ({marks}) ORDER BY dev_eui, quantity"
             found.extend(_reading(r) for r in self._select(sql, list(chunk)))
         return found
+
+    def hourly(self, dev_eui: str) -> list[SeriesHour]:
+        rows = self._select(
+            "SELECT * FROM rollup_1h WHERE dev_eui = ? ORDER BY hour, quantity, channel", [dev_eui]
+        )
+        return [SeriesHour(r["quantity"], r["channel"], _hour(r)) for r in rows]
+
+    def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
+        rows = [
+            (
+                dev_eui,
+                h.quantity,
+                h.channel,
+                to_us(h.rollup.hour),
+                h.rollup.count,
+                h.rollup.consumption,
+                h.rollup.min,
+                h.rollup.max,
+                h.rollup.total,
+                h.rollup.first,
+                h.rollup.last,
+            )
+            for h in hours
+        ]
+        if rows:
+            days = sorted({self._day_row(r[0], r[1], r[2], r[3]) for r in rows})
+            months = sorted({self._month_row(e, q, ch, day) for e, q, ch, day, *_ in days})  # type: ignore[arg-type]
+            with self._tx() as conn:
+                conn.executemany("INSERT OR REPLACE INTO rollup_1h VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+                conn.executemany(_DAY, days)  # the restored hours' days and months, as a write does
+                conn.executemany(_MONTH, months)
+
+    def count(self, dev_euis: Collection[str], start: datetime, end: datetime) -> dict[str, int]:
+        wanted = sorted(set(dev_euis))
+        found: dict[str, int] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT dev_eui, sum(count) AS n FROM rollup_1h WHERE dev_eui IN ({marks}) "
+                "AND hour >= ? AND hour < ? GROUP BY dev_eui"
+            )
+            for r in self._select(sql, [*chunk, to_us(start), to_us(end)]):
+                found[r["dev_eui"]] = int(r["n"])
+        return found
+
+    def erase(self, dev_eui: str) -> int:
+        with self._tx() as conn:
+            removed = conn.execute("DELETE FROM readings WHERE dev_eui = ?", (dev_eui,)).rowcount
+            for table in ("rollup_1h", "rollup_1d", "rollup_1mo", "latest"):
+                conn.execute(f"DELETE FROM {table} WHERE dev_eui = ?", (dev_eui,))
+        return int(removed)
 
     def prune(self, now: datetime) -> int:
         """Delete raw readings older than the retention (rollups stay); returns how many."""

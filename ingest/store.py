@@ -12,9 +12,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from releve.types import Reading
+
+if TYPE_CHECKING:
+    from ingest.rollup import SeriesHour
 
 
 class Window(StrEnum):
@@ -90,6 +93,18 @@ class Store(Protocol):
 
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
         """Remove points (quantity, channel, ts) of a device, updating rollups and latest."""
+
+    def hourly(self, dev_eui: str) -> list[SeriesHour]:
+        """Every hourly rollup of a device (they outlive pruned raw readings), ordered by hour."""
+
+    def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
+        """Write hourly rollups as they are (an import of hours whose raw readings were pruned)."""
+
+    def count(self, dev_euis: Collection[str], start: datetime, end: datetime) -> dict[str, int]:
+        """Readings per device in [start, end), from the hourly rollups (so pruned ones count)."""
+
+    def erase(self, dev_eui: str) -> int:
+        """Remove every reading, rollup and latest value of a device; returns readings removed."""
 
     def prune(self, now: datetime) -> int:
         """Drop raw readings older than the retention (rollups stay); returns how many, if known."""

@@ -340,6 +340,65 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from api.app import close_state, open_state
+    from ingest.portability import export_tenant
+    from ingest.registry_errors import NotFound
+
+    state = open_state(_settings(args))
+    partial = args.out.with_name(args.out.name + ".partial")
+    try:
+        with partial.open("wb") as out:
+            manifest = export_tenant(state.registry, state.store, args.tenant, out)
+        partial.replace(args.out)
+    except NotFound as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        partial.unlink(missing_ok=True)
+        close_state(state)
+    counts = ", ".join(f"{v} {k}" for k, v in manifest["counts"].items())
+    print(f"exported tenant {args.tenant} to {args.out}: {counts}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from api.app import close_state, open_state
+    from ingest.portability import ArchiveError
+    from ingest.restore import import_archive
+
+    state = open_state(_settings(args))
+    try:
+        report = import_archive(state.registry, state.store, args.file)
+    except ArchiveError as exc:
+        print(f"nothing imported: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        close_state(state)
+    counts = ", ".join(f"{v} {k}" for k, v in report.counts.as_dict().items())
+    print(f"imported tenant {report.tenant}: {counts} ({report.new_uplinks} uplinks were new)")
+    return 0
+
+
+def cmd_devices_erase_data(args: argparse.Namespace) -> int:
+    from api.app import close_state, open_state
+    from ingest.erasure import erase_device_data
+    from ingest.registry_errors import NotFound
+
+    state = open_state(_settings(args))
+    try:
+        device = state.registry.get_device(args.dev_eui.lower())
+        entry = erase_device_data(state.registry.engine, state.store, device, actor="cli", note=args.note)
+    except NotFound as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        close_state(state)
+    counts = ", ".join(f"{v} {k}" for k, v in entry.counts.items())
+    print(f"erased the data of {entry.target}: {counts} (audit entry {entry.id})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="releve", description="LoRaWAN metering that towns own.")
     parser.add_argument("--config", type=Path, default=None, help="TOML settings file (else RELEVE_CONFIG)")
@@ -402,6 +461,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dev_eui")
     p.add_argument("model")
     p.set_defaults(func=cmd_devices_set_model)
+
+    p = devices.add_parser("erase-data", help="erase a device's data on request (leaves an audit entry)")
+    p.add_argument("dev_eui")
+    p.add_argument("--note", default="", help="why (e.g. the request's reference)")
+    p.set_defaults(func=cmd_devices_erase_data)
+
+    p = sub.add_parser("export", help="a tenant's full export (registry, raw archive, readings, rollups)")
+    p.add_argument("--tenant", required=True, help="tenant slug")
+    p.add_argument("--out", type=Path, required=True, help="archive to write (.tar.gz)")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("import", help="restore a tenant's export into this instance (idempotent)")
+    p.add_argument("file", type=Path)
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("reprocess", help="re-decode archived uplinks after a decoder fix or a model change")
     p.add_argument("--device", default=None, help="DevEUI")

@@ -16,6 +16,8 @@ from gateway_bridge.service import Bridge
 from ingest.lorawan_crypto import KeyWrapper
 from ingest.pipeline import Ingestor
 from ingest.registry import Device, Registry, Role
+from ingest.tariffs import Period, Tariff, TariffBook
+from ingest.weather import WeatherBook, WeatherSource
 from releve.settings import MqttTarget, Settings
 from releve.types import Lns
 from simulator.fleet import Fleet
@@ -141,7 +143,37 @@ def provision_fleet(registry: Registry, fleet: Fleet) -> int:
                 )
             )
     registry.add_devices(new)
+    outdoor = next((d.dev_eui for _, d in fleet.devices() if d.meter == "outdoor"), None)
+    if outdoor is not None:
+        # every site's heating is normalized against the fleet's outdoor sensor, unless set otherwise
+        weather = WeatherBook(registry.engine)
+        for site in registry.list_sites(tenant.id):
+            if weather.source(site.id) == WeatherSource():
+                weather.set_source(site.id, WeatherSource(dev_eui=outdoor))
     return len(new)
+
+
+# Demo prices (2026, EUR incl. taxes): water with sanitation about the French average; electricity
+# with off-peak hours 22:00-06:00. Set a town's own with PUT /api/v1/tariffs.
+DEMO_TARIFFS = (
+    Tariff(quantity="water_volume", price_per_unit=4.52),
+    Tariff(
+        quantity="energy_import",
+        price_per_unit=0.2516,
+        periods=(
+            Period("HC", 0.2068, hours=((22, 6),)),
+            Period("HP", 0.2700, hours=((6, 22),)),
+        ),
+    ),
+)
+
+
+def provision_demo_tariffs(registry: Registry) -> None:
+    """Give the demo town prices, so that its consumption shows in euros (once; kept if changed)."""
+    book = TariffBook(registry.engine)
+    tenant = registry.owner_tenant()
+    if not book.read(tenant.id, None):
+        book.replace(tenant.id, None, DEMO_TARIFFS)
 
 
 def admin_token(registry: Registry, data_dir: Path) -> str:
@@ -198,6 +230,7 @@ def run_all(settings: Settings, fleet: Fleet | None, announce: Callable[[str], N
     try:
         if fleet is not None:
             provision_fleet(state.registry, fleet)
+            provision_demo_tariffs(state.registry)
         token = admin_token(state.registry, settings.data_dir)
         consumers, bridge_threads = start_bridge(settings, state, stop)
         threads.extend(bridge_threads)

@@ -15,18 +15,30 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from simulator.fleet import (
+    BackwardsEvent,
     BatteryDeathEvent,
     DeviceSpec,
     Fleet,
     GatewayOutageEvent,
     LeakEvent,
+    LightingStuckEvent,
+    OverconsumptionEvent,
     RejoinEvent,
     ReplacementEvent,
     SilenceEvent,
     SiteSpec,
     TamperEvent,
 )
-from simulator.profiles import SLOT, Profile, indoor_climate, noise, occupancy, slot_consumption
+from simulator.profiles import (
+    DEFAULT_PLACE,
+    SLOT,
+    Profile,
+    indoor_climate,
+    noise,
+    occupancy,
+    outdoor_climate,
+    slot_consumption,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +78,13 @@ class DeviceSim:
         # Devices do not all report at the same second: a fixed phase per device.
         self.phase = timedelta(seconds=int(noise(fleet.seed, device.dev_eui, -1) * device.interval_s))
         self._profile = Profile(
-            kind=device.meter, use=site.use, base=device.base, peak=device.peak, heating=device.heating
+            kind=device.meter,
+            use=site.use,
+            base=device.base,
+            peak=device.peak,
+            heating=device.heating,
+            latitude=site.latitude if site.latitude is not None else DEFAULT_PLACE[0],
+            longitude=site.longitude if site.longitude is not None else DEFAULT_PLACE[1],
         )
         mine = [
             e for e in fleet.events if not isinstance(e, GatewayOutageEvent) and e.dev_eui == device.dev_eui
@@ -78,6 +96,9 @@ class DeviceSim:
         self._battery_deaths = [e for e in mine if isinstance(e, BatteryDeathEvent)]
         self._silences = [e for e in mine if isinstance(e, SilenceEvent)]
         self._tampers = [e for e in mine if isinstance(e, TamperEvent)]
+        self._surges = [e for e in mine if isinstance(e, OverconsumptionEvent)]
+        self._backwards = [e for e in mine if isinstance(e, BackwardsEvent)]
+        self._stuck = [e for e in mine if isinstance(e, LightingStuckEvent)]
         self._rejoins = sorted(e.start for e in mine if isinstance(e, RejoinEvent))
         self._outages = [e for e in fleet.events if isinstance(e, GatewayOutageEvent) and e.site == site.slug]
         self._base: dict[datetime, float] = {}  # true index at each replacement
@@ -112,9 +133,13 @@ class DeviceSim:
 
     def slot_value(self, slot: int) -> float:
         ts = self.start + slot * SLOT
+        stuck = any(e.active(ts) for e in self._stuck)
         value = slot_consumption(
-            self._profile, self.fleet.seed, self.device.dev_eui, slot, ts.astimezone(self.tz)
+            self._profile, self.fleet.seed, self.device.dev_eui, slot, ts.astimezone(self.tz), stuck
         )
+        for surge in self._surges:
+            if surge.active(ts):
+                value *= surge.factor
         for leak in self._leaks:
             if leak.active(ts):
                 value += leak.flow_m3h * SLOT.total_seconds() / 3600
@@ -149,15 +174,24 @@ class DeviceSim:
         whole = math.floor(elapsed)
         return sum(self.slot_value(k) for k in range(whole)) + (elapsed - whole) * self.slot_value(whole)
 
+    def _index_cached(self, ts: datetime) -> float:
+        if ts not in self._base:
+            self._base[ts] = self._index_fresh(ts)
+        return self._base[ts]
+
     def shown_at(self, ts: datetime, index: float) -> float:
-        """What the meter displays: after a replacement, the new meter's index."""
+        """What the meter displays: after a replacement, the new meter's index; what it counted
+        down while running backwards is missing twice (once not added, once taken away)."""
+        shown = index
         current = [r for r in self._replacements if r.start <= ts]
-        if not current:
-            return index
-        last = current[-1]
-        if last.start not in self._base:
-            self._base[last.start] = self._index_fresh(last.start)
-        return last.new_initial + index - self._base[last.start]
+        if current:
+            last = current[-1]
+            shown = last.new_initial + index - self._index_cached(last.start)
+        for event in self._backwards:
+            if event.start <= ts:
+                upto = index if event.end is None or ts < event.end else self._index_cached(event.end)
+                shown -= 2 * (upto - self._index_cached(event.start))
+        return shown
 
     def index_at(self, ts: datetime) -> float:
         """The true index at ``ts`` (times must not go backwards between calls much: it walks)."""
@@ -175,6 +209,16 @@ class DeviceSim:
         f_cnt = self.f_cnt(ts)
         slot = int((ts - self.start) / SLOT)
         battery_v, battery_pct = self.battery(ts)
+        if device.meter == "outdoor":
+            temp, hum = outdoor_climate(self.fleet.seed, device.dev_eui, slot, ts.astimezone(self.tz))
+            return Snapshot(
+                ts=ts,
+                f_cnt=f_cnt,
+                temperature=temp,
+                humidity=hum,
+                battery_v=battery_v,
+                battery_pct=battery_pct,
+            )
         if device.meter == "comfort":
             local = ts.astimezone(self.tz)
             temp, hum, co2 = indoor_climate(self.site.use, self.fleet.seed, device.dev_eui, slot, local)

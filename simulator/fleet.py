@@ -26,7 +26,7 @@ class DeviceSpec(BaseModel):
     dev_eui: str
     name: str
     model: str
-    meter: Literal["water", "electricity", "gas", "heat", "comfort"]
+    meter: Literal["water", "electricity", "gas", "heat", "comfort", "outdoor"]
     base: float = Field(default=0.0, ge=0)
     peak: float = Field(default=0.0, ge=0)
     heating: float = Field(default=0.0, ge=0)
@@ -103,6 +103,27 @@ class TamperEvent(_DeviceEvent):
     kind: Literal["tamper"] = "tamper"
 
 
+class OverconsumptionEvent(_DeviceEvent):
+    """The meter consumes ``factor`` times its usual between ``start`` and ``end`` (a stuck valve,
+    heating left on, a forgotten machine)."""
+
+    kind: Literal["overconsumption"] = "overconsumption"
+    factor: float = Field(default=3.0, gt=1)
+
+
+class BackwardsEvent(_DeviceEvent):
+    """The meter counts down what flows between ``start`` and ``end`` (mounted the wrong way round,
+    a faulty register); afterwards it counts up again from where it got to."""
+
+    kind: Literal["backwards"] = "backwards"
+
+
+class LightingStuckEvent(_DeviceEvent):
+    """Public lighting stays on between ``start`` and ``end``, daylight or not (a failed photocell)."""
+
+    kind: Literal["lighting_stuck"] = "lighting_stuck"
+
+
 class GatewayOutageEvent(BaseModel):
     """The gateway serving a site is down: none of the site's frames reach the network server."""
 
@@ -122,6 +143,9 @@ Event = Annotated[
     | SilenceEvent
     | TamperEvent
     | RejoinEvent
+    | OverconsumptionEvent
+    | BackwardsEvent
+    | LightingStuckEvent
     | GatewayOutageEvent,
     Field(discriminator="kind"),
 ]
@@ -130,7 +154,7 @@ Event = Annotated[
 class SiteSpec(BaseModel):
     slug: str
     name: str
-    use: Literal["office", "school", "gym", "library", "housing", "pool"] = "office"
+    use: Literal["office", "school", "gym", "library", "housing", "pool", "public_lighting"] = "office"
     latitude: float | None = None
     longitude: float | None = None
     floor_area_m2: float | None = None

@@ -69,6 +69,19 @@ def _milesight_am107(s: Snapshot) -> Frame:
     return Frame(readings=tuple(readings))
 
 
+def _laird_rs1xx(s: Snapshot) -> Frame:
+    """An outdoor temperature/humidity sensor: the battery as the protocol's bracket (lower bound)."""
+    assert s.temperature is not None and s.humidity is not None and s.battery_pct is not None
+    bracket = max(low for low in (0, 5, 20, 40, 60, 80) if low <= s.battery_pct)
+    return Frame(
+        readings=(
+            _r(Quantity.TEMPERATURE, s.temperature),
+            _r(Quantity.HUMIDITY, s.humidity),
+            _r(Quantity.BATTERY_LEVEL, float(bracket)),
+        )
+    )
+
+
 def _axioma_w1(s: Snapshot) -> Frame:
     """The daily frame: the index at the log time (23 hours ago) and every hour since."""
     return Frame(
@@ -124,6 +137,7 @@ BUILDERS: Mapping[str, Builder] = MappingProxyType(
         "adeunis/pulse-4": _adeunis_pulse4,
         "axioma/qalcosonic-w1": _axioma_w1,
         "elvaco/cmi4140": _elvaco_cmi4140,
+        "laird/rs1xx-temp-rh-sensor": _laird_rs1xx,
     }
 )
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SLOT = timedelta(minutes=15)
 SLOTS_PER_HOUR = 4
+DEFAULT_PLACE = (45.76, 4.84)  # a site without coordinates: a village near Lyon
 
 
 def noise(seed: int, key: str, slot: int) -> float:
@@ -97,10 +98,35 @@ class Profile:
     base: float  # per slot, at night and when empty
     peak: float  # per slot, when the building is full
     heating: float = 0.0  # per slot and per degree below 16 degC outdoors, in the heating season
+    latitude: float = DEFAULT_PLACE[0]  # where the building is: public lighting follows the sun
+    longitude: float = DEFAULT_PLACE[1]
 
 
-def slot_consumption(profile: Profile, seed: int, key: str, slot: int, local: datetime) -> float:
+def sun_down(ts: datetime, latitude: float, longitude: float) -> bool:
+    """Whether a photocell would see night: the sun's centre below -0.833 degrees (a rough solar
+    position: the declination's and the equation of time's main terms, a few minutes' accuracy)."""
+    utc = ts.astimezone(UTC)
+    day = utc.timetuple().tm_yday
+    declination = math.radians(23.44) * math.sin(2 * math.pi * (284 + day) / 365)
+    b = 2 * math.pi * (day - 81) / 364
+    eot_min = 9.87 * math.sin(2 * b) - 7.53 * math.cos(b) - 1.5 * math.sin(b)
+    solar_hour = utc.hour + utc.minute / 60 + utc.second / 3600 + longitude / 15 + eot_min / 60
+    phi = math.radians(latitude)
+    altitude = math.asin(
+        math.sin(phi) * math.sin(declination)
+        + math.cos(phi) * math.cos(declination) * math.cos(math.radians(15 * (solar_hour - 12)))
+    )
+    return altitude < math.radians(-0.833)
+
+
+def slot_consumption(
+    profile: Profile, seed: int, key: str, slot: int, local: datetime, lights_stuck: bool = False
+) -> float:
     """What a meter consumed in one slot; never negative."""
+    if profile.use == "public_lighting":
+        # lamps on from dusk to dawn (or all the time when their photocell has failed)
+        lit = lights_stuck or sun_down(local, profile.latitude, profile.longitude)
+        return profile.base + (profile.peak * (0.95 + 0.1 * noise(seed, key, slot)) if lit else 0.0)
     occ = occupancy(profile.use, local)
     jitter = 0.7 + 0.6 * noise(seed, key, slot)
     value = profile.base * (0.8 + 0.4 * noise(seed, key + "b", slot)) + profile.peak * occ * jitter
@@ -124,6 +150,14 @@ def indoor_climate(use: str, seed: int, key: str, slot: int, local: datetime) ->
     humidity = 45 + 10 * occ + (noise(seed, key + "h", slot) - 0.5) * 6
     co2 = 420 + 900 * occ * (0.6 + 0.6 * noise(seed, key + "c", slot))
     return round(temp, 1), round(humidity), round(co2)
+
+
+def outdoor_climate(seed: int, key: str, slot: int, local: datetime) -> tuple[float, float]:
+    """What an outdoor sensor reads: the air temperature (degC) and relative humidity (%), the
+    humidity highest in the cold of the night."""
+    temp = outdoor_temperature(local) + (noise(seed, key + "t", slot) - 0.5) * 0.8
+    humidity = 95 - 2.0 * temp + (noise(seed, key + "h", slot) - 0.5) * 8
+    return round(temp, 1), round(max(25.0, min(100.0, humidity)))
 
 
 def local_time(ts: datetime, tz: ZoneInfo) -> datetime:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from ingest.rollup import HourRollup, fold
+from ingest.rollup import HourRollup, SeriesHour, fold
 from ingest.store import Bucket, Window
 from releve.types import Reading
 
@@ -17,6 +17,8 @@ class MemoryStore:
         self.points: dict[tuple[str, str, str, datetime], Reading] = {}
         self.writes = 0
         self.down = False
+        # Rollups restored by an import, for hours whose raw points are gone.
+        self.restored: dict[tuple[str, str, str, datetime], HourRollup] = {}
 
     def write(self, readings: Sequence[Reading]) -> None:
         if self.down:
@@ -100,6 +102,53 @@ class MemoryStore:
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
         for quantity, channel, ts in points:
             self.points.pop((dev_eui, quantity, channel, ts), None)
+
+    def hourly(self, dev_eui: str) -> list[SeriesHour]:
+        series = {(q, ch) for (eui, q, ch, _) in self.points if eui == dev_eui}
+        found = {
+            (b.start, q, ch): SeriesHour(
+                q,
+                ch,
+                HourRollup(b.start, b.count, b.consumption, b.min, b.max, b.mean * b.count, b.first, b.last),
+            )
+            for q, ch in series
+            for b in self.aggregate(
+                dev_eui,
+                q,
+                datetime.min.replace(tzinfo=UTC),
+                datetime.max.replace(tzinfo=UTC),
+                Window.HOUR,
+                "UTC",
+                ch,
+            )
+            if b.min is not None
+            and b.max is not None
+            and b.mean is not None
+            and b.first is not None
+            and b.last is not None
+        }
+        for (eui, q, ch, hour), rollup in self.restored.items():
+            if eui == dev_eui:
+                found.setdefault((hour, q, ch), SeriesHour(q, ch, rollup))
+        return [found[k] for k in sorted(found)]
+
+    def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
+        for h in hours:
+            self.restored[(dev_eui, h.quantity, h.channel, h.rollup.hour)] = h.rollup
+
+    def count(self, dev_euis: Collection[str], start: datetime, end: datetime) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for eui, _, _, ts in self.points:
+            if eui in dev_euis and start <= ts < end:
+                found[eui] = found.get(eui, 0) + 1
+        return found
+
+    def erase(self, dev_eui: str) -> int:
+        gone = [k for k in self.points if k[0] == dev_eui]
+        for k in gone:
+            del self.points[k]
+        self.restored = {k: v for k, v in self.restored.items() if k[0] != dev_eui}
+        return len(gone)
 
     def prune(self, now: datetime) -> int:
         return 0

@@ -58,6 +58,9 @@ def _public(state: StateDep, device: Device) -> DevicePublic:
         expected_interval_s=device.expected_interval_s,
         tags=device.tags,
         status=device.status,
+        purpose=device.purpose,
+        operated_by=device.operated_by,
+        installed_at=device.installed_at,
         last_seen=link.last_seen if link else None,
         battery_level=link.battery_level if link else None,
         battery_voltage=link.battery_voltage if link else None,
@@ -129,7 +132,12 @@ async def import_csv(
     )
 
 
-@router.get("/export", response_class=PlainTextResponse, summary="Export devices as CSV")
+@router.get(
+    "/export",
+    response_class=PlainTextResponse,
+    summary="Export devices as CSV",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 def export_csv(state: StateDep, key: KeyDep) -> PlainTextResponse:
     scope = tenant_scope(key)
     sites = {s.id: s.name for s in state.registry.list_sites(scope)}
@@ -145,6 +153,9 @@ def export_csv(state: StateDep, key: KeyDep) -> PlainTextResponse:
             "register_max": d.register_max,
             "expected_interval_s": d.expected_interval_s,
             "tags": d.tags,
+            "purpose": d.purpose,
+            "operated_by": d.operated_by,
+            "installed_at": d.installed_at,
         }
         for d in state.registry.list_devices(scope, limit=1_000_000)
     ]

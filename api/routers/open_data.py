@@ -31,7 +31,12 @@ def catalog(state: StateDep, request: Request) -> list[dict[str, Any]]:
     return [opendata.catalog(t, base) for t in state.registry.list_tenants()]
 
 
-@router.get("/{tenant}/sites.geojson", summary="Open sites as GeoJSON")
+@router.get(
+    "/{tenant}/sites.geojson",
+    summary="Open sites as GeoJSON",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}},
+)
 def sites_geojson(state: StateDep, tenant: str) -> JSONResponse:
     sites = opendata.publishable_sites(
         state.registry, _tenant(state, tenant), state.settings.open_data_min_group
@@ -52,7 +57,12 @@ def _rows(
         raise Problem(422, "Invalid quantity", str(exc)) from None
 
 
-@router.get("/{tenant}/consumption.csv", response_class=PlainTextResponse, summary="Daily consumption, CSV")
+@router.get(
+    "/{tenant}/consumption.csv",
+    response_class=PlainTextResponse,
+    summary="Daily consumption, CSV",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 def consumption_csv(
     state: StateDep,
     tenant: str,

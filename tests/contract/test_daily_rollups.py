@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ingest.influx_store import InfluxStore
-from ingest.rollup import HourRollup, fold
+from ingest.rollup import HourRollup, SeriesHour, fold
 from ingest.sqlite_store import SqliteStore
 from ingest.store import Bucket, Store, Window
 from releve.types import Reading
@@ -230,3 +230,30 @@ def test_influx_rebuilds_days_from_hours(influx_url: str) -> None:
     assert store.rebuild_days(start, end) == 4 + 1  # four days, and their month
     same(store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ), want)
     store.close()
+
+
+def test_restored_hours_reach_days_and_months_and_erase_removes_them(store: Store) -> None:
+    start = datetime(2025, 2, 26, tzinfo=PARIS)  # an export of hours whose raw points are gone
+    hours = [
+        SeriesHour(
+            "water_volume",
+            "",
+            HourRollup(start.astimezone(UTC) + timedelta(hours=h), 2, 1.5, 1.0, 2.0, 3.0, 1.0, 2.0),
+        )
+        for h in range(24 * 40)
+    ]
+    store.restore_hourly(EUI, hours)
+    store.write(index_series(OTHER, start.astimezone(UTC), 24 * 40, step_min=60))
+    end = start + timedelta(days=40)
+    for window in (Window.DAY, Window.MONTH, Window.YEAR):
+        got = store.aggregate(EUI, "water_volume", start, end, window, TZ)
+        same(got, from_hours(store, EUI, start, end, window))
+        # 40 local days hold 959 hours: the spring change of 29 March is 23 hours long
+        assert sum(b.consumption or 0 for b in got) == 1.5 * 959
+    assert store.erase(EUI) == 0  # no raw readings, only rollups
+    for window in (Window.DAY, Window.MONTH, Window.YEAR):
+        assert store.aggregate(EUI, "water_volume", start, end, window, TZ) == []
+        same(
+            store.aggregate(OTHER, "water_volume", start, end, window, TZ),
+            from_hours(store, OTHER, start, end, window),
+        )

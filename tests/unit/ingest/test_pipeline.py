@@ -107,8 +107,11 @@ def test_decrease_is_an_anomaly_not_a_consumption(env: tuple[Ingestor, Registry,
         (row,) = conn.execute(select(schema.alarms)).all()
     assert row.kind == "index_anomaly" and "30" in row.detail
     findings = evaluate(registry, registry.engine, store, T0 + timedelta(minutes=20), "Europe/Paris")
-    (alarm,) = [f for f in findings if f.kind is AlertKind.DEVICE_ALARM]
+    assert not [f for f in findings if f.kind is AlertKind.DEVICE_ALARM]
+    (alarm,) = [f for f in findings if f.kind is AlertKind.METER_ANOMALY]
     assert "index went down" in alarm.message
+    (seen,) = alarm.evidence["occurrences"]
+    assert seen["value"] == 0.1 and seen["previous"]["value"] == 30.0 and seen["uplink_id"] is not None
 
 
 def test_unknown_device_and_bad_frame_are_kept(env: tuple[Ingestor, Registry, MemoryStore]) -> None:

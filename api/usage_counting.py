@@ -1,0 +1,61 @@
+"""The middleware that counts API requests per tenant, written to the registry in batches.
+
+A request counts for the tenant of its key (``current_key`` leaves the key on the request), or
+for the publisher of an open-data path; a request without either (the page, a bad key) counts
+for nobody. Counts are flushed every few hundred requests or seconds, off the event loop, and
+when the app stops; a failed flush keeps the counts for the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ingest.registry import ApiKey
+from ingest.registry_errors import DatabaseUnavailable
+from ingest.usage import RequestCounter, TenantRef
+
+log = logging.getLogger(__name__)
+
+_OPEN = "/api/v1/open/"
+
+
+def request_tenant(request: Request) -> TenantRef | None:
+    key = getattr(request.state, "api_key", None)
+    if isinstance(key, ApiKey):
+        return key.tenant_id
+    path = request.url.path
+    if path.startswith(_OPEN):
+        slug = path[len(_OPEN) :].split("/", 1)[0]
+        if slug and slug != "catalog":
+            return slug
+    return None
+
+
+def flush_now(app: FastAPI) -> None:
+    """Write the counted requests now (before a usage report reads them)."""
+    counter: RequestCounter | None = getattr(app.state, "usage_counter", None)
+    state = getattr(app.state, "releve", None)
+    if counter is None or state is None:
+        return
+    try:
+        counter.flush(state.registry.engine)
+    except DatabaseUnavailable as exc:
+        log.warning("API usage counts not written yet (kept for the next flush): %s", exc)
+
+
+def install(app: FastAPI, counter: RequestCounter) -> None:
+    app.state.usage_counter = counter
+
+    @app.middleware("http")
+    async def count_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        tenant = request_tenant(request)
+        if tenant is not None and counter.add(tenant):
+            await run_in_threadpool(flush_now, request.app)
+        return response

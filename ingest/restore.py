@@ -1,0 +1,302 @@
+"""Verify and import a tenant's export archive (format: ``ingest.portability``, docs/portability.md).
+
+Nothing is written before the whole file has been checked against its manifest; every write is
+keyed (tenant and site slugs, DevEUIs, uplink dedup keys, reading keys), so an import can be run
+again, or finished after an interruption, without doubling anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tarfile
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ingest import schema
+from ingest.portability import (
+    BATCH,
+    DEVICE_FIELDS,
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    REGISTRY,
+    SITE_FIELDS,
+    UPLINK_FIELDS,
+    UPLINK_MORE,
+    ArchiveError,
+    Counts,
+    ImportReport,
+)
+from ingest.portable_settings import WEATHER, restore_settings, restore_weather
+from ingest.registry import Registry
+from ingest.registry_errors import database_errors
+from ingest.rollup import HourRollup, SeriesHour
+from ingest.store import Store
+from releve import __version__
+from releve.types import Reading
+
+# -- verification ------------------------------------------------------------------------------
+
+
+def _open(path: Path) -> tarfile.TarFile:
+    try:
+        return tarfile.open(path, mode="r:gz")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise ArchiveError(f"{path}: not a releve export (not a readable gzip tar: {exc})") from exc
+
+
+def verify(path: Path) -> dict[str, Any]:
+    """Check the archive whole: manifest, format version, every member's size and sha256."""
+    with _open(path) as tar:
+        try:
+            first = tar.next()
+            if first is None or first.name != MANIFEST:
+                raise ArchiveError(f"{path}: not a releve export (no {MANIFEST} first)")
+            manifest = _manifest(tar, first, path)
+            expected: dict[str, Any] = manifest["members"]
+            seen: set[str] = set()
+            for info in tar:
+                if info is first:
+                    continue
+                want = expected.get(info.name)
+                if want is None or not info.isfile():
+                    raise ArchiveError(f"{path}: unexpected member {info.name!r} (not in the manifest)")
+                fh = tar.extractfile(info)
+                assert fh is not None  # a regular file
+                digest = hashlib.sha256()
+                size = 0
+                while chunk := fh.read(1 << 20):
+                    digest.update(chunk)
+                    size += len(chunk)
+                if size != want.get("bytes") or digest.hexdigest() != want.get("sha256"):
+                    raise ArchiveError(f"{path}: member {info.name} is corrupt (sha256 or size mismatch)")
+                seen.add(info.name)
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise ArchiveError(f"{path}: corrupt or truncated archive: {exc}") from exc
+    missing = sorted(set(expected) - seen)
+    if missing:
+        raise ArchiveError(f"{path}: truncated archive, missing {', '.join(missing[:5])}")
+    return manifest
+
+
+def _manifest(tar: tarfile.TarFile, info: tarfile.TarInfo, path: Path) -> dict[str, Any]:
+    fh = tar.extractfile(info)
+    try:
+        manifest = orjson.loads(fh.read() if fh else b"")
+    except orjson.JSONDecodeError as exc:
+        raise ArchiveError(f"{path}: unreadable {MANIFEST}: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ArchiveError(f"{path}: not a releve export (format is not {FORMAT!r})")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ArchiveError(
+            f"{path}: export format version {version!r}, this releve ({__version__}) reads "
+            f"version {FORMAT_VERSION} only"
+        )
+    if not isinstance(manifest.get("members"), dict) or REGISTRY not in manifest["members"]:
+        raise ArchiveError(f"{path}: the manifest lists no {REGISTRY}")
+    return manifest
+
+
+# -- import ------------------------------------------------------------------------------------
+
+
+def import_archive(registry: Registry, store: Store, path: Path) -> ImportReport:
+    """Verify, then restore the archive into this instance (idempotent)."""
+    manifest = verify(path)
+    with _open(path) as tar:
+        try:
+            return _import(registry, store, tar, manifest, path)
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise ArchiveError(f"{path}: archive became unreadable during the import: {exc}") from exc
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArchiveError(f"{path}: malformed content: {exc!r}") from exc
+
+
+def _lines(tar: tarfile.TarFile, info: tarfile.TarInfo) -> Iterator[dict[str, Any]]:
+    fh = tar.extractfile(info)
+    assert fh is not None
+    for raw in fh:
+        if raw.strip():
+            yield orjson.loads(raw)
+
+
+def _import(
+    registry: Registry, store: Store, tar: tarfile.TarFile, manifest: dict[str, Any], path: Path
+) -> ImportReport:
+    report: ImportReport | None = None
+    tenant_id = 0
+    devices: set[str] = set()
+    uplink_ids: dict[int, int] = {}
+    for info in tar:
+        if info.name == MANIFEST:
+            continue
+        if info.name == REGISTRY:
+            fh = tar.extractfile(info)
+            doc = orjson.loads(fh.read() if fh else b"")
+            report = ImportReport(tenant=str(manifest["tenant"]))
+            tenant_id = _import_registry(registry, doc, report.counts)
+            devices = {d["dev_eui"] for d in doc["devices"]}
+            continue
+        if report is None:
+            raise ArchiveError(f"{path}: {info.name} comes before {REGISTRY}")
+        if info.name == WEATHER:
+            for batch in _batches(_lines(tar, info)):
+                restore_weather(registry.engine, tenant_id, batch)
+                report.counts.weather_observations += len(batch)
+            continue
+        _, eui, kind = info.name.split("/")
+        if eui not in devices:
+            raise ArchiveError(f"{path}: {info.name} is not the data of a device in {REGISTRY}")
+        if kind == "uplinks.jsonl":
+            uplink_ids = {}
+            for batch in _batches(_lines(tar, info)):
+                new, ids = _import_uplinks(registry.engine, batch)
+                report.new_uplinks += new
+                report.counts.uplinks += len(batch)
+                uplink_ids.update(ids)
+        elif kind == "readings.jsonl":
+            for batch in _batches(_lines(tar, info)):
+                store.write([_reading(eui, r, uplink_ids) for r in batch])
+                report.counts.readings += len(batch)
+        elif kind == "rollups.jsonl":
+            for batch in _batches(_lines(tar, info)):
+                store.restore_hourly(eui, [_rollup(r) for r in batch])
+                report.counts.rollups += len(batch)
+    if report is None:
+        raise ArchiveError(f"{path}: no {REGISTRY}")
+    return report
+
+
+def _batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _import_registry(registry: Registry, doc: dict[str, Any], counts: Counts) -> int:
+    """Tenant, sites, devices, meter replacements and settings; returns the tenant's id here."""
+    t = doc["tenant"]
+    known = {x.slug: x for x in registry.list_tenants()}
+    tenant = known.get(t["slug"])
+    if tenant is None:
+        # The town stays the network owner in its new instance, unless that one has an owner already.
+        owner = bool(t.get("is_owner")) and not any(x.is_owner for x in known.values())
+        tenant = registry.ensure_tenant(t["slug"], t["name"], is_owner=owner)
+    sites = {}
+    for s in doc["sites"]:
+        attrs = {k: s[k] for k in SITE_FIELDS if k not in ("slug", "name")}
+        sites[s["slug"]] = registry.ensure_site(tenant.id, s["slug"], s["name"], **attrs).id
+        counts.sites += 1
+    for d in doc["devices"]:
+        existing = registry.find_device(d["dev_eui"])
+        if existing is not None and existing.tenant_id != tenant.id:
+            raise ArchiveError(f"device {d['dev_eui']} belongs to another tenant of this instance")
+    d_table = schema.devices
+    with database_errors("import"), registry.engine.begin() as conn:
+        for d in doc["devices"]:
+            values = {k: d[k] for k in DEVICE_FIELDS}
+            values["tenant_id"] = tenant.id
+            values["site_id"] = sites.get(d["site"]) if d.get("site") else None
+            values["installed_at"] = date.fromisoformat(d["installed_at"]) if d.get("installed_at") else None
+            values["app_skey_wrapped"] = (
+                bytes.fromhex(d["app_skey_wrapped"]) if d.get("app_skey_wrapped") else None
+            )
+            found = conn.execute(select(d_table.c.dev_eui).where(d_table.c.dev_eui == d["dev_eui"])).first()
+            if found is None:
+                conn.execute(insert(d_table).values(created_at=datetime.now(UTC), **values))
+            else:
+                conn.execute(update(d_table).where(d_table.c.dev_eui == d["dev_eui"]).values(**values))
+            counts.devices += 1
+        m = schema.meter_replacements
+        for r in doc.get("meter_replacements", []):
+            at = datetime.fromisoformat(r["at"])
+            same = and_(
+                m.c.dev_eui == r["dev_eui"],
+                m.c.quantity == r["quantity"],
+                m.c.channel == r["channel"],
+                m.c.at == at,
+            )
+            if conn.execute(select(m.c.id).where(same)).first() is None:
+                conn.execute(
+                    insert(m).values(
+                        dev_eui=r["dev_eui"],
+                        quantity=r["quantity"],
+                        channel=r["channel"],
+                        at=at,
+                        old_final_index=float(r["old_final_index"]),
+                        new_initial_index=float(r["new_initial_index"]),
+                        note=r["note"],
+                        created_at=datetime.now(UTC),
+                    )
+                )
+            counts.meter_replacements += 1
+    restore_settings(registry.engine, tenant.id, sites, doc)
+    return tenant.id
+
+
+def _import_uplinks(engine: Engine, batch: list[dict[str, Any]]) -> tuple[int, dict[int, int]]:
+    """Insert the uplinks not archived yet; map the source's ids to this instance's."""
+    u = schema.uplinks
+    rows = [
+        {
+            **{k: r[k] for k in (*UPLINK_FIELDS, *UPLINK_MORE)},
+            "payload": bytes.fromhex(r["payload"]),
+            "received_at": datetime.fromisoformat(r["received_at"]),
+        }
+        for r in batch
+    ]
+    keys = [r["dedup_key"] for r in rows]
+    make = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    known = select(u.c.id, u.c.dedup_key).where(u.c.dedup_key.in_(keys))
+    with database_errors("import"), engine.begin() as conn:
+        before = {r.dedup_key for r in conn.execute(known)}
+        fresh = [r for r in rows if r["dedup_key"] not in before]
+        if fresh:
+            conn.execute(make(u).on_conflict_do_nothing(index_elements=["dedup_key"]), fresh)
+        ids = {r.dedup_key: int(r.id) for r in conn.execute(known)}
+    return len(fresh), {int(r["id"]): ids[r["dedup_key"]] for r in batch if r["dedup_key"] in ids}
+
+
+def _reading(eui: str, r: dict[str, Any], uplink_ids: Mapping[int, int]) -> Reading:
+    old = r.get("uplink_id")
+    return Reading(
+        dev_eui=eui,
+        quantity=r["quantity"],
+        value=float(r["value"]),
+        unit=r["unit"],
+        kind=r["kind"],
+        ts=datetime.fromisoformat(r["ts"]),
+        channel=r["channel"],
+        f_cnt=r.get("f_cnt"),
+        uplink_id=uplink_ids.get(int(old)) if old is not None else None,
+        delta=None if r.get("delta") is None else float(r["delta"]),
+    )
+
+
+def _rollup(r: dict[str, Any]) -> SeriesHour:
+    return SeriesHour(
+        r["quantity"],
+        r["channel"],
+        HourRollup(
+            hour=datetime.fromisoformat(r["hour"]),
+            count=int(r["count"]),
+            consumption=None if r.get("consumption") is None else float(r["consumption"]),
+            min=float(r["min"]),
+            max=float(r["max"]),
+            total=float(r["sum"]),
+            first=float(r["first"]),
+            last=float(r["last"]),
+        ),
+    )
