@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,8 @@ from api.schemas import ConsumptionPoint, ConsumptionSeries
 from decoders import CANONICAL_UNITS, METERING_QUANTITIES, Kind, Quantity
 from ingest.registry import Device
 from ingest.rollup import window_end, window_start
-from ingest.store import Store, Window
+from ingest.store import Bucket, Store, Window
+from releve.types import Reading
 
 _DEFAULT_SPAN = {
     Window.HOUR: timedelta(days=2),
@@ -45,21 +46,34 @@ def time_range(window: Window, start: datetime | None, end: datetime | None) -> 
     return start, end
 
 
-def metered_quantities(store: Store, devices: Sequence[Device]) -> list[str]:
+def latest_of(store: Store, devices: Sequence[Device]) -> list[Reading]:
+    """The latest readings of these devices: read once, given to ``pick_quantity`` and ``report``."""
+    return store.latest([d.dev_eui for d in devices])
+
+
+def metered_quantities(
+    store: Store, devices: Sequence[Device], latest: Sequence[Reading] | None = None
+) -> list[str]:
     """The consumption quantities these devices report, from their latest readings."""
     found = {
         r.quantity
-        for r in store.latest([d.dev_eui for d in devices])
+        for r in (latest_of(store, devices) if latest is None else latest)
         if r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES
     }
     return sorted(found)
 
 
-def pick_quantity(store: Store, devices: Sequence[Device], quantity: str | None, what: str) -> str:
+def pick_quantity(
+    store: Store,
+    devices: Sequence[Device],
+    quantity: str | None,
+    what: str,
+    latest: Sequence[Reading] | None = None,
+) -> str:
     """The asked quantity, or the first consumption quantity these devices report."""
     if quantity is not None:
         return quantity
-    found = metered_quantities(store, devices)
+    found = metered_quantities(store, devices, latest)
     if not found:
         raise Problem(404, "No consumption", f"{what} has no metering readings yet")
     return found[0]
@@ -80,35 +94,69 @@ def consumption(
     start: datetime,
     end: datetime,
     tz: str,
+    latest: Sequence[Reading] | None = None,
 ) -> ConsumptionSeries:
     """Sum the consumption of ``devices`` per window; totals equal the sum of their points."""
+    return report(store, {"": devices}, quantity, window, start, end, tz, latest)[""]
+
+
+def report(
+    store: Store,
+    groups: Mapping[str, Sequence[Device]],
+    quantity: str,
+    window: Window,
+    start: datetime,
+    end: datetime,
+    tz: str,
+    latest: Sequence[Reading] | None = None,
+) -> dict[str, ConsumptionSeries]:
+    """One consumption series per group of devices (a site, a meter, a tenant), read at once.
+
+    Only the metering channels of ``quantity`` count (kind cumulative or delta, from the latest
+    readings); the store reads them for every device in one go (``Store.aggregate_many``).
+    """
     unit = unit_of(quantity)
-    # window start -> [end, consumption (None while no bucket had one), readings]
-    merged: dict[datetime, tuple[datetime, float | None, int]] = {}
-    for device in devices:
-        latest = store.latest([device.dev_eui])
-        channels = sorted({r.channel for r in latest if r.quantity == quantity and r.kind in METERED})
-        for channel in channels:
-            for bucket in store.aggregate(device.dev_eui, quantity, start, end, window, tz, channel=channel):
+    euis = sorted({d.dev_eui for members in groups.values() for d in members})
+    wanted_euis = set(euis)
+    metered = {
+        (r.dev_eui, r.channel)
+        for r in (store.latest(euis) if latest is None else latest)
+        if r.quantity == quantity and r.kind in METERED and r.dev_eui in wanted_euis
+    }
+    wanted = sorted({eui for eui, _ in metered})
+    buckets = store.aggregate_many(wanted, quantity, start, end, window, tz) if wanted else {}
+    by_device: dict[str, list[Bucket]] = {}
+    for (eui, channel), found in buckets.items():
+        if (eui, channel) in metered:
+            by_device.setdefault(eui, []).extend(found)
+    # Every window of the range is listed: one without readings is a visible gap (readings 0,
+    # consumption null); what was consumed during a gap lands in the window of the next reading.
+    zone = ZoneInfo(tz)
+    empty: dict[datetime, tuple[datetime, float | None, int]] = {}
+    window_start_ = window_start(start, window, zone)
+    while window_start_ < end:
+        window_end_ = window_end(window_start_, window, zone)
+        empty[window_start_] = (window_end_, None, 0)
+        window_start_ = window_end_
+    out = {}
+    for name, members in groups.items():
+        # window start -> (end, consumption (None while no bucket had one), readings)
+        merged = dict(empty)
+        for eui in sorted({d.dev_eui for d in members}):
+            for bucket in by_device.get(eui, ()):
                 _, total, count = merged.get(bucket.start, (bucket.end, None, 0))
                 if bucket.consumption is not None:
                     total = (total or 0.0) + bucket.consumption
                 merged[bucket.start] = (bucket.end, total, count + bucket.count)
-    # Every window of the range is listed: one without readings is a visible gap (readings 0,
-    # consumption null); what was consumed during a gap lands in the window of the next reading.
-    zone = ZoneInfo(tz)
-    window_start_ = window_start(start, window, zone)
-    while window_start_ < end:
-        window_end_ = window_end(window_start_, window, zone)
-        merged.setdefault(window_start_, (window_end_, None, 0))
-        window_start_ = window_end_
-    points = [
-        ConsumptionPoint(
-            start=start_, end=end_, consumption=None if total is None else round(total, 9), readings=count
+        # Built from the store's own typed values: no validation needed (a tenth of a report's time).
+        points = [
+            ConsumptionPoint.model_construct(
+                start=start_, end=end_, consumption=None if total is None else round(total, 9), readings=count
+            )
+            for start_, (end_, total, count) in sorted(merged.items())
+        ]
+        total = round(sum(p.consumption or 0.0 for p in points), 9)
+        out[name] = ConsumptionSeries.model_construct(
+            quantity=quantity, unit=unit, window=window.value, timezone=tz, points=points, total=total
         )
-        for start_, (end_, total, count) in sorted(merged.items())
-    ]
-    total = round(sum(p.consumption or 0.0 for p in points), 9)
-    return ConsumptionSeries(
-        quantity=quantity, unit=unit, window=window.value, timezone=tz, points=points, total=total
-    )
+    return out

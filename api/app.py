@@ -31,7 +31,7 @@ from ingest.open_store import open_store
 from ingest.registry import open_registry
 from ingest.usage import RequestCounter
 from releve import __version__
-from releve.settings import Settings
+from releve.settings import Settings, load_settings
 
 MAX_BODY_BYTES = 6 * 1024 * 1024
 
@@ -41,7 +41,11 @@ def open_state(settings: Settings) -> AppState:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = open_registry(settings.effective_registry_url)
     try:
-        store = open_store(settings.effective_store_url, raw_retention_days=settings.raw_retention_days)
+        store = open_store(
+            settings.effective_store_url,
+            raw_retention_days=settings.raw_retention_days,
+            timezone=settings.timezone,
+        )
     except Exception:
         registry.close()
         raise
@@ -108,3 +112,9 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
 
     app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app configured by RELEVE_* (and RELEVE_CONFIG): what each of several uvicorn workers
+    builds (``releve api --workers N``, or ``uvicorn --factory api.app:app_from_environment``)."""
+    return create_app(load_settings())

@@ -20,9 +20,10 @@ TITLE = "# Benchmarks\n"
 def machine_line(command: str, runs: int | None = None) -> str:
     """When, where and how a section was measured."""
     median = f" (median of {runs} runs)" if runs and runs > 1 else ""
+    load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else ""
     return (
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
-        f"({os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}).\n"
+        f"({os.cpu_count()} cores{load}, Python {platform.python_version()}, {platform.machine()}).\n"
         f"Command: `{command}`{median}."
     )
 

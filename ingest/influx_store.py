@@ -10,31 +10,57 @@ Schema (series cardinality = devices x quantities x channels, never values or ti
 - ``rollup_1h`` in the long retention policy: same tags (no kind); fields ``count``,
   ``consumption`` (sum of deltas), ``min``, ``max``, ``sum``, ``first``, ``last``, recomputed from
   the raw points for the hours each write touches (so late and repeated points are right).
+- ``rollup_1d`` in the long retention policy: the same for each local day of the store's time
+  zone (time = local midnight; 23, 24 or 25 hours), recomputed from the hourly rollups of the
+  days each write touches. Reads of days, weeks, months and years in that time zone take whole
+  days from it.
+- ``rollup_1mo``: the same per local month, recomputed from the daily rollups of the months a
+  write touches; months and years read their whole months from it in one statement.
+The rollups policy has year-long shards: InfluxDB pays per series, statement and shard.
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
+import re
 import time
 from collections.abc import Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from decoders import CANONICAL_UNITS, Quantity
 from ingest.errors import BadStoreUrl, StoreRejected, StoreUnavailable
 from ingest.lineprotocol import line, precision_ns, quote_ident, quote_str, timestamp
-from ingest.rollup import HourRollup, SeriesHour, fold
-from ingest.store import Bucket, Total, Window
+from ingest.rollup import (
+    HourRollup,
+    SeriesHour,
+    combine,
+    day_hours,
+    day_of,
+    floor_hour,
+    fold,
+    plan,
+    split_months,
+    window_end,
+    window_start,
+)
+from ingest.store import Bucket, Window
 from releve.types import Reading
 
 log = logging.getLogger(__name__)
 
 _HOUR_NS = 3600 * 1_000_000_000
 _OR_CHUNK = 200
+_READ_CHUNK = 1000
+_MAX_STATEMENTS = 400
+_PARALLEL = 4  # read requests side by side
+_WORD = re.compile(r"[0-9A-Za-z_-]+")
 # Touched hours further apart than this are recomputed by separate queries, so that a batch
 # holding one reading from last month does not make InfluxDB group a month of raw points.
 _SPAN_GAP_NS = 24 * _HOUR_NS
@@ -62,6 +88,7 @@ class InfluxStore:
         raw_retention_days: int | None = None,
         create: bool = True,
         batch_size: int = 5000,
+        timezone: str = "Europe/Paris",
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -72,6 +99,11 @@ class InfluxStore:
         self.rollup_rp = rollup_rp
         self.precision = precision
         self.batch_size = batch_size
+        self.timezone = timezone
+        self._zone = ZoneInfo(timezone)
+        self._day_cache: dict[int, tuple[int, int, int]] = {}
+        self._month_cache: dict[int, tuple[int, int, int]] = {}
+        self._pool: ThreadPoolExecutor | None = None
         self.dropped_beyond_retention = 0
         self._warned_at = -_WARN_EVERY_S
         headers = {"Authorization": f"Token {token}"} if token else {}
@@ -90,6 +122,7 @@ class InfluxStore:
         raw_retention_days: int | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        timezone: str = "Europe/Paris",
     ) -> InfluxStore:
         """``influxdb[s]://[user:pass@]host:port/database[?token=&rp=&rollup_rp=&precision=&create=]``."""
         parts = urlsplit(url)
@@ -116,6 +149,7 @@ class InfluxStore:
             create=query.get("create", "true").lower() != "false",
             timeout=timeout,
             transport=transport,
+            timezone=timezone,
         )
 
     # -- HTTP boundary: every httpx error and non-2xx answer is translated here ------------------
@@ -131,8 +165,12 @@ class InfluxStore:
         return response
 
     def _query(self, q: str, *, write: bool = False) -> list[dict[str, Any]]:
-        params = {"db": self.database, "q": q, "epoch": "ns"}
-        response = self._request("POST" if write else "GET", "/query", params=params)
+        """The series of every statement of ``q``, each with its ``statement_id``."""
+        params = {"db": self.database, "epoch": "ns"}
+        if len(q) > 2000:  # long statements go in a form body (URLs have limits)
+            response = self._request("POST", "/query", params=params, data={"q": q})
+        else:
+            response = self._request("POST" if write else "GET", "/query", params={**params, "q": q})
         try:
             results = response.json().get("results", [])
         except ValueError as exc:
@@ -141,7 +179,9 @@ class InfluxStore:
         for result in results:
             if "error" in result:
                 raise StoreRejected(f"InfluxQL error: {result['error']}")
-            series.extend(result.get("series", []))
+            for one in result.get("series", []):
+                one["statement_id"] = result.get("statement_id", 0)
+                series.append(one)
         return series
 
     def _create(self, raw_retention_days: int | None) -> None:
@@ -152,7 +192,11 @@ class InfluxStore:
             f"CREATE RETENTION POLICY {quote_ident(self.raw_rp)} ON {db} DURATION {raw} "
             "REPLICATION 1 DEFAULT",
             f"ALTER RETENTION POLICY {quote_ident(self.raw_rp)} ON {db} DURATION {raw}",
-            f"CREATE RETENTION POLICY {quote_ident(self.rollup_rp)} ON {db} DURATION INF REPLICATION 1",
+            # Rollups are few points per series (9,000 a year): year-long shards, so that a report
+            # over a year opens one shard per series, not 52 (the default for an infinite policy).
+            f"CREATE RETENTION POLICY {quote_ident(self.rollup_rp)} ON {db} DURATION INF REPLICATION 1 "
+            "SHARD DURATION 52w",
+            f"ALTER RETENTION POLICY {quote_ident(self.rollup_rp)} ON {db} SHARD DURATION 52w",
         ]
         for statement in statements:
             try:
@@ -226,6 +270,7 @@ class InfluxStore:
                 content=gzip.compress("\n".join(lines).encode(), compresslevel=1),
                 headers={"Content-Encoding": "gzip"},
             )
+        self._refresh_days({(r.dev_eui, r.quantity, r.channel, self._day(_hour_of(r))) for r in batch})
 
     def _rollup_lines(
         self, start: int, end: int, euis: Sequence[str], touched: set[tuple[str, str, str, int]]
@@ -289,6 +334,152 @@ class InfluxStore:
             ]
             if survivors:
                 self._refresh_rollups(survivors)
+            days = set()
+            for quantity, channel, ts in points:
+                t = timestamp(ts)
+                days.add((dev_eui, quantity, channel, self._day(t - t % _HOUR_NS)))
+            self._refresh_days(days)
+
+    # -- daily rollups ----------------------------------------------------------------------------
+    def _day(self, hour_ns: int) -> tuple[int, int, int]:
+        """(local midnight, first hour, end hour) in ns of the day an hour counts in."""
+        found = self._day_cache.get(hour_ns)
+        if found is None:
+            day = day_of(_ns(hour_ns), self._zone)
+            first, end = day_hours(day, self._zone)
+            found = (timestamp(day), timestamp(first), timestamp(end))
+            if len(self._day_cache) > 100_000:
+                self._day_cache.clear()
+            self._day_cache[hour_ns] = found
+        return found
+
+    def _month(self, day_ns: int) -> tuple[int, int, int]:
+        """(month start, month start, next month start) in ns of the local month of a day."""
+        found = self._month_cache.get(day_ns)
+        if found is None:
+            begin = window_start(_ns(day_ns), Window.MONTH, self._zone)
+            found = (
+                timestamp(begin),
+                timestamp(begin),
+                timestamp(window_end(begin, Window.MONTH, self._zone)),
+            )
+            if len(self._month_cache) > 100_000:
+                self._month_cache.clear()
+            self._month_cache[day_ns] = found
+        return found
+
+    def _refresh_days(self, touched: set[tuple[str, str, str, tuple[int, int, int]]]) -> None:
+        """Recompute the daily rollups of these (series, day)s from their hourly rollups, then the
+        monthly ones of their months from the daily ones."""
+        days = self._refresh(touched, self._rollups, "rollup_1d")
+        self._refresh({(e, q, ch, self._month(day)) for e, q, ch, day in days}, self._days, "rollup_1mo")
+
+    def _refresh(
+        self, touched: set[tuple[str, str, str, tuple[int, int, int]]], source: str, target: str
+    ) -> set[tuple[str, str, str, int]]:
+        """Recompute rollups of ``target`` at (series, (time, first, end)) from the rows of
+        ``source`` in [first, end): one statement per period and per 200 devices, summed inside
+        InfluxDB; a period left without rows (after a delete) loses its row. Returns the keys."""
+        by_period: dict[tuple[int, int, int], set[str]] = {}
+        for eui, _, _, period in touched:
+            by_period.setdefault(period, set()).add(eui)
+        statements: list[tuple[int, str]] = []
+        for period, euis in sorted(by_period.items()):
+            for chunk in _chunks(sorted(euis)):
+                statements.append(
+                    (
+                        period[0],
+                        f"SELECT {_MERGE} FROM {source} WHERE ({_any('dev_eui', chunk)}) "
+                        f"AND time >= {period[1]} AND time < {period[2]} GROUP BY dev_eui, quantity, channel",
+                    )
+                )
+        wanted = {(e, q, ch, period[0]) for e, q, ch, period in touched}
+        found: set[tuple[str, str, str, int]] = set()
+        lines = []
+        for i in range(0, len(statements), 50):
+            group = statements[i : i + 50]
+            for s in self._query(";".join(q for _, q in group)):
+                at = group[s["statement_id"]][0]
+                tags = s.get("tags", {})
+                for _, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
+                    key = (tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""))
+                    if not count or (*key, at) not in wanted:
+                        continue
+                    found.add((*key, at))
+                    lines.append(
+                        _rollup_line(target, key, at, (count, consumption, vmin, vmax, total, first, last))
+                    )
+        self._write(lines, self.rollup_rp, "ns")
+        for eui, quantity, channel, at in sorted(wanted - found):
+            where = f"dev_eui = {quote_str(eui)} AND quantity = {quote_str(quantity)}"
+            if channel:
+                where += f" AND channel = {quote_str(channel)}"
+            self._query(f"DELETE FROM {quote_ident(target)} WHERE {where} AND time = {at}", write=True)
+        return wanted
+
+    def rebuild_days(self, start: datetime, end: datetime) -> int:
+        """Recompute every daily rollup of the local days in [start, end) from the hourly rollups:
+        for a database written before daily rollups existed, or after the town's time zone
+        changed (rows at other midnights in the range are removed). Returns how many it wrote."""
+        day = day_of(floor_hour(start), self._zone)
+        self._query(
+            f'DELETE FROM "rollup_1d" WHERE time >= {timestamp(day)} AND time < {timestamp(end)}', write=True
+        )
+        written = 0
+        while day < end:
+            first, stop = day_hours(day, self._zone)
+            lines = [
+                _rollup_line(
+                    "rollup_1d",
+                    (
+                        s["tags"].get("dev_eui", ""),
+                        s["tags"].get("quantity", ""),
+                        s["tags"].get("channel", ""),
+                    ),
+                    timestamp(day),
+                    values,
+                )
+                for s in self._query(
+                    f"SELECT {_MERGE} FROM {self._rollups} WHERE time >= {timestamp(first)} "
+                    f"AND time < {timestamp(stop)} GROUP BY dev_eui, quantity, channel"
+                )
+                for _, *values in s.get("values", [])
+                if values[0]
+            ]
+            self._write(lines, self.rollup_rp, "ns")
+            written += len(lines)
+            day = window_end(day, Window.DAY, self._zone)
+        return written + self.rebuild_months(start, end)
+
+    def rebuild_months(self, start: datetime, end: datetime) -> int:
+        """Recompute every monthly rollup of the local months that [start, end) touches from
+        the daily rollups (``rebuild_days`` calls it). Returns how many it wrote."""
+        month = window_start(start, Window.MONTH, self._zone)
+        self._query(
+            f'DELETE FROM "rollup_1mo" WHERE time >= {timestamp(month)} AND time < {timestamp(end)}',
+            write=True,
+        )
+        written = 0
+        while month < end:
+            after = window_end(month, Window.MONTH, self._zone)
+            lines = [
+                _rollup_line(
+                    "rollup_1mo",
+                    tuple(s["tags"].get(tag, "") for tag in ("dev_eui", "quantity", "channel")),
+                    timestamp(month),
+                    values,
+                )
+                for s in self._query(
+                    f"SELECT {_MERGE} FROM {self._days} WHERE time >= {timestamp(month)} "
+                    f"AND time < {timestamp(after)} GROUP BY dev_eui, quantity, channel"
+                )
+                for _, *values in s.get("values", [])
+                if values[0]
+            ]
+            self._write(lines, self.rollup_rp, "ns")
+            written += len(lines)
+            month = after
+        return written
 
     @property
     def _raw(self) -> str:
@@ -297,6 +488,14 @@ class InfluxStore:
     @property
     def _rollups(self) -> str:
         return f'{quote_ident(self.database)}.{quote_ident(self.rollup_rp)}."rollup_1h"'
+
+    @property
+    def _days(self) -> str:
+        return f'{quote_ident(self.database)}.{quote_ident(self.rollup_rp)}."rollup_1d"'
+
+    @property
+    def _months(self) -> str:
+        return f'{quote_ident(self.database)}.{quote_ident(self.rollup_rp)}."rollup_1mo"'
 
     def query(
         self, dev_eui: str, start: datetime, end: datetime, quantities: Collection[str] | None = None
@@ -321,58 +520,165 @@ class InfluxStore:
         tz: str,
         channel: str = "",
     ) -> list[Bucket]:
-        first_hour = timestamp(start) - timestamp(start) % _HOUR_NS
-        series = self._query(
-            f'SELECT "count", "consumption", "min", "max", "sum", "first", "last" FROM {self._rollups} '
-            f"WHERE dev_eui = {quote_str(dev_eui)} AND quantity = {quote_str(quantity)} "
-            f"AND channel = {quote_str(channel)} AND time >= {first_hour} AND time < {timestamp(end)}"
-        )
-        hours = [
-            HourRollup(
-                _ns(t),
-                int(count),
-                _float(consumption),
-                float(vmin),
-                float(vmax),
-                float(total),
-                float(first),
-                float(last),
-            )
-            for s in series
-            for t, count, consumption, vmin, vmax, total, first, last in s.get("values", [])
-        ]
-        return list(fold(sorted(hours, key=lambda h: h.hour), window, tz))
+        found = self.aggregate_many([dev_eui], quantity, start, end, window, tz, channel=channel)
+        return found.get((dev_eui, channel), [])
 
-    def totals(self, dev_euis: Collection[str], quantity: str, start: datetime, end: datetime) -> list[Total]:
-        first_hour = timestamp(start) - timestamp(start) % _HOUR_NS
-        found: list[Total] = []
-        for chunk in _chunks(sorted(set(dev_euis))):
-            for s in self._query(
-                f'SELECT sum("count"), sum("consumption") FROM {self._rollups} '
-                f"WHERE ({_any('dev_eui', chunk)}) AND quantity = {quote_str(quantity)} "
-                f"AND time >= {first_hour} AND time < {timestamp(end)} GROUP BY dev_eui, channel"
-            ):
+    def aggregate_many(
+        self,
+        dev_euis: Collection[str],
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        window: Window,
+        tz: str,
+        channel: str | None = None,
+    ) -> dict[tuple[str, str], list[Bucket]]:
+        timestamp(start), timestamp(end)  # naive times are refused even when the range is empty
+        p = plan(start, end, window, tz, self.timezone)
+        parts: dict[tuple[str, str], list[Bucket]] = {}
+        for chunk in _chunks(sorted(set(dev_euis)), _READ_CHUNK):
+            where = f"quantity = {quote_str(quantity)} AND ({_any('dev_eui', chunk)})"
+            if channel is not None:
+                where += f" AND channel = {quote_str(channel)}"
+            if p.days is None:
+                if p.head:
+                    self._fold_rows(parts, self._rollups, where, p.head, window, tz)
+                continue
+            # With whole days, the ragged ends lie each inside one local day: one window each,
+            # merged by InfluxDB like the windows of whole days, all in one request. Months and
+            # years take their whole months from the monthly rollups (one statement).
+            head: tuple[datetime, datetime] | None = p.days
+            months: tuple[datetime, datetime] | None = None
+            tail_days: tuple[datetime, datetime] | None = None
+            if window in (Window.MONTH, Window.YEAR):
+                head, months, tail_days = split_months(p.days, self._zone)
+            day_windows = self._windows(head, window) if head else []
+            tail_windows = self._windows(tail_days, window) if tail_days else []
+            spans = [(self._rollups, p.head)] if p.head else []
+            if day_windows is not None:
+                spans += [(self._days, w) for w in day_windows]
+            n_before = len(spans)
+            spans += [(self._days, w) for w in tail_windows or ()]
+            if p.tail:
+                spans.append((self._rollups, p.tail))
+            found = self._merged(where, spans, window)
+            if p.head:
+                for key, bucket in found.pop(0):
+                    parts.setdefault(key, []).append(bucket)
+                n_before -= 1
+            if day_windows is None and head:  # days, or too many windows to list: fold them here
+                self._fold_rows(parts, self._days, where, head, window, self.timezone)
+            for result in found[:n_before]:
+                for key, bucket in result:
+                    parts.setdefault(key, []).append(bucket)
+            if months:
+                self._fold_rows(parts, self._months, where, months, window, self.timezone)
+            for result in found[n_before:]:
+                for key, bucket in result:
+                    parts.setdefault(key, []).append(bucket)
+        return {key: combine(buckets) for key, buckets in parts.items()}
+
+    def _fold_rows(
+        self,
+        parts: dict[tuple[str, str], list[Bucket]],
+        measurement: str,
+        where: str,
+        span: tuple[datetime, datetime],
+        window: Window,
+        tz: str,
+    ) -> None:
+        """Rollup rows of a span (hours, or days) folded into windows in Python."""
+        series = self._query(
+            f'SELECT "count", "consumption", "min", "max", "sum", "first", "last" FROM {measurement} '
+            f"WHERE {where} AND time >= {timestamp(span[0])} AND time < {timestamp(span[1])} "
+            "GROUP BY dev_eui, channel"
+        )
+        for s in series:
+            tags = s.get("tags", {})
+            rows = [
+                HourRollup(
+                    _ns(t),
+                    int(count),
+                    _float(consumption),
+                    float(vmin),
+                    float(vmax),
+                    float(total),
+                    float(first),
+                    float(last),
+                )
+                for t, count, consumption, vmin, vmax, total, first, last in s.get("values", [])
+            ]
+            key = (tags.get("dev_eui") or "", tags.get("channel") or "")
+            parts.setdefault(key, []).extend(fold(rows, window, tz))
+
+    def _windows(
+        self, span: tuple[datetime, datetime], window: Window
+    ) -> list[tuple[datetime, datetime]] | None:
+        """The windows over whole days, or None for days (read as they are) or too many."""
+        if window is Window.DAY:
+            return None
+        windows: list[tuple[datetime, datetime]] = []
+        begin = window_start(span[0], window, self._zone)
+        while begin < span[1]:
+            if len(windows) >= _MAX_STATEMENTS:
+                return None
+            after = window_end(begin, window, self._zone)
+            windows.append((max(begin, span[0]), min(after, span[1])))
+            begin = after
+        return windows
+
+    def _merged(
+        self, where: str, spans: Sequence[tuple[str, tuple[datetime, datetime]]], window: Window
+    ) -> list[list[tuple[tuple[str, str], Bucket]]]:
+        """One InfluxQL statement per span (rollups merged inside InfluxDB, per series), 50 to a
+        request; each span lies in one window. Results in the order of ``spans``."""
+        out: list[list[tuple[tuple[str, str], Bucket]]] = [[] for _ in spans]
+        size = min(50, max(1, -(-len(spans) // _PARALLEL)))
+        firsts = list(range(0, len(spans), size))
+        requests = [
+            ";".join(
+                f"SELECT {_MERGE} FROM {measurement} WHERE {where} "
+                f"AND time >= {timestamp(a)} AND time < {timestamp(b)} GROUP BY dev_eui, channel"
+                for measurement, (a, b) in spans[i : i + size]
+            )
+            for i in firsts
+        ]
+        for i, found in zip(firsts, self._query_many(requests), strict=True):
+            for s in found:
+                n_statement = i + s["statement_id"]
+                begin = window_start(spans[n_statement][1][0], window, self._zone)
+                end = window_end(begin, window, self._zone)
                 tags = s.get("tags", {})
-                for _, count, consumption in s.get("values", []):
-                    found.append(
-                        Total(
-                            tags.get("dev_eui", ""),
-                            quantity,
-                            tags.get("channel", ""),
-                            int(count or 0),
-                            _float(consumption),
-                        )
+                key = (tags.get("dev_eui") or "", tags.get("channel") or "")
+                for _, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
+                    if not count:
+                        continue
+                    n = int(count)
+                    bucket = Bucket(
+                        begin,
+                        end,
+                        n,
+                        _float(vmin),
+                        _float(vmax),
+                        float(total) / n,
+                        _float(first),
+                        _float(last),
+                        _float(consumption),
                     )
-        return sorted(found, key=lambda t: (t.dev_eui, t.channel))
+                    out[n_statement].append((key, bucket))
+        return out
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         if dev_euis is not None and not dev_euis:
             return []
         chunks = [None] if dev_euis is None else _chunks(sorted(set(dev_euis)))
         out = []
-        for chunk in chunks:
-            where = f"WHERE ({_any('dev_eui', chunk)}) " if chunk else ""
-            for s in self._query(f"SELECT * FROM {self._raw} {where}GROUP BY * ORDER BY time DESC LIMIT 1"):
+        wheres = [f"WHERE ({_any('dev_eui', chunk)}) " if chunk else "" for chunk in chunks]
+        queries = [
+            f"SELECT * FROM {self._raw} {where}GROUP BY * ORDER BY time DESC LIMIT 1" for where in wheres
+        ]
+        for found in self._query_many(queries):
+            for s in found:
                 out.extend(_readings(s))
         # ``kind`` is a tag: a series whose kind changed (a model fix) has two InfluxDB series.
         newest: dict[tuple[str, str, str], Reading] = {}
@@ -431,6 +737,10 @@ class InfluxStore:
             raise StoreRejected(f"rollup cannot be written to InfluxDB: {exc}") from exc
         for i in range(0, len(lines), self.batch_size):
             self._write(lines[i : i + self.batch_size], self.rollup_rp, precision="ns")
+        # the restored hours' days and months, as a write does
+        self._refresh_days(
+            {(dev_eui, h.quantity, h.channel, self._day(timestamp(h.rollup.hour))) for h in hours}
+        )
 
     def count(self, dev_euis: Collection[str], start: datetime, end: datetime) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -452,15 +762,56 @@ class InfluxStore:
         for s in self._query(f"SELECT count(value) FROM {self._raw} WHERE {where}"):
             removed += sum(int(v[1] or 0) for v in s.get("values", []))
         self._query(f'DELETE FROM "reading" WHERE {where}', write=True)
-        self._query(f'DELETE FROM "rollup_1h" WHERE {where}', write=True)
+        for measurement in ("rollup_1h", "rollup_1d", "rollup_1mo"):
+            self._query(f"DELETE FROM {quote_ident(measurement)} WHERE {where}", write=True)
         return removed
 
     def prune(self, now: datetime) -> int:
         """Nothing to do: the raw retention policy expires old points inside InfluxDB."""
         return 0
 
+    def _query_many(self, queries: Sequence[str]) -> list[list[dict[str, Any]]]:
+        """Several read requests at once (InfluxDB runs each request's statements one after the
+        other, but requests side by side), results in order."""
+        if len(queries) <= 1:
+            return [self._query(q) for q in queries]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(_PARALLEL, thread_name_prefix="influx-read")
+        return list(self._pool.map(self._query, queries))
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         self._client.close()
+
+
+_MERGE = 'sum("count"), sum("consumption"), min("min"), max("max"), sum("sum"), first("first"), last("last")'
+
+
+def _rollup_line(measurement: str, key: Sequence[str], at: int, values: Sequence[Any]) -> str:
+    """A rollup point: ``values`` are count, consumption, min, max, sum, first, last."""
+    count, consumption, vmin, vmax, total, first, last = values
+    return line(
+        measurement,
+        {"dev_eui": key[0], "quantity": key[1], "channel": key[2]},
+        {
+            "count": int(count),
+            "consumption": _float(consumption),
+            "min": _float(vmin),
+            "max": _float(vmax),
+            "sum": _float(total),
+            "first": _float(first),
+            "last": _float(last),
+        },
+        _ns(at),
+        "ns",
+    )
+
+
+def _hour_of(r: Reading) -> int:
+    t = timestamp(r.ts)
+    return t - t % _HOUR_NS
 
 
 def _float(value: float | int | None) -> float | None:
@@ -469,6 +820,10 @@ def _float(value: float | int | None) -> float | None:
 
 
 def _any(tag: str, values: Sequence[str]) -> str:
+    """A tag equal to any of ``values``: a regular expression when they are plain words (parsed
+    and matched much faster by InfluxDB than a long OR), else ORs."""
+    if len(values) > 1 and all(_WORD.fullmatch(v) for v in values):
+        return f"{tag} =~ /^(?:{'|'.join(values)})$/"
     return " OR ".join(f"{tag} = {quote_str(v)}" for v in values)
 
 
@@ -490,8 +845,8 @@ def _spans(touched: set[tuple[str, str, str, int]]) -> list[tuple[int, int, list
     return spans
 
 
-def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
-    return [values[i : i + _OR_CHUNK] for i in range(0, len(values), _OR_CHUNK)]
+def _chunks(values: Sequence[str], size: int = _OR_CHUNK) -> list[Sequence[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def _readings(series: dict[str, Any]) -> list[Reading]:

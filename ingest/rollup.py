@@ -1,16 +1,18 @@
-"""Hourly rollups folded into the town's local windows (day, week, month, year), DST included.
+"""Rollups folded into the town's local windows (day, week, month, year), DST included.
 
 Hourly rollups are kept in UTC hours; a local window holds the hours that start inside it, so a
 Paris day is 23 or 25 hourly rollups at the daylight-saving changes. In a time zone whose offset
 is not a whole number of hours, the hour that straddles midnight is attributed to the day in
-which it starts.
+which it starts. Daily rollups are those days of the store's time zone; ``plan`` splits a read
+into the whole days they serve and the ragged ends that hourly rollups serve.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ingest.store import Bucket, Window
@@ -39,8 +41,10 @@ class SeriesHour:
     rollup: HourRollup
 
 
+@lru_cache(maxsize=65_536)
 def window_start(ts: datetime, window: Window, zone: ZoneInfo) -> datetime:
-    """The local start of the window holding ``ts``."""
+    """The local start of the window holding ``ts`` (cached: a report over many meters asks the
+    same few thousand instants again and again)."""
     local = ts.astimezone(zone)
     if window is Window.HOUR:
         return local.replace(minute=0, second=0, microsecond=0)
@@ -113,3 +117,129 @@ def _merge(b: Bucket, h: HourRollup) -> Bucket:
         last=h.last,
         consumption=consumption,
     )
+
+
+# -- daily rollups ---------------------------------------------------------------------------------
+# A daily rollup is the merge of the hourly rollups of one local day of the store's time zone
+# (the hours that start inside it: 23, 24 or 25), keyed by the instant of local midnight. Reads
+# in that time zone take whole days from the daily rollups and the ragged ends of a range (a
+# range that starts at 10:00) from the hourly ones; reads in another time zone fold hours.
+
+_HOUR = timedelta(hours=1)
+
+
+def floor_hour(ts: datetime) -> datetime:
+    """The UTC hour that holds ``ts``."""
+    utc = ts.astimezone(UTC)
+    return utc.replace(minute=0, second=0, microsecond=0)
+
+
+def ceil_hour(ts: datetime) -> datetime:
+    """The first UTC hour that starts at or after ``ts``."""
+    floor = floor_hour(ts)
+    return floor if floor == ts else floor + _HOUR
+
+
+def day_of(hour: datetime, zone: ZoneInfo) -> datetime:
+    """The local midnight (as an aware local time) of the day an hour starting at ``hour`` counts in."""
+    return window_start(hour, Window.DAY, zone)
+
+
+def day_hours(day: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC hours [first, end) that count in the local day starting at ``day``."""
+    return ceil_hour(day), ceil_hour(window_end(day, Window.DAY, zone))
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How to read a range: whole local days from daily rollups, the ragged ends from hourly ones.
+
+    ``head`` and ``tail`` are UTC hour ranges [first, end); ``days`` local midnights [first, end).
+    In time order: head, days, tail. Without whole days, ``head`` is the whole range.
+    """
+
+    head: tuple[datetime, datetime] | None
+    days: tuple[datetime, datetime] | None
+    tail: tuple[datetime, datetime] | None
+
+
+def plan(start: datetime, end: datetime, window: Window, tz: str, store_tz: str) -> Plan:
+    """Split a read so that the daily rollups serve every whole day they can, exactly.
+
+    A range covers the hours that start in [floor_hour(start), end) (the hourly semantics); the
+    daily rollups serve the local days all of whose hours are in it, when the read is in the
+    store's time zone and the window is a day or longer.
+    """
+    first, last = floor_hour(start), ceil_hour(end)
+    if first >= last:
+        return Plan(None, None, None)
+    if window is Window.HOUR or tz != store_tz:
+        return Plan((first, last), None, None)
+    zone = ZoneInfo(tz)
+    day_a = day_of(first, zone)
+    if day_hours(day_a, zone)[0] < first:
+        day_a = window_end(day_a, Window.DAY, zone)
+    day_b = day_of(last, zone)
+    if day_a >= day_b:
+        return Plan((first, last), None, None)
+    head, tail = day_hours(day_a, zone)[0], day_hours(day_b, zone)[0]
+    return Plan(
+        (first, head) if first < head else None,
+        (day_a, day_b),
+        (tail, last) if tail < last else None,
+    )
+
+
+Span = tuple[datetime, datetime]
+
+
+def split_months(days: Span, zone: ZoneInfo) -> tuple[Span | None, Span | None, Span | None]:
+    """Whole local days [first, end) as (days before the first whole month, whole months [first,
+    end), days after them); without a whole month, (days, None, None)."""
+    first = window_start(days[0], Window.MONTH, zone)
+    if first < days[0]:
+        first = window_end(first, Window.MONTH, zone)
+    last = window_start(days[1], Window.MONTH, zone)
+    if first >= last:
+        return days, None, None
+    return (
+        (days[0], first) if days[0] < first else None,
+        (first, last),
+        (last, days[1]) if last < days[1] else None,
+    )
+
+
+def combine(buckets: Iterable[Bucket]) -> list[Bucket]:
+    """Buckets of one series from several sources (the head hours, whole days, the tail hours),
+    merged where they share a window; each source time-ordered and sources given in time order."""
+    out: dict[datetime, Bucket] = {}
+    for b in buckets:
+        a = out.get(b.start)
+        if a is None:
+            out[b.start] = b
+            continue
+        count = a.count + b.count
+        total = (a.mean or 0.0) * a.count + (b.mean or 0.0) * b.count
+        consumption = a.consumption
+        if b.consumption is not None:
+            consumption = (consumption or 0.0) + b.consumption
+        out[b.start] = Bucket(
+            start=a.start,
+            end=a.end,
+            count=count,
+            min=_pick(min, a.min, b.min),
+            max=_pick(max, a.max, b.max),
+            mean=total / count if count else None,
+            first=a.first,
+            last=b.last,
+            consumption=consumption,
+        )
+    return [out[k] for k in sorted(out)]
+
+
+def _pick(fn: Callable[[float, float], float], a: float | None, b: float | None) -> float | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return fn(a, b)

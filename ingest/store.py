@@ -48,17 +48,6 @@ class Bucket:
     consumption: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class Total:
-    """What one series of a device (quantity, channel) read and consumed over a time range."""
-
-    dev_eui: str
-    quantity: str
-    channel: str
-    count: int
-    consumption: float | None
-
-
 class Store(Protocol):
     """What the bridge writes to and the API reads from."""
 
@@ -86,9 +75,18 @@ class Store(Protocol):
     ) -> list[Bucket]:
         """One bucket per window of ``tz`` that holds readings, in [start, end), ordered."""
 
-    def totals(self, dev_euis: Collection[str], quantity: str, start: datetime, end: datetime) -> list[Total]:
-        """Per (device, channel) of ``quantity`` with readings in the range: one query for many
-        devices, summing the hourly rollups that ``aggregate`` would fold for [start, end)."""
+    def aggregate_many(
+        self,
+        dev_euis: Collection[str],
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        window: Window,
+        tz: str,
+        channel: str | None = None,
+    ) -> dict[tuple[str, str], list[Bucket]]:
+        """``aggregate`` for many devices at once (every channel, or one), keyed (device, channel);
+        series without readings in the range are absent. What a report over a town reads."""
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         """The newest reading of every (device, quantity, channel), optionally for some devices."""

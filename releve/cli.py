@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -48,6 +49,21 @@ def cmd_api(args: argparse.Namespace) -> int:
     from api.app import create_app
 
     settings = _settings(args)
+    if args.workers > 1:  # each worker process builds its app from the environment
+        from api.app import close_state, open_state
+
+        close_state(open_state(settings))  # migrate the registry and store once, not in every worker
+        if args.config:
+            os.environ["RELEVE_CONFIG"] = str(args.config.resolve())
+        uvicorn.run(
+            "api.app:app_from_environment",
+            factory=True,
+            workers=args.workers,
+            host=settings.api_host,
+            port=settings.api_port,
+            log_level="info",
+        )
+        return 0
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
     return 0
 
@@ -393,7 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fleet", type=Path, default=None, help="fleet TOML (default: the built-in village)")
     p.set_defaults(func=cmd_run)
 
-    sub.add_parser("api", help="the API and dashboard only").set_defaults(func=cmd_api)
+    p = sub.add_parser("api", help="the API and dashboard only")
+    p.add_argument("--workers", type=int, default=1, help="API worker processes (see docs/scaling.md)")
+    p.set_defaults(func=cmd_api)
     sub.add_parser("bridge", help="one bridge worker (MQTT -> archive -> store)").set_defaults(
         func=cmd_bridge
     )

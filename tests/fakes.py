@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from ingest.rollup import HourRollup, SeriesHour, fold
-from ingest.store import Bucket, Total, Window
+from ingest.store import Bucket, Window
 from releve.types import Reading
 
 
@@ -72,16 +72,23 @@ class MemoryStore:
             )
         return list(fold(rollups, window, tz))
 
-    def totals(self, dev_euis: Collection[str], quantity: str, start: datetime, end: datetime) -> list[Total]:
-        first_hour = start.replace(minute=0, second=0, microsecond=0)
-        sums: dict[tuple[str, str], tuple[int, float | None]] = {}
-        for (eui, q, ch, ts), r in self.points.items():
-            if eui in dev_euis and q == quantity and first_hour <= ts < end:
-                count, total = sums.get((eui, ch), (0, None))
-                if r.delta is not None:
-                    total = (total or 0.0) + r.delta
-                sums[(eui, ch)] = (count + 1, total)
-        return [Total(e, quantity, ch, n, c) for (e, ch), (n, c) in sorted(sums.items())]
+    def aggregate_many(
+        self,
+        dev_euis: Collection[str],
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        window: Window,
+        tz: str,
+        channel: str | None = None,
+    ) -> dict[tuple[str, str], list[Bucket]]:
+        series = {
+            (eui, ch)
+            for (eui, q, ch, _) in self.points
+            if eui in dev_euis and q == quantity and (channel is None or ch == channel)
+        }
+        found = {key: self.aggregate(key[0], quantity, start, end, window, tz, key[1]) for key in series}
+        return {key: buckets for key, buckets in found.items() if buckets}
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         newest: dict[tuple[str, str, str], Reading] = {}

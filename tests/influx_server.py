@@ -44,6 +44,9 @@ bind-address = "127.0.0.1:{self.rpc_port}"
   wal-dir = "{base}/wal"
   query-log-enabled = false
   wal-fsync-delay = "0s"
+  # write a shard's cache to TSM files after 10 s without writes (default 10 min), so that a
+  # benchmark's reads after a backfill see what a long-running server holds
+  cache-snapshot-write-cold-duration = "10s"
 [http]
   bind-address = "127.0.0.1:{self.http_port}"
   log-enabled = false
@@ -52,6 +55,8 @@ bind-address = "127.0.0.1:{self.rpc_port}"
   store-enabled = false
 [continuous_queries]
   enabled = false
+[retention]
+  check-interval = "1s"
 [logging]
   level = "warn"
 """

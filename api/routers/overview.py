@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.analytics import CONSUMPTION_QUANTITIES, METERED, unit_of
+from api.analytics import CONSUMPTION_QUANTITIES, METERED, report, unit_of
 from api.deps import KeyDep, StateDep, tenant_scope
 from ingest.alerts import AlertBook
 from ingest.registry import Device
-from ingest.store import Store
+from ingest.store import Window
+from releve.types import Reading
 
 router = APIRouter(prefix="/api/v1", tags=["overview"])
 
@@ -45,18 +46,6 @@ class Overview(BaseModel):
     sites: list[SiteSummary]
 
 
-def _totals(
-    store: Store, metered: dict[str, set[tuple[str, str]]], quantity: str, start: datetime, end: datetime
-) -> dict[str, float]:
-    """Consumption per device over [start, end): one store query for every site's meters."""
-    series = metered[quantity]
-    out: dict[str, float] = {}
-    for total in store.totals({eui for eui, _ in series}, quantity, start, end):
-        if (total.dev_eui, total.channel) in series and total.consumption is not None:
-            out[total.dev_eui] = out.get(total.dev_eui, 0.0) + total.consumption
-    return out
-
-
 @router.get("/overview", summary="Sites with this month's consumption against last year's")
 def overview(state: StateDep, key: KeyDep) -> Overview:
     tz = state.settings.timezone
@@ -71,6 +60,7 @@ def overview(state: StateDep, key: KeyDep) -> Overview:
     scope = tenant_scope(key)
     sites = state.registry.list_sites(scope)
     devices = state.registry.list_devices(scope, limit=1_000_000)
+    latest = state.store.latest([d.dev_eui for d in devices])
     alerts_by_site: dict[int, int] = {}
     for alert in AlertBook(state.archive.engine).list(scope, status="open", limit=100_000):
         if alert["site_id"] is not None:
@@ -79,35 +69,42 @@ def overview(state: StateDep, key: KeyDep) -> Overview:
     for device in devices:
         if device.site_id is not None:
             by_site.setdefault(device.site_id, []).append(device)
-    # A constant number of store queries whatever the number of sites: the latest readings of
-    # every device, then per quantity the totals of every meter for this month and last year's.
-    last_seen: dict[str, datetime] = {}
-    metered: dict[str, set[tuple[str, str]]] = {}  # quantity -> (device, channel)
-    for r in state.store.latest([d.dev_eui for d in devices]):
-        last_seen[r.dev_eui] = max(r.ts, last_seen.get(r.dev_eui, r.ts))
-        if r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES:
-            metered.setdefault(r.quantity, set()).add((r.dev_eui, r.channel))
-    current = {q: _totals(state.store, metered, q, month_start, now) for q in metered}
-    before = {q: _totals(state.store, metered, q, last_year_start, last_year_now) for q in metered}
-    meters = {q: {eui for eui, _ in series} for q, series in metered.items()}
+    latest_by_device: dict[str, list[Reading]] = {}
+    for r in latest:
+        latest_by_device.setdefault(r.dev_eui, []).append(r)
+    site_quantities: dict[int, list[str]] = {}
+    for site in sites:
+        found = {
+            r.quantity
+            for d in by_site.get(site.id, [])
+            for r in latest_by_device.get(d.dev_eui, [])
+            if r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES
+        }
+        site_quantities[site.id] = sorted(found)
+    # One read of the store per quantity and period, for every site at once.
+    totals: dict[tuple[int, str], tuple[float, float]] = {}
+    for quantity in sorted({q for qs in site_quantities.values() for q in qs}):
+        groups = {str(s.id): by_site.get(s.id, []) for s in sites if quantity in site_quantities[s.id]}
+        this_month = report(state.store, groups, quantity, Window.MONTH, month_start, now, tz, latest)
+        last_year = report(
+            state.store, groups, quantity, Window.MONTH, last_year_start, last_year_now, tz, latest
+        )
+        for name in groups:
+            totals[(int(name), quantity)] = (this_month[name].total, last_year[name].total)
     summaries = []
     for site in sites:
         members = by_site.get(site.id, [])
-        euis = {d.dev_eui for d in members}
-        seen = [last_seen[e] for e in euis if e in last_seen]
+        seen = [r.ts for d in members for r in latest_by_device.get(d.dev_eui, [])]
         rows = []
-        for quantity in sorted(metered):
-            if euis.isdisjoint(meters[quantity]):
-                continue
-            now_total = round(sum(current[quantity].get(e, 0.0) for e in euis), 9)
-            before_total = round(sum(before[quantity].get(e, 0.0) for e in euis), 9)
-            change = None if not before_total else round(100 * (now_total - before_total) / before_total, 1)
+        for quantity in site_quantities[site.id]:
+            current, before = totals[(site.id, quantity)]
+            change = None if not before else round(100 * (current - before) / before, 1)
             rows.append(
                 QuantitySummary(
                     quantity=quantity,
                     unit=unit_of(quantity),
-                    month_to_date=round(now_total, 6),
-                    same_period_last_year=round(before_total, 6) if before_total else None,
+                    month_to_date=round(current, 6),
+                    same_period_last_year=round(before, 6) if before else None,
                     change_pct=change,
                 )
             )

@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.analytics import consumption, pick_quantity, time_range
+from api.analytics import consumption, latest_of, pick_quantity, time_range
 from api.deps import Id, KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
@@ -76,8 +76,9 @@ def site_consumption(
     site = visible_site(state, key, site_id)
     start, end = time_range(window, start, end)
     devices = state.registry.list_devices(site_id=site.id, limit=100_000)
-    quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}")
-    return consumption(state.store, devices, quantity, window, start, end, state.settings.timezone)
+    latest = latest_of(state.store, devices)
+    quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}", latest)
+    return consumption(state.store, devices, quantity, window, start, end, state.settings.timezone, latest)
 
 
 class MeteringPoint(BaseModel):

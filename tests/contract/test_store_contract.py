@@ -174,24 +174,6 @@ def test_many_devices(store: Store) -> None:
     assert day.consumption == 1.0
 
 
-def test_totals_of_many_devices_in_one_call_match_their_aggregates(store: Store) -> None:
-    euis = [f"{i:016x}" for i in range(1, 251)]  # more than one query chunk
-    store.write([r for n, eui in enumerate(euis) for r in hourly_index(T0, 5, per_hour=n / 4, eui=eui)])
-    store.write([water(T0 + timedelta(hours=1), 7.0, 0.75, eui=EUI, channel="T1"), temp(T0, 20.0, eui=EUI)])
-    start, end = T0 + timedelta(minutes=30), T0 + timedelta(hours=3)  # hours 0, 1 and 2 count
-    totals = store.totals([*euis, EUI, OTHER], "water_volume", start, end)
-    by_series = {(t.dev_eui, t.channel): t for t in totals}
-    assert len(by_series) == len(totals) == 251  # OTHER has no readings: not listed
-    for n, eui in enumerate(euis):
-        (bucket,) = store.aggregate(eui, "water_volume", start, end, Window.YEAR, "UTC")
-        assert by_series[(eui, "")].count == bucket.count == 3
-        assert by_series[(eui, "")].consumption == pytest.approx(bucket.consumption) == pytest.approx(n / 2)
-    assert by_series[(EUI, "T1")].consumption == 0.75 and by_series[(EUI, "T1")].count == 1
-    assert store.totals([EUI], "temperature", start, end)[0].consumption is None
-    assert store.totals([], "water_volume", start, end) == []
-    assert store.totals(euis, "water_volume", T0 - timedelta(days=2), T0) == []
-
-
 def test_delete_points_and_their_rollups(store: Store) -> None:
     points = hourly_index(T0, 3)
     store.write([*points, temp(T0, 20.0)])

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ingest.rollup import HourRollup, fold, window_end, window_start
+from ingest.rollup import HourRollup, Plan, day_hours, day_of, fold, plan, window_end, window_start
 from ingest.store import Window
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -74,3 +74,50 @@ def test_fold_statistics_and_unknown_consumption() -> None:
     mixed = [hour(t, None), hour(t + timedelta(hours=1), 2.5)]
     assert [b.consumption for b in fold(mixed, Window.DAY, "UTC")] == [2.5]
     assert list(fold([], Window.DAY, "UTC")) == []
+
+
+# -- plan: which part of a range the daily rollups serve -------------------------------------------
+
+_P = ZoneInfo("Europe/Paris")
+
+
+def _utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def test_plan_whole_days_and_ragged_ends() -> None:
+    p = plan(
+        datetime(2026, 3, 27, 10, 17, tzinfo=_P),
+        datetime(2026, 3, 30, 15, 42, tzinfo=_P),
+        Window.MONTH,
+        "Europe/Paris",
+        "Europe/Paris",
+    )
+    # 10:17 Paris (UTC+1) is 09:17 UTC: the hour of 09:00 UTC is in; the days from the 28th
+    assert p.head == (_utc(2026, 3, 27, 9), _utc(2026, 3, 27, 23))
+    assert p.days == (datetime(2026, 3, 28, tzinfo=_P), datetime(2026, 3, 30, tzinfo=_P))
+    # 30 March is summer time (UTC+2): its first hour is 22:00 UTC on the 29th; 15:42 -> 13:42 UTC
+    assert p.tail == (_utc(2026, 3, 29, 22), _utc(2026, 3, 30, 14))
+
+
+def test_plan_without_whole_days_or_in_another_time_zone() -> None:
+    start, end = datetime(2026, 5, 1, 8, tzinfo=_P), datetime(2026, 5, 2, 7, tzinfo=_P)
+    assert plan(start, end, Window.DAY, "Europe/Paris", "Europe/Paris") == Plan(
+        (_utc(2026, 5, 1, 6), _utc(2026, 5, 2, 5)), None, None
+    )
+    whole = (datetime(2026, 5, 1, tzinfo=_P), datetime(2026, 6, 1, tzinfo=_P))
+    assert plan(*whole, Window.MONTH, "UTC", "Europe/Paris").days is None
+    assert plan(*whole, Window.HOUR, "Europe/Paris", "Europe/Paris").days is None
+    assert plan(*whole, Window.MONTH, "Europe/Paris", "Europe/Paris") == Plan(None, whole, None)
+    assert plan(end, start, Window.DAY, "Europe/Paris", "Europe/Paris") == Plan(None, None, None)
+
+
+def test_days_of_a_half_hour_time_zone_start_at_the_first_whole_hour() -> None:
+    kolkata = ZoneInfo("Asia/Kolkata")  # UTC+5:30: midnight is 18:30 UTC
+    day = datetime(2026, 5, 2, tzinfo=kolkata)
+    assert day_hours(day, kolkata) == (_utc(2026, 5, 1, 19), _utc(2026, 5, 2, 19))
+    assert day_of(_utc(2026, 5, 1, 18), kolkata) == datetime(2026, 5, 1, tzinfo=kolkata)
+    # A range from local midnight covers the hour that holds it (18:00 UTC, in the day before,
+    # like the hourly rollups it comes from): that hour is a ragged head.
+    p = plan(day, day + timedelta(days=2), Window.DAY, "Asia/Kolkata", "Asia/Kolkata")
+    assert p == Plan((_utc(2026, 5, 1, 18), _utc(2026, 5, 1, 19)), (day, day + timedelta(days=2)), None)

@@ -1,0 +1,259 @@
+"""Daily rollups (days of the store's time zone, Europe/Paris here) against the hourly truth.
+
+Every read in the store's time zone takes whole days from the daily rollups and the ragged ends
+of its range from the hourly ones; these tests compare it, window by window, with the hourly
+rollups folded in Python (``ingest.rollup.fold``), through DST changes, late readings, deletes
+and many devices at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ingest.influx_store import InfluxStore
+from ingest.rollup import HourRollup, SeriesHour, fold
+from ingest.sqlite_store import SqliteStore
+from ingest.store import Bucket, Store, Window
+from releve.types import Reading
+
+PARIS = ZoneInfo("Europe/Paris")
+TZ = "Europe/Paris"
+EUI, OTHER = "0102030405060708", "a0a0a0a0a0a0a0a0"
+
+
+def index_series(
+    eui: str, start: datetime, hours: float, step_min: int = 15, channel: str = ""
+) -> list[Reading]:
+    """An index that grows by a varying amount every ``step_min`` minutes (hand-checkable sums)."""
+    out, value = [], 1000.0
+    for i in range(int(hours * 60 / step_min)):
+        used = float(1 + i % 7)
+        value += used
+        ts = start + timedelta(minutes=step_min * i)
+        out.append(
+            Reading(
+                eui,
+                "water_volume",
+                value,
+                "m3",
+                "cumulative",
+                ts,
+                channel=channel,
+                delta=None if i == 0 else used,
+            )
+        )
+    return out
+
+
+def from_hours(
+    store: Store, eui: str, start: datetime, end: datetime, window: Window, channel: str = ""
+) -> list[Bucket]:
+    """What the window should be: the hourly rollups of the range folded in Python."""
+    hours = [
+        HourRollup(
+            h.start,
+            h.count,
+            h.consumption,
+            h.min or 0.0,
+            h.max or 0.0,
+            (h.mean or 0.0) * h.count,
+            h.first or 0.0,
+            h.last or 0.0,
+        )
+        for h in store.aggregate(eui, "water_volume", start, end, Window.HOUR, TZ, channel=channel)
+    ]
+    return list(fold(hours, window, TZ))
+
+
+def same(got: list[Bucket], want: list[Bucket]) -> None:
+    assert [(b.start, b.end, b.count) for b in got] == [(b.start, b.end, b.count) for b in want]
+    for g, w in zip(got, want, strict=True):
+        assert g.consumption == pytest.approx(w.consumption)
+        assert (g.min, g.max, g.first, g.last) == (w.min, w.max, w.first, w.last)
+        assert g.mean == pytest.approx(w.mean)
+
+
+RANGES = [
+    # whole local days, ragged ends, a range inside one day, a DST change in the middle
+    (datetime(2026, 3, 27, tzinfo=PARIS), datetime(2026, 4, 3, tzinfo=PARIS)),
+    (datetime(2026, 3, 26, 10, 17, tzinfo=PARIS), datetime(2026, 4, 2, 15, 42, tzinfo=PARIS)),
+    (datetime(2026, 3, 29, 1, 0, tzinfo=PARIS), datetime(2026, 3, 29, 5, 0, tzinfo=PARIS)),
+    (datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize("window", [Window.DAY, Window.WEEK, Window.MONTH, Window.YEAR])
+def test_whole_months_equal_folded_hours(store: Store, window: Window) -> None:
+    """Ranges holding whole months (InfluxDB reads those from its monthly rollups), late data
+    in the middle of one, and ragged ends on both sides."""
+    store.write(index_series(EUI, datetime(2026, 1, 28, 6, tzinfo=UTC), 24 * 70, step_min=60))
+    store.write(index_series(OTHER, datetime(2026, 2, 10, tzinfo=UTC), 24 * 3, step_min=30))
+    store.write(
+        [
+            Reading(
+                EUI,
+                "water_volume",
+                5.0,
+                "m3",
+                "cumulative",
+                datetime(2026, 2, 14, 12, 7, tzinfo=UTC),
+                delta=3.5,
+            )
+        ]
+    )
+    for start, end in [
+        (datetime(2026, 1, 30, 13, 20, tzinfo=PARIS), datetime(2026, 4, 3, 9, 5, tzinfo=PARIS)),
+        (datetime(2026, 2, 1, tzinfo=PARIS), datetime(2026, 4, 1, tzinfo=PARIS)),
+        (datetime(2026, 1, 1, tzinfo=PARIS), datetime(2027, 1, 1, tzinfo=PARIS)),
+    ]:
+        for eui in (EUI, OTHER):
+            same(
+                store.aggregate(eui, "water_volume", start, end, window, TZ),
+                from_hours(store, eui, start, end, window),
+            )
+    store.delete(EUI, [("water_volume", "", datetime(2026, 2, 14, 12, 7, tzinfo=UTC))])
+    start, end = datetime(2026, 2, 1, tzinfo=PARIS), datetime(2026, 3, 1, tzinfo=PARIS)
+    same(
+        store.aggregate(EUI, "water_volume", start, end, window, TZ),
+        from_hours(store, EUI, start, end, window),
+    )
+
+
+@pytest.mark.parametrize("window", [Window.DAY, Window.WEEK, Window.MONTH, Window.YEAR])
+def test_windows_from_daily_rollups_equal_folded_hours(store: Store, window: Window) -> None:
+    store.write(index_series(EUI, datetime(2026, 3, 25, 6, 5, tzinfo=UTC), 24 * 10))
+    for start, end in RANGES:
+        same(
+            store.aggregate(EUI, "water_volume", start, end, window, TZ),
+            from_hours(store, EUI, start, end, window),
+        )
+
+
+def test_autumn_day_has_25_hours_of_consumption(store: Store) -> None:
+    day = datetime(2026, 10, 25, tzinfo=PARIS)
+    store.write(index_series(EUI, day.astimezone(UTC) - timedelta(hours=2), 30, step_min=60))
+    (got,) = store.aggregate(EUI, "water_volume", day, day + timedelta(days=1), Window.DAY, TZ)
+    # hours 2..26 of the series (the first reading has no delta): 1+i%7 for i in 2..26
+    assert got.count == 25 and got.consumption == sum(1 + i % 7 for i in range(2, 27))
+    assert (got.end - got.start) == timedelta(days=1) and got.end.astimezone(UTC) - got.start.astimezone(
+        UTC
+    ) == timedelta(hours=25)
+
+
+def test_late_and_rewritten_readings_update_their_day(store: Store) -> None:
+    day = datetime(2026, 5, 12, tzinfo=PARIS)
+    series = index_series(EUI, day.astimezone(UTC), 24)
+    store.write(series[:50] + series[60:])
+    (before,) = store.aggregate(EUI, "water_volume", day, day + timedelta(days=1), Window.DAY, TZ)
+    store.write(series[50:60])  # arrive a day late
+    (after,) = store.aggregate(EUI, "water_volume", day, day + timedelta(days=1), Window.DAY, TZ)
+    assert after.count == before.count + 10 == 96
+    assert after.consumption == pytest.approx(sum(r.delta or 0 for r in series))
+    fixed = Reading(EUI, "water_volume", series[-1].value, "m3", "cumulative", series[-1].ts, delta=100.0)
+    store.write([fixed])  # the same point again, with another delta: last write wins
+    (again,) = store.aggregate(EUI, "water_volume", day, day + timedelta(days=1), Window.MONTH, TZ)
+    assert again.consumption == pytest.approx(after.consumption - (series[-1].delta or 0) + 100.0)
+
+
+def test_deleting_a_day_s_points_removes_the_day(store: Store) -> None:
+    day = datetime(2026, 6, 1, tzinfo=PARIS)
+    series = index_series(EUI, day.astimezone(UTC), 48, step_min=120)
+    store.write(series)
+    first_day = [r for r in series if r.ts < day + timedelta(days=1)]
+    store.delete(EUI, [(r.quantity, r.channel, r.ts) for r in first_day])
+    days = store.aggregate(EUI, "water_volume", day, day + timedelta(days=2), Window.DAY, TZ)
+    assert [d.start for d in days] == [day + timedelta(days=1)]
+    same(days, from_hours(store, EUI, day, day + timedelta(days=2), Window.DAY))
+
+
+def test_aggregate_many_reads_every_device_and_channel(store: Store) -> None:
+    start = datetime(2026, 1, 30, tzinfo=PARIS)
+    euis = [f"{i:016x}" for i in range(1, 41)]
+    store.write([r for eui in euis for r in index_series(eui, start.astimezone(UTC), 24 * 4, step_min=60)])
+    store.write(index_series(EUI, start.astimezone(UTC), 24 * 4, step_min=60, channel="T2"))
+    end = start + timedelta(days=4)
+    found = store.aggregate_many([*euis, EUI, OTHER], "water_volume", start, end, Window.MONTH, TZ)
+    assert set(found) == {(eui, "") for eui in euis} | {(EUI, "T2")}
+    for (eui, channel), months in found.items():
+        assert [m.start.month for m in months] == [1, 2]
+        same(months, from_hours(store, eui, start, end, Window.MONTH, channel))
+    only = store.aggregate_many([EUI, euis[0]], "water_volume", start, end, Window.YEAR, TZ, channel="T2")
+    assert list(only) == [(EUI, "T2")]
+    assert store.aggregate_many([], "water_volume", start, end, Window.DAY, TZ) == {}
+    assert store.aggregate_many(euis, "temperature", start, end, Window.DAY, TZ) == {}
+
+
+def test_another_time_zone_is_folded_from_hours(store: Store) -> None:
+    start = datetime(2026, 2, 27, tzinfo=UTC)
+    store.write(index_series(EUI, start, 24 * 4, step_min=60))
+    days = store.aggregate(
+        EUI, "water_volume", start, start + timedelta(days=4), Window.DAY, "America/New_York"
+    )
+    assert [d.start.tzinfo for d in days] == [ZoneInfo("America/New_York")] * len(days)
+    assert sum(d.count for d in days) == 96 and days[0].start.hour == 0
+
+
+def test_sqlite_builds_days_for_an_older_file_and_a_new_time_zone(tmp_path: Path) -> None:
+    path = tmp_path / "readings.db"
+    start = datetime(2026, 3, 27, tzinfo=PARIS)
+    store = SqliteStore(path, timezone=TZ)
+    store.write(index_series(EUI, start.astimezone(UTC), 24 * 4, step_min=60))
+    want = store.aggregate(EUI, "water_volume", start, start + timedelta(days=4), Window.DAY, TZ)
+    with sqlite3.connect(path) as conn:  # a file from before daily rollups
+        conn.execute("DELETE FROM rollup_1d")
+        conn.execute("DELETE FROM store_meta")
+    store.close()
+    store = SqliteStore(path, timezone=TZ)
+    same(store.aggregate(EUI, "water_volume", start, start + timedelta(days=4), Window.DAY, TZ), want)
+    store.close()
+    tokyo = "Asia/Tokyo"
+    store = SqliteStore(path, timezone=tokyo)  # the town's time zone changed: days are Tokyo's
+    days = store.aggregate(EUI, "water_volume", start, start + timedelta(days=4), Window.DAY, tokyo)
+    assert days[1].start == datetime(2026, 3, 28, tzinfo=ZoneInfo(tokyo)) and days[1].count == 24
+    store.close()
+
+
+@pytest.mark.integration
+def test_influx_rebuilds_days_from_hours(influx_url: str) -> None:
+    store = InfluxStore(influx_url, "rebuild_days", timezone=TZ)
+    start = datetime(2026, 10, 23, tzinfo=PARIS)
+    store.write(index_series(EUI, start.astimezone(UTC), 24 * 4, step_min=60))
+    end = start + timedelta(days=4)
+    want = store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ)
+    store._query('DROP MEASUREMENT "rollup_1d"', write=True)  # a database from before daily rollups
+    assert store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ) != want
+    assert store.rebuild_days(start, end) == 4 + 1  # four days, and their month
+    same(store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ), want)
+    store.close()
+
+
+def test_restored_hours_reach_days_and_months_and_erase_removes_them(store: Store) -> None:
+    start = datetime(2025, 2, 26, tzinfo=PARIS)  # an export of hours whose raw points are gone
+    hours = [
+        SeriesHour(
+            "water_volume",
+            "",
+            HourRollup(start.astimezone(UTC) + timedelta(hours=h), 2, 1.5, 1.0, 2.0, 3.0, 1.0, 2.0),
+        )
+        for h in range(24 * 40)
+    ]
+    store.restore_hourly(EUI, hours)
+    store.write(index_series(OTHER, start.astimezone(UTC), 24 * 40, step_min=60))
+    end = start + timedelta(days=40)
+    for window in (Window.DAY, Window.MONTH, Window.YEAR):
+        got = store.aggregate(EUI, "water_volume", start, end, window, TZ)
+        same(got, from_hours(store, EUI, start, end, window))
+        # 40 local days hold 959 hours: the spring change of 29 March is 23 hours long
+        assert sum(b.consumption or 0 for b in got) == 1.5 * 959
+    assert store.erase(EUI) == 0  # no raw readings, only rollups
+    for window in (Window.DAY, Window.MONTH, Window.YEAR):
+        assert store.aggregate(EUI, "water_volume", start, end, window, TZ) == []
+        same(
+            store.aggregate(OTHER, "water_volume", start, end, window, TZ),
+            from_hours(store, OTHER, start, end, window),
+        )
