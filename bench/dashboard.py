@@ -219,7 +219,8 @@ SQLite store and registry), served by uvicorn; the page in Debian's headless Chr
 
 The API's time is the store reading this month's and last year's rollups of every meter in one
 `Store.aggregate_many` call per quantity and period. When the overview queried and folded
-each meter's rollups one by one, two queries per meter and period, it took 7.5 s for this fleet (cProfile, 2026-11-30). The machine is shared with
+each meter's rollups one by one, two queries per meter and period, it took 7.5 s for this
+fleet (cProfile, 2026-11-30). The machine is shared with
 other jobs while measuring (load average {os.getloadavg()[0]:.1f}), so figures are an upper bound.
 """,
         )
