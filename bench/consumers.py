@@ -64,7 +64,7 @@ class RssWatch:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._stop.wait(0.05):
             self.sample()
 
     def sample(self) -> None:
@@ -311,19 +311,17 @@ class NodeRed(Consumer):
 def wait_exit(consumer: Consumer, timeout: float) -> tuple[bool, str]:
     """Wait for a self-counting consumer to finish; (finished, its stdout).
 
-    The process is reaped with wait4, whose ru_maxrss is its exact peak RSS (a process that
-    exits within a sampling period would otherwise show none).
+    Its peak RSS is what RssWatch sampled while it ran (wait4's ru_maxrss would count the
+    forked bench process before the exec).
     """
     proc = consumer.proc
     assert proc is not None
     deadline = time.monotonic() + timeout
     out = b""
     while time.monotonic() < deadline:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        pid, status = os.waitpid(proc.pid, os.WNOHANG)
         if pid:
             proc.returncode = os.waitstatus_to_exitcode(status)
-            if consumer.watch is not None:
-                consumer.watch.peak = max(consumer.watch.peak, usage.ru_maxrss / 1024)
             if proc.stdout is not None:
                 out = proc.stdout.read()
             return proc.returncode == 0, out.decode()

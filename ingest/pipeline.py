@@ -100,8 +100,18 @@ class Ingestor:
     """Decodes archived uplinks and writes their readings, with consumption deltas, to the store."""
 
     def __init__(
-        self, registry: Registry, archive: Archive, store: Store, keys: KeyWrapper | None = None
+        self,
+        registry: Registry,
+        archive: Archive,
+        store: Store,
+        keys: KeyWrapper | None = None,
+        *,
+        shared: bool = False,
     ) -> None:
+        """``shared``: other bridge workers write the same series (a shared subscription spreads
+        a device's uplinks over them), so the last point of each series is read from the store
+        for every batch instead of trusted from this worker's memory."""
+        self.shared = shared
         self.registry = registry
         self.keys = keys
         self.archive = archive
@@ -246,11 +256,19 @@ class Ingestor:
             (r.dev_eui, r.quantity, r.channel)
             for r in readings
             if r.kind == Kind.CUMULATIVE
-            and (r.dev_eui, r.quantity, r.channel) not in self._last
-            and (r.dev_eui, r.quantity, r.channel) not in self._no_history
+            and (
+                self.shared
+                or (
+                    (r.dev_eui, r.quantity, r.channel) not in self._last
+                    and (r.dev_eui, r.quantity, r.channel) not in self._no_history
+                )
+            )
         }
         if not missing:
             return
+        if self.shared:
+            for key in missing:
+                self._last.pop(key, None)
         found = {(r.dev_eui, r.quantity, r.channel): r for r in self.store.latest({k[0] for k in missing})}
         if len(self._no_history) > _SERIES_CACHE:
             self._no_history.clear()
