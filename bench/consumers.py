@@ -130,6 +130,7 @@ class Consumer:
     stores = False  # writes to InfluxDB (done when its points are there)
     db = ""  # where, if it stores
     measurement = ""
+    root = ROOT  # the checkout it runs from
     reports_elapsed = False  # prints its own seconds from first to last message
     proc: subprocess.Popen[bytes] | None = None
     watch: RssWatch | None = None
@@ -148,7 +149,7 @@ class Consumer:
                 env={**os.environ, **env},
                 stdout=subprocess.PIPE if self.reports_elapsed else subprocess.DEVNULL,
                 stderr=fh,
-                cwd=ROOT,
+                cwd=self.root,
             )
         self.watch = RssWatch(self.proc.pid)
 
@@ -202,9 +203,14 @@ class ReleveBridge(Consumer):
 
     stores = True
 
-    def __init__(self, workers: int, influx_url: str, db: str, workdir: Path, window: int) -> None:
+    def __init__(
+        self, workers: int, influx_url: str, db: str, workdir: Path, window: int, root: Path | None = None
+    ) -> None:
         self.workers = workers
         self.name = f"releve bridge, {workers} worker{'s' if workers > 1 else ''} -> InfluxDB"
+        self.root = root or ROOT
+        if root is not None:
+            self.name += f" ({root.name})"
         self.influx_url = influx_url
         self.db = db
         self.measurement = '"raw"."reading"'
@@ -224,7 +230,7 @@ class ReleveBridge(Consumer):
 
     def command(self, port: int, count: int) -> tuple[list[str], dict[str, str]]:
         env = {
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": str(self.root),
             "RELEVE_MQTT_URL": f"mqtt://127.0.0.1:{port}",
             "RELEVE_MQTT_CLIENT_ID": "bench-bridge",
             "RELEVE_STORE_URL": f"influxdb://{self.influx_url.split('://', 1)[1]}/{self.db}",
@@ -233,7 +239,9 @@ class ReleveBridge(Consumer):
             "RELEVE_BRIDGE_QUEUE_SIZE": str(self.window),
             "RELEVE_LOG_LEVEL": "WARNING",
         }
-        cmd = [sys.executable, "-m", "releve", "bridge", "--workers", str(self.workers)]
+        cmd = [sys.executable, "-m", "releve", "bridge"]
+        if self.workers > 1:
+            cmd += ["--workers", str(self.workers)]
         return cmd, env
 
 
@@ -330,15 +338,26 @@ def wait_exit(consumer: Consumer, timeout: float) -> tuple[bool, str]:
 
 
 def wait_points(
-    influx: Influx, db: str, measurement: str, expected: int, timeout: float, poll: float = 0.2
+    influx: Influx,
+    db: str,
+    measurement: str,
+    expected: int,
+    timeout: float,
+    poll: float = 0.2,
+    stall: float = 120.0,
 ) -> list[tuple[float, int]]:
-    """Poll the point count until ``expected``; returns the (perf_counter time, count) samples."""
+    """Poll the point count until ``expected``, or until it has not moved for ``stall`` seconds
+    (some never arrive); returns the (perf_counter time, count) samples."""
     samples: list[tuple[float, int]] = []
     deadline = time.perf_counter() + timeout
+    moved = time.perf_counter()
     while time.perf_counter() < deadline:
         n = influx.count(db, measurement)
-        samples.append((time.perf_counter(), n))
-        if n >= expected:
+        now = time.perf_counter()
+        if not samples or n > samples[-1][1]:
+            moved = now
+        samples.append((now, n))
+        if n >= expected or (n and now - moved > stall):
             break
         time.sleep(poll)
     return samples
