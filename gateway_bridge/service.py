@@ -85,28 +85,69 @@ class Bridge:
         self._last_summary = time.monotonic()
 
     def run(self, stop: threading.Event) -> None:
-        """Supervise until ``stop`` is set: one failing step is logged and retried, never fatal."""
+        """Supervise until ``stop`` is set: one failing step is logged and retried, never fatal.
+
+        Two threads: this one takes batches, archives and acknowledges them; a processor thread
+        decodes and writes them to the store. The store's round trips (most of a batch's time)
+        then overlap the archiving of the next batch. The hand-over queue holds two batches, so a
+        slow store slows the intake and the broker keeps the backlog.
+        """
         self._retry_pending()
+        work: queue.Queue[list[ArchivedUplink]] = queue.Queue(maxsize=2)
+        processor = threading.Thread(
+            target=self._process_loop, args=(work, stop), name="bridge-processor", daemon=True
+        )
+        processor.start()
         while not stop.is_set():
             try:
-                self.step()
+                archived = self.intake()
+                while archived and not stop.is_set():
+                    try:
+                        work.put(archived, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
             except Exception:  # the supervisor: log, count, back off, go on
                 log.exception("bridge step failed; retrying")
                 stop.wait(1.0)
             self._summary()
+        # What is archived but not processed stays pending: the next start processes it.
+        processor.join(30)
+
+    def _process_loop(self, work: queue.Queue[list[ArchivedUplink]], stop: threading.Event) -> None:
+        while not (stop.is_set() and work.empty()):
+            try:
+                try:
+                    archived = work.get(timeout=0.1)
+                except queue.Empty:
+                    archived = []
+                # While the store is down, new uplinks wait in the archive with the others; the
+                # retry processes them all (one or two batches may then be written twice, which
+                # the store and the meter semantics take as a replay).
+                self._process(archived)
+                if self._store_down_since is not None and time.monotonic() >= self._next_retry:
+                    self._retry_pending()
+            except Exception:  # the supervisor: log, count, back off, go on
+                log.exception("bridge processing failed; retrying")
+                stop.wait(1.0)
 
     def step(self) -> None:
-        """Take one batch (or the held one), archive it, ack it, process it."""
-        batch = self._held or self._drain()
-        if batch:
-            archived = self._archive(batch)
-            if archived is None:
-                return
-            self.source.ack(batch)
-            self._held = []
-            self._process(archived)
+        """Take one batch (or the held one), archive it, ack it, process it (in this thread)."""
+        self._process(self.intake())
         if self._store_down_since is not None and time.monotonic() >= self._next_retry:
             self._retry_pending()
+
+    def intake(self) -> list[ArchivedUplink]:
+        """Take one batch (or the held one), archive it and acknowledge it; returns the new uplinks."""
+        batch = self._held or self._drain()
+        if not batch:
+            return []
+        archived = self._archive(batch)
+        if archived is None:
+            return []
+        self.source.ack(batch)
+        self._held = []
+        return archived
 
     def _drain(self) -> list[Message]:
         try:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
 _PRECISION_NS = {"ns": 1, "u": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
 
 
+@functools.lru_cache(maxsize=65536)  # the same tags and field names, point after point
 def _escape_key(value: str) -> str:
     """Tag keys, tag values and field keys: commas, spaces and equals signs are escaped.
 
@@ -60,11 +62,30 @@ def line(
     precision: str = "ns",
 ) -> str:
     """One point; empty tag values and None fields are left out (InfluxDB stores neither)."""
+    return point(series_key(measurement, tags), fields, ts, precision)
+
+
+def series_key(measurement: str, tags: Mapping[str, str]) -> str:
+    """The measurement and sorted tags of a point (what a writer can cache per series)."""
     tag_part = "".join(f",{_escape_key(k)}={_escape_key(v)}" for k, v in sorted(tags.items()) if v)
+    return f"{_escape_measurement(measurement)}{tag_part}"
+
+
+def point(
+    series: str,
+    fields: Mapping[str, float | int | str | bool | None],
+    ts: datetime | int,
+    precision: str = "ns",
+) -> str:
+    """One point of a series given by ``series_key``; None fields are left out.
+
+    ``ts`` is a datetime, or an integer already in ``precision`` units.
+    """
     field_part = ",".join(f"{_escape_key(k)}={_field_value(v)}" for k, v in fields.items() if v is not None)
     if not field_part:
         raise ValueError("a point needs at least one field")
-    return f"{_escape_measurement(measurement)}{tag_part} {field_part} {timestamp(ts, precision)}"
+    stamp = ts if isinstance(ts, int) else timestamp(ts, precision)
+    return f"{series} {field_part} {stamp}"
 
 
 def quote_ident(name: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from decoders import Frame
@@ -74,12 +74,21 @@ class LinkUpdate:
                         row["battery_level"] = level
                     if volts is not None:
                         row["battery_voltage"] = volts
-            for row in state.values():
-                values = {k: v for k, v in row.items() if not k.startswith("_")}
-                if row.get("_new"):
-                    conn.execute(insert(link).values(**values))
-                else:
-                    conn.execute(update(link).where(link.c.dev_eui == row["dev_eui"]).values(**values))
+            # One executemany per kind of row: a statement per device was a fifth of the bridge's time.
+            fresh = [
+                {k: v for k, v in row.items() if k != "_new"} for row in state.values() if row.get("_new")
+            ]
+            known = [{f"b_{k}": v for k, v in row.items()} for row in state.values() if not row.get("_new")]
+            for keys, rows in _by_columns(fresh).items():
+                conn.execute(insert(link), [dict(zip(keys, r, strict=True)) for r in rows])
+            if known:
+                columns = [c for c in known[0] if c != "b_dev_eui"]
+                statement = (
+                    update(link)
+                    .where(link.c.dev_eui == bindparam("b_dev_eui"))
+                    .values({c[2:]: bindparam(c) for c in columns})
+                )
+                conn.execute(statement, known)
             alarm_rows = [
                 {
                     "dev_eui": item.uplink.dev_eui,
@@ -97,6 +106,15 @@ class LinkUpdate:
 
 
 ANOMALY = "index_anomaly"
+
+
+def _by_columns(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, ...], list[tuple[Any, ...]]]:
+    """Rows grouped by their set of columns (one executemany each)."""
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for row in rows:
+        keys = tuple(sorted(row))
+        groups.setdefault(keys, []).append(tuple(row[k] for k in keys))
+    return groups
 
 
 def _anomaly_rows(anomalies: Sequence[tuple[Reading, str]]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -52,6 +52,24 @@ class DeviceCache:
         self._entries: dict[str, tuple[float, Device | None]] = {}
         self._replacements: dict[str, tuple[float, dict[tuple[str, str], tuple[Replacement, ...]]]] = {}
 
+    def prime(self, dev_euis: Collection[str]) -> None:
+        """Look up, in one query each, the devices of a batch that are not cached (or expired)."""
+        now = time.monotonic()
+        stale = [e for e in set(dev_euis) if now - self._entries.get(e, (-1e18, None))[0] >= self._ttl]
+        if stale:
+            if len(self._entries) + len(stale) > 100_000:
+                self._entries.clear()
+            found = self._registry.find_devices(stale)
+            for eui in stale:
+                self._entries[eui] = (now, found.get(eui))
+        known = [e for e in set(dev_euis) if self._entries[e][1] is not None]
+        stale = [e for e in known if now - self._replacements.get(e, (-1e18, {}))[0] >= self._ttl]
+        if stale:
+            if len(self._replacements) + len(stale) > 100_000:
+                self._replacements.clear()
+            for eui, swaps in self._registry.replacements_of(stale).items():
+                self._replacements[eui] = (now, swaps)
+
     def replacements(self, dev_eui: str) -> dict[tuple[str, str], tuple[Replacement, ...]]:
         now = time.monotonic()
         hit = self._replacements.get(dev_eui)
@@ -82,14 +100,26 @@ class Ingestor:
     """Decodes archived uplinks and writes their readings, with consumption deltas, to the store."""
 
     def __init__(
-        self, registry: Registry, archive: Archive, store: Store, keys: KeyWrapper | None = None
+        self,
+        registry: Registry,
+        archive: Archive,
+        store: Store,
+        keys: KeyWrapper | None = None,
+        *,
+        shared: bool = False,
     ) -> None:
+        """``shared``: other bridge workers write the same series (a shared subscription spreads
+        a device's uplinks over them), so the last point of each series is read from the store
+        for every batch instead of trusted from this worker's memory."""
+        self.shared = shared
         self.registry = registry
         self.keys = keys
         self.archive = archive
         self.store = store
         self.devices = DeviceCache(registry)
         self._last: OrderedDict[SeriesKey, Point] = OrderedDict()
+        # Series the store had nothing for when last asked (a new meter): not asked again one by one.
+        self._no_history: set[SeriesKey] = set()
         self._unknown_logged: set[str] = set()
         self.links = LinkUpdate(archive.engine)
 
@@ -112,6 +142,7 @@ class Ingestor:
         results: list[tuple[int, str, str | None, str | None, int]] = []
         readings: list[Reading] = []
         frames: list[tuple[ArchivedUplink, Frame]] = []
+        self.devices.prime([item.uplink.dev_eui for item in batch])
         for item in sorted(batch, key=lambda a: a.uplink.received_at):
             up = item.uplink
             device = self.devices.get(up.dev_eui)
@@ -199,6 +230,7 @@ class Ingestor:
         """
         anomalies: list[tuple[Reading, str]] = []
         out: list[Reading] = []
+        self._prefetch_latest(readings)
         for reading in sorted(readings, key=lambda r: r.ts):
             if reading.kind == Kind.DELTA:
                 step = delta_step(reading.value)
@@ -213,6 +245,39 @@ class Ingestor:
                 anomalies.append((reading, step.anomaly))
             out.append(_replace_delta(reading, step.delta))
         return out, anomalies
+
+    def _prefetch_latest(self, readings: Sequence[Reading]) -> None:
+        """One store query for every cumulative series of the batch not in the cache.
+
+        Asked one device at a time, a batch of a thousand new devices (a restart, a backlog) was
+        a thousand store round trips.
+        """
+        missing = {
+            (r.dev_eui, r.quantity, r.channel)
+            for r in readings
+            if r.kind == Kind.CUMULATIVE
+            and (
+                self.shared
+                or (
+                    (r.dev_eui, r.quantity, r.channel) not in self._last
+                    and (r.dev_eui, r.quantity, r.channel) not in self._no_history
+                )
+            )
+        }
+        if not missing:
+            return
+        if self.shared:
+            for key in missing:
+                self._last.pop(key, None)
+        found = {(r.dev_eui, r.quantity, r.channel): r for r in self.store.latest({k[0] for k in missing})}
+        if len(self._no_history) > _SERIES_CACHE:
+            self._no_history.clear()
+        for key in missing:
+            hit = found.get(key)
+            if hit is None:
+                self._no_history.add(key)
+            else:
+                self._remember(key, Point(hit.ts, hit.value))
 
     def _index_step(self, reading: Reading, register_max: float | None) -> tuple[Step, list[Reading]]:
         key = (reading.dev_eui, reading.quantity, reading.channel)
@@ -251,9 +316,10 @@ class Ingestor:
 
     def _latest_from_store(self, key: SeriesKey) -> Point | None:
         dev_eui, quantity, channel = key
-        for r in self.store.latest([dev_eui]):
-            if r.quantity == quantity and r.channel == channel:
-                return Point(r.ts, r.value)
+        if key not in self._no_history:
+            for r in self.store.latest([dev_eui]):
+                if r.quantity == quantity and r.channel == channel:
+                    return Point(r.ts, r.value)
         # A new radio device on an existing metering point reads the same meter: its first index
         # continues the point's history from the previous device's last one.
         device = self.devices.get(dev_eui)
@@ -271,6 +337,7 @@ class Ingestor:
         return Point(last.ts, last.value)
 
     def _remember(self, key: SeriesKey, point: Point) -> None:
+        self._no_history.discard(key)
         self._last[key] = point
         self._last.move_to_end(key)
         if len(self._last) > _SERIES_CACHE:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -223,6 +223,33 @@ class Registry:
             return self.get_device(dev_eui)
         except NotFound:
             return None
+
+    def find_devices(self, dev_euis: Collection[str]) -> dict[str, Device]:
+        """The provisioned devices among ``dev_euis``, in one query per 500 (the bridge's batches)."""
+        found: dict[str, Device] = {}
+        euis = sorted(set(dev_euis))
+        with self.engine.connect() as conn:
+            for i in range(0, len(euis), 500):
+                query = select(schema.devices).where(schema.devices.c.dev_eui.in_(euis[i : i + 500]))
+                found.update((r.dev_eui, _device(r)) for r in conn.execute(query))
+        return found
+
+    def replacements_of(
+        self, dev_euis: Collection[str]
+    ) -> dict[str, dict[tuple[str, str], tuple[Replacement, ...]]]:
+        """``replacements`` of several devices in one query per 500 (devices without any: {})."""
+        t = schema.meter_replacements
+        euis = sorted(set(dev_euis))
+        found: dict[str, dict[tuple[str, str], list[Replacement]]] = {eui: {} for eui in euis}
+        with self.engine.connect() as conn:
+            for i in range(0, len(euis), 500):
+                query = select(t).where(t.c.dev_eui.in_(euis[i : i + 500])).order_by(t.c.at)
+                for r in conn.execute(query):
+                    at = r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC)
+                    found[r.dev_eui].setdefault((r.quantity, r.channel), []).append(
+                        Replacement(at=at, old_final=r.old_final_index, new_initial=r.new_initial_index)
+                    )
+        return {eui: {key: tuple(v) for key, v in per.items()} for eui, per in found.items()}
 
     def list_devices(
         self, tenant_id: int | None = None, *, site_id: int | None = None, offset: int = 0, limit: int = 1000

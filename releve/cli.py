@@ -75,9 +75,16 @@ def cmd_bridge(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if not all(source.mqtt_url for source in settings.sources):
         mqtt_target_or_exit(settings)
-    state = open_state(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if args.workers > 1:
+        from releve.workers import run_workers
+
+        try:
+            return run_workers(settings, args.workers, args.config, stop)
+        except KeyboardInterrupt:
+            return 0
+    state = open_state(settings)
     consumers, threads = start_bridge(settings, state, stop)
     try:
         while all(t.is_alive() for t in threads) and not stop.wait(1.0):
@@ -412,9 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("api", help="the API and dashboard only")
     p.add_argument("--workers", type=int, default=1, help="API worker processes (see docs/scaling.md)")
     p.set_defaults(func=cmd_api)
-    sub.add_parser("bridge", help="one bridge worker (MQTT -> archive -> store)").set_defaults(
-        func=cmd_bridge
+    p = sub.add_parser("bridge", help="the bridge (MQTT -> archive -> store)")
+    p.add_argument(
+        "--workers", type=int, default=1, help="worker processes on a shared subscription (default 1)"
     )
+    p.set_defaults(func=cmd_bridge)
 
     p = sub.add_parser("simulate", help="play a simulated fleet to a broker or a file")
     p.add_argument("--fleet", type=Path, default=None)

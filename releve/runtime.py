@@ -13,6 +13,7 @@ from api.app import close_state, create_app, open_state
 from api.deps import AppState
 from gateway_bridge.mqtt import MqttConsumer
 from gateway_bridge.service import Bridge
+from ingest.influx_store import InfluxStore
 from ingest.lorawan_crypto import KeyWrapper
 from ingest.pipeline import Ingestor
 from ingest.registry import Device, Registry, Role
@@ -58,9 +59,12 @@ def start_bridge(
             ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
             protocol=settings.mqtt_protocol,
         )
+        shared = bool(settings.mqtt_shared_group)
+        if shared and isinstance(state.store, InfluxStore):
+            state.store.share_writes()
         bridge = Bridge(
             consumer,
-            Ingestor(state.registry, state.archive, state.store, keys=key_wrapper(settings)),
+            Ingestor(state.registry, state.archive, state.store, keys=key_wrapper(settings), shared=shared),
             lns=None if source.lns == "auto" else Lns(source.lns),
             source_name=source.name,
             batch_size=settings.bridge_batch_size,

@@ -52,15 +52,33 @@ class BridgeProcess:
             RELEVE_DATA_DIR=str(data_dir),
             RELEVE_MQTT_URL=mqtt_url,
             RELEVE_MQTT_CLIENT_ID=client_id,
-            RELEVE_LOG_LEVEL="WARNING",
+            RELEVE_LOG_LEVEL="INFO",  # wait_connected reads the "connected to broker" line
             RELEVE_BRIDGE_BATCH_SIZE="200",
         )
         if group:
             self.env["RELEVE_MQTT_SHARED_GROUP"] = group
         self.proc: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0
+
+    @property
+    def log(self) -> Path:
+        return Path(self.env["RELEVE_DATA_DIR"]) / f"{self.env['RELEVE_MQTT_CLIENT_ID']}.log"
+
+    def wait_connected(self, timeout: float = 60.0) -> None:
+        """Until this start of the bridge has connected and subscribed (a fixed sleep was not
+        enough on a loaded machine: messages published before the subscription are not queued)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.log.exists() and b"connected to broker" in self.log.read_bytes()[self._log_offset :]:
+                time.sleep(0.5)  # the SUBACK follows the connection
+                return
+            assert self.proc is not None and self.proc.poll() is None, "the bridge exited"
+            time.sleep(0.1)
+        raise TimeoutError(f"the bridge did not connect within {timeout}s")
 
     def start(self) -> None:
-        log = Path(self.env["RELEVE_DATA_DIR"]) / f"{self.env['RELEVE_MQTT_CLIENT_ID']}.log"
+        log = self.log
+        self._log_offset = log.stat().st_size if log.exists() else 0
         with log.open("ab") as stderr:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "releve", "bridge"], env=self.env, stderr=stderr

@@ -28,7 +28,7 @@ def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
     bridge = BridgeProcess(data_dir, mosquitto.url)
     bridge.start()
     try:
-        time.sleep(2.0)  # the persistent session exists before we publish
+        bridge.wait_connected()  # the persistent session exists before we publish
         publish(mosquitto.url, items[: len(items) // 2])
         time.sleep(0.3)
         bridge.kill()  # at an arbitrary point of the stream
@@ -44,7 +44,7 @@ def test_broker_restart_mid_stream(mosquitto: MosquittoProcess, data_dir: Path) 
     bridge = BridgeProcess(data_dir, mosquitto.url)
     bridge.start()
     try:
-        time.sleep(2.0)
+        bridge.wait_connected()
         publish(mosquitto.url, items[: len(items) // 2])
         mosquitto.stop()  # persists its queues to disk
         mosquitto.start()  # same port, same persistence file
@@ -64,7 +64,8 @@ def test_two_workers_on_a_shared_subscription_split_the_traffic(
     for worker in workers:
         worker.start()
     try:
-        time.sleep(2.0)
+        for worker in workers:
+            worker.wait_connected()
         publish(mosquitto.url, items)
         assert_exactly_once(data_dir, items)
     finally:
@@ -97,7 +98,7 @@ def test_malformed_and_hostile_messages_go_to_dead_letters_and_lose_nothing(
     bridge = BridgeProcess(data_dir, mosquitto.url)
     bridge.start()
     try:
-        time.sleep(2.0)
+        bridge.wait_connected()
         publish(mosquitto.url, mixed)
         assert_exactly_once(data_dir, items)
         registry = open_registry(f"sqlite:///{data_dir / 'registry.db'}")

@@ -29,7 +29,7 @@ def test_influxdb_outage_mid_stream(mosquitto: MosquittoProcess, data_dir: Path,
     bridge.start()
     registry = open_registry(f"sqlite:///{data_dir / 'registry.db'}")
     try:
-        time.sleep(2.0)
+        bridge.wait_connected()
         publish(mosquitto.url, items[: len(items) // 2])
         influx.stop()
         publish(mosquitto.url, items[len(items) // 2 :])

@@ -1,0 +1,67 @@
+"""``releve bridge --workers N``: N bridge processes on one MQTT shared subscription.
+
+One Python process is bound to one core by its interpreter lock; several bridge processes on a
+``$share/<group>/`` subscription let the broker spread the uplinks over them. Each worker is an
+ordinary ``releve bridge`` with its own client id (``<client id>-<n>``, so its persistent session
+survives a restart) and the shared group (``RELEVE_MQTT_SHARED_GROUP``, ``releve`` if unset).
+The archive's dedup key keeps the at-least-once guarantee across workers. A worker that dies is
+started again; SIGTERM or Ctrl-C stops them all.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from releve.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RESTART_DELAY_S = 2.0
+
+
+def worker_env(settings: Settings, index: int, base: dict[str, str]) -> dict[str, str]:
+    """The environment of worker ``index``: its own client id, the shared group."""
+    env = dict(base)
+    env["RELEVE_MQTT_CLIENT_ID"] = f"{settings.mqtt_client_id}-{index}"
+    env["RELEVE_MQTT_SHARED_GROUP"] = settings.mqtt_shared_group or "releve"
+    return env
+
+
+def run_workers(settings: Settings, workers: int, config: Path | None, stop: threading.Event) -> int:
+    """Start ``workers`` bridge processes and keep them running until ``stop`` is set."""
+    command = [sys.executable, "-m", "releve"]
+    if config is not None:
+        command += ["--config", str(config)]
+    command.append("bridge")
+
+    def start(index: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(command, env=worker_env(settings, index, dict(os.environ)))
+
+    procs = [start(i) for i in range(workers)]
+    log.info("started %d bridge workers on shared group %r", workers, settings.mqtt_shared_group or "releve")
+    try:
+        while not stop.wait(1.0):
+            for i, proc in enumerate(procs):
+                code = proc.poll()
+                if code is not None:
+                    log.warning("bridge worker %d exited with %d; starting it again", i, code)
+                    time.sleep(RESTART_DELAY_S)
+                    procs[i] = start(i)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    return 0
