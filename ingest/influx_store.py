@@ -285,7 +285,7 @@ class InfluxStore:
             recomputed: dict[HourKey, HourStats] = {}
             for start, end, euis in _spans(touched):
                 recomputed.update(self._recompute(start, end, euis, touched))
-            self._open_hours.seed(rest, recomputed)
+            self._open_hours.seed(rest, recomputed, self._newest(rest))
             stats.update(recomputed)
         lines = [
             point(
@@ -312,6 +312,22 @@ class InfluxStore:
                 headers={"Content-Encoding": "gzip"},
             )
         self._refresh_days({(r.dev_eui, r.quantity, r.channel, self._day(_hour_of(r))) for r in batch})
+
+    def _newest(self, readings: Sequence[Reading]) -> dict[tuple[str, str, str], int]:
+        """The time of each series' newest stored point at or after the oldest of ``readings``: a
+        late batch is not the end of its series, and its hour must not be folded into afterwards."""
+        oldest = min(timestamp(r.ts) for r in readings)
+        euis = sorted({r.dev_eui for r in readings})
+        out: dict[tuple[str, str, str], int] = {}
+        for chunk in _chunks(euis):
+            for s in self._query(
+                f"SELECT last(value) FROM {self._raw} WHERE ({_any('dev_eui', chunk)}) "
+                f"AND time >= {oldest} GROUP BY dev_eui, quantity, channel"
+            ):
+                tags = s.get("tags", {})
+                for t, _ in s.get("values", []):
+                    out[(tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""))] = t
+        return out
 
     def _recompute(
         self, start: int, end: int, euis: Sequence[str], touched: set[HourKey]

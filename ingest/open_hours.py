@@ -94,8 +94,15 @@ class OpenHours:
             state.seen = now
         return done, rest
 
-    def seed(self, readings: Sequence[Reading], recomputed: dict[HourKey, HourStats]) -> None:
-        """Remember the hours just recomputed by the store, where this writer holds all their points."""
+    def seed(
+        self,
+        readings: Sequence[Reading],
+        recomputed: dict[HourKey, HourStats],
+        newest: dict[SeriesKey, int] | None = None,
+    ) -> None:
+        """Remember the hours just recomputed by the store, where this writer holds all their points
+        and (given ``newest``, each series' newest stored point) where they end their series: a
+        late batch followed by points already stored is not an hour to fold into."""
         now = self._clock()
         latest: dict[SeriesKey, list[int]] = {}
         for r in readings:
@@ -108,7 +115,8 @@ class OpenHours:
             stats = recomputed.get((*key, hour))
             mine = sum(1 for ns in stamps if ns - ns % HOUR_NS == hour)
             # More points in the store than in this batch: some may be later than ours.
-            if stats is not None and stats.count == mine:
+            ends_series = newest is None or newest.get(key, last) == last
+            if stats is not None and stats.count == mine and ends_series:
                 self._open[key] = _Open(hour, stats, last, now)
             else:
                 self._open.pop(key, None)

@@ -82,3 +82,18 @@ def test_an_hour_the_store_holds_more_points_of_is_not_cached() -> None:
     # the store counts 3 points in that hour, this writer wrote 1: others may be later than it
     cache.seed(batch, {key: HourStats(3, None, 10.0, 12.0, 33.0, 10.0, 12.0)})
     assert cache.fold([reading(45, 12.5)])[1]
+
+
+def test_a_late_batch_followed_by_stored_points_is_not_cached() -> None:
+    """Late points of 10:00-10:15 written after 12:00 was already stored: the next point (a rewrite
+    of 12:00, say) must be recomputed by the store, not folded into 10:00's hour as if it were new."""
+    cache = OpenHours(clock=Clock())
+    late = [reading(0, 10.0), reading(15, 11.0, 1.0)]
+    key = ("0102030405060708", "water_volume", "", hour(0))
+    series = key[:3]
+    stats = {key: HourStats(2, 1.0, 10.0, 11.0, 21.0, 10.0, 11.0)}
+    cache.seed(late, stats, {series: timestamp(T0 + timedelta(minutes=120))})
+    assert cache.fold([reading(120, 14.0, 3.0)])[1]
+    # when the batch is the end of its series, its hour is cached
+    cache.seed(late, stats, {series: timestamp(T0 + timedelta(minutes=15))})
+    assert cache.fold([reading(30, 12.0, 1.0)])[1] == []
