@@ -25,7 +25,8 @@ from paho.mqtt.properties import Properties
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPIC = "application/+/device/+/event/up"
-NODE_RED_HOME = Path(os.environ.get("RELEVE_BENCH_NODE_RED", "/work/nodered-bench"))
+# Node-RED is installed outside the repository, beside the checkout, unless told where
+NODE_RED_HOME = Path(os.environ.get("RELEVE_BENCH_NODE_RED", ROOT.parent / "nodered-bench"))
 NODE_RED_PACKAGES = ("node-red@4", "node-red-contrib-influxdb@0.7")
 
 
