@@ -72,7 +72,7 @@ def site_consumption(
 ) -> ConsumptionSeries:
     site = visible_site(state, key, site_id)
     start, end = time_range(window, start, end)
-    devices = state.registry.list_devices(site_id=site.id, limit=100_000)
+    devices = state.reads.site_devices(site.id)
     latest = latest_of(state.store, devices)
     quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}", latest)
     return consumption(state.store, devices, quantity, window, start, end, state.settings.timezone, latest)
