@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api.analytics import consumption, latest_of, pick_quantity, time_range
-from api.deps import Id, KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
+from api.deps import AppState, Id, KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
 from api.schemas import ConsumptionSeries, Page, SiteCreate, SitePublic
 from ingest.provisioning import slugify
-from ingest.registry import Site
+from ingest.registry import ApiKey, Site
 from ingest.store import Window
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
@@ -61,7 +62,7 @@ def get_site(state: StateDep, key: KeyDep, site_id: Id) -> SitePublic:
 
 
 @router.get("/{site_id}/consumption", summary="Consumption of a site per window, over all its meters")
-def site_consumption(
+async def site_consumption(
     state: StateDep,
     key: KeyDep,
     site_id: Id,
@@ -69,6 +70,20 @@ def site_consumption(
     window: Window = Window.DAY,
     start: datetime | None = None,
     end: datetime | None = None,
+) -> ConsumptionSeries:
+    # A hot path (dashboards): one trip to the thread pool for the registry and store reads,
+    # and FastAPI's check of the returned model then runs on the loop (it does not revalidate).
+    return await run_in_threadpool(_site_consumption, state, key, site_id, quantity, window, start, end)
+
+
+def _site_consumption(
+    state: AppState,
+    key: ApiKey,
+    site_id: int,
+    quantity: str | None,
+    window: Window,
+    start: datetime | None,
+    end: datetime | None,
 ) -> ConsumptionSeries:
     site = visible_site(state, key, site_id)
     start, end = time_range(window, start, end)
