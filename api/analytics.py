@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import orjson
 
 from api.problems import Problem
 from api.schemas import ConsumptionPoint, ConsumptionSeries
 from decoders import CANONICAL_UNITS, METERING_QUANTITIES, Kind, Quantity
 from ingest.registry import Device
-from ingest.rollup import window_end, window_start
+from ingest.rollup import window_start, zone_window_end
 from ingest.store import Bucket, Store, Window
 from releve.types import Reading
 
@@ -100,6 +103,67 @@ def consumption(
     return report(store, {"": devices}, quantity, window, start, end, tz, latest)[""]
 
 
+def consumption_json(
+    store: Store,
+    devices: Sequence[Device],
+    quantity: str,
+    window: Window,
+    start: datetime,
+    end: datetime,
+    tz: str,
+    latest: Sequence[Reading] | None = None,
+) -> bytes:
+    """``consumption`` as its JSON document (the ConsumptionSeries schema), without building
+    models: for the hot path of dashboards (a site's daily consumption), serialized by orjson."""
+    series = report_rows(store, {"": devices}, quantity, window, start, end, tz, latest)[""]
+    return series.json()
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRows:
+    """A consumption series as plain values: what ``ConsumptionSeries`` holds."""
+
+    quantity: str
+    unit: str
+    window: str
+    timezone: str
+    # (start, end, consumption or None, readings) per window, in time order
+    points: list[tuple[datetime, datetime, float | None, int]]
+    total: float
+
+    def model(self) -> ConsumptionSeries:
+        # Built from the store's own typed values: no validation needed (a tenth of a report's time).
+        points = [
+            ConsumptionPoint.model_construct(start=s, end=e, consumption=c, readings=n)
+            for s, e, c, n in self.points
+        ]
+        return ConsumptionSeries.model_construct(
+            quantity=self.quantity,
+            unit=self.unit,
+            window=self.window,
+            timezone=self.timezone,
+            points=points,
+            total=self.total,
+        )
+
+    def json(self) -> bytes:
+        """The same document as ``self.model()`` serialized by FastAPI (times with their offset,
+        UTC as Z, as pydantic writes them)."""
+        return orjson.dumps(
+            {
+                "quantity": self.quantity,
+                "unit": self.unit,
+                "window": self.window,
+                "timezone": self.timezone,
+                "points": [
+                    {"start": s, "end": e, "consumption": c, "readings": n} for s, e, c, n in self.points
+                ],
+                "total": self.total,
+            },
+            option=orjson.OPT_UTC_Z,
+        )
+
+
 def report(
     store: Store,
     groups: Mapping[str, Sequence[Device]],
@@ -115,6 +179,21 @@ def report(
     Only the metering channels of ``quantity`` count (kind cumulative or delta, from the latest
     readings); the store reads them for every device in one go (``Store.aggregate_many``).
     """
+    rows = report_rows(store, groups, quantity, window, start, end, tz, latest)
+    return {name: series.model() for name, series in rows.items()}
+
+
+def report_rows(
+    store: Store,
+    groups: Mapping[str, Sequence[Device]],
+    quantity: str,
+    window: Window,
+    start: datetime,
+    end: datetime,
+    tz: str,
+    latest: Sequence[Reading] | None = None,
+) -> dict[str, SeriesRows]:
+    """``report`` as plain values."""
     unit = unit_of(quantity)
     euis = sorted({d.dev_eui for members in groups.values() for d in members})
     wanted_euis = set(euis)
@@ -135,7 +214,7 @@ def report(
     empty: dict[datetime, tuple[datetime, float | None, int]] = {}
     window_start_ = window_start(start, window, zone)
     while window_start_ < end:
-        window_end_ = window_end(window_start_, window, zone)
+        window_end_ = zone_window_end(window_start_, window, zone)
         empty[window_start_] = (window_end_, None, 0)
         window_start_ = window_end_
     out = {}
@@ -148,15 +227,16 @@ def report(
                 if bucket.consumption is not None:
                     total = (total or 0.0) + bucket.consumption
                 merged[bucket.start] = (bucket.end, total, count + bucket.count)
-        # Built from the store's own typed values: no validation needed (a tenth of a report's time).
         points = [
-            ConsumptionPoint.model_construct(
-                start=start_, end=end_, consumption=None if total is None else round(total, 9), readings=count
-            )
+            (start_, end_, None if total is None else round(total, 9), count)
             for start_, (end_, total, count) in sorted(merged.items())
         ]
-        total = round(sum(p.consumption or 0.0 for p in points), 9)
-        out[name] = ConsumptionSeries.model_construct(
-            quantity=quantity, unit=unit, window=window.value, timezone=tz, points=points, total=total
+        out[name] = SeriesRows(
+            quantity=quantity,
+            unit=unit,
+            window=window.value,
+            timezone=tz,
+            points=points,
+            total=round(sum(p[2] or 0.0 for p in points), 9),
         )
     return out

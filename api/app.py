@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from api import problems, usage_counting
 from api.deps import AppState
+from api.middleware import MAX_BODY_BYTES, BodyLimit, ForgetOnWrite
 from api.routers import (
     alerts,
     charter,
@@ -33,8 +35,6 @@ from ingest.usage import RequestCounter
 from releve import __version__
 from releve.settings import Settings, load_settings
 
-MAX_BODY_BYTES = 6 * 1024 * 1024
-
 
 def open_state(settings: Settings) -> AppState:
     """Open what the API needs; the caller closes it with ``close_state``."""
@@ -55,6 +55,12 @@ def open_state(settings: Settings) -> AppState:
 def close_state(state: AppState) -> None:
     state.store.close()
     state.registry.close()
+
+
+def _forget_cached_reads(scope: Scope) -> None:
+    state: AppState | None = getattr(scope["app"].state, "releve", None)
+    if state is not None:
+        state.reads.forget()
 
 
 def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
@@ -80,22 +86,8 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
     problems.install(app)
     problems.document(app)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return JSONResponse(
-                {
-                    "type": "about:blank",
-                    "title": "Too large",
-                    "status": 413,
-                    "detail": "request body too large",
-                },
-                status_code=413,
-                media_type=problems.PROBLEM,
-            )
-        return await call_next(request)
-
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(ForgetOnWrite, forget=_forget_cached_reads)
     usage_counting.install(app, RequestCounter())
 
     routers = (overview, devices, sites, costs, reports, alerts, keys, operations, open_data, climate)

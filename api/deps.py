@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import Problem
+from api.read_cache import RegistryReads
 from ingest.archive import Archive
 from ingest.registry import ApiKey, Device, Registry, Role, Site
 from ingest.registry_errors import NotFound
@@ -24,9 +26,14 @@ class AppState:
     registry: Registry
     archive: Archive
     store: Store
+    # The key, site and device reads of the hot paths, cached a few seconds (api.read_cache).
+    reads: RegistryReads = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reads = RegistryReads(self.registry)
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.releve
     return state
 
@@ -41,16 +48,19 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 _header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def current_key(
+async def current_key(
     request: Request,
     state: StateDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header: Annotated[str | None, Depends(_header)],
 ) -> ApiKey:
+    # Async, so that a key seen in the last seconds costs no trip to the thread pool.
     token = bearer.credentials if bearer else header
     if not token:
         raise Problem(401, "Unauthorized", "an API key is required (Authorization: Bearer <key>)")
-    key = state.registry.authenticate(token)
+    key = state.reads.cached_key(token)
+    if key is None:
+        key = await run_in_threadpool(state.reads.authenticate, token)
     if key is None:
         raise Problem(401, "Unauthorized", "unknown or revoked API key")
     request.state.api_key = key  # for the usage counter (api.usage_counting)
@@ -63,7 +73,7 @@ KeyDep = Annotated[ApiKey, Depends(current_key)]
 def require(role: Role) -> object:
     """A dependency that admits keys of ``role`` or higher."""
 
-    def check(key: KeyDep) -> ApiKey:
+    async def check(key: KeyDep) -> ApiKey:
         if not key.role.allows(role):
             raise Problem(403, "Forbidden", f"this needs the {role.value} role; your key is {key.role.value}")
         return key
@@ -93,7 +103,7 @@ def visible_device(state: AppState, key: ApiKey, dev_eui: str) -> Device:
 def visible_site(state: AppState, key: ApiKey, site_id: int) -> Site:
     scope = tenant_scope(key)
     try:
-        site = state.registry.get_site(site_id)
+        site = state.reads.get_site(site_id)
     except NotFound as exc:
         raise Problem(404, "Not found", f"site {site_id} not found") from exc
     if scope is not None and site.tenant_id != scope:

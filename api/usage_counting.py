@@ -9,10 +9,10 @@ when the app stops; a failed flush keeps the counts for the next one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ingest.registry import ApiKey
 from ingest.registry_errors import DatabaseUnavailable
@@ -47,15 +47,25 @@ def flush_now(app: FastAPI) -> None:
         log.warning("API usage counts not written yet (kept for the next flush): %s", exc)
 
 
+class _CountRequests:
+    """Plain ASGI: after each HTTP request, count it for its tenant (see ``request_tenant``)."""
+
+    def __init__(self, app: ASGIApp, counter: RequestCounter) -> None:
+        self.app = app
+        self.counter = counter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})  # shared with request.state below, where the key is left
+        await self.app(scope, receive, send)
+        request = Request(scope)
+        tenant = request_tenant(request)
+        if tenant is not None and self.counter.add(tenant):
+            await run_in_threadpool(flush_now, scope["app"])
+
+
 def install(app: FastAPI, counter: RequestCounter) -> None:
     app.state.usage_counter = counter
-
-    @app.middleware("http")
-    async def count_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        tenant = request_tenant(request)
-        if tenant is not None and counter.add(tenant):
-            await run_in_threadpool(flush_now, request.app)
-        return response
+    app.add_middleware(_CountRequests, counter=counter)

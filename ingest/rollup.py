@@ -74,6 +74,21 @@ def window_end(start: datetime, window: Window, zone: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=zone)
 
 
+def zone_window_end(start: datetime, window: Window, zone: ZoneInfo) -> datetime:
+    """``window_end``, cached for a ``start`` in ``zone`` (as ``window_start`` gives): an API
+    report asks the same window ends on every request."""
+    if start.tzinfo is not zone:
+        return window_end(start, window, zone)
+    return _window_end_of(start.replace(tzinfo=None), start.fold, window, zone)
+
+
+@lru_cache(maxsize=65_536)
+def _window_end_of(wall: datetime, fold: int, window: Window, zone: ZoneInfo) -> datetime:
+    # Keyed by wall clock (naive) and fold, not the aware datetime: aware datetimes of one
+    # instant in different zones compare equal, but window_end adds to their wall clocks.
+    return window_end(wall.replace(tzinfo=zone, fold=fold), window, zone)
+
+
 def fold(hours: Iterable[HourRollup], window: Window, tz: str) -> Iterator[Bucket]:
     """Fold time-ordered hourly rollups into buckets of local windows (only windows with data)."""
     zone = ZoneInfo(tz)

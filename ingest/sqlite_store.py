@@ -32,6 +32,7 @@ from ingest.rollup import (
     split_months,
     window_end,
     window_start,
+    zone_window_end,
 )
 from ingest.store import Bucket, Window
 from releve.types import Reading
@@ -486,7 +487,7 @@ class SqliteStore:
             bounds = starts.get(d0)
             if bounds is None:
                 begin = window_start(from_us(d0), window, self._zone)
-                bounds = starts[d0] = (begin, window_end(begin, window, self._zone))
+                bounds = starts[d0] = (begin, zone_window_end(begin, window, self._zone))
             parts.setdefault((eui, ch), []).append(
                 Bucket(bounds[0], bounds[1], n, lo, hi, total / n if n else None, first, last, c)
             )

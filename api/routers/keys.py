@@ -47,4 +47,5 @@ def revoke_key(state: StateDep, key: AdminKey, prefix: str) -> Response:
     if prefix not in visible:
         raise Problem(404, "Not found", f"no active key {prefix}")
     state.registry.revoke_key(prefix)
+    state.reads.forget_keys()  # at once in this process; other workers within api.read_cache.KEY_TTL_S
     return Response(status_code=204)
