@@ -53,6 +53,9 @@ class ComfortTargets(BaseModel):
     co2_max: float
     humidity_min: float
     humidity_max: float
+    occupied_start_hour: int = Field(description="comfort counts from this local hour...")
+    occupied_end_hour: int = Field(description="...to this one (excluded)")
+    occupied_days: int = Field(description="on the first N days of the week (5: Monday to Friday)")
 
 
 class ComfortDay(BaseModel):
@@ -68,7 +71,9 @@ class ComfortQuantity(BaseModel):
     channel: str
     days: list[ComfortDay]
     readings: int
-    share_outside_target: float | None = Field(description="0..1 of the readings; null without readings")
+    share_outside_target: float | None = Field(
+        description="0..1 of the readings taken in occupied hours; null without such readings"
+    )
 
 
 class ComfortDevice(BaseModel):
@@ -191,7 +196,16 @@ def targets_of(th: Thresholds) -> ComfortTargets:
         co2_max=th.co2_max,
         humidity_min=th.humidity_min,
         humidity_max=th.humidity_max,
+        occupied_start_hour=th.occupied_start_hour,
+        occupied_end_hour=th.occupied_end_hour,
+        occupied_days=th.occupied_days,
     )
+
+
+def occupied(ts: datetime, zone: ZoneInfo, t: ComfortTargets) -> bool:
+    """Whether the building is in use at ``ts``: nights and weekends are not judged."""
+    local = ts.astimezone(zone)
+    return local.weekday() < t.occupied_days and t.occupied_start_hour <= local.hour < t.occupied_end_hour
 
 
 def outside(quantity: str, value: float, t: ComfortTargets) -> bool:
@@ -205,7 +219,8 @@ def outside(quantity: str, value: float, t: ComfortTargets) -> bool:
 def comfort(
     state: AppState, site: Site, start: datetime, end: datetime, th: Thresholds, source: WeatherSource
 ) -> ComfortReport:
-    """Each indoor sensor's daily min/max/mean and the share of its readings outside the targets."""
+    """Each indoor sensor's daily min/max/mean and the share of its readings in occupied hours
+    outside the targets."""
     tz = state.settings.timezone
     targets = targets_of(th)
     devices = [
@@ -225,6 +240,7 @@ def _comfort_quantities(
     state: AppState, device: Device, start: datetime, end: datetime, targets: ComfortTargets
 ) -> list[ComfortQuantity]:
     tz = state.settings.timezone
+    zone = ZoneInfo(tz)
     latest = state.store.latest([device.dev_eui])
     if any(r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES for r in latest):
         return []  # a meter's housing sensor (a pulse counter's, in a plant room) is not a room
@@ -241,7 +257,11 @@ def _comfort_quantities(
     readings = state.store.query(device.dev_eui, start, end, quantities=[q for q, _ in series])
     result: list[ComfortQuantity] = []
     for quantity, channel in series:
-        values = [r.value for r in readings if r.quantity == quantity and r.channel == channel]
+        values = [
+            r.value
+            for r in readings
+            if r.quantity == quantity and r.channel == channel and occupied(r.ts, zone, targets)
+        ]
         buckets = state.store.aggregate(device.dev_eui, quantity, start, end, Window.DAY, tz, channel=channel)
         share = sum(1 for v in values if outside(quantity, v, targets)) / len(values) if values else None
         result.append(

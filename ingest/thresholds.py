@@ -55,6 +55,11 @@ class Thresholds:
     co2_max: float = 1000.0
     humidity_min: float = 30.0
     humidity_max: float = 70.0
+    # comfort counts while the building is in use: these local hours, on the first N days of the
+    # week (5: Monday to Friday, 6: to Saturday, 7: every day)
+    occupied_start_hour: int = 8
+    occupied_end_hour: int = 18
+    occupied_days: int = 5
 
     @property
     def alarm_window(self) -> timedelta:
@@ -84,6 +89,9 @@ RANGES: dict[str, tuple[float, float]] = {
     "co2_max": (400.0, 5000.0),
     "humidity_min": (0.0, 100.0),
     "humidity_max": (0.0, 100.0),
+    "occupied_start_hour": (0, 23),
+    "occupied_end_hour": (1, 24),
+    "occupied_days": (1, 7),
 }
 _INTEGERS = {f.name for f in fields(Thresholds) if f.type in ("int", int)}
 # (lower, upper): the first must stay strictly below the second.
@@ -91,6 +99,7 @@ _ORDERED = (
     ("night_start_hour", "night_end_hour"),
     ("temperature_min", "temperature_max"),
     ("humidity_min", "humidity_max"),
+    ("occupied_start_hour", "occupied_end_hour"),
 )
 
 

@@ -86,6 +86,9 @@ class ThresholdValues(BaseModel):
     co2_max: float | None = Field(default=None, ge=400, le=5000, description="ppm")
     humidity_min: float | None = Field(default=None, ge=0, le=100, description="%")
     humidity_max: float | None = Field(default=None, ge=0, le=100, description="%")
+    occupied_start_hour: int | None = Field(default=None, ge=0, le=23, description="local hour")
+    occupied_end_hour: int | None = Field(default=None, ge=1, le=24, description="local hour, excluded")
+    occupied_days: int | None = Field(default=None, ge=1, le=7, description="first N days of the week")
 
 
 class SiteThresholds(BaseModel):

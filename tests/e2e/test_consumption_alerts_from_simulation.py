@@ -127,5 +127,8 @@ def test_heating_per_dju_and_comfort_of_the_simulated_gym(
     quantities = {q["quantity"]: q for q in room["quantities"]}
     assert set(quantities) == {"temperature", "co2", "humidity"}
     assert len(quantities["temperature"]["days"]) == 21
-    # heated to 20-21 degC when open, set back to 17 at night: part of the time below the 18 degC target
-    assert 0 < quantities["temperature"]["share_outside_target"] < 1
+    # heated to 20-21 degC when open, set back to 17 at night: the nights are below the 18 degC
+    # target, but comfort is judged in opening hours (8-18, Monday to Friday): only a public holiday
+    # (11 November, the gym closed and set back) of the 15 working days falls short
+    assert quantities["temperature"]["share_outside_target"] == pytest.approx(1 / 15)
+    assert min(d["min"] for d in quantities["temperature"]["days"]) < 18

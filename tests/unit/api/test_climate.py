@@ -209,6 +209,9 @@ def test_comfort_against_site_targets(env: Env) -> None:
         "co2_max": 1000,
         "humidity_min": 30,
         "humidity_max": 70,
+        "occupied_start_hour": 8,
+        "occupied_end_hour": 18,
+        "occupied_days": 5,
     }
     room = {q["quantity"]: q for d in body["devices"] if d["dev_eui"] == ROOM for q in d["quantities"]}
     assert list(room) == ["temperature", "co2", "humidity"]
