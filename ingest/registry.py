@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -13,11 +14,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ingest import schema
 from ingest.meter import Replacement
 from ingest.registry_errors import Conflict, NotFound, RegistryError
+from ingest.sqlite_wal import enable_wal
 
 
 class Role(StrEnum):
@@ -114,10 +116,10 @@ def create_registry_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            enable_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
         return engine
@@ -465,12 +467,24 @@ def open_registry(url: str) -> Registry:
     """Open (and create or migrate) the registry database at ``url``."""
     engine = create_registry_engine(url)
     try:
-        with engine.begin() as conn:
-            migrate(conn)
+        for attempt in range(_MIGRATION_ATTEMPTS):
+            try:
+                with engine.begin() as conn:
+                    migrate(conn)
+                break
+            except DBAPIError:
+                # Another process (a second bridge worker, the API) migrated the same database at
+                # the same moment and won: its steps are committed, so the next attempt sees them.
+                if attempt == _MIGRATION_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
     except Exception:
         engine.dispose()
         raise
     return Registry(engine)
+
+
+_MIGRATION_ATTEMPTS = 5
 
 
 __all__ = [

@@ -34,6 +34,7 @@ from ingest.rollup import (
     window_start,
     zone_window_end,
 )
+from ingest.sqlite_wal import enable_wal
 from ingest.store import Bucket, Window
 from releve.types import Reading
 
@@ -264,9 +265,9 @@ class SqliteStore:
             try:
                 conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
                 conn.row_factory = sqlite3.Row
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("PRAGMA busy_timeout=30000")
+                enable_wal(conn)
+                conn.execute("PRAGMA synchronous=NORMAL")
             except sqlite3.Error as exc:
                 raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
             self._local.conn = conn
