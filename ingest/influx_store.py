@@ -324,9 +324,8 @@ class InfluxStore:
                 f"SELECT last(value) FROM {self._raw} WHERE ({_any('dev_eui', chunk)}) "
                 f"AND time >= {oldest} GROUP BY dev_eui, quantity, channel"
             ):
-                tags = s.get("tags", {})
                 for t, _ in s.get("values", []):
-                    out[(tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""))] = t
+                    out[_series(s)] = t
         return out
 
     def _recompute(
@@ -341,9 +340,8 @@ class InfluxStore:
                 "GROUP BY time(1h), dev_eui, quantity, channel fill(none)"
             )
             for s in series:
-                tags = s.get("tags", {})
                 for t, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
-                    key = (tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""), t)
+                    key = (*_series(s), t)
                     if key not in touched or not count:
                         continue
                     out[key] = HourStats(
@@ -450,9 +448,8 @@ class InfluxStore:
             group = statements[i : i + 50]
             for s in self._query(";".join(q for _, q in group)):
                 at = group[s["statement_id"]][0]
-                tags = s.get("tags", {})
+                key = _series(s)
                 for _, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
-                    key = (tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""))
                     if not count or (*key, at) not in wanted:
                         continue
                     found.add((*key, at))
@@ -478,26 +475,7 @@ class InfluxStore:
         written = 0
         while day < end:
             first, stop = day_hours(day, self._zone)
-            lines = [
-                _rollup_line(
-                    "rollup_1d",
-                    (
-                        s["tags"].get("dev_eui", ""),
-                        s["tags"].get("quantity", ""),
-                        s["tags"].get("channel", ""),
-                    ),
-                    timestamp(day),
-                    values,
-                )
-                for s in self._query(
-                    f"SELECT {_MERGE} FROM {self._rollups} WHERE time >= {timestamp(first)} "
-                    f"AND time < {timestamp(stop)} GROUP BY dev_eui, quantity, channel"
-                )
-                for _, *values in s.get("values", [])
-                if values[0]
-            ]
-            self._write(lines, self.rollup_rp, "ns")
-            written += len(lines)
+            written += self._merge_period(self._rollups, "rollup_1d", day, first, stop)
             day = window_end(day, Window.DAY, self._zone)
         return written + self.rebuild_months(start, end)
 
@@ -512,24 +490,24 @@ class InfluxStore:
         written = 0
         while month < end:
             after = window_end(month, Window.MONTH, self._zone)
-            lines = [
-                _rollup_line(
-                    "rollup_1mo",
-                    tuple(s["tags"].get(tag, "") for tag in ("dev_eui", "quantity", "channel")),
-                    timestamp(month),
-                    values,
-                )
-                for s in self._query(
-                    f"SELECT {_MERGE} FROM {self._days} WHERE time >= {timestamp(month)} "
-                    f"AND time < {timestamp(after)} GROUP BY dev_eui, quantity, channel"
-                )
-                for _, *values in s.get("values", [])
-                if values[0]
-            ]
-            self._write(lines, self.rollup_rp, "ns")
-            written += len(lines)
+            written += self._merge_period(self._days, "rollup_1mo", month, month, after)
             month = after
         return written
+
+    def _merge_period(self, source: str, target: str, at: datetime, first: datetime, stop: datetime) -> int:
+        """Write one ``target`` row at ``at`` per series, merging its ``source`` rows in
+        [first, stop) inside InfluxDB. Returns how many rows it wrote."""
+        lines = [
+            _rollup_line(target, _series(s), timestamp(at), values)
+            for s in self._query(
+                f"SELECT {_MERGE} FROM {source} WHERE time >= {timestamp(first)} "
+                f"AND time < {timestamp(stop)} GROUP BY dev_eui, quantity, channel"
+            )
+            for _, *values in s.get("values", [])
+            if values[0]
+        ]
+        self._write(lines, self.rollup_rp, "ns")
+        return len(lines)
 
     @property
     def _raw(self) -> str:
@@ -875,6 +853,12 @@ def _any(tag: str, values: Sequence[str]) -> str:
     if len(values) > 1 and all(_WORD.fullmatch(v) for v in values):
         return f"{tag} =~ /^(?:{'|'.join(values)})$/"
     return " OR ".join(f"{tag} = {quote_str(v)}" for v in values)
+
+
+def _series(s: dict[str, Any]) -> tuple[str, str, str]:
+    """(dev_eui, quantity, channel) of a series of a query grouped by those tags."""
+    tags = s.get("tags", {})
+    return (tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""))
 
 
 def _spans(touched: set[tuple[str, str, str, int]]) -> list[tuple[int, int, list[str]]]:
