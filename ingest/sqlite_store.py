@@ -110,29 +110,24 @@ FROM readings WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3 AND ts >= ?4
 HAVING count(*) > 0
 """
 
-# One local day (?4: local midnight in us, ?5: its date) from the hourly rollups [?6, ?7) it holds.
-_DAY = """
-INSERT OR REPLACE INTO rollup_1d
+
+def _merge_into(target: str, source: str, column: str) -> str:
+    """One row of ``target`` (?4: its start in us, ?5: its first local date) merging the rows of
+    ``source`` whose ``column`` lies in [?6, ?7), for the series (?1, ?2, ?3)."""
+    series = f"dev_eui = ?1 AND quantity = ?2 AND channel = ?3 AND {column} >= ?6 AND {column} < ?7"
+    return f"""
+INSERT OR REPLACE INTO {target}
 SELECT ?1, ?2, ?3, ?4, ?5, sum(count), sum(consumption), min(vmin), max(vmax), sum(vsum),
-    (SELECT first FROM rollup_1h WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3
-        AND hour >= ?6 AND hour < ?7 ORDER BY hour LIMIT 1),
-    (SELECT last FROM rollup_1h WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3
-        AND hour >= ?6 AND hour < ?7 ORDER BY hour DESC LIMIT 1)
-FROM rollup_1h WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3 AND hour >= ?6 AND hour < ?7
+    (SELECT first FROM {source} WHERE {series} ORDER BY {column} LIMIT 1),
+    (SELECT last FROM {source} WHERE {series} ORDER BY {column} DESC LIMIT 1)
+FROM {source} WHERE {series}
 HAVING count(*) > 0
 """
 
-# One local month (?4: its start in us, ?5: its first date) from the daily rollups [?6, ?7).
-_MONTH = """
-INSERT OR REPLACE INTO rollup_1mo
-SELECT ?1, ?2, ?3, ?4, ?5, sum(count), sum(consumption), min(vmin), max(vmax), sum(vsum),
-    (SELECT first FROM rollup_1d WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3
-        AND day >= ?6 AND day < ?7 ORDER BY day LIMIT 1),
-    (SELECT last FROM rollup_1d WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3
-        AND day >= ?6 AND day < ?7 ORDER BY day DESC LIMIT 1)
-FROM rollup_1d WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3 AND day >= ?6 AND day < ?7
-HAVING count(*) > 0
-"""
+
+# One local day from the hourly rollups it holds; one local month from its daily rollups.
+_DAY = _merge_into("rollup_1d", "rollup_1h", "hour")
+_MONTH = _merge_into("rollup_1mo", "rollup_1d", "day")
 
 # The local window a day falls in, from its date: ISO weeks start on Monday.
 _WINDOW_KEY = {
