@@ -33,19 +33,26 @@ METERED = {Kind.CUMULATIVE.value, Kind.DELTA.value}
 CONSUMPTION_QUANTITIES = {q.value for q in METERING_QUANTITIES}
 
 
-def time_range(window: Window, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
-    """Defaults: the window's usual span up to now. Rejects naive, inverted or absurd ranges."""
+def time_range(
+    window: Window,
+    start: datetime | None,
+    end: datetime | None,
+    default_span: timedelta | None = None,
+    max_span: timedelta = _MAX_SPAN,
+) -> tuple[datetime, datetime]:
+    """Defaults: ``default_span`` (else the window's usual span) up to now. Rejects naive,
+    inverted or absurd ranges, and times outside 1970-2200 before any arithmetic on them."""
     for value in (start, end):
         if value is not None and value.tzinfo is None:
             raise Problem(422, "Invalid time", "times need a UTC offset, e.g. 2026-01-01T00:00:00+01:00")
         if value is not None and not EARLIEST <= value <= LATEST:
             raise Problem(422, "Invalid time", f"times go from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}")
     end = end or datetime.now(UTC)
-    start = start or end - _DEFAULT_SPAN[window]
+    start = start or end - (default_span or _DEFAULT_SPAN[window])
     if start >= end:
         raise Problem(422, "Invalid range", "start must be before end")
-    if end - start > _MAX_SPAN:
-        raise Problem(422, "Invalid range", "a range is at most 20 years")
+    if end - start > max_span:
+        raise Problem(422, "Invalid range", f"a range is at most {max_span.days // 366} years")
     return start, end
 
 

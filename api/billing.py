@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from api.analytics import METERED, consumption, time_range
+from api.analytics import METERED, consumption
 from api.costs import Slice, price, total_cost
-from api.problems import Problem
 from api.schemas import ConsumptionPoint, ConsumptionSeries
 from ingest.registry import Device
 from ingest.store import Store, Window
@@ -35,24 +34,6 @@ class CostSeries(ConsumptionSeries):
     unpriced: float = Field(
         default=0.0, description="consumption that fell on days without a tariff (not in total_cost)"
     )
-
-
-EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
-
-
-def within_calendar(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    """Refuse times that calendar arithmetic (a year back, a day's end) would push out of range."""
-    if start < EARLIEST or end > LATEST:
-        raise Problem(422, "Invalid range", "times must fall between 1970-01-01 and 2200-01-01 (UTC)")
-    return start, end
-
-
-def calendar_range(window: Window, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
-    """``analytics.time_range`` for times within 1970-2200, checked before any arithmetic on them."""
-    given = [t for t in (start, end) if t is not None]
-    if all(t.tzinfo is not None for t in given):
-        within_calendar(min(given, default=EARLIEST), max(given, default=LATEST))
-    return within_calendar(*time_range(window, start, end))
 
 
 def hourly_slices(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -97,19 +97,6 @@ class SiteThresholds(BaseModel):
     overridden: list[str] = Field(description="the thresholds this site sets; the others are defaults")
 
 
-def _range(start: datetime | None, end: datetime | None, default: timedelta) -> tuple[datetime, datetime]:
-    for value in (start, end):
-        if value is not None and value.tzinfo is None:
-            raise Problem(422, "Invalid time", "times need a UTC offset, e.g. 2026-01-01T00:00:00+01:00")
-    end = end or datetime.now(UTC)
-    start = start or end - default
-    if start >= end:
-        raise Problem(422, "Invalid range", "start must be before end")
-    if end - start > MAX_SPAN:
-        raise Problem(422, "Invalid range", "a range is at most 5 years")
-    return start, end
-
-
 @router.post("/weather/{station}/import", summary="Import a station's temperatures (CSV time,temperature)")
 async def import_weather(
     request: Request, state: StateDep, key: OperatorKey, station: Station, dry_run: bool = True
@@ -157,7 +144,7 @@ def get_weather(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> WeatherDays:
-    start, end = _range(start, end, timedelta(days=31))
+    start, end = time_range(Window.DAY, start, end, timedelta(days=31), MAX_SPAN)
     book = WeatherBook(state.archive.engine)
     if not book.has_station(key.tenant_id, station):
         raise Problem(404, "Not found", f"no observations of station {station!r}")
@@ -230,7 +217,7 @@ def site_comfort(
     state: StateDep, key: KeyDep, site_id: Id, start: datetime | None = None, end: datetime | None = None
 ) -> ComfortReport:
     site = visible_site(state, key, site_id)
-    start, end = _range(start, end, timedelta(days=7))
+    start, end = time_range(Window.DAY, start, end, timedelta(days=7), MAX_SPAN)
     if end - start > timedelta(days=366):
         raise Problem(422, "Invalid range", "a comfort range is at most one year")
     th, _ = _thresholds(state, site.id)

@@ -8,10 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from api.analytics import CONSUMPTION_QUANTITIES, consumption, pick_quantity, unit_of
+from api.analytics import CONSUMPTION_QUANTITIES, consumption, pick_quantity, time_range, unit_of
 from api.billing import (
     CostSeries,
-    calendar_range,
     change,
     cost_series,
     known_cost,
@@ -201,7 +200,7 @@ def site_cost(
     end: datetime | None = None,
 ) -> CostSeries:
     site = visible_site(state, key, site_id)
-    start, end = calendar_range(window, start, end)
+    start, end = time_range(window, start, end)
     devices = site_devices(state, site)
     quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}")
     unit_of(quantity)
@@ -236,12 +235,12 @@ def site_compare(
 ) -> Comparison:
     site = visible_site(state, key, site_id)
     tz = state.settings.timezone
-    start, end = calendar_range(window, start, end)
+    start, end = time_range(window, start, end)
     if reference == "previous_year":
         ref_start, ref_end = shift_years(start, -1, tz), shift_years(end, -1, tz)
     elif ref_start is None or ref_end is None:
         raise Problem(422, "Invalid reference", "reference=period needs ref_start and ref_end")
-    ref_start, ref_end = calendar_range(window, ref_start, ref_end)
+    ref_start, ref_end = time_range(window, ref_start, ref_end)
     devices = site_devices(state, site)
     quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}")
     tariffs = TariffBook(state.registry.engine).effective(site.tenant_id, site.id, quantity)
@@ -284,7 +283,7 @@ def site_intensity(
     site = visible_site(state, key, site_id)
     if not site.floor_area_m2:
         raise Problem(422, "No floor area", f"site {site.name} has no floor area: set floor_area_m2 on it")
-    start, end = calendar_range(Window.MONTH, start, end)  # by default, the last 366 days
+    start, end = time_range(Window.MONTH, start, end)  # by default, the last 366 days
     devices = site_devices(state, site)
     quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}")
     series = consumption(state.store, devices, quantity, Window.MONTH, start, end, state.settings.timezone)
@@ -334,7 +333,7 @@ def tenant_consumption(
     if tenant not in {t.id for t in state.registry.list_tenants()}:
         raise Problem(404, "Not found", f"tenant {tenant} not found")
     tz = state.settings.timezone
-    start, end = calendar_range(window, start, end)
+    start, end = time_range(window, start, end)
     sites = state.registry.list_sites(tenant)
     per_site = {s.id: site_devices(state, s) for s in sites}
     quantity = pick_quantity(

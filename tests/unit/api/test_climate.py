@@ -298,3 +298,11 @@ def test_the_api_ranges_are_the_stored_ones() -> None:
         lo = next(m.ge for m in info.metadata if isinstance(m, Ge))
         hi = next(m.le for m in info.metadata if isinstance(m, Le))
         assert (lo, hi) == RANGES[name], name
+
+
+def test_times_out_of_the_calendar_are_refused(env: Env) -> None:
+    """A lone end at year 1 would overflow the default span: refused before any arithmetic."""
+    site = env.town_site
+    for path in ("heating", "comfort"):
+        r = env.c.get(f"/api/v1/sites/{site}/{path}?end=0001-01-01T00:00:00Z", headers=env.h("town_viewer"))
+        assert r.status_code == 422 and "1970" in r.json()["detail"], path
