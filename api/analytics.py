@@ -190,6 +190,29 @@ def report(
     return {name: series.model() for name, series in rows.items()}
 
 
+def metered_buckets(
+    store: Store,
+    euis: Sequence[str],
+    quantity: str,
+    window: Window,
+    start: datetime,
+    end: datetime,
+    tz: str,
+    latest: Sequence[Reading] | None = None,
+) -> dict[tuple[str, str], list[Bucket]]:
+    """The windows of every metering register (device, channel) of ``quantity`` among ``euis``,
+    sorted by register: those whose latest reading is cumulative or delta, read in one go."""
+    wanted_euis = set(euis)
+    metered = {
+        (r.dev_eui, r.channel)
+        for r in (store.latest(sorted(wanted_euis)) if latest is None else latest)
+        if r.quantity == quantity and r.kind in METERED and r.dev_eui in wanted_euis
+    }
+    wanted = sorted({eui for eui, _ in metered})
+    buckets = store.aggregate_many(wanted, quantity, start, end, window, tz) if wanted else {}
+    return {register: buckets[register] for register in sorted(metered) if register in buckets}
+
+
 def report_rows(
     store: Store,
     groups: Mapping[str, Sequence[Device]],
@@ -203,18 +226,9 @@ def report_rows(
     """``report`` as plain values."""
     unit = unit_of(quantity)
     euis = sorted({d.dev_eui for members in groups.values() for d in members})
-    wanted_euis = set(euis)
-    metered = {
-        (r.dev_eui, r.channel)
-        for r in (store.latest(euis) if latest is None else latest)
-        if r.quantity == quantity and r.kind in METERED and r.dev_eui in wanted_euis
-    }
-    wanted = sorted({eui for eui, _ in metered})
-    buckets = store.aggregate_many(wanted, quantity, start, end, window, tz) if wanted else {}
     by_device: dict[str, list[Bucket]] = {}
-    for (eui, channel), found in buckets.items():
-        if (eui, channel) in metered:
-            by_device.setdefault(eui, []).extend(found)
+    for (eui, _), found in metered_buckets(store, euis, quantity, window, start, end, tz, latest).items():
+        by_device.setdefault(eui, []).extend(found)
     # Every window of the range is listed: one without readings is a visible gap (readings 0,
     # consumption null); what was consumed during a gap lands in the window of the next reading.
     zone = ZoneInfo(tz)

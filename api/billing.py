@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from api.analytics import METERED, consumption
+from api.analytics import consumption, metered_buckets
 from api.costs import Slice, price, total_cost
 from api.schemas import ConsumptionPoint, ConsumptionSeries
 from ingest.registry import Device
@@ -40,15 +40,13 @@ def hourly_slices(
     store: Store, devices: Sequence[Device], quantity: str, start: datetime, end: datetime, tz: str
 ) -> list[Slice]:
     """Hourly consumption per device register: the grain at which tariffs are applied."""
-    slices: list[Slice] = []
-    for device in devices:
-        latest = store.latest([device.dev_eui])
-        channels = sorted({r.channel for r in latest if r.quantity == quantity and r.kind in METERED})
-        for channel in channels:
-            for b in store.aggregate(device.dev_eui, quantity, start, end, Window.HOUR, tz, channel=channel):
-                if b.consumption is not None:
-                    slices.append(Slice(b.start, channel, b.consumption))
-    return slices
+    registers = metered_buckets(store, [d.dev_eui for d in devices], quantity, Window.HOUR, start, end, tz)
+    return [
+        Slice(b.start, channel, b.consumption)
+        for (_, channel), found in registers.items()
+        for b in found
+        if b.consumption is not None
+    ]
 
 
 def cost_series(
