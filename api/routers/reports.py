@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.analytics import METERED, consumption, metered_quantities
+from api.analytics import METERED, consumption, latest_of, metered_quantities, report
 from api.billing import CostSeries, change, cost_series, known_cost, measured, plain, shift_years
 from api.deps import Id, KeyDep, StateDep, visible_site
 from api.problems import Problem
@@ -89,10 +89,11 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
     start, end = month_bounds(month, tz)
     devices = state.registry.list_devices(site_id=site.id, limit=100_000)
     book = TariffBook(state.registry.engine)
+    latest = latest_of(state.store, devices)
     quantities: list[QuantityReport] = []
-    for quantity in metered_quantities(state.store, devices):
+    for quantity in metered_quantities(state.store, devices, latest):
         tariffs = book.effective(site.tenant_id, site.id, quantity)
-        month_cost = cost_series(state.store, tariffs, devices, quantity, Window.DAY, start, end, tz)
+        month_cost = cost_series(state.store, tariffs, devices, quantity, Window.DAY, start, end, tz, latest)
         before = consumption(
             state.store,
             devices,
@@ -101,19 +102,14 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
             shift_years(start, -1, tz),
             shift_years(end, -1, tz),
             tz,
+            latest,
         )
         _, pct = change(month_cost, before)
-        metering = {
-            r.dev_eui
-            for r in state.store.latest([d.dev_eui for d in devices])
-            if r.quantity == quantity and r.kind in METERED
-        }
+        metering = {r.dev_eui for r in latest if r.quantity == quantity and r.kind in METERED}
+        groups = _by_point([d for d in devices if d.dev_eui in metering])
+        per_point = report(state.store, groups, quantity, Window.MONTH, start, end, tz, latest)
         points = [
-            PointTotal(
-                metering_point=name,
-                consumption=consumption(state.store, group, quantity, Window.MONTH, start, end, tz).total,
-            )
-            for name, group in sorted(_by_point([d for d in devices if d.dev_eui in metering]).items())
+            PointTotal(metering_point=name, consumption=per_point[name].total) for name in sorted(groups)
         ]
         quantities.append(
             QuantityReport(
