@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from decoders import MODELS, Alarm, AlarmKind, DecodedReading, EncodeError, Frame, Kind, Quantity
+from decoders.vendors import laird
 from simulator.engine import Snapshot
 from simulator.errors import NoEncoder
 
@@ -72,7 +73,7 @@ def _milesight_am107(s: Snapshot) -> Frame:
 def _laird_rs1xx(s: Snapshot) -> Frame:
     """An outdoor temperature/humidity sensor: the battery as the protocol's bracket (lower bound)."""
     assert s.temperature is not None and s.humidity is not None and s.battery_pct is not None
-    bracket = max(low for low in (0, 5, 20, 40, 60, 80) if low <= s.battery_pct)
+    bracket = max(low for low, _ in laird.BATTERY_BRACKETS if low <= s.battery_pct)
     return Frame(
         readings=(
             _r(Quantity.TEMPERATURE, s.temperature),
