@@ -438,18 +438,7 @@ class SqliteStore:
         )
         series: dict[tuple[str, str], list[HourRollup]] = {}
         for r in rows:
-            series.setdefault((r["dev_eui"], r["channel"]), []).append(
-                HourRollup(
-                    hour=from_us(r["hour"]),
-                    count=r["count"],
-                    consumption=r["consumption"],
-                    min=r["vmin"],
-                    max=r["vmax"],
-                    total=r["vsum"],
-                    first=r["first"],
-                    last=r["last"],
-                )
-            )
+            series.setdefault((r["dev_eui"], r["channel"]), []).append(_hour(r))
         for key, hours in series.items():
             parts.setdefault(key, []).extend(fold(hours, window, tz))
 
