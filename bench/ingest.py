@@ -401,7 +401,7 @@ def steady(args: argparse.Namespace) -> None:
         }
         lat: dict[str, list[tuple[float, float, float]]] = {}
         rate = 0.1 * max(storing.values()) if storing else 0.0
-        if rate:
+        if rate and args.latency_seconds > 0:
             for run in range(args.runs):
                 live: list[Consumer] = []
                 for key, workers in (("bridge", 1), ("workers", args.workers)):

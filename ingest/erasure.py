@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, delete
 
-from ingest import audit, schema
+from ingest import audit, schema, store_edits
 from ingest.audit import AuditEntry
 from ingest.registry import Device
 from ingest.registry_errors import database_errors
@@ -19,7 +19,8 @@ def erase_device_data(
     engine: Engine, store: Store, device: Device, *, actor: str, note: str = ""
 ) -> AuditEntry:
     """Erase everything measured by ``device``; returns the audit entry with the counts."""
-    readings = store.erase(device.dev_eui)
+    with store_edits.editing(engine):
+        readings = store.erase(device.dev_eui)
     with database_errors("erasure"), engine.begin() as conn:
         uplinks = conn.execute(delete(schema.uplinks).where(schema.uplinks.c.dev_eui == device.dev_eui))
         alarms = conn.execute(delete(schema.alarms).where(schema.alarms.c.dev_eui == device.dev_eui))

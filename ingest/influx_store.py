@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import math
 import re
 import time
 from collections.abc import Collection, Iterable, Sequence
@@ -109,7 +110,7 @@ class InfluxStore:
         self.dropped_beyond_retention = 0
         self._warned_at = -_WARN_EVERY_S
         self._series: dict[tuple[str, str, str, str, str], str] = {}
-        self._open_hours = OpenHours()
+        self._open_hours = OpenHours(periods=self._periods)
         headers = {"Authorization": f"Token {token}"} if token else {}
         auth = (username, password or "") if username and not token else None
         self._client = httpx.Client(
@@ -276,9 +277,11 @@ class InfluxStore:
         )
 
     def _refresh_rollups(self, batch: Sequence[Reading]) -> None:
-        """Bring the hours this batch touched up to date: in memory where this writer holds them
-        (``OpenHours``), else recomputed from the raw points, in one query per device set."""
-        stats, rest = self._open_hours.fold(batch)
+        """Bring the hours, days and months this batch touched up to date: in memory where this
+        writer holds them (``OpenHours``), else recomputed from what is stored (hours from the raw
+        points, days from hours, months from days), in one query per period and device set."""
+        folded = self._open_hours.fold(batch)
+        stats, rest = folded.hours, folded.rest
         if rest:
             hours = [timestamp(r.ts) - timestamp(r.ts) % _HOUR_NS for r in rest]
             touched = {(r.dev_eui, r.quantity, r.channel, h) for r, h in zip(rest, hours, strict=True)}
@@ -288,30 +291,26 @@ class InfluxStore:
             self._open_hours.seed(rest, recomputed, self._newest(rest))
             stats.update(recomputed)
         lines = [
-            point(
-                self._series_of("rollup_1h", eui, quantity, channel, ""),
-                {
-                    "count": h.count,
-                    "consumption": _float(h.consumption),
-                    "min": _float(h.min),
-                    "max": _float(h.max),
-                    "sum": _float(h.total),
-                    "first": _float(h.first),
-                    "last": _float(h.last),
-                },
-                hour,
+            _stats_line(self._series_of(measurement, eui, quantity, channel, ""), at, h)
+            for measurement, rows in (
+                ("rollup_1h", stats),
+                ("rollup_1d", folded.days),
+                ("rollup_1mo", folded.months),
             )
-            for (eui, quantity, channel, hour), h in stats.items()
+            for (eui, quantity, channel, at), h in rows.items()
         ]
         if lines:
-            self._request(
-                "POST",
-                "/write",
-                params={"db": self.database, "rp": self.rollup_rp, "precision": "ns"},
-                content=gzip.compress("\n".join(lines).encode(), compresslevel=1),
-                headers={"Content-Encoding": "gzip"},
+            self._write(lines, self.rollup_rp, "ns")
+        unknown = [*rest, *folded.days_unknown]
+        if unknown:
+            days, months = self._refresh_days(
+                {(r.dev_eui, r.quantity, r.channel, self._day(_hour_of(r))) for r in unknown}
             )
-        self._refresh_days({(r.dev_eui, r.quantity, r.channel, self._day(_hour_of(r))) for r in batch})
+            self._open_hours.seed_periods(days, months)
+
+    def _periods(self, hour_ns: int) -> tuple[int, int]:
+        day = self._day(hour_ns)[0]
+        return day, self._month(day)[0]
 
     def _newest(self, readings: Sequence[Reading]) -> dict[tuple[str, str, str], int]:
         """The time of each series' newest stored point at or after the oldest of ``readings``: a
@@ -416,18 +415,23 @@ class InfluxStore:
             self._month_cache[day_ns] = found
         return found
 
-    def _refresh_days(self, touched: set[tuple[str, str, str, tuple[int, int, int]]]) -> None:
+    def _refresh_days(
+        self, touched: set[tuple[str, str, str, tuple[int, int, int]]]
+    ) -> tuple[dict[HourKey, HourStats], dict[HourKey, HourStats]]:
         """Recompute the daily rollups of these (series, day)s from their hourly rollups, then the
-        monthly ones of their months from the daily ones."""
+        monthly ones of their months from the daily ones. Returns both, by (series, start)."""
         days = self._refresh(touched, self._rollups, "rollup_1d")
-        self._refresh({(e, q, ch, self._month(day)) for e, q, ch, day in days}, self._days, "rollup_1mo")
+        months = self._refresh(
+            {(e, q, ch, self._month(day[0])) for e, q, ch, day in touched}, self._days, "rollup_1mo"
+        )
+        return days, months
 
     def _refresh(
         self, touched: set[tuple[str, str, str, tuple[int, int, int]]], source: str, target: str
-    ) -> set[tuple[str, str, str, int]]:
+    ) -> dict[HourKey, HourStats]:
         """Recompute rollups of ``target`` at (series, (time, first, end)) from the rows of
         ``source`` in [first, end): one statement per period and per 200 devices, summed inside
-        InfluxDB; a period left without rows (after a delete) loses its row. Returns the keys."""
+        InfluxDB; a period left without rows (after a delete) loses its row. Returns the rows."""
         by_period: dict[tuple[int, int, int], set[str]] = {}
         for eui, _, _, period in touched:
             by_period.setdefault(period, set()).add(eui)
@@ -442,8 +446,7 @@ class InfluxStore:
                     )
                 )
         wanted = {(e, q, ch, period[0]) for e, q, ch, period in touched}
-        found: set[tuple[str, str, str, int]] = set()
-        lines = []
+        found: dict[HourKey, HourStats] = {}
         for i in range(0, len(statements), 50):
             group = statements[i : i + 50]
             for s in self._query(";".join(q for _, q in group)):
@@ -452,17 +455,26 @@ class InfluxStore:
                 for _, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
                     if not count or (*key, at) not in wanted:
                         continue
-                    found.add((*key, at))
-                    lines.append(
-                        _rollup_line(target, key, at, (count, consumption, vmin, vmax, total, first, last))
+                    found[(*key, at)] = HourStats(
+                        int(count),
+                        _float(consumption),
+                        float(vmin),
+                        float(vmax),
+                        float(total),
+                        float(first),
+                        float(last),
                     )
-        self._write(lines, self.rollup_rp, "ns")
-        for eui, quantity, channel, at in sorted(wanted - found):
+        self._write(
+            [_stats_line(self._series_of(target, *key[:3], ""), key[3], h) for key, h in found.items()],
+            self.rollup_rp,
+            "ns",
+        )
+        for eui, quantity, channel, at in sorted(wanted - found.keys()):
             where = f"dev_eui = {quote_str(eui)} AND quantity = {quote_str(quantity)}"
             if channel:
                 where += f" AND channel = {quote_str(channel)}"
             self._query(f"DELETE FROM {quote_ident(target)} WHERE {where} AND time = {at}", write=True)
-        return wanted
+        return found
 
     def rebuild_days(self, start: datetime, end: datetime) -> int:
         """Recompute every daily rollup of the local days in [start, end) from the hourly rollups:
@@ -742,6 +754,7 @@ class InfluxStore:
         return sorted(found, key=lambda h: (h.rollup.hour, h.quantity, h.channel))
 
     def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
+        self._open_hours.forget(dev_eui)
         try:
             lines = [
                 line(
@@ -785,6 +798,7 @@ class InfluxStore:
 
     def erase(self, dev_eui: str) -> int:
         """Count, then delete the device's series in every retention policy (InfluxQL DELETE)."""
+        self._open_hours.forget(dev_eui)
         where = f"dev_eui = {quote_str(dev_eui)}"
         removed = 0
         for s in self._query(f"SELECT count(value) FROM {self._raw} WHERE {where}"):
@@ -793,6 +807,9 @@ class InfluxStore:
         for measurement in ("rollup_1h", "rollup_1d", "rollup_1mo"):
             self._query(f"DELETE FROM {quote_ident(measurement)} WHERE {where}", write=True)
         return removed
+
+    def forget(self) -> None:
+        self._open_hours.forget()
 
     def prune(self, now: datetime) -> int:
         """Nothing to do: the raw retention policy expires old points inside InfluxDB."""
@@ -834,6 +851,18 @@ def _rollup_line(measurement: str, key: Sequence[str], at: int, values: Sequence
         },
         _ns(at),
         "ns",
+    )
+
+
+def _stats_line(series: str, at: int, h: HourStats) -> str:
+    """A rollup point of a series given by ``series_key`` (the bridge writes three per reading:
+    formatted here directly, not field by field)."""
+    if not math.isfinite(h.total) or (h.consumption is not None and not math.isfinite(h.consumption)):
+        raise StoreRejected(f"rollup of {series} overflows: sum {h.total}, consumption {h.consumption}")
+    consumption = "" if h.consumption is None else f",consumption={float(h.consumption)!r}"
+    return (
+        f"{series} count={h.count}i{consumption},first={float(h.first)!r},last={float(h.last)!r},"
+        f"max={float(h.max)!r},min={float(h.min)!r},sum={float(h.total)!r} {at}"
     )
 
 

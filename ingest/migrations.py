@@ -13,7 +13,7 @@ from sqlalchemy import insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateColumn
 
-from ingest import audit, schema, tariffs, thresholds, usage, weather
+from ingest import audit, schema, store_edits, tariffs, thresholds, usage, weather
 
 
 def _create_all(conn: Connection) -> None:
@@ -51,6 +51,7 @@ STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (4, tariffs.create_table),
     (5, _add_climate),
     (6, _add_charter_and_usage),
+    (7, store_edits.create_table),
 )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from decoders import CANONICAL_UNITS, DecodeError, Frame, Kind, Quantity, decode, get_model
+from ingest import store_edits
 from ingest.archive import Archive, ArchivedUplink
 from ingest.linkstats import LinkUpdate
 from ingest.lorawan_crypto import KeyUnusable, KeyWrapper, frm_payload
@@ -122,6 +123,13 @@ class Ingestor:
         self._no_history: set[SeriesKey] = set()
         self._unknown_logged: set[str] = set()
         self.links = LinkUpdate(archive.engine)
+        self._edits = -1  # the registry's count of store edits when this worker last looked
+
+    def _forget(self) -> None:
+        """Another process edited the store: what this worker holds of its series may be stale."""
+        self._last.clear()
+        self._no_history.clear()
+        self.store.forget()
 
     def accept(self, items: Sequence[tuple[Uplink, str]]) -> list[ArchivedUplink]:
         """Archive uplinks durably; returns the new ones (re-deliveries are counted, not returned)."""
@@ -138,6 +146,10 @@ class Ingestor:
             done += len(pending)
 
     def process(self, batch: Sequence[ArchivedUplink]) -> BatchReport:
+        edits = store_edits.current(self.registry.engine)
+        if edits != self._edits:
+            self._forget()
+            self._edits = edits
         report = BatchReport()
         results: list[tuple[int, str, str | None, str | None, int]] = []
         readings: list[Reading] = []
@@ -174,6 +186,11 @@ class Ingestor:
         report.anomalies = len(anomalies)
         if readings:
             self.store.write(readings)
+            if store_edits.current(self.registry.engine) != edits:
+                # An edit ran while this batch was written from memory: write it again from
+                # what is stored (the store takes a rewrite of the same points as a replay).
+                self._forget()
+                self.store.write(readings)
         self.links.record_anomalies(anomalies)
         report.readings = len(readings)
         self.archive.mark(results)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from decoders import DecodeError, Kind, decode, get_model
+from ingest import store_edits
 from ingest.archive import ArchivedUplink
 from ingest.lorawan_crypto import KeyUnusable
 from ingest.meter import Point, delta_step, index_step
@@ -46,7 +47,10 @@ def reprocess(
     ingestor: Ingestor, devices: Sequence[Device], since: datetime, *, dry_run: bool = False
 ) -> list[DeviceReport]:
     """Re-decode the devices' archived uplinks received since ``since``."""
-    return [_device(ingestor, device, since, dry_run) for device in devices]
+    if dry_run:
+        return [_device(ingestor, device, since, dry_run) for device in devices]
+    with store_edits.editing(ingestor.registry.engine):
+        return [_device(ingestor, device, since, dry_run) for device in devices]
 
 
 def _device(ingestor: Ingestor, device: Device, since: datetime, dry_run: bool) -> DeviceReport:
@@ -142,4 +146,6 @@ def recompute_deltas(ingestor: Ingestor, device: Device, start: datetime) -> Non
                 prev = Point(r.ts, r.value)
             if step.delta != r.delta and r.ts >= start:
                 fixed.append(replace(r, delta=step.delta))
-    ingestor.store.write(fixed)
+    if fixed:
+        with store_edits.editing(ingestor.registry.engine):
+            ingestor.store.write(fixed)

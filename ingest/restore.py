@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import Engine, and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ingest import schema
+from ingest import schema, store_edits
 from ingest.portability import (
     BATCH,
     DEVICE_FIELDS,
@@ -112,7 +112,8 @@ def import_archive(registry: Registry, store: Store, path: Path) -> ImportReport
     manifest = verify(path)
     with _open(path) as tar:
         try:
-            return _import(registry, store, tar, manifest, path)
+            with store_edits.editing(registry.engine):
+                return _import(registry, store, tar, manifest, path)
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise ArchiveError(f"{path}: archive became unreadable during the import: {exc}") from exc
         except (KeyError, TypeError, ValueError) as exc:

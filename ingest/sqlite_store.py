@@ -541,6 +541,9 @@ class SqliteStore:
                 conn.execute(f"DELETE FROM {table} WHERE dev_eui = ?", (dev_eui,))
         return int(removed)
 
+    def forget(self) -> None:
+        """Nothing to drop: every write recomputes its rollups inside SQLite."""
+
     def prune(self, now: datetime) -> int:
         """Delete raw readings older than the retention (rollups stay); returns how many."""
         if self.raw_retention_days is None:

@@ -109,5 +109,9 @@ class Store(Protocol):
     def prune(self, now: datetime) -> int:
         """Drop raw readings older than the retention (rollups stay); returns how many, if known."""
 
+    def forget(self) -> None:
+        """Drop what this object holds in memory of the stored series: another process edited
+        the store (see ``ingest.store_edits``); the next write starts from what is stored."""
+
     def close(self) -> None:
         """Release connections and files."""

@@ -153,5 +153,8 @@ class MemoryStore:
     def prune(self, now: datetime) -> int:
         return 0
 
+    def forget(self) -> None:
+        pass
+
     def close(self) -> None:
         pass

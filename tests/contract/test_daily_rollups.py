@@ -9,6 +9,7 @@ and many devices at once.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -124,6 +125,28 @@ def test_whole_months_equal_folded_hours(store: Store, window: Window) -> None:
     )
 
 
+@pytest.mark.parametrize("window", [Window.DAY, Window.MONTH])
+def test_a_series_written_batch_by_batch_in_time_order(store: Store, window: Window) -> None:
+    """The bridge's way: small batches in time order, which a writer may fold into its days and
+    months in memory; across a DST change and a month's end, with a late point and a replay."""
+    series = index_series(EUI, datetime(2026, 3, 28, 18, 5, tzinfo=UTC), 24 * 5, step_min=20)
+    other = index_series(OTHER, datetime(2026, 3, 28, 18, 5, tzinfo=UTC), 24 * 5, step_min=45)
+    for i in range(0, len(series), 7):
+        store.write(series[i : i + 7] + other[i // 2 : i // 2 + 3])
+        if i == 140:
+            store.write([series[100]])  # a replay of a point already written
+            store.write([replace(series[60], value=series[60].value + 0.5, delta=4.0)])  # late
+    for start, end in [
+        (datetime(2026, 3, 28, tzinfo=PARIS), datetime(2026, 4, 3, tzinfo=PARIS)),
+        (datetime(2026, 3, 1, tzinfo=PARIS), datetime(2026, 5, 1, tzinfo=PARIS)),
+    ]:
+        for eui in (EUI, OTHER):
+            same(
+                store.aggregate(eui, "water_volume", start, end, window, TZ),
+                from_hours(store, eui, start, end, window),
+            )
+
+
 @pytest.mark.parametrize("window", [Window.DAY, Window.WEEK, Window.MONTH, Window.YEAR])
 def test_windows_from_daily_rollups_equal_folded_hours(store: Store, window: Window) -> None:
     store.write(index_series(EUI, datetime(2026, 3, 25, 6, 5, tzinfo=UTC), 24 * 10))
@@ -230,6 +253,32 @@ def test_influx_rebuilds_days_from_hours(influx_url: str) -> None:
     assert store.rebuild_days(start, end) == 4 + 1  # four days, and their month
     same(store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ), want)
     store.close()
+
+
+@pytest.mark.integration
+def test_influx_writer_forgets_what_it_folds_when_another_process_edited(influx_url: str) -> None:
+    """The bridge folds a series' hours, days and months in memory; a point deleted meanwhile by
+    another process (a reprocess) is announced (``Store.forget``), and the next write recomputes
+    from what is stored instead of adding to a count that still holds the deleted point."""
+    bridge = InfluxStore(influx_url, "forget_edits", timezone=TZ)
+    other = InfluxStore(influx_url, "forget_edits", timezone=TZ, create=False)
+    start = datetime(2026, 5, 4, 10, tzinfo=UTC)
+    series = index_series(EUI, start, 3, step_min=15)  # 10:00-12:45, four points an hour
+    bridge.write(series[:4])
+    bridge.write(series[4:6])  # 11:00 and 11:15, folded in memory
+    other.delete(EUI, [("water_volume", "", series[5].ts)])
+    bridge.forget()
+    bridge.write(series[6:8])
+    end = start + timedelta(hours=3)
+    hours = bridge.aggregate(EUI, "water_volume", start, end, Window.HOUR, TZ)
+    assert [h.count for h in hours] == [4, 3]
+    day = datetime(2026, 5, 4, tzinfo=PARIS)
+    same(
+        bridge.aggregate(EUI, "water_volume", day, day + timedelta(days=1), Window.DAY, TZ),
+        from_hours(bridge, EUI, day, day + timedelta(days=1), Window.DAY),
+    )
+    bridge.close()
+    other.close()
 
 
 def test_restored_hours_reach_days_and_months_and_erase_removes_them(store: Store) -> None:

@@ -190,3 +190,19 @@ def test_new_radio_device_on_the_same_meter_continues_the_point(tmp_path: Path) 
     fresh = store.query(new, T0, T0 + timedelta(days=1), ["water_volume"])
     assert [round(r.delta or 0, 6) for r in fresh] == [0.02, 0.03]
     registry.close()
+
+
+def test_an_erasure_elsewhere_is_not_the_history_of_the_next_reading(
+    env: tuple[Ingestor, Registry, MemoryStore],
+) -> None:
+    """The bridge holds each meter's last index; an erasure (here through another process's code
+    path, on the same store) is announced in the registry, and the bridge forgets that index."""
+    from ingest.erasure import erase_device_data
+
+    ingestor, registry, store = env
+    run(ingestor, [up(1, r718h(100), 0), up(2, r718h(120), 15)])
+    device = registry.find_device(EUI)
+    assert device is not None
+    erase_device_data(registry.engine, store, device, actor="test")
+    run(ingestor, [up(3, r718h(130), 30)])
+    assert water(store) == [(T0 + timedelta(minutes=30), 0.13, None)]
