@@ -54,15 +54,19 @@ class ListSource:
         return len(messages)
 
 
-def run(items: Sequence[Item], store_url: str, workdir: Path, batch: int, devices: int) -> float:
+def run(
+    items: Sequence[Item], store_url: str, workdir: Path, batch: int, devices: int, hold: float = 0.0
+) -> float:
     registry = open_registry(f"sqlite:///{workdir / 'registry.db'}")
     provision_fleet(registry, town(devices, recent_start(len(items), devices)))
     store = open_store(store_url)
     archive = Archive(registry.engine)
     bridge = Bridge(ListSource(items), Ingestor(registry, archive, store), batch_size=batch, batch_wait_s=0)
     start = time.perf_counter()
+    bridge.ingestor.hold(hold)
     while bridge.counters.messages < len(items):
         bridge.step()
+    bridge.ingestor.hold(0)
     elapsed = time.perf_counter() - start
     store.close()
     registry.close()
@@ -89,6 +93,9 @@ def main() -> None:
     parser.add_argument("--uplinks", type=int, default=20_000)
     parser.add_argument("--devices", type=int, default=2_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument(
+        "--hold", type=float, default=0.0, help="seconds the store may hold rollups (the bridge's 5)"
+    )
     parser.add_argument("--profile", action="store_true", help="print the stage shares and the top functions")
     args = parser.parse_args()
     fleet = town(args.devices, recent_start(args.uplinks, args.devices))
@@ -106,15 +113,17 @@ def main() -> None:
         try:
             if args.profile:
                 profiler = cProfile.Profile()
-                rate = profiler.runcall(run, items, store_url, workdir, args.batch, args.devices)
+                rate = profiler.runcall(run, items, store_url, workdir, args.batch, args.devices, args.hold)
                 stats = pstats.Stats(profiler)
                 print(f"{rate:,.0f} uplinks/s under cProfile ({args.store}, batches of {args.batch})")
                 for label, share in stage_shares(stats):
                     print(f"  {label:32} {share:6.1%}")
                 stats.sort_stats("tottime").print_stats(25)
             else:
-                rate = run(items, store_url, workdir, args.batch, args.devices)
-                print(f"{rate:,.0f} uplinks/s ({args.store}, batches of {args.batch})")
+                rate = run(items, store_url, workdir, args.batch, args.devices, args.hold)
+                print(
+                    f"{rate:,.0f} uplinks/s ({args.store}, batches of {args.batch}, rollups held {args.hold:g} s)"
+                )
         finally:
             if args.store == "influxdb":
                 influx.stop()

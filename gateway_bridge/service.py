@@ -69,13 +69,18 @@ class Bridge:
         source_name: str = "default",
         batch_size: int = 500,
         batch_wait_s: float = 0.05,
+        rollup_flush_s: float = 5.0,
     ) -> None:
+        """``rollup_flush_s``: while running, the store may hold the rollups it folds in memory
+        this long (a series' points in that time cost one rollup point per period); the uplinks
+        behind them are marked processed only once they are written."""
         self.source = source
         self.ingestor = ingestor
         self.lns = lns
         self.source_name = source_name
         self.batch_size = batch_size
         self.batch_wait_s = batch_wait_s
+        self.rollup_flush_s = rollup_flush_s
         self.counters = Counters()
         self._held: list[Message] = []
         self._store_down_since: float | None = None
@@ -93,6 +98,7 @@ class Bridge:
         slow store slows the intake and the broker keeps the backlog.
         """
         self._retry_pending()
+        self.ingestor.hold(self.rollup_flush_s)
         work: queue.Queue[list[ArchivedUplink]] = queue.Queue(maxsize=2)
         processor = threading.Thread(
             target=self._process_loop, args=(work, stop), name="bridge-processor", daemon=True
@@ -113,6 +119,10 @@ class Bridge:
             self._summary()
         # What is archived but not processed stays pending: the next start processes it.
         processor.join(30)
+        try:
+            self.ingestor.hold(0)  # write what the store holds, mark its uplinks
+        except (StoreError, DatabaseUnavailable):
+            log.warning("store unavailable at stop: uplinks since the last flush stay pending")
 
     def _process_loop(self, work: queue.Queue[list[ArchivedUplink]], stop: threading.Event) -> None:
         while not (stop.is_set() and work.empty()):
@@ -208,14 +218,14 @@ class Bridge:
         return archived
 
     def _process(self, archived: Sequence[ArchivedUplink]) -> None:
-        if not archived or self._store_down_since is not None:
+        if self._store_down_since is not None:
             return  # while the store is down, new uplinks wait in the archive with the others
         try:
-            report = self.ingestor.process(archived)
+            if archived:
+                self._count(self.ingestor.process(archived))
+            self.ingestor.flush_if_due()  # also when the traffic stops
         except (StoreError, DatabaseUnavailable):  # uplinks stay pending in the archive
             self._store_failed()
-            return
-        self._count(report)
 
     def _retry_pending(self) -> None:
         try:
@@ -224,6 +234,7 @@ class Bridge:
                 if not pending:
                     break
                 self._count(self.ingestor.process(pending))
+                self.ingestor.flush()  # marks them, or the loop would read them again
         except (StoreError, DatabaseUnavailable):  # still down
             self._store_failed()
             return

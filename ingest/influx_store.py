@@ -111,6 +111,9 @@ class InfluxStore:
         self._warned_at = -_WARN_EVERY_S
         self._series: dict[tuple[str, str, str, str, str], str] = {}
         self._open_hours = OpenHours(periods=self._periods)
+        # Rollups folded in memory and not yet written (``hold_rollups``), by (measurement, key).
+        self._held: dict[tuple[str, str, str, str, int], HourStats] = {}
+        self._hold = False
         headers = {"Authorization": f"Token {token}"} if token else {}
         auth = (username, password or "") if username and not token else None
         self._client = httpx.Client(
@@ -238,6 +241,7 @@ class InfluxStore:
                 if "beyond retention policy" not in str(exc):
                     raise
                 self._note_dropped(str(exc))
+                self.flush()
                 self._open_hours.forget()  # some of the batch is not stored: recompute from what is
             self._refresh_rollups(batch)
 
@@ -282,6 +286,15 @@ class InfluxStore:
         points, days from hours, months from days), in one query per period and device set."""
         folded = self._open_hours.fold(batch)
         stats, rest = folded.hours, folded.rest
+        if self._hold and not rest and not folded.days_unknown:
+            for measurement, rows in (
+                ("rollup_1h", stats),
+                ("rollup_1d", folded.days),
+                ("rollup_1mo", folded.months),
+            ):
+                for (eui, quantity, channel, at), h in rows.items():
+                    self._held[(measurement, eui, quantity, channel, at)] = h
+            return
         if rest:
             hours = [timestamp(r.ts) - timestamp(r.ts) % _HOUR_NS for r in rest]
             touched = {(r.dev_eui, r.quantity, r.channel, h) for r, h in zip(rest, hours, strict=True)}
@@ -299,14 +312,38 @@ class InfluxStore:
             )
             for (eui, quantity, channel, at), h in rows.items()
         ]
+        # The days are recomputed from the stored hours: every hour held so far is written first.
+        lines.extend(self._held_lines())
         if lines:
             self._write(lines, self.rollup_rp, "ns")
+        self._held.clear()
         unknown = [*rest, *folded.days_unknown]
         if unknown:
             days, months = self._refresh_days(
                 {(r.dev_eui, r.quantity, r.channel, self._day(_hour_of(r))) for r in unknown}
             )
             self._open_hours.seed_periods(days, months)
+
+    def hold_rollups(self, hold: bool) -> None:
+        """Keep the rollups of periods folded in memory until ``flush`` (the bridge: several
+        batches of a series then cost one rollup point per period, and it marks its uplinks done
+        only after the flush, so a crash replays them). Off: every write writes its rollups."""
+        self._hold = hold
+        if not hold:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the rollups held in memory."""
+        lines = self._held_lines()
+        for i in range(0, len(lines), self.batch_size):
+            self._write(lines[i : i + self.batch_size], self.rollup_rp, "ns")
+        self._held.clear()
+
+    def _held_lines(self) -> list[str]:
+        return [
+            _stats_line(self._series_of(measurement, eui, quantity, channel, ""), at, h)
+            for (measurement, eui, quantity, channel, at), h in self._held.items()
+        ]
 
     def _periods(self, hour_ns: int) -> tuple[int, int]:
         day = self._day(hour_ns)[0]
@@ -356,6 +393,7 @@ class InfluxStore:
 
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
         """InfluxQL DELETE of each point, then of its hour's rollup, recomputed from what remains."""
+        self.flush()
         self._open_hours.forget(dev_eui)
         for quantity, channel, ts in points:
             t = timestamp(ts)
@@ -754,6 +792,7 @@ class InfluxStore:
         return sorted(found, key=lambda h: (h.rollup.hour, h.quantity, h.channel))
 
     def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
+        self.flush()
         self._open_hours.forget(dev_eui)
         try:
             lines = [
@@ -798,6 +837,7 @@ class InfluxStore:
 
     def erase(self, dev_eui: str) -> int:
         """Count, then delete the device's series in every retention policy (InfluxQL DELETE)."""
+        self.flush()
         self._open_hours.forget(dev_eui)
         where = f"dev_eui = {quote_str(dev_eui)}"
         removed = 0
@@ -809,7 +849,23 @@ class InfluxStore:
         return removed
 
     def forget(self) -> None:
+        """Drop the periods folded in memory; those held for writing are recomputed from what is
+        stored instead (the edit may have changed their points)."""
+        held, self._held = self._held, {}
         self._open_hours.forget()
+        hours = {(e, q, ch, at) for (m, e, q, ch, at) in held if m == "rollup_1h"}
+        if not hours:
+            return
+        recomputed: dict[HourKey, HourStats] = {}
+        for start, end, euis in _spans(hours):
+            recomputed.update(self._recompute(start, end, euis, hours))
+        self._write(
+            [_stats_line(self._series_of("rollup_1h", *k[:3], ""), k[3], h) for k, h in recomputed.items()],
+            self.rollup_rp,
+            "ns",
+        )
+        # a held day or month is the day or month of a held hour
+        self._refresh_days({(e, q, ch, self._day(at)) for e, q, ch, at in hours})
 
     def prune(self, now: datetime) -> int:
         """Nothing to do: the raw retention policy expires old points inside InfluxDB."""

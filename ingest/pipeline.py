@@ -124,6 +124,31 @@ class Ingestor:
         self._unknown_logged: set[str] = set()
         self.links = LinkUpdate(archive.engine)
         self._edits = -1  # the registry's count of store edits when this worker last looked
+        self.flush_every_s = 0.0
+        self._unmarked: list[tuple[int, str, str | None, str | None, int]] = []
+        self._flushed_at = time.monotonic()
+
+    def hold(self, seconds: float) -> None:
+        """Let the store hold the rollups it folds in memory for up to ``seconds`` (the bridge).
+
+        The uplinks behind them are marked processed in the archive only once they are written:
+        after a crash they are still pending, and processing them again recomputes those rollups
+        from the stored readings. 0: rollups written and uplinks marked with every batch.
+        """
+        self.flush()
+        self.flush_every_s = seconds
+        self.store.hold_rollups(seconds > 0)
+
+    def flush(self) -> None:
+        """Write what the store holds, then mark the uplinks behind it processed."""
+        unmarked, self._unmarked = self._unmarked, []
+        self._flushed_at = time.monotonic()
+        self.store.flush()  # on failure the uplinks stay pending in the archive, to be retried
+        self.archive.mark(unmarked)
+
+    def flush_if_due(self) -> None:
+        if self._unmarked and time.monotonic() - self._flushed_at >= self.flush_every_s:
+            self.flush()
 
     def _forget(self) -> None:
         """Another process edited the store: what this worker holds of its series may be stale."""
@@ -143,6 +168,7 @@ class Ingestor:
             if not pending:
                 return done
             self.process(pending)
+            self.flush()
             done += len(pending)
 
     def process(self, batch: Sequence[ArchivedUplink]) -> BatchReport:
@@ -193,8 +219,9 @@ class Ingestor:
                 self.store.write(readings)
         self.links.record_anomalies(anomalies)
         report.readings = len(readings)
-        self.archive.mark(results)
+        self._unmarked.extend(results)
         self.links.apply(batch, frames)
+        self.flush_if_due()
         return report
 
     def plaintext(self, up: Uplink, device: Device) -> bytes:

@@ -544,6 +544,12 @@ class SqliteStore:
     def forget(self) -> None:
         """Nothing to drop: every write recomputes its rollups inside SQLite."""
 
+    def hold_rollups(self, hold: bool) -> None:
+        """Nothing to hold: every write recomputes its rollups inside SQLite, in its transaction."""
+
+    def flush(self) -> None:
+        pass
+
     def prune(self, now: datetime) -> int:
         """Delete raw readings older than the retention (rollups stay); returns how many."""
         if self.raw_retention_days is None:

@@ -109,6 +109,13 @@ class Store(Protocol):
     def prune(self, now: datetime) -> int:
         """Drop raw readings older than the retention (rollups stay); returns how many, if known."""
 
+    def hold_rollups(self, hold: bool) -> None:
+        """Keep rollups computed in memory until ``flush`` (for a writer that marks its input done
+        only after a flush); a store that computes them in place ignores it."""
+
+    def flush(self) -> None:
+        """Write what ``hold_rollups`` kept in memory."""
+
     def forget(self) -> None:
         """Drop what this object holds in memory of the stored series: another process edited
         the store (see ``ingest.store_edits``); the next write starts from what is stored."""

@@ -156,5 +156,11 @@ class MemoryStore:
     def forget(self) -> None:
         pass
 
+    def hold_rollups(self, hold: bool) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
     def close(self) -> None:
         pass

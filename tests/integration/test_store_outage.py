@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from ingest import schema
 from ingest.influx_store import InfluxStore
 from ingest.registry import open_registry
+from ingest.store import Window
 from releve.broker import MosquittoProcess
 from simulator.fleet import load_fleet
 from tests.influx_server import InfluxProcess
@@ -55,6 +56,56 @@ def test_influxdb_outage_mid_stream(mosquitto: MosquittoProcess, data_dir: Path,
         store.close()
         assert stored == claimed  # every reading once, none doubled
     finally:
+        registry.close()
+        bridge.stop()
+        influx.stop()
+
+
+def test_sigkill_while_rollups_are_held_leaves_them_right(
+    mosquitto: MosquittoProcess, data_dir: Path, tmp_path: Path
+) -> None:
+    """The bridge holds folded rollups a few seconds and marks their uplinks processed only once
+    they are written: killed meanwhile, it processes those uplinks again at its next start, and
+    every hourly and daily rollup ends up as the raw points say."""
+    influx = InfluxProcess(tmp_path / "influx")
+    influx.start()
+    items = envelopes(2)
+    bridge = BridgeProcess(data_dir, mosquitto.url)
+    bridge.env["RELEVE_STORE_URL"] = f"influxdb://127.0.0.1:{influx.http_port}/releve"
+    bridge.start()
+    registry = open_registry(f"sqlite:///{data_dir / 'registry.db'}")
+    store = InfluxStore(influx.url, "releve", create=False)
+    try:
+        bridge.wait_connected()
+        publish(mosquitto.url, items)
+        deadline = time.monotonic() + 30
+        while archived(registry)[0] < len(items) // 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        bridge.kill()
+        assert archived(registry)[1] > 0  # uplinks processed, or not, but not marked yet
+        bridge.start()
+        deadline = time.monotonic() + 90
+        while archived(registry) != (len(items), 0) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert archived(registry) == (len(items), 0)
+        start, end = datetime(2026, 4, 6, tzinfo=PARIS), datetime(2026, 4, 10, tzinfo=PARIS)
+        checked = 0
+        for _, device in load_fleet().devices():
+            raw = store.query(device.dev_eui, start, end)
+            for quantity in sorted({r.quantity for r in raw}):
+                per_hour: dict[datetime, int] = {}
+                for r in raw:
+                    if r.quantity == quantity and not r.channel:
+                        hour = r.ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+                        per_hour[hour] = per_hour.get(hour, 0) + 1
+                hours = store.aggregate(device.dev_eui, quantity, start, end, Window.HOUR, "Europe/Paris")
+                assert [(h.start.astimezone(UTC), h.count) for h in hours] == sorted(per_hour.items())
+                days = store.aggregate(device.dev_eui, quantity, start, end, Window.DAY, "Europe/Paris")
+                assert sum(d.count for d in days) == sum(per_hour.values())
+                checked += 1
+        assert checked > 10
+    finally:
+        store.close()
         registry.close()
         bridge.stop()
         influx.stop()
