@@ -360,7 +360,8 @@ def markdown(results: dict[str, Any], args: argparse.Namespace, store_url: str) 
         target = hits = ""
         if name.startswith("site"):
             target = "met" if r["rps"] >= TARGET_RPS and r["p99_ms"] < TARGET_P99_MS else "**missed**"
-            hits = "" if r["hit_rate"] != r["hit_rate"] else f"{r['hit_rate']:.0%}"
+            counted = variant != "before" and r["hit_rate"] == r["hit_rate"]  # no X-Cache before
+            hits = f"{r['hit_rate']:.0%}" if counted else "-"
         loads = " ".join(f"{x:.1f}" for x in r["loads"])
         lines.append(
             f"| {name} | {workers} | {variant} | {r['connections']:.0f} | {r['rps']:,.0f} | "
