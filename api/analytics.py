@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -213,6 +214,39 @@ def metered_buckets(
     return {register: buckets[register] for register in sorted(metered) if register in buckets}
 
 
+def windows_between(
+    first: datetime, last: datetime, window: Window, zone: ZoneInfo
+) -> tuple[tuple[datetime, datetime], ...]:
+    """The local windows (start, end) from the one starting at ``first`` to the one starting at
+    ``last``, both window starts in ``zone``. Every request of a dashboard asks the same ones:
+    spans of up to about a thousand windows are cached."""
+    if last - first <= (_CACHED_HOURS if window is Window.HOUR else _CACHED_DAYS):
+        return _cached_windows(first, last, window, zone)
+    return _windows(first, last, window, zone)
+
+
+_CACHED_HOURS, _CACHED_DAYS = timedelta(days=42), timedelta(days=1000)
+
+
+@lru_cache(maxsize=256)
+def _cached_windows(
+    first: datetime, last: datetime, window: Window, zone: ZoneInfo
+) -> tuple[tuple[datetime, datetime], ...]:
+    return _windows(first, last, window, zone)
+
+
+def _windows(
+    first: datetime, last: datetime, window: Window, zone: ZoneInfo
+) -> tuple[tuple[datetime, datetime], ...]:
+    found = []
+    begin = first
+    while begin <= last:
+        finish = zone_window_end(begin, window, zone)
+        found.append((begin, finish))
+        begin = finish
+    return tuple(found)
+
+
 def report_rows(
     store: Store,
     groups: Mapping[str, Sequence[Device]],
@@ -232,12 +266,13 @@ def report_rows(
     # Every window of the range is listed: one without readings is a visible gap (readings 0,
     # consumption null); what was consumed during a gap lands in the window of the next reading.
     zone = ZoneInfo(tz)
-    empty: dict[datetime, tuple[datetime, float | None, int]] = {}
-    window_start_ = window_start(start, window, zone)
-    while window_start_ < end:
-        window_end_ = zone_window_end(window_start_, window, zone)
-        empty[window_start_] = (window_end_, None, 0)
-        window_start_ = window_end_
+    empty: dict[datetime, tuple[datetime, float | None, int]] = {
+        begin: (finish, None, 0)
+        for begin, finish in windows_between(
+            window_start(start, window, zone), window_start(end, window, zone), window, zone
+        )
+        if begin < end
+    }
     out = {}
     for name, members in groups.items():
         # window start -> (end, consumption (None while no bucket had one), readings)

@@ -60,7 +60,7 @@ def close_state(state: AppState) -> None:
 def _forget_cached_reads(scope: Scope) -> None:
     state: AppState | None = getattr(scope["app"].state, "releve", None)
     if state is not None:
-        state.reads.forget()
+        state.forget()
 
 
 def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:

@@ -9,8 +9,9 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api.http_cache import CachedBody, result_cache
 from api.problems import Problem
-from api.read_cache import RegistryReads
+from api.read_cache import RegistryReads, TtlCache
 from ingest.archive import Archive
 from ingest.registry import ApiKey, Device, Registry, Role, Site
 from ingest.registry_errors import NotFound
@@ -28,9 +29,18 @@ class AppState:
     store: Store
     # The key, site and device reads of the hot paths, cached a few seconds (api.read_cache).
     reads: RegistryReads = field(init=False)
+    # Consumption series this process wrote, a few seconds (api.http_cache); None when off.
+    series: TtlCache[CachedBody] | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.reads = RegistryReads(self.registry)
+        self.series = result_cache(self.settings.api_cache_ttl_s)
+
+    def forget(self) -> None:
+        """Empty the read caches (after a write through the API)."""
+        self.reads.forget()
+        if self.series is not None:
+            self.series.clear()
 
 
 async def get_state(request: Request) -> AppState:
@@ -101,11 +111,16 @@ def visible_device(state: AppState, key: ApiKey, dev_eui: str) -> Device:
 
 
 def visible_site(state: AppState, key: ApiKey, site_id: int) -> Site:
-    scope = tenant_scope(key)
     try:
         site = state.reads.get_site(site_id)
     except NotFound as exc:
         raise Problem(404, "Not found", f"site {site_id} not found") from exc
+    return check_visible(key, site)
+
+
+def check_visible(key: ApiKey, site: Site) -> Site:
+    """The site if this key may see it; 404 otherwise (never reveal other tenants' sites)."""
+    scope = tenant_scope(key)
     if scope is not None and site.tenant_id != scope:
-        raise Problem(404, "Not found", f"site {site_id} not found")
+        raise Problem(404, "Not found", f"site {site.id} not found")
     return site

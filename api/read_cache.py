@@ -42,6 +42,8 @@ class TtlCache(Generic[V]):
         self._clock = clock
         self._lock = threading.Lock()
         self._items: dict[Hashable, tuple[float, V]] = {}
+        # Bumped by clear(): a value read before a clear is not stored after it (put's generation).
+        self.generation = 0
 
     def get(self, key: Hashable) -> V | None:
         found = self._items.get(key)
@@ -54,8 +56,12 @@ class TtlCache(Generic[V]):
             return None
         return value
 
-    def put(self, key: Hashable, value: V) -> None:
+    def put(self, key: Hashable, value: V, generation: int | None = None) -> None:
+        """Store ``value``; with ``generation`` (read before computing it), only if nothing
+        cleared the cache since."""
         with self._lock:
+            if generation is not None and generation != self.generation:
+                return
             if len(self._items) >= self.max_entries:
                 self._items.clear()  # bounded memory; a cache this short refills in a moment
             self._items[key] = (self._clock() + self.ttl_s, value)
@@ -63,6 +69,7 @@ class TtlCache(Generic[V]):
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.generation += 1
 
 
 def token_digest(token: str) -> str:
@@ -93,6 +100,10 @@ class RegistryReads:
             if key is not None:
                 self._keys.put(digest, key)
         return key
+
+    def cached_site(self, site_id: int) -> Site | None:
+        """The site if read less than the TTL ago (no database access)."""
+        return self._sites.get(site_id)
 
     def get_site(self, site_id: int) -> Site:
         """As ``Registry.get_site`` (raises NotFound; a missing site is not cached)."""

@@ -192,6 +192,7 @@ class SqliteStore:
         self._zone = ZoneInfo(timezone)
         self._days: dict[int, tuple[int, str, int, int]] = {}
         self._months: dict[int, tuple[int, str, int, int]] = {}
+        self._windows: dict[tuple[int, Window], tuple[datetime, datetime]] = {}
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -456,7 +457,37 @@ class SqliteStore:
         ``source`` = (table, time column, window key); first and last from each window's ends."""
         table, t, key = source
         where, params = self._where(chunk, quantity, channel, t, (to_us(span[0]), to_us(span[1])))
-        rows = self._conn_select(
+        if table == "rollup_1d" and window is Window.DAY:
+            # A daily window is one daily rollup: read the rows as they are (no grouping, no
+            # joins for first and last; a third of the time of the grouped read).
+            rows = self._conn_select(
+                "SELECT dev_eui, channel, day, count, consumption, vmin, vmax, vsum, first, last "
+                f"FROM rollup_1d WHERE {where} ORDER BY dev_eui, channel, day",
+                params,
+            )
+        else:
+            rows = self._grouped_rows(table, t, key, where, params, quantity)
+        for eui, ch, d0, n, c, lo, hi, total, first, last in rows:
+            begin, end = self._bounds(d0, window)
+            parts.setdefault((eui, ch), []).append(
+                Bucket(begin, end, n, lo, hi, total / n if n else None, first, last, c)
+            )
+
+    def _bounds(self, start_us: int, window: Window) -> tuple[datetime, datetime]:
+        """The local window holding an instant (in us): the same few hundred on every request."""
+        found = self._windows.get((start_us, window))
+        if found is None:
+            begin = window_start(from_us(start_us), window, self._zone)
+            found = (begin, zone_window_end(begin, window, self._zone))
+            if len(self._windows) > 100_000:
+                self._windows.clear()
+            self._windows[(start_us, window)] = found
+        return found
+
+    def _grouped_rows(
+        self, table: str, t: str, key: str, where: str, params: list[object], quantity: str
+    ) -> list[tuple[Any, ...]]:
+        return self._conn_select(
             f"WITH g AS (SELECT dev_eui, channel, {key} AS w, min({t}) AS d0, max({t}) AS d1, "
             "sum(count) AS n, sum(consumption) AS c, min(vmin) AS lo, max(vmax) AS hi, sum(vsum) AS s "
             f"FROM {table} {_SPAN_INDEX.get(table, '')} WHERE {where} GROUP BY dev_eui, channel, w) "
@@ -467,15 +498,6 @@ class SqliteStore:
             f"AND l.{t} = g.d1 ORDER BY g.dev_eui, g.channel, g.d0",
             [*params, quantity, quantity],
         )
-        starts: dict[int, tuple[datetime, datetime]] = {}
-        for eui, ch, d0, n, c, lo, hi, total, first, last in rows:
-            bounds = starts.get(d0)
-            if bounds is None:
-                begin = window_start(from_us(d0), window, self._zone)
-                bounds = starts[d0] = (begin, zone_window_end(begin, window, self._zone))
-            parts.setdefault((eui, ch), []).append(
-                Bucket(bounds[0], bounds[1], n, lo, hi, total / n if n else None, first, last, c)
-            )
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         if dev_euis is None:

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None
     alerts_interval_s: int = 300
     open_data_min_group: int = Field(default=5, ge=1)
+    # How old a consumption series an API process may serve (api.http_cache); 0: no cache.
+    api_cache_ttl_s: float = Field(default=10.0, ge=0, le=300)
     alert_webhook_url: str | None = None
     bridge_batch_size: int = 500
     bridge_queue_size: int = 5000
