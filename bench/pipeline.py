@@ -122,7 +122,8 @@ def main() -> None:
             else:
                 rate = run(items, store_url, workdir, args.batch, args.devices, args.hold)
                 print(
-                    f"{rate:,.0f} uplinks/s ({args.store}, batches of {args.batch}, rollups held {args.hold:g} s)"
+                    f"{rate:,.0f} uplinks/s ({args.store}, batches of {args.batch}, "
+                    f"rollups held {args.hold:g} s)"
                 )
         finally:
             if args.store == "influxdb":
