@@ -109,6 +109,12 @@ class ChaosProxy:
             self.cuts += 1
         self._close(*victims)
 
+    @property
+    def linked(self) -> bool:
+        """A connection is open through the proxy."""
+        with self._lock:
+            return bool(self._open)
+
     def stop_cutting(self) -> None:
         with self._lock:
             self._cut_every = None
