@@ -69,8 +69,13 @@ def points_per_uplink(items: Sequence[Item]) -> list[int]:
 
 def start_broker(workdir: Path, window: int) -> MosquittoProcess:
     # autosave would rewrite a million queued messages every second; they are saved at exit.
+    # Notices: connections, disconnections and the broker's own keepalive timeouts (which side
+    # dropped a connection), counted by connection_notes.
     broker = MosquittoProcess(
-        workdir, extra_config=f"autosave_interval 3600\nsys_interval 1\nmax_inflight_messages {window}"
+        workdir,
+        extra_config=(
+            f"autosave_interval 3600\nsys_interval 1\nmax_inflight_messages {window}\nlog_type notice"
+        ),
     )
     broker.start()
     return broker
@@ -98,8 +103,12 @@ def sys_counter(port: int, name: str) -> int:
     return int(out) if out.isdigit() else -1
 
 
-def publish(port: int, items: Sequence[Item]) -> None:
-    """Publish at QoS 1 in chunks, each acknowledged, and check the broker received them all."""
+def publish(port: int, items: Sequence[Item]) -> int:
+    """Publish at QoS 1 in chunks, each acknowledged; check the broker received and holds them all.
+
+    Returns the broker's stored-message count: every message (each stored once, for the one
+    prepared session) plus its own retained $SYS messages.
+    """
     publisher = MqttPublisher(MqttTarget.parse(f"mqtt://127.0.0.1:{port}"), client_id="bench-publisher")
     publisher.connect()
     for i in range(0, len(items), CHUNK):
@@ -112,6 +121,30 @@ def publish(port: int, items: Sequence[Item]) -> None:
         received = sys_counter(port, "publish/messages/received")
     if received != len(items):
         raise RuntimeError(f"the broker counted {received} publishes for {len(items)} sent")
+    stored = sys_counter(port, "store/messages/count")
+    if stored < len(items):
+        raise RuntimeError(f"the broker holds {stored} messages for {len(items)} published")
+    return stored
+
+
+def connection_notes(broker_log: Path, since: int, consumer_log: Path, client_id: str) -> str:
+    """How often the consumer reconnected, and who dropped the connections: the broker logs its
+    own keepalive timeouts; paho's reason is in the bridge's log ("Keep alive timeout" is paho's
+    own: no PINGRESP within the keepalive; a broker that drops without a DISCONNECT shows as
+    "Unspecified error"). ``since``: the broker log's size when the consumer started."""
+    broker_text = broker_log.read_bytes()[since:].decode(errors="replace") if broker_log.exists() else ""
+    connects = sum(f" as {client_id}" in line and "New client" in line for line in broker_text.splitlines())
+    timeouts = broker_text.count("has exceeded timeout")
+    reasons: dict[str, int] = {}
+    if consumer_log.exists():
+        for line in consumer_log.read_text(errors="replace").splitlines():
+            if "broker connection lost (" in line:
+                reason = line.split("broker connection lost (", 1)[1].split(")", 1)[0]
+                reasons[reason] = reasons.get(reason, 0) + 1
+    return (
+        f"{max(0, connects - 1)} reconnects of {client_id} seen by the broker, {timeouts} of them "
+        f"dropped by the broker's keepalive; bridge: {reasons or 'no connection lost'}"
+    )
 
 
 def archive_check(registry_url: str, expected: int) -> str:
@@ -157,14 +190,19 @@ def drain(
     broker = start_broker(workdir / "mosquitto", window)
     try:
         consumer.prepare(broker.port)
-        publish(broker.port, items)
-        queued = sys_counter(broker.port, "store/messages/count")
+        queued = publish(broker.port, items)
+        broker_log = broker.workdir / "mosquitto.log"
+        log_start = broker_log.stat().st_size if broker_log.exists() else 0
         start = time.perf_counter()
         consumer.start(broker.port, len(items), workdir / "consumer.log")
-        notes = [f"broker held {queued} messages before the start"]
+        notes = [f"broker received {len(items)} and held {queued} messages before the start"]
         if consumer.stores:
             db = consumer.db
-            samples = wait_points(influx, db, consumer.measurement, points, timeout, poll)
+            try:
+                samples = wait_points(influx, db, consumer.measurement, points, timeout, poll)
+            except KeyboardInterrupt:  # stopped by hand: the checks below still say what is where
+                samples = [(time.perf_counter(), influx.count(db, consumer.measurement))]
+                notes.append("stopped by hand")
             end, got = samples[-1]
             if got < points:  # it stalled: the end is when the last point arrived
                 end = next(t for t, c in samples if c == got)
@@ -177,8 +215,13 @@ def drain(
             if not finished:
                 notes.append("did not finish")
         rss = consumer.stop()
+        time.sleep(1.5)  # $SYS is refreshed every second
+        notes.append(
+            f"broker held {sys_counter(broker.port, 'store/messages/count')} messages after the stop"
+        )
         if isinstance(consumer, ReleveBridge):
             notes.append(archive_check(consumer.registry_url, len(items)))
+            notes.append(connection_notes(broker_log, log_start, workdir / "consumer.log", "bench-bridge"))
         return Drain(consumer.name, len(items), end - start, sustained, rss, notes)
     finally:
         consumer.stop()

@@ -34,7 +34,13 @@ SESSION_EXPIRY_S = 7 * 24 * 3600
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A received message; ``generation`` ties its ack to the connection that delivered it."""
+    """A received message; ``generation`` ties its ack to the connection that delivered it.
+
+    A PUBACK must go out on the connection that delivered the message, never on a later one: the
+    broker re-sends an unacknowledged message after a reconnect, and two PUBACKs for one delivery
+    ack a second message once the broker has reused the packet id (Mosquitto 2.0.11 even has
+    several messages in flight under one id when it exceeds Receive Maximum on a queued backlog).
+    """
 
     topic: str
     payload: bytes
@@ -55,6 +61,7 @@ class MqttConsumer:
         receive_maximum: int = 1000,
         ca_file: str | None = None,
         protocol: str = "5",
+        first_retry_s: tuple[int, int] = (1, 4),
     ) -> None:
         if protocol not in ("5", "3.1.1"):
             raise ValueError(f"MQTT protocol must be 5 or 3.1.1, got {protocol!r}")
@@ -63,7 +70,10 @@ class MqttConsumer:
         self._topics = list(topics)
         self.messages: queue.Queue[Message] = queue.Queue(maxsize=receive_maximum * 2)
         self._generation = 0
+        # Held while acks are queued to paho and while the generation moves on (connection lost,
+        # new connection about to be made), so no ack of an older connection reaches a newer one.
         self._lock = threading.Lock()
+        self._first_retry_s = first_retry_s
         self.connected = threading.Event()
         # MQTT 3.1.1 brokers get the same guarantees from clean_session=False (no session expiry,
         # and the broker's own in-flight window instead of Receive Maximum).
@@ -83,6 +93,7 @@ class MqttConsumer:
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.max_inflight_messages_set(receive_maximum)
         client.on_connect = self._on_connect
+        client.on_pre_connect = self._on_pre_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         self._client = client
@@ -114,15 +125,16 @@ class MqttConsumer:
         """Acknowledge messages of the current connection; returns how many were acked.
 
         Messages of an earlier connection are not acked: the broker re-delivers them after the
-        reconnect, and the archive drops the duplicate.
+        reconnect, and the archive drops the duplicate. The lock is held while the acks are queued:
+        paho's thread moves the generation on (under the same lock) when the connection is lost and
+        before it opens the next one, and drops what was queued for the old one.
         """
         acked = 0
         with self._lock:
-            generation = self._generation
-        for message in messages:
-            if message.qos > 0 and message.generation == generation:
-                self._client.ack(message.mid, message.qos)
-                acked += 1
+            for message in messages:
+                if message.qos > 0 and message.generation == self._generation:
+                    self._client.ack(message.mid, message.qos)
+                    acked += 1
         return acked
 
     # -- paho callbacks: they only hand on -------------------------------------------------------
@@ -132,20 +144,27 @@ class MqttConsumer:
         if reason.is_failure:
             log.warning("broker refused the connection: %s", reason)
             return
-        with self._lock:
-            self._generation += 1
         client.subscribe([(topic, 1) for topic in self._topics])
         self.connected.set()
         log.info("connected to broker %s:%s", self._target.host, self._target.port)
 
+    def _on_pre_connect(self, _client: paho.Client, _userdata: Any) -> None:
+        # Before the new socket exists: acks of the old connection can no longer follow its CONNECT.
+        self._next_generation()
+
+    def _next_generation(self) -> None:
+        with self._lock:
+            self._generation += 1
+
     def _on_disconnect(
         self, _client: paho.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any = None
     ) -> None:
+        self._next_generation()  # the acks queued so far are dropped by paho's reconnect
         if self.connected.is_set() and not self._stopping:
             log.warning("broker connection lost (%s); reconnecting", reason)
             # Exponential backoff from a random first delay: a fleet of bridges that lost the
             # broker together does not reconnect in lockstep.
-            self._client.reconnect_delay_set(min_delay=random.randint(1, 4), max_delay=30)
+            self._client.reconnect_delay_set(min_delay=random.randint(*self._first_retry_s), max_delay=30)
         self.connected.clear()
 
     def _on_message(self, _client: paho.Client, _userdata: Any, msg: paho.MQTTMessage) -> None:
