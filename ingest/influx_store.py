@@ -25,6 +25,7 @@ import gzip
 import logging
 import math
 import re
+import threading
 import time
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -114,6 +115,9 @@ class InfluxStore:
         # Rollups folded in memory and not yet written (``hold_rollups``), by (measurement, key).
         self._held: dict[tuple[str, str, str, str, int], HourStats] = {}
         self._hold = False
+        # Writers in several threads (one bridge per network server) share this object: what
+        # it folds and holds in memory is changed under this lock.
+        self._lock = threading.RLock()
         headers = {"Authorization": f"Token {token}"} if token else {}
         auth = (username, password or "") if username and not token else None
         self._client = httpx.Client(
@@ -227,23 +231,24 @@ class InfluxStore:
 
     # -- the Store protocol ------------------------------------------------------------------------
     def write(self, readings: Sequence[Reading]) -> None:
-        for i in range(0, len(readings), self.batch_size):
-            batch = readings[i : i + self.batch_size]
-            try:
-                lines = [self._reading_line(r) for r in batch]
-            except ValueError as exc:  # NaN, a tag the line protocol cannot carry
-                raise StoreRejected(f"reading cannot be written to InfluxDB: {exc}") from exc
-            try:
-                self._write(lines, self.raw_rp)
-            except StoreRejected as exc:
-                # InfluxDB keeps the rest of a batch whose oldest points are past the raw
-                # retention: like SQLite's prune, those are gone, the others need their rollups.
-                if "beyond retention policy" not in str(exc):
-                    raise
-                self._note_dropped(str(exc))
-                self.flush()
-                self._open_hours.forget()  # some of the batch is not stored: recompute from what is
-            self._refresh_rollups(batch)
+        with self._lock:
+            for i in range(0, len(readings), self.batch_size):
+                batch = readings[i : i + self.batch_size]
+                try:
+                    lines = [self._reading_line(r) for r in batch]
+                except ValueError as exc:  # NaN, a tag the line protocol cannot carry
+                    raise StoreRejected(f"reading cannot be written to InfluxDB: {exc}") from exc
+                try:
+                    self._write(lines, self.raw_rp)
+                except StoreRejected as exc:
+                    # InfluxDB keeps the rest of a batch whose oldest points are past the raw
+                    # retention: like SQLite's prune, those are gone, the others need their rollups.
+                    if "beyond retention policy" not in str(exc):
+                        raise
+                    self._note_dropped(str(exc))
+                    self.flush()
+                    self._open_hours.forget()  # some of the batch is not stored: recompute from what is
+                self._refresh_rollups(batch)
 
     def _note_dropped(self, message: str) -> None:
         dropped = message.rpartition("dropped=")[2].split()[0].strip('"}') if "dropped=" in message else "1"
@@ -328,16 +333,18 @@ class InfluxStore:
         """Keep the rollups of periods folded in memory until ``flush`` (the bridge: several
         batches of a series then cost one rollup point per period, and it marks its uplinks done
         only after the flush, so a crash replays them). Off: every write writes its rollups."""
-        self._hold = hold
-        if not hold:
-            self.flush()
+        with self._lock:
+            self._hold = hold
+            if not hold:
+                self.flush()
 
     def flush(self) -> None:
         """Write the rollups held in memory."""
-        lines = self._held_lines()
-        for i in range(0, len(lines), self.batch_size):
-            self._write(lines[i : i + self.batch_size], self.rollup_rp, "ns")
-        self._held.clear()
+        with self._lock:
+            lines = self._held_lines()
+            for i in range(0, len(lines), self.batch_size):
+                self._write(lines[i : i + self.batch_size], self.rollup_rp, "ns")
+            self._held.clear()
 
     def _held_lines(self) -> list[str]:
         return [
@@ -393,37 +400,42 @@ class InfluxStore:
 
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
         """InfluxQL DELETE of each point, then of its hour's rollup, recomputed from what remains."""
-        self.flush()
-        self._open_hours.forget(dev_eui)
-        for quantity, channel, ts in points:
-            t = timestamp(ts)
-            hour = t - t % _HOUR_NS
-            where = f"dev_eui = {quote_str(dev_eui)} AND quantity = {quote_str(quantity)}"
-            if channel:
-                where += f" AND channel = {quote_str(channel)}"
-            self._query(f'DELETE FROM "reading" WHERE {where} AND time >= {t} AND time <= {t}', write=True)
-            self._query(
-                f'DELETE FROM "rollup_1h" WHERE {where} AND time >= {hour} AND time <= {hour}', write=True
-            )
-        if points:
-            survivors = [
-                r
-                for quantity, channel, ts in points
-                for r in self.query(
-                    dev_eui,
-                    datetime.fromtimestamp((timestamp(ts) - timestamp(ts) % _HOUR_NS) / 1e9, UTC),
-                    datetime.fromtimestamp((timestamp(ts) - timestamp(ts) % _HOUR_NS + _HOUR_NS) / 1e9, UTC),
-                    [quantity],
-                )
-                if r.channel == channel
-            ]
-            if survivors:
-                self._refresh_rollups(survivors)
-            days = set()
+        with self._lock:
+            self.flush()
+            self._open_hours.forget(dev_eui)
             for quantity, channel, ts in points:
                 t = timestamp(ts)
-                days.add((dev_eui, quantity, channel, self._day(t - t % _HOUR_NS)))
-            self._refresh_days(days)
+                hour = t - t % _HOUR_NS
+                where = f"dev_eui = {quote_str(dev_eui)} AND quantity = {quote_str(quantity)}"
+                if channel:
+                    where += f" AND channel = {quote_str(channel)}"
+                self._query(
+                    f'DELETE FROM "reading" WHERE {where} AND time >= {t} AND time <= {t}', write=True
+                )
+                self._query(
+                    f'DELETE FROM "rollup_1h" WHERE {where} AND time >= {hour} AND time <= {hour}', write=True
+                )
+            if points:
+                survivors = [
+                    r
+                    for quantity, channel, ts in points
+                    for r in self.query(
+                        dev_eui,
+                        datetime.fromtimestamp((timestamp(ts) - timestamp(ts) % _HOUR_NS) / 1e9, UTC),
+                        datetime.fromtimestamp(
+                            (timestamp(ts) - timestamp(ts) % _HOUR_NS + _HOUR_NS) / 1e9, UTC
+                        ),
+                        [quantity],
+                    )
+                    if r.channel == channel
+                ]
+                if survivors:
+                    self._refresh_rollups(survivors)
+                days = set()
+                for quantity, channel, ts in points:
+                    t = timestamp(ts)
+                    days.add((dev_eui, quantity, channel, self._day(t - t % _HOUR_NS)))
+                self._refresh_days(days)
 
     # -- daily rollups ----------------------------------------------------------------------------
     def _day(self, hour_ns: int) -> tuple[int, int, int]:
@@ -792,35 +804,36 @@ class InfluxStore:
         return sorted(found, key=lambda h: (h.rollup.hour, h.quantity, h.channel))
 
     def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
-        self.flush()
-        self._open_hours.forget(dev_eui)
-        try:
-            lines = [
-                line(
-                    "rollup_1h",
-                    {"dev_eui": dev_eui, "quantity": h.quantity, "channel": h.channel},
-                    {
-                        "count": int(h.rollup.count),
-                        "consumption": _float(h.rollup.consumption),
-                        "min": float(h.rollup.min),
-                        "max": float(h.rollup.max),
-                        "sum": float(h.rollup.total),
-                        "first": float(h.rollup.first),
-                        "last": float(h.rollup.last),
-                    },
-                    h.rollup.hour,
-                    "ns",
-                )
-                for h in hours
-            ]
-        except ValueError as exc:
-            raise StoreRejected(f"rollup cannot be written to InfluxDB: {exc}") from exc
-        for i in range(0, len(lines), self.batch_size):
-            self._write(lines[i : i + self.batch_size], self.rollup_rp, precision="ns")
-        # the restored hours' days and months, as a write does
-        self._refresh_days(
-            {(dev_eui, h.quantity, h.channel, self._day(timestamp(h.rollup.hour))) for h in hours}
-        )
+        with self._lock:
+            self.flush()
+            self._open_hours.forget(dev_eui)
+            try:
+                lines = [
+                    line(
+                        "rollup_1h",
+                        {"dev_eui": dev_eui, "quantity": h.quantity, "channel": h.channel},
+                        {
+                            "count": int(h.rollup.count),
+                            "consumption": _float(h.rollup.consumption),
+                            "min": float(h.rollup.min),
+                            "max": float(h.rollup.max),
+                            "sum": float(h.rollup.total),
+                            "first": float(h.rollup.first),
+                            "last": float(h.rollup.last),
+                        },
+                        h.rollup.hour,
+                        "ns",
+                    )
+                    for h in hours
+                ]
+            except ValueError as exc:
+                raise StoreRejected(f"rollup cannot be written to InfluxDB: {exc}") from exc
+            for i in range(0, len(lines), self.batch_size):
+                self._write(lines[i : i + self.batch_size], self.rollup_rp, precision="ns")
+            # the restored hours' days and months, as a write does
+            self._refresh_days(
+                {(dev_eui, h.quantity, h.channel, self._day(timestamp(h.rollup.hour))) for h in hours}
+            )
 
     def count(self, dev_euis: Collection[str], start: datetime, end: datetime) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -837,35 +850,40 @@ class InfluxStore:
 
     def erase(self, dev_eui: str) -> int:
         """Count, then delete the device's series in every retention policy (InfluxQL DELETE)."""
-        self.flush()
-        self._open_hours.forget(dev_eui)
-        where = f"dev_eui = {quote_str(dev_eui)}"
-        removed = 0
-        for s in self._query(f"SELECT count(value) FROM {self._raw} WHERE {where}"):
-            removed += sum(int(v[1] or 0) for v in s.get("values", []))
-        self._query(f'DELETE FROM "reading" WHERE {where}', write=True)
-        for measurement in ("rollup_1h", "rollup_1d", "rollup_1mo"):
-            self._query(f"DELETE FROM {quote_ident(measurement)} WHERE {where}", write=True)
-        return removed
+        with self._lock:
+            self.flush()
+            self._open_hours.forget(dev_eui)
+            where = f"dev_eui = {quote_str(dev_eui)}"
+            removed = 0
+            for s in self._query(f"SELECT count(value) FROM {self._raw} WHERE {where}"):
+                removed += sum(int(v[1] or 0) for v in s.get("values", []))
+            self._query(f'DELETE FROM "reading" WHERE {where}', write=True)
+            for measurement in ("rollup_1h", "rollup_1d", "rollup_1mo"):
+                self._query(f"DELETE FROM {quote_ident(measurement)} WHERE {where}", write=True)
+            return removed
 
     def forget(self) -> None:
         """Drop the periods folded in memory; those held for writing are recomputed from what is
         stored instead (the edit may have changed their points)."""
-        held, self._held = self._held, {}
-        self._open_hours.forget()
-        hours = {(e, q, ch, at) for (m, e, q, ch, at) in held if m == "rollup_1h"}
-        if not hours:
-            return
-        recomputed: dict[HourKey, HourStats] = {}
-        for start, end, euis in _spans(hours):
-            recomputed.update(self._recompute(start, end, euis, hours))
-        self._write(
-            [_stats_line(self._series_of("rollup_1h", *k[:3], ""), k[3], h) for k, h in recomputed.items()],
-            self.rollup_rp,
-            "ns",
-        )
-        # a held day or month is the day or month of a held hour
-        self._refresh_days({(e, q, ch, self._day(at)) for e, q, ch, at in hours})
+        with self._lock:
+            held, self._held = self._held, {}
+            self._open_hours.forget()
+            hours = {(e, q, ch, at) for (m, e, q, ch, at) in held if m == "rollup_1h"}
+            if not hours:
+                return
+            recomputed: dict[HourKey, HourStats] = {}
+            for start, end, euis in _spans(hours):
+                recomputed.update(self._recompute(start, end, euis, hours))
+            self._write(
+                [
+                    _stats_line(self._series_of("rollup_1h", *k[:3], ""), k[3], h)
+                    for k, h in recomputed.items()
+                ],
+                self.rollup_rp,
+                "ns",
+            )
+            # a held day or month is the day or month of a held hour
+            self._refresh_days({(e, q, ch, self._day(at)) for e, q, ch, at in hours})
 
     def prune(self, now: datetime) -> int:
         """Nothing to do: the raw retention policy expires old points inside InfluxDB."""
