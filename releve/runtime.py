@@ -68,6 +68,7 @@ def start_bridge(
             lns=None if source.lns == "auto" else Lns(source.lns),
             source_name=source.name,
             batch_size=settings.bridge_batch_size,
+            rollup_flush_s=settings.bridge_rollup_flush_s,
         )
         consumer.start()
         thread = threading.Thread(target=bridge.run, args=(stop,), name=f"bridge-{source.name}", daemon=True)
