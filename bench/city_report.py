@@ -111,7 +111,9 @@ class CityRun:
             f"of {a.devices:,} devices (bench.workload's town: water, electricity, comfort; each with its",
             f"fCnt and time; {self.readings:,} readings), published at QoS 1 at {a.rate:g}/s for",
             f"{a.minutes:g} minutes on a fixed schedule (monotonic clock) after a warm-up of "
-            f"{a.warm} uplinks; publisher late by p99 {ms(late[1])}, max {ms(late[2])};",
+            f"{a.warm} uplinks; publisher late by p99 {ms(late[1])}, max {ms(late[2])}. Each device reports",
+            f"every {a.devices / a.rate:,.0f} s of wall time, its data times 15 minutes apart (a city of",
+            f"{a.rate * 900:,.0f} such meters would report every 900 s);",
             f"{self.acked:,} acknowledged, broker's `$SYS` received count {self.broker_received:,}"
             f" (warm-up included).",
             "",
