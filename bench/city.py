@@ -260,6 +260,21 @@ def store_checks(influx: Influx, db: str, per_device: Counter[str]) -> tuple[lis
     return lines, ok
 
 
+def meter_check(influx: Influx, db: str) -> str:
+    """Each meter's deltas add up to its index's progress: a delta counted twice would not."""
+    q = f"SELECT sum(delta), first(value), last(value) FROM {RAW} WHERE kind = 'cumulative' GROUP BY *"
+    off, total = 0, 0
+    for s in series(influx, q, db):
+        _, deltas, first, last = s["values"][0]
+        total += 1
+        if not math.isclose(deltas or 0.0, last - first, rel_tol=1e-6, abs_tol=1e-6):
+            off += 1
+    return (
+        f"meters: {off} of {total} index series whose deltas do not add up to the index's progress "
+        "(a register wrap would show here too)"
+    )
+
+
 def run(args: argparse.Namespace) -> CityRun:
     from tests.influx_server import InfluxProcess
 
@@ -328,7 +343,7 @@ def run(args: argparse.Namespace) -> CityRun:
         result.peak_rss = bridge.stop()
         archived = archive_check(bridge.registry_url, len(items))
         stored, stored_ok = store_checks(influx, bridge.db, per_device)
-        result.checks = [archived, *stored]
+        result.checks = [archived, *stored, meter_check(influx, bridge.db)]
         # archive_check's own words: all there once, and all decoded (none left pending)
         result.intact = (
             stored_ok and ", 0 lost, 0 doubled," in archived and f"{{'decoded': {len(items)}}}" in archived
