@@ -44,6 +44,7 @@ from bench.consumers import Influx, ReleveBridge, tree
 from bench.ingest import CACHE, archive_check, provision, start_broker, sys_counter
 from bench.workload import Item, cached, recent_start, town
 from decoders import decode
+from releve.broker import MosquittoProcess
 
 HZ = os.sysconf("SC_CLK_TCK")
 RAW = '"raw"."reading"'
@@ -291,15 +292,16 @@ def run(args: argparse.Namespace) -> CityRun:
     )
     tmp = Path(tempfile.mkdtemp(prefix="releve-bench-city-"))
     influx_proc = InfluxProcess(tmp / "influx")
-    influx_proc.start()
     influx = Influx(influx_proc.url)
     bridge = ReleveBridge(1, influx.url, "city", tmp / "bridge", args.window)
-    bridge.workdir.mkdir(parents=True)
-    provision(fleet, bridge.registry_url)
-    broker = start_broker(tmp / "mosquitto", args.window)
+    broker: MosquittoProcess | None = None
     result = CityRun(args=args, uplinks=live, readings=sum(points[warm:]))
     poller: Poller | None = None
     try:
+        influx_proc.start()
+        bridge.workdir.mkdir(parents=True)
+        provision(fleet, bridge.registry_url)
+        broker = start_broker(tmp / "mosquitto", args.window)
         bridge.prepare(broker.port)
         bridge.start(broker.port, len(items), tmp / "bridge.log")
         assert bridge.proc is not None
@@ -354,7 +356,8 @@ def run(args: argparse.Namespace) -> CityRun:
         if poller is not None:
             poller.stop()
         bridge.stop()
-        broker.stop()
+        if broker is not None:
+            broker.stop()
         influx_proc.resume()
         influx_proc.stop()
         if args.keep:
