@@ -327,7 +327,8 @@ def run(args: argparse.Namespace) -> CityRun:
         last = sampler.mark("traffic end")
         if outage is not None:
             outage.join()
-        done = poller.wait(len(items), args.minutes * 60 + 600)
+        # the backlog of an outage may take a while; 5 minutes without progress end the wait anyway
+        done = poller.wait(len(items), 600 + 2 * args.outage_minutes * 60)
         sampler.stop("all readable" if done else "gave up")
         poller.stop()
         result.sent = sent[warm:]
