@@ -25,6 +25,9 @@ from paho.mqtt.properties import Properties
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPIC = "application/+/device/+/event/up"
+# What the bridge subscribes to (releve.settings' default source): its prepared session must hold
+# that same filter, or a second, overlapping one makes Mosquitto deliver every live message twice.
+BRIDGE_TOPIC = "application/+/device/+/event/+"
 # Node-RED is installed outside the repository, beside the checkout, unless told where
 NODE_RED_HOME = Path(os.environ.get("RELEVE_BENCH_NODE_RED", ROOT.parent / "nodered-bench"))
 NODE_RED_PACKAGES = ("node-red@4", "node-red-contrib-influxdb@0.7")
@@ -224,10 +227,10 @@ class ReleveBridge(Consumer):
 
     def prepare(self, port: int) -> None:
         if self.workers == 1:
-            v5_session(port, "bench-bridge", TOPIC, self.window)
+            v5_session(port, "bench-bridge", BRIDGE_TOPIC, self.window)
         else:
             for i in range(self.workers):
-                v5_session(port, f"bench-bridge-{i}", f"$share/releve/{TOPIC}", self.window)
+                v5_session(port, f"bench-bridge-{i}", f"$share/releve/{BRIDGE_TOPIC}", self.window)
 
     def command(self, port: int, count: int) -> tuple[list[str], dict[str, str]]:
         env = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -74,6 +75,20 @@ bind-address = "127.0.0.1:{self.rpc_port}"
                 self.stop()
                 raise RuntimeError(f"influxd did not start: {(base / 'influxd.log').read_text()[-2000:]}")
             time.sleep(0.1)
+
+    @property
+    def pid(self) -> int | None:
+        """The running influxd's process id (a restart gives a new one)."""
+        return self._proc.pid if self._proc is not None else None
+
+    def pause(self) -> None:
+        """Freeze influxd (SIGSTOP): connections are accepted by the kernel, never answered."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         if self._proc is not None:
