@@ -146,6 +146,6 @@ def recompute_deltas(ingestor: Ingestor, device: Device, start: datetime) -> Non
                 prev = Point(r.ts, r.value)
             if step.delta != r.delta and r.ts >= start:
                 fixed.append(replace(r, delta=step.delta))
-    if fixed:
-        with store_edits.editing(ingestor.registry.engine):
-            ingestor.store.write(fixed)
+    # Announced even with nothing to rewrite: bridges re-read the device's meter replacements.
+    with store_edits.editing(ingestor.registry.engine):
+        ingestor.store.write(fixed)
