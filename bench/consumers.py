@@ -351,11 +351,13 @@ def wait_points(
     stall: float = 120.0,
 ) -> list[tuple[float, int]]:
     """Poll the point count until ``expected``, or until it has not moved for ``stall`` seconds
-    (some never arrive); returns the (perf_counter time, count) samples."""
+    (some never arrive); returns the (perf_counter time, count) samples. The drain's end is
+    known to within one poll: ``poll`` or three times the count query's duration."""
     samples: list[tuple[float, int]] = []
     deadline = time.perf_counter() + timeout
     moved = time.perf_counter()
     while time.perf_counter() < deadline:
+        asked = time.perf_counter()
         n = influx.count(db, measurement)
         now = time.perf_counter()
         if not samples or n > samples[-1][1]:
@@ -363,5 +365,7 @@ def wait_points(
         samples.append((now, n))
         if n >= expected or (n and now - moved > stall):
             break
-        time.sleep(poll)
+        # Counting millions of points takes InfluxDB a second: polling back to back would
+        # take a core from the consumer under test. At most a quarter of its time goes to it.
+        time.sleep(max(poll, 3 * (now - asked)))
     return samples
