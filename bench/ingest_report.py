@@ -114,43 +114,65 @@ def write_steady(
 EXTRA = {
     "ingest": """### Where the bridge's time goes, and what changed for issue #9
 
-Stage timings of the pipeline without MQTT (`ingest.pipeline` fed 20,000 uplinks of 2,000
-devices in batches of 500, a real InfluxDB, the two versions run back to back on 2026-11-30):
+Same run, same workload, one run each (2026-11-30 16:06-16:14 UTC, load average 3.6-4.5 from
+other jobs on the same 2 cores): `main` before this work (8fb7ac5) 343 uplinks/s, this code
+1,762 uplinks/s (5.1x), Node-RED 8,351 uplinks/s (`--only bridge,nodered --runs 1 --baseline`).
+The pipeline alone (`python -m bench.pipeline`, no MQTT, 2,000 devices, real InfluxDB, two
+alternations each): 195-249 uplinks/s before, 540-604 with days and months folded in memory;
+then 903-1,138 with rollups written every batch against 1,219-1,427 held for 5 s.
 
-| stage | before (main at 2c8891b) | after |
-|---|---:|---:|
-| throughput | 465 uplinks/s | 1,413 uplinks/s (3.0x) |
-| InfluxDB rollup upkeep | 60 % (queries 55 %) | 42 % (queries 12 %) |
-| SQLite archive insert | 4 % | 16 % |
-| InfluxDB raw write | 3 % | 8 % |
-| link statistics | 13 % | 8 % |
-| envelope parsing | 2 % | 5 % |
-| consumption deltas, last index from the store | 12 % | 5 % |
-| device look-ups | 4 % | 0 % |
+What changed:
+- **Days and months in memory.** They were recomputed inside InfluxDB for every batch: two
+  InfluxQL statements per batch and per 200 devices, 67 of 107 s in a cProfile of the pipeline.
+  They are now folded in memory like hours (`ingest/open_hours.py`; a period's rollup of points in
+  time order is its earlier rollup plus the new points), seeded once per series by the store's own
+  recomputation, which still handles new, late and replayed series.
+- **Rollups held a few seconds.** The InfluxDB store holds the rollups it folds for up to
+  `RELEVE_BRIDGE_ROLLUP_FLUSH_S` (5 s) and writes each period once. The uplinks behind them are
+  marked processed in the archive only after that write: a crash leaves them pending, and
+  processing them again recomputes the periods from the stored points
+  (`tests/integration/test_store_outage.py` kills the bridge while rollups are held).
+- **No more two-minute expiry.** Another process editing the store (a reprocess, recomputed
+  deltas, an erasure, an import) now bumps a counter in the registry (`ingest/store_edits.py`,
+  migration 7), and the bridge forgets what it holds when the counter moves. What the bridge
+  folded used to expire after 120 s without a point, so a real meter (one uplink every
+  15 minutes) sent every uplink through the store's recomputation: three queries a batch.
+- **Line protocol and device look-ups.** Rollup points are formatted directly. Known devices
+  stay cached 120 s (unknown ones 10 s, so a new sensor is seen at once).
 
-What changed: hourly rollups were recomputed with an InfluxQL `GROUP BY` per batch and per 200
-devices; they are now folded in memory while a series' points arrive in order from one writer
-(`ingest.open_hours`), the store recomputing only a new, late or replayed series. The last index
-of a new series was one store query per device (a thousand round trips after a restart): one per
-batch now; device and meter-replacement look-ups likewise. Line-protocol tags are escaped once per
-series; link statistics are one executemany; and the bridge archives and acknowledges in one
-thread while another decodes and writes (InfluxDB's round trips overlap the next batch).
+Where the time goes now, from py-spy on the bridge process (25 s of the steady run, 16:20 UTC):
+- The processing thread takes 54 % of the samples. The InfluxDB write with the rollup folding is
+  16 %, the flush and archive marks 5 %, link statistics 5 %; decoding and deltas are the rest.
+- The intake thread takes 26 %. The archive insert is 17 % (mostly SQLAlchemy's per-row parameter
+  processing and the JSON of the radio metadata) and envelope parsing 5 %.
+- Paho's network thread takes 19 %.
+- InfluxDB is the other half. During the 1,000,000-uplink backlog it used 70-93 % of a core while
+  the bridge used about 45 %. It was writing 12,700 points/s: 4 raw points per uplink and about
+  10 rollup points. With 10,000 devices a series rarely comes back within the 5-s hold, so each
+  flush rewrites its hour, day and month. InfluxDB 1.6 takes rewrites of existing points (a
+  rollup's new value at the same time) far more slowly than the 70,000 new points/s of the
+  line-protocol row above.
 
-The 1.5x-Node-RED target is missed by far. Node-RED acknowledges each message on receipt and
-does JSON parsing, decoding and one batched point write; the bridge writes a durable archive row
-(dedup key, radio metadata) before it acknowledges, then decodes, computes consumption deltas,
-keeps link statistics and writes each hour's rollup next to the raw points (a second InfluxDB
-write as large as the first). The archive and the rollups are now most of its time: the next
-steps are fewer, larger archive transactions (or PostgreSQL COPY) and rollup points written when
-an hour closes, which needs a durable record of the hours left to write.
+**The 1.5x-Node-RED target is missed.**
+- The bridge is at about a fifth of Node-RED's rate. Node-RED acknowledges a message before
+  anything is written and writes 4 points per uplink. The bridge archives every uplink durably
+  before it acknowledges, then writes the raw points and each touched hour, day and month: about
+  3.5 times Node-RED's points on a machine where InfluxDB already needs a core.
+- **Several consumers or a leaner loop: on 2 cores, the leaner loop.** It gave 465 -> 1,413
+  uplinks/s in the pipeline in the previous round, then 5.1x in this one. Two workers on a shared
+  subscription stay slower than one here: there is no idle core, and a shared subscription splits
+  a meter's uplinks over the workers, so each batch must read the store again (section below).
+- On a machine with more cores, scale by topic instead: one bridge per group of topics (per
+  ChirpStack application, `RELEVE_SOURCES`) keeps each meter on one worker and its memory valid,
+  with InfluxDB on its own machine.
+- The next steps on the bridge itself are an archive insert without SQLAlchemy's per-row work,
+  and fewer rollup rewrites (a longer hold for large fleets, or hours written when they close).
 
-Several workers on a shared subscription do not get there on this machine: two workers were
-slower than one. On two cores shared with InfluxDB and Mosquitto there is no idle core for a
-second interpreter, and a shared subscription spreads one meter's uplinks over the workers, so
-each must read every series' last index from the store for every batch and recompute every hour
-it touches from the stored points (done when `RELEVE_MQTT_SHARED_GROUP` is set), or consumption
-deltas would be counted twice. A leaner single loop is the answer here; workers pay only on more
-cores, and keep a small race (two uplinks of one meter in flight on two workers at once).
+Several workers on a shared subscription: a shared subscription spreads one meter's uplinks
+over the workers, so each must read every series' last index from the store for every batch and
+recompute every period it touches from the stored points (done when `RELEVE_MQTT_SHARED_GROUP` is
+set), or consumption deltas would be counted twice; a small race remains (two uplinks of one
+meter in flight on two workers at once). They pay only where each worker has its own core.
 """,
     "backlog": """
 The bridge's memory does not grow with the backlog: the broker keeps it, and the bridge holds
