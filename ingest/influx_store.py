@@ -387,15 +387,7 @@ class InfluxStore:
                     key = (*_series(s), t)
                     if key not in touched or not count:
                         continue
-                    out[key] = HourStats(
-                        int(count),
-                        _float(consumption),
-                        float(vmin),
-                        float(vmax),
-                        float(total),
-                        float(first),
-                        float(last),
-                    )
+                    out[key] = _stats(count, consumption, vmin, vmax, total, first, last)
         return out
 
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
@@ -505,15 +497,7 @@ class InfluxStore:
                 for _, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
                     if not count or (*key, at) not in wanted:
                         continue
-                    found[(*key, at)] = HourStats(
-                        int(count),
-                        _float(consumption),
-                        float(vmin),
-                        float(vmax),
-                        float(total),
-                        float(first),
-                        float(last),
-                    )
+                    found[(*key, at)] = _stats(count, consumption, vmin, vmax, total, first, last)
         self._write(
             [_stats_line(self._series_of(target, *key[:3], ""), key[3], h) for key, h in found.items()],
             self.rollup_rp,
@@ -925,6 +909,14 @@ def _rollup_line(measurement: str, key: Sequence[str], at: int, values: Sequence
         },
         _ns(at),
         "ns",
+    )
+
+
+def _stats(*values: Any) -> HourStats:
+    """A rollup as InfluxDB returns it: count, consumption, min, max, sum, first, last."""
+    count, consumption, vmin, vmax, total, first, last = values
+    return HourStats(
+        int(count), _float(consumption), float(vmin), float(vmax), float(total), float(first), float(last)
     )
 
 

@@ -255,32 +255,6 @@ def test_influx_rebuilds_days_from_hours(influx_url: str) -> None:
     store.close()
 
 
-@pytest.mark.integration
-def test_influx_writer_forgets_what_it_folds_when_another_process_edited(influx_url: str) -> None:
-    """The bridge folds a series' hours, days and months in memory; a point deleted meanwhile by
-    another process (a reprocess) is announced (``Store.forget``), and the next write recomputes
-    from what is stored instead of adding to a count that still holds the deleted point."""
-    bridge = InfluxStore(influx_url, "forget_edits", timezone=TZ)
-    other = InfluxStore(influx_url, "forget_edits", timezone=TZ, create=False)
-    start = datetime(2026, 5, 4, 10, tzinfo=UTC)
-    series = index_series(EUI, start, 3, step_min=15)  # 10:00-12:45, four points an hour
-    bridge.write(series[:4])
-    bridge.write(series[4:6])  # 11:00 and 11:15, folded in memory
-    other.delete(EUI, [("water_volume", "", series[5].ts)])
-    bridge.forget()
-    bridge.write(series[6:8])
-    end = start + timedelta(hours=3)
-    hours = bridge.aggregate(EUI, "water_volume", start, end, Window.HOUR, TZ)
-    assert [h.count for h in hours] == [4, 3]
-    day = datetime(2026, 5, 4, tzinfo=PARIS)
-    same(
-        bridge.aggregate(EUI, "water_volume", day, day + timedelta(days=1), Window.DAY, TZ),
-        from_hours(bridge, EUI, day, day + timedelta(days=1), Window.DAY),
-    )
-    bridge.close()
-    other.close()
-
-
 def hours_from_raw(store: Store, eui: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
     counts: dict[datetime, int] = {}
     for r in store.query(eui, start, end, ["water_volume"]):
@@ -314,14 +288,19 @@ def test_rollups_held_by_the_bridge_are_right_once_flushed(store: Store) -> None
 
 
 @pytest.mark.integration
-def test_held_rollups_are_recomputed_when_another_process_edited(influx_url: str) -> None:
-    bridge = InfluxStore(influx_url, "held_edits", timezone=TZ)
-    other = InfluxStore(influx_url, "held_edits", timezone=TZ, create=False)
-    bridge.hold_rollups(True)
+@pytest.mark.parametrize("hold", [False, True])
+def test_influx_writer_forgets_what_it_folds_when_another_process_edited(influx_url: str, hold: bool) -> None:
+    """The bridge folds a series' hours, days and months in memory (and may hold them a few
+    seconds); a point deleted meanwhile by another process (a reprocess) is announced
+    (``Store.forget``), and the next write recomputes from what is stored instead of adding to a
+    count that still holds the deleted point."""
+    bridge = InfluxStore(influx_url, f"forget_edits_{hold}", timezone=TZ)
+    other = InfluxStore(influx_url, f"forget_edits_{hold}", timezone=TZ, create=False)
+    bridge.hold_rollups(hold)
     start = datetime(2026, 5, 4, 10, tzinfo=UTC)
-    series = index_series(EUI, start, 3, step_min=15)
+    series = index_series(EUI, start, 3, step_min=15)  # 10:00-12:45, four points an hour
     bridge.write(series[:4])
-    bridge.write(series[4:6])  # held: 11:00 has two points in the bridge's memory only
+    bridge.write(series[4:6])  # 11:00 and 11:15, folded in memory
     other.delete(EUI, [("water_volume", "", series[5].ts)])
     bridge.forget()  # the registry's edit counter moved
     bridge.write(series[6:8])

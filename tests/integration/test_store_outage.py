@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from ingest import schema
 from ingest.influx_store import InfluxStore
-from ingest.registry import open_registry
+from ingest.registry import Registry, open_registry
 from ingest.store import Window
 from releve.broker import MosquittoProcess
 from simulator.fleet import load_fleet
@@ -21,59 +22,63 @@ from tests.integration.bridge_helpers import PARIS, BridgeProcess, archived, env
 pytestmark = pytest.mark.integration
 
 
-def test_influxdb_outage_mid_stream(mosquitto: MosquittoProcess, data_dir: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def influx_bridge(
+    mosquitto: MosquittoProcess, data_dir: Path, tmp_path: Path
+) -> Iterator[tuple[InfluxProcess, BridgeProcess, Registry]]:
+    """A real InfluxDB, and a ``releve bridge`` process writing to it; the bridge's registry."""
     influx = InfluxProcess(tmp_path / "influx")
     influx.start()
-    items = envelopes(1)
     bridge = BridgeProcess(data_dir, mosquitto.url)
     bridge.env["RELEVE_STORE_URL"] = f"influxdb://127.0.0.1:{influx.http_port}/releve"
     bridge.start()
     registry = open_registry(f"sqlite:///{data_dir / 'registry.db'}")
     try:
-        bridge.wait_connected()
-        publish(mosquitto.url, items[: len(items) // 2])
-        influx.stop()
-        publish(mosquitto.url, items[len(items) // 2 :])
-        deadline = time.monotonic() + 30
-        while archived(registry)[0] < len(items) and time.monotonic() < deadline:
-            time.sleep(0.3)
-        total, pending = archived(registry)
-        assert total == len(items) and pending > 0  # everything kept, waiting for the store
-        influx.start()  # same port, same data
-        deadline = time.monotonic() + 90
-        while archived(registry)[1] and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert archived(registry) == (len(items), 0)
-        with registry.engine.connect() as conn:
-            claimed = conn.execute(select(func.sum(schema.uplinks.c.readings))).scalar_one()
-        store = InfluxStore(influx.url, "releve")
-        stored = sum(
-            len(
-                store.query(d.dev_eui, datetime(2026, 1, 1, tzinfo=PARIS), datetime(2027, 1, 1, tzinfo=PARIS))
-            )
-            for _, d in load_fleet().devices()
-        )
-        store.close()
-        assert stored == claimed  # every reading once, none doubled
+        yield influx, bridge, registry
     finally:
         registry.close()
         bridge.stop()
         influx.stop()
 
 
+def test_influxdb_outage_mid_stream(
+    mosquitto: MosquittoProcess, influx_bridge: tuple[InfluxProcess, BridgeProcess, Registry]
+) -> None:
+    influx, bridge, registry = influx_bridge
+    items = envelopes(1)
+    bridge.wait_connected()
+    publish(mosquitto.url, items[: len(items) // 2])
+    influx.stop()
+    publish(mosquitto.url, items[len(items) // 2 :])
+    deadline = time.monotonic() + 30
+    while archived(registry)[0] < len(items) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    total, pending = archived(registry)
+    assert total == len(items) and pending > 0  # everything kept, waiting for the store
+    influx.start()  # same port, same data
+    deadline = time.monotonic() + 90
+    while archived(registry)[1] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert archived(registry) == (len(items), 0)
+    with registry.engine.connect() as conn:
+        claimed = conn.execute(select(func.sum(schema.uplinks.c.readings))).scalar_one()
+    store = InfluxStore(influx.url, "releve")
+    stored = sum(
+        len(store.query(d.dev_eui, datetime(2026, 1, 1, tzinfo=PARIS), datetime(2027, 1, 1, tzinfo=PARIS)))
+        for _, d in load_fleet().devices()
+    )
+    store.close()
+    assert stored == claimed  # every reading once, none doubled
+
+
 def test_sigkill_while_rollups_are_held_leaves_them_right(
-    mosquitto: MosquittoProcess, data_dir: Path, tmp_path: Path
+    mosquitto: MosquittoProcess, influx_bridge: tuple[InfluxProcess, BridgeProcess, Registry]
 ) -> None:
     """The bridge holds folded rollups a few seconds and marks their uplinks processed only once
     they are written: killed meanwhile, it processes those uplinks again at its next start, and
     every hourly and daily rollup ends up as the raw points say."""
-    influx = InfluxProcess(tmp_path / "influx")
-    influx.start()
+    influx, bridge, registry = influx_bridge
     items = envelopes(2)
-    bridge = BridgeProcess(data_dir, mosquitto.url)
-    bridge.env["RELEVE_STORE_URL"] = f"influxdb://127.0.0.1:{influx.http_port}/releve"
-    bridge.start()
-    registry = open_registry(f"sqlite:///{data_dir / 'registry.db'}")
     store = InfluxStore(influx.url, "releve", create=False)
     try:
         bridge.wait_connected()
@@ -106,6 +111,3 @@ def test_sigkill_while_rollups_are_held_leaves_them_right(
         assert checked > 10
     finally:
         store.close()
-        registry.close()
-        bridge.stop()
-        influx.stop()
