@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     alert_webhook_url: str | None = None
     bridge_batch_size: int = 500
     bridge_queue_size: int = 5000
+    # A batch closes when full or this long after its first message.
+    bridge_linger_s: float = Field(default=0.25, ge=0, le=5)
     # How long the bridge may hold rollups folded in memory before writing them (InfluxDB).
     bridge_rollup_flush_s: float = Field(default=5.0, ge=0, le=300)
     log_level: str = "INFO"

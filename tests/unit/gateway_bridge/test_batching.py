@@ -1,0 +1,62 @@
+"""How the bridge cuts the message stream into batches (each batch costs a few transactions)."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from gateway_bridge.mqtt import Message
+from gateway_bridge.service import Bridge
+from ingest.archive import Archive
+from ingest.pipeline import Ingestor
+from ingest.registry import open_registry
+from tests.fakes import MemoryStore
+
+
+class QueueSource:
+    def __init__(self) -> None:
+        self.messages: queue.Queue[Message] = queue.Queue()
+
+    def ack(self, messages: Sequence[Message]) -> int:
+        return len(messages)
+
+
+def message(mid: int) -> Message:
+    return Message("application/a/device/0102030405060708/event/up", b"{}", mid, 1, 0)
+
+
+def bridge(
+    tmp_path: Path, source: QueueSource, batch_size: int = 500, linger: float = 0.3, wait: float = 5.0
+) -> Bridge:
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    ingestor = Ingestor(registry, Archive(registry.engine), MemoryStore())
+    return Bridge(source, ingestor, batch_size=batch_size, batch_wait_s=wait, batch_linger_s=linger)
+
+
+def test_a_batch_gathers_what_arrives_within_the_linger(tmp_path: Path) -> None:
+    source = QueueSource()
+    b = bridge(tmp_path, source)
+
+    def trickle() -> None:
+        for mid in range(1, 6):
+            source.messages.put(message(mid))
+            time.sleep(0.02)
+
+    threading.Thread(target=trickle).start()
+    assert [m.mid for m in b._drain()] == [1, 2, 3, 4, 5]
+
+
+def test_a_full_batch_does_not_wait_and_a_quiet_queue_gives_nothing(tmp_path: Path) -> None:
+    (tmp_path / "q").mkdir()
+    source = QueueSource()
+    b = bridge(tmp_path, source, batch_size=3, linger=30.0)
+    for mid in range(1, 6):
+        source.messages.put(message(mid))
+    started = time.monotonic()
+    assert [m.mid for m in b._drain()] == [1, 2, 3]
+    assert time.monotonic() - started < 1.0
+    quiet = bridge(tmp_path / "q", QueueSource(), linger=30.0, wait=0.05)
+    assert quiet._drain() == []  # nothing within batch_wait_s: no batch, no linger
