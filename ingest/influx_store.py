@@ -291,15 +291,6 @@ class InfluxStore:
         points, days from hours, months from days), in one query per period and device set."""
         folded = self._open_hours.fold(batch)
         stats, rest = folded.hours, folded.rest
-        if self._hold and not rest and not folded.days_unknown:
-            for measurement, rows in (
-                ("rollup_1h", stats),
-                ("rollup_1d", folded.days),
-                ("rollup_1mo", folded.months),
-            ):
-                for (eui, quantity, channel, at), h in rows.items():
-                    self._held[(measurement, eui, quantity, channel, at)] = h
-            return
         if rest:
             hours = [timestamp(r.ts) - timestamp(r.ts) % _HOUR_NS for r in rest]
             touched = {(r.dev_eui, r.quantity, r.channel, h) for r, h in zip(rest, hours, strict=True)}
@@ -308,20 +299,18 @@ class InfluxStore:
                 recomputed.update(self._recompute(start, end, euis, touched))
             self._open_hours.seed(rest, recomputed, self._newest(rest))
             stats.update(recomputed)
-        lines = [
-            _stats_line(self._series_of(measurement, eui, quantity, channel, ""), at, h)
-            for measurement, rows in (
-                ("rollup_1h", stats),
-                ("rollup_1d", folded.days),
-                ("rollup_1mo", folded.months),
-            )
-            for (eui, quantity, channel, at), h in rows.items()
-        ]
-        # The days are recomputed from the stored hours: every hour held so far is written first.
-        lines.extend(self._held_lines())
-        if lines:
-            self._write(lines, self.rollup_rp, "ns")
-        self._held.clear()
+        # This batch's rollups replace what was held for the same periods (a late point's hour,
+        # recomputed from the stored points, supersedes the value folded before it).
+        for measurement, rows in (
+            ("rollup_1h", stats),
+            ("rollup_1d", folded.days),
+            ("rollup_1mo", folded.months),
+        ):
+            for (eui, quantity, channel, at), h in rows.items():
+                self._held[(measurement, eui, quantity, channel, at)] = h
+        if self._hold and not rest and not folded.days_unknown:
+            return
+        self.flush()  # the days are recomputed from the stored hours: every hour is written first
         unknown = [*rest, *folded.days_unknown]
         if unknown:
             days, months = self._refresh_days(

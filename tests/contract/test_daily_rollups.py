@@ -287,6 +287,23 @@ def test_rollups_held_by_the_bridge_are_right_once_flushed(store: Store) -> None
     store.hold_rollups(False)
 
 
+def test_a_late_point_in_an_hour_still_held_is_counted(store: Store) -> None:
+    """A late reading lands in an hour whose folded rollup is still held: the hour recomputed
+    from the stored points is what gets written, not the value held before it."""
+    store.hold_rollups(True)
+    start = datetime(2026, 6, 2, 8, tzinfo=UTC)
+    series = index_series(EUI, start, 4, step_min=20)
+    for i in range(0, len(series), 3):
+        store.write(series[i : i + 3])
+    late = replace(series[4], ts=series[4].ts + timedelta(minutes=7))  # a new point, 08:27
+    store.write([late])
+    store.flush()
+    end = start + timedelta(hours=4)
+    hours = store.aggregate(EUI, "water_volume", start, end, Window.HOUR, TZ)
+    assert [(h.start.astimezone(UTC), h.count) for h in hours] == hours_from_raw(store, EUI, start, end)
+    store.hold_rollups(False)
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("hold", [False, True])
 def test_influx_writer_forgets_what_it_folds_when_another_process_edited(influx_url: str, hold: bool) -> None:
