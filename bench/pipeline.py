@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import queue
 import tempfile
@@ -18,6 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.city_stats import stat_ticks
 from bench.workload import Item, cached, recent_start, town
 from gateway_bridge.mqtt import Message
 from gateway_bridge.service import Bridge
@@ -54,23 +56,39 @@ class ListSource:
         return len(messages)
 
 
+def server_cpu_s(pid: int | None) -> float:
+    """CPU seconds a server process has used so far (0 when there is none: SQLite)."""
+    if pid is None:
+        return 0.0
+    return stat_ticks(Path(f"/proc/{pid}/stat").read_text()) / os.sysconf("SC_CLK_TCK")
+
+
 def run(
-    items: Sequence[Item], store_url: str, workdir: Path, batch: int, devices: int, hold: float = 0.0
-) -> float:
+    items: Sequence[Item],
+    store_url: str,
+    workdir: Path,
+    batch: int,
+    devices: int,
+    hold: float = 0.0,
+    server_pid: int | None = None,
+) -> tuple[float, float]:
+    """Uplinks per second through the pipeline, and the store server's CPU seconds per 1,000."""
     registry = open_registry(f"sqlite:///{workdir / 'registry.db'}")
     provision_fleet(registry, town(devices, recent_start(len(items), devices)))
     store = open_store(store_url)
     archive = Archive(registry.engine)
     bridge = Bridge(ListSource(items), Ingestor(registry, archive, store), batch_size=batch, batch_wait_s=0)
     start = time.perf_counter()
+    server_start = server_cpu_s(server_pid)
     bridge.ingestor.hold(hold)
     while bridge.counters.messages < len(items):
         bridge.step()
     bridge.ingestor.hold(0)
     elapsed = time.perf_counter() - start
+    server = server_cpu_s(server_pid) - server_start
     store.close()
     registry.close()
-    return len(items) / elapsed
+    return len(items) / elapsed, server * 1000 / len(items)
 
 
 def stage_shares(stats: pstats.Stats) -> list[tuple[str, float]]:
@@ -113,17 +131,19 @@ def main() -> None:
         try:
             if args.profile:
                 profiler = cProfile.Profile()
-                rate = profiler.runcall(run, items, store_url, workdir, args.batch, args.devices, args.hold)
+                args_ = (items, store_url, workdir, args.batch, args.devices, args.hold)
+                rate, _ = profiler.runcall(run, *args_)
                 stats = pstats.Stats(profiler)
                 print(f"{rate:,.0f} uplinks/s under cProfile ({args.store}, batches of {args.batch})")
                 for label, share in stage_shares(stats):
                     print(f"  {label:32} {share:6.1%}")
                 stats.sort_stats("tottime").print_stats(25)
             else:
-                rate = run(items, store_url, workdir, args.batch, args.devices, args.hold)
+                pid = influx.pid if args.store == "influxdb" else None
+                rate, server = run(items, store_url, workdir, args.batch, args.devices, args.hold, pid)
                 print(
                     f"{rate:,.0f} uplinks/s ({args.store}, batches of {args.batch}, "
-                    f"rollups held {args.hold:g} s)"
+                    f"rollups held {args.hold:g} s); server CPU {server:.3f} s per 1,000 uplinks"
                 )
         finally:
             if args.store == "influxdb":

@@ -69,7 +69,7 @@ class Bridge:
         source_name: str = "default",
         batch_size: int = 500,
         batch_wait_s: float = 0.05,
-        rollup_flush_s: float = 5.0,
+        rollup_flush_s: float = 30.0,
         batch_linger_s: float = 0.25,
     ) -> None:
         """``batch_linger_s``: a batch closes when it is full or this long after its first

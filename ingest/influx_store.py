@@ -318,7 +318,7 @@ class InfluxStore:
             )
             self._open_hours.seed_periods(days, months)
 
-    def hold_rollups(self, hold: bool) -> None:
+    def hold_rollups(self, hold: bool) -> bool:
         """Keep the rollups of periods folded in memory until ``flush`` (the bridge: several
         batches of a series then cost one rollup point per period, and it marks its uplinks done
         only after the flush, so a crash replays them). Off: every write writes its rollups."""
@@ -326,6 +326,7 @@ class InfluxStore:
             self._hold = hold
             if not hold:
                 self.flush()
+        return hold
 
     def flush(self) -> None:
         """Write the rollups held in memory."""

@@ -149,8 +149,9 @@ class Ingestor:
         from the stored readings. 0: rollups written and uplinks marked with every batch.
         """
         self.flush()
-        self.flush_every_s = seconds
-        self.store.hold_rollups(seconds > 0)
+        # A store that holds nothing (SQLite) has its rollups written with each batch: its
+        # uplinks are marked processed with each batch too.
+        self.flush_every_s = seconds if self.store.hold_rollups(seconds > 0) else 0.0
 
     def flush(self) -> None:
         """Write what the store holds, then mark the uplinks behind it processed."""

@@ -566,8 +566,9 @@ class SqliteStore:
     def forget(self) -> None:
         """Nothing to drop: every write recomputes its rollups inside SQLite."""
 
-    def hold_rollups(self, hold: bool) -> None:
+    def hold_rollups(self, hold: bool) -> bool:
         """Nothing to hold: every write recomputes its rollups inside SQLite, in its transaction."""
+        return False
 
     def flush(self) -> None:
         pass

@@ -109,9 +109,10 @@ class Store(Protocol):
     def prune(self, now: datetime) -> int:
         """Drop raw readings older than the retention (rollups stay); returns how many, if known."""
 
-    def hold_rollups(self, hold: bool) -> None:
+    def hold_rollups(self, hold: bool) -> bool:
         """Keep rollups computed in memory until ``flush`` (for a writer that marks its input done
-        only after a flush); a store that computes them in place ignores it."""
+        only after a flush); returns whether this store holds any. A store that computes them in
+        place ignores it and returns False: its writer need not wait for a flush."""
 
     def flush(self) -> None:
         """Write what ``hold_rollups`` kept in memory."""

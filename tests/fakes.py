@@ -156,8 +156,8 @@ class MemoryStore:
     def forget(self) -> None:
         pass
 
-    def hold_rollups(self, hold: bool) -> None:
-        pass
+    def hold_rollups(self, hold: bool) -> bool:
+        return False
 
     def flush(self) -> None:
         pass

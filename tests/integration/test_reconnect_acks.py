@@ -150,7 +150,7 @@ def test_the_bridge_archives_every_uplink_once_through_cuts(
     mosquitto: MosquittoProcess, data_dir: Path
 ) -> None:
     """End to end: ``releve bridge`` drains a queued backlog through the cutting proxy."""
-    items = envelopes(2)
+    items = envelopes(5)  # fewer days drain before a second cut: the bridge archives fast
     first = BridgeProcess(data_dir, mosquitto.url)
     first.start()
     try:
@@ -158,9 +158,11 @@ def test_the_bridge_archives_every_uplink_once_through_cuts(
     finally:
         first.stop()
     publish(mosquitto.url, items)  # queued for the session while the bridge is away
-    # a cut every 400-750 acks: the bridge acks a batch of 200 at a time
-    proxy = ChaosProxy(mosquitto.port, connect_delay=0.3, cut_every=(1_600, 3_000), seed=2)
+    # a cut every 200-375 acks (the bridge acks a batch of 50 at a time): the drain is done in a
+    # few seconds, and the cuts must fall within it
+    proxy = ChaosProxy(mosquitto.port, connect_delay=0.3, cut_every=(800, 1_500), seed=2)
     bridge = BridgeProcess(data_dir, f"mqtt://127.0.0.1:{proxy.port}")
+    bridge.env["RELEVE_BRIDGE_BATCH_SIZE"] = "50"  # more, smaller ack bursts within the drain
     bridge.start()
     try:
         assert_exactly_once(data_dir, items)

@@ -141,6 +141,43 @@ def test_store_outage_keeps_uplinks_pending_for_retry(env: tuple[Ingestor, Regis
     assert ingestor.archive.pending() == [] and len(water(store)) == 1
 
 
+class HoldingStore(MemoryStore):
+    """A store that keeps its rollups until ``flush``, as InfluxDB's does for the bridge."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding = False
+        self.flushes = 0
+
+    def hold_rollups(self, hold: bool) -> bool:
+        self.holding = hold
+        return hold
+
+    def flush(self) -> None:
+        self.flushes += 1
+
+
+def test_uplinks_wait_for_the_rollups_only_where_the_store_holds_them(tmp_path: Path) -> None:
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    registry.add_devices(
+        [Device(EUI, registry.owner_tenant().id, "eau", "netvox/r718h", pulse_quantity="water_volume")]
+    )
+    archive = Archive(registry.engine)
+    in_place = Ingestor(registry, archive, MemoryStore())
+    in_place.hold(30.0)  # the store writes its rollups with each batch: nothing to wait for
+    run(in_place, [up(1, r718h(5), 0)])
+    assert archive.pending() == []
+
+    store = HoldingStore()
+    holding = Ingestor(registry, archive, store)
+    holding.hold(30.0)
+    run(holding, [up(2, r718h(6), 15)])
+    assert [u.uplink.f_cnt for u in archive.pending()] == [2]  # a crash now replays it
+    holding.hold(0)  # the bridge stops: the held rollups are written, then the uplink is marked
+    assert store.flushes >= 1 and not store.holding and archive.pending() == []
+    registry.close()
+
+
 def test_payloads_encrypted_with_the_towns_appskey_are_decrypted(tmp_path: Path) -> None:
     from ingest.lorawan_crypto import KeyWrapper, frm_payload
 
