@@ -114,6 +114,10 @@ class InfluxStore:
         self._open_hours = OpenHours(periods=self._periods)
         # Rollups folded in memory and not yet written (``hold_rollups``), by (measurement, key).
         self._held: dict[tuple[str, str, str, str, int], HourStats] = {}
+        # What a chunked flush took from the held rollups, as lines, and the next line to write.
+        self._sealed: dict[tuple[str, str, str, str, int], HourStats] = {}
+        self._sealed_lines: list[str] = []
+        self._sealed_next = 0
         self._hold = False
         # Writers in several threads (one bridge per network server) share this object: what
         # it folds and holds in memory is changed under this lock.
@@ -328,18 +332,42 @@ class InfluxStore:
                 self.flush()
         return hold
 
-    def flush(self) -> None:
-        """Write the rollups held in memory."""
-        with self._lock:
-            lines = self._held_lines()
-            for i in range(0, len(lines), self.batch_size):
-                self._write(lines[i : i + self.batch_size], self.rollup_rp, "ns")
-            self._held.clear()
+    def flush(self, limit: int | None = None) -> bool:
+        """Write the rollups held in memory; True once all that was taken is written.
 
-    def _held_lines(self) -> list[str]:
+        ``limit`` None: all of them now. Else a chunked flush, for a writer that spreads a large
+        flush over its next batches rather than stall them: the first call takes what is held,
+        each call writes at most ``limit`` of those points, and rollups folded meanwhile wait for
+        the next flush (so a period's newer value is always written after its older one).
+        """
+        with self._lock:
+            if limit is None:
+                lines = self._sealed_lines[self._sealed_next :] + self._held_lines(self._held)
+                for i in range(0, len(lines), self.batch_size):
+                    self._write(lines[i : i + self.batch_size], self.rollup_rp, "ns")
+                self._held.clear()
+                self._unseal()
+                return True
+            if not self._sealed:
+                if not self._held:
+                    return True
+                self._sealed, self._held = self._held, {}
+                self._sealed_lines, self._sealed_next = self._held_lines(self._sealed), 0
+            end = self._sealed_next + min(limit, self.batch_size)
+            self._write(self._sealed_lines[self._sealed_next : end], self.rollup_rp, "ns")
+            self._sealed_next = end
+            if end < len(self._sealed_lines):
+                return False
+            self._unseal()
+            return True
+
+    def _unseal(self) -> None:
+        self._sealed, self._sealed_lines, self._sealed_next = {}, [], 0
+
+    def _held_lines(self, held: dict[tuple[str, str, str, str, int], HourStats]) -> list[str]:
         return [
             _stats_line(self._series_of(measurement, eui, quantity, channel, ""), at, h)
-            for (measurement, eui, quantity, channel, at), h in self._held.items()
+            for (measurement, eui, quantity, channel, at), h in held.items()
         ]
 
     def _periods(self, hour_ns: int) -> tuple[int, int]:
@@ -840,7 +868,9 @@ class InfluxStore:
         """Drop the periods folded in memory; those held for writing are recomputed from what is
         stored instead (the edit may have changed their points)."""
         with self._lock:
-            held, self._held = self._held, {}
+            held = {**self._sealed, **self._held}
+            self._held = {}
+            self._unseal()
             self._open_hours.forget()
             hours = {(e, q, ch, at) for (m, e, q, ch, at) in held if m == "rollup_1h"}
             if not hours:

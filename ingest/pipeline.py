@@ -139,6 +139,9 @@ class Ingestor:
         self._edits = -1  # the registry's count of store edits when this worker last looked
         self.flush_every_s = 0.0
         self._unmarked: list[tuple[int, str, str | None, str | None, int]] = []
+        # The uplinks behind a chunked flush under way (None: none is), marked when it ends.
+        self._flushing: list[tuple[int, str, str | None, str | None, int]] | None = None
+        self.flush_chunk = 5000  # rollup points written per batch while a flush is under way
         self._flushed_at = time.monotonic()
 
     def hold(self, seconds: float) -> None:
@@ -155,14 +158,26 @@ class Ingestor:
 
     def flush(self) -> None:
         """Write what the store holds, then mark the uplinks behind it processed."""
-        unmarked, self._unmarked = self._unmarked, []
+        unmarked = [*(self._flushing or []), *self._unmarked]
+        self._flushing, self._unmarked = None, []
         self._flushed_at = time.monotonic()
         self.store.flush()  # on failure the uplinks stay pending in the archive, to be retried
         self.archive.mark(unmarked)
 
     def flush_if_due(self) -> None:
-        if self._unmarked and time.monotonic() - self._flushed_at >= self.flush_every_s:
-            self.flush()
+        """Every ``flush_every_s``, write what the store holds, ``flush_chunk`` points per call
+        (a call per batch: a large flush does not hold up the next batches' raw readings), and
+        mark the uplinks behind it once it is all written."""
+        if self._flushing is None:
+            if not self._unmarked or time.monotonic() - self._flushed_at < self.flush_every_s:
+                return
+            self._flushing, self._unmarked = self._unmarked, []
+            self._flushed_at = time.monotonic()
+        # On failure the uplinks stay pending in the archive, to be retried; the store keeps
+        # what it has not written, and the next flush writes it.
+        if self.store.flush(self.flush_chunk):
+            done, self._flushing = self._flushing, None
+            self.archive.mark(done)
 
     def _forget(self) -> None:
         """Another process edited the store: what this worker holds of its series may be stale."""

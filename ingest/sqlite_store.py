@@ -570,8 +570,8 @@ class SqliteStore:
         """Nothing to hold: every write recomputes its rollups inside SQLite, in its transaction."""
         return False
 
-    def flush(self) -> None:
-        pass
+    def flush(self, limit: int | None = None) -> bool:
+        return True
 
     def prune(self, now: datetime) -> int:
         """Delete raw readings older than the retention (rollups stay); returns how many."""

@@ -114,8 +114,9 @@ class Store(Protocol):
         only after a flush); returns whether this store holds any. A store that computes them in
         place ignores it and returns False: its writer need not wait for a flush."""
 
-    def flush(self) -> None:
-        """Write what ``hold_rollups`` kept in memory."""
+    def flush(self, limit: int | None = None) -> bool:
+        """Write what ``hold_rollups`` kept in memory: all of it, or with ``limit``, at most that
+        many points a call of what the first call took; True once that is all written."""
 
     def forget(self) -> None:
         """Drop what this object holds in memory of the stored series: another process edited

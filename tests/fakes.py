@@ -159,8 +159,8 @@ class MemoryStore:
     def hold_rollups(self, hold: bool) -> bool:
         return False
 
-    def flush(self) -> None:
-        pass
+    def flush(self, limit: int | None = None) -> bool:
+        return True
 
     def close(self) -> None:
         pass

@@ -304,6 +304,44 @@ def test_a_late_point_in_an_hour_still_held_is_counted(store: Store) -> None:
     store.hold_rollups(False)
 
 
+def test_a_flush_in_chunks_with_writes_between_ends_right(store: Store) -> None:
+    """The bridge writes a large flush a few points per batch: the periods folded meanwhile (the
+    same hours, days and months, with newer values) wait for the next flush and win over the
+    older values written in chunks."""
+    store.hold_rollups(True)
+    start = datetime(2026, 4, 10, 6, tzinfo=UTC)
+    eui2 = EUI[:-1] + "9"
+    series = sorted(
+        index_series(EUI, start, 30, step_min=15) + index_series(eui2, start, 30, step_min=15),
+        key=lambda r: r.ts,
+    )
+    for i in range(0, 40, 4):  # the first batch seeds the series, the next ones are held
+        store.write(series[i : i + 4])
+    calls = 0
+    done = False
+    for i in range(40, 100, 4):
+        if not done:
+            done = store.flush(2)  # at most 2 points a call: the flush spans several batches
+            calls += 1
+        store.write(series[i : i + 4])
+    assert done and (calls > 1 or not isinstance(store, InfluxStore))  # SQLite holds nothing
+    store.flush(2)  # the next flush starts with what was folded meanwhile...
+    for i in range(100, len(series), 4):
+        store.write(series[i : i + 4])
+    store.flush()  # ...and the bridge stops: the rest of it, then what is held
+    end = start + timedelta(days=2)
+    for eui in (EUI, eui2):
+        hours = store.aggregate(eui, "water_volume", start, end, Window.HOUR, TZ)
+        assert [(h.start.astimezone(UTC), h.count) for h in hours] == hours_from_raw(store, eui, start, end)
+        first, last = datetime(2026, 4, 1, tzinfo=PARIS), datetime(2026, 5, 1, tzinfo=PARIS)
+        for window in (Window.DAY, Window.MONTH):
+            same(
+                store.aggregate(eui, "water_volume", first, last, window, TZ),
+                from_hours(store, eui, first, last, window),
+            )
+    store.hold_rollups(False)
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("hold", [False, True])
 def test_influx_writer_forgets_what_it_folds_when_another_process_edited(influx_url: str, hold: bool) -> None:

@@ -144,17 +144,24 @@ def test_store_outage_keeps_uplinks_pending_for_retry(env: tuple[Ingestor, Regis
 class HoldingStore(MemoryStore):
     """A store that keeps its rollups until ``flush``, as InfluxDB's does for the bridge."""
 
-    def __init__(self) -> None:
+    def __init__(self, chunks: int = 1) -> None:
         super().__init__()
         self.holding = False
         self.flushes = 0
+        self.chunks = chunks  # calls a chunked flush takes
+        self._left = 0
 
     def hold_rollups(self, hold: bool) -> bool:
         self.holding = hold
         return hold
 
-    def flush(self) -> None:
+    def flush(self, limit: int | None = None) -> bool:
         self.flushes += 1
+        if limit is None:
+            self._left = 0
+            return True
+        self._left = self._left - 1 if self._left else self.chunks - 1
+        return self._left == 0
 
 
 def test_uplinks_wait_for_the_rollups_only_where_the_store_holds_them(tmp_path: Path) -> None:
@@ -175,6 +182,25 @@ def test_uplinks_wait_for_the_rollups_only_where_the_store_holds_them(tmp_path: 
     assert [u.uplink.f_cnt for u in archive.pending()] == [2]  # a crash now replays it
     holding.hold(0)  # the bridge stops: the held rollups are written, then the uplink is marked
     assert store.flushes >= 1 and not store.holding and archive.pending() == []
+    registry.close()
+
+
+def test_a_flush_spread_over_batches_marks_its_uplinks_when_it_ends(tmp_path: Path) -> None:
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    registry.add_devices(
+        [Device(EUI, registry.owner_tenant().id, "eau", "netvox/r718h", pulse_quantity="water_volume")]
+    )
+    archive = Archive(registry.engine)
+    ingestor = Ingestor(registry, archive, HoldingStore(chunks=3))
+    ingestor.hold(30.0)
+    ingestor.flush_every_s = 0.0  # due at once
+    run(ingestor, [up(1, r718h(5), 0)])  # due: the flush starts, 1 of 3 chunks
+    run(ingestor, [up(2, r718h(6), 15)])  # 2 of 3
+    assert [u.uplink.f_cnt for u in archive.pending()] == [1, 2]
+    run(ingestor, [up(3, r718h(7), 30)])  # 3 of 3: uplink 1's rollups are written
+    assert [u.uplink.f_cnt for u in archive.pending()] == [2, 3]  # theirs wait for the next flush
+    ingestor.flush()  # all of it (the bridge stops)
+    assert archive.pending() == []
     registry.close()
 
 
