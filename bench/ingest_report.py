@@ -179,13 +179,65 @@ set), or consumption deltas would be counted twice; a small race remains (two up
 meter in flight on two workers at once). They pay only where each worker has its own core.
 """,
     "backlog": """
-The bridge's memory does not grow with the backlog: the broker keeps it, and the bridge holds
-at most the in-flight window (MQTT v5 Receive Maximum, 1,000 here) and two batches, with bounded
-caches (devices, last index and open hour per series, line-protocol series keys). Node-RED
-acknowledges each message when it arrives, whatever its flow has written: what it holds is lost in
-a crash, and its memory follows how far InfluxDB lags behind. The bridge's check counts the
-archive's rows and distinct dedup keys against the uplinks sent; Node-RED has no archive, only
-its points in InfluxDB.
+**Against the targets.** Nothing lost or doubled, and 285 MB, under 300 MB. But the drain took
+597 s: **the 200 s target is missed**, by 3x. Node-RED drained the same million in 95 s (6.3x
+faster), acknowledging each message before it had written anything. The bridge's 285 MB is
+0.88x Node-RED's 324 MB: **the "under half its memory" target is missed on the backlog** (it
+is met in steady ingest, section above).
+
+**Before and after**, the same command on the same machine:
+
+| code | drain | uplinks/s | peak RSS | load average |
+|---|---:|---:|---:|---|
+| 2026-11-30 13:47 (before this round) | 712 s | 1,404 | 169 MB | 6-9 |
+| 16:45, days and months in memory, held 5 s (stopped at 270 s) | | 726 | 245 MB | 3-4, tests |
+| 19:23, rollups held 30 s (`main` at 26a27b3, the table above) | 597 s | 1,676 | 285 MB | 2-3 |
+
+**Where the time goes.** Read with `ps` at 430,000 uplinks: the bridge used 72 % of a core,
+InfluxDB 45 %, the harness 34 % (its counts in InfluxDB, and the million uplinks it keeps for the
+checks), Mosquitto 6 %.
+- InfluxDB is no longer the bottleneck. Each flush rewrites one rollup point per series and
+  period, and 10,000 devices rarely send twice within 5 s. `bench.pipeline --devices 10000
+  --uplinks 150000 --hold H` (no MQTT, same InfluxDB) measured InfluxDB's CPU per 1,000 uplinks:
+  0.72 s with H = 5, 0.37 s with 30, 0.28 s with 300. The pipeline went from 1,281 to 1,759
+  uplinks/s. `RELEVE_BRIDGE_ROLLUP_FLUSH_S` is now 30 s by default.
+- The bridge is bound by its own interpreter now: three threads share one GIL. py-spy of the
+  steady drain (section above) gives the processing thread 46 % of the samples, the intake 36 %,
+  paho 17 %.
+- **Several consumers or a leaner loop?** Both are needed for 200 s on this machine, and it has
+  only 2 cores. A shared subscription splits a meter's uplinks over the workers (see the steady
+  section); one bridge per group of topics does not, on a machine with a core per bridge.
+
+**Memory.** For each series (40,000 here) the bridge keeps its open hour, day and month. For up
+to 30 s it also keeps the rollups not yet written and the ids of the uplinks behind them, about
+50,000 at this rate. Memory grows with the fleet and the hold, not with the backlog. The broker
+keeps the backlog; the bridge holds at most the in-flight window (Receive Maximum 1,000) and two
+batches.
+
+**Keepalive timeouts.** The bridge reconnected twice, both "Keep alive timeout": paho got no byte
+for 30 s after its PINGREQ. The broker re-sent what was in flight, and the archive dropped the
+4,662 copies.
+- The likely cause: Mosquitto 2.0.11 sends beyond Receive Maximum (below). The bridge's queue of
+  received messages fills, and paho's network thread waits on it while the processing thread
+  writes a 30-s flush (about 160,000 rollup points here). Paho reads nothing during that wait.
+- Since this run, a flush is written 5,000 points per batch (`Ingestor.flush_if_due`), so it
+  cannot hold up the intake that long. This backlog was not run again.
+- The README asks for Mosquitto 2.0.13 or later, which keeps to Receive Maximum.
+
+**The 341 lost uplinks of an earlier attempt** (13:29, code before this round; fixed).
+- Cause: paho opens a new connection before its CONNACK and sends on it the acks queued
+  meanwhile. Acks of the old connection then reached the new one.
+- On a backlog Mosquitto 2.0.11 exceeds Receive Maximum: 4,493 messages in flight to a client
+  that allowed 10 (upstream fixed this in 2.0.13, #2306). With more than 65,535 messages queued,
+  one packet id then stands for several messages in flight, and an old PUBACK acknowledged a
+  message the bridge had not received.
+- The consumer now moves to a new generation of acks when a connection is lost and before paho
+  reconnects, under the ack lock.
+- `tests/integration/test_reconnect_acks.py` drains 70,000 queued messages through a proxy that
+  cuts the connection. Before the fix, 30-110 were lost in every one of 7 runs; after it, none in
+  15 runs.
+- The harness now also checks what the broker held before the start and after the stop, the
+  reconnects the broker saw, and the bridge's reasons.
 """,
 }
 
