@@ -1,4 +1,4 @@
-.PHONY: run test bench
+.PHONY: run test bench bench-all
 
 run:
 	./scripts/run
@@ -8,3 +8,6 @@ test:
 
 bench:
 	.venv/bin/python -m bench --write
+
+bench-all:
+	.venv/bin/python -m bench.suite

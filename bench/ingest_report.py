@@ -114,69 +114,82 @@ def write_steady(
 EXTRA = {
     "ingest": """### Where the bridge's time goes, and what changed for issue #9
 
-Same run, same workload, one run each (2026-11-30 16:06-16:14 UTC, load average 3.6-4.5 from
-other jobs on the same 2 cores): `main` before this work (8fb7ac5) 343 uplinks/s, this code
-1,762 uplinks/s (5.1x), Node-RED 8,351 uplinks/s (`--only bridge,nodered --runs 1 --baseline`).
-The pipeline alone (`python -m bench.pipeline`, no MQTT, 2,000 devices, real InfluxDB, two
-alternations each): 195-249 uplinks/s before, 540-604 with days and months folded in memory;
-then 903-1,138 with rollups written every batch against 1,219-1,427 held for 5 s.
+Runs 2 and 3 of the bridge ran with the flush written in chunks (551e055, then in the working
+tree); run 1 with the flush at once (26a27b3). Their drains, about 23 s each, end before the
+first 30-s flush: the figures do not tell the two apart.
+
+Before and after:
+- The table of 14:22 (code before the afternoon's changes, load 3-5) had the single bridge at
+  2,955 uplinks/s, Node-RED at 15,037. This workload hardly shows those changes: 25 uplinks per
+  device, drained in 20 s, so no series waits long or crosses many days.
+- Where they show, side by side in one run (16:06-16:14 UTC, load 3.6-4.5,
+  `--only bridge,nodered --runs 1 --baseline`): `main` before them (8fb7ac5) 343 uplinks/s, after
+  them 1,762 uplinks/s (5.1x), Node-RED 8,351.
+- The pipeline alone (`python -m bench.pipeline`, no MQTT, 2,000 devices, real InfluxDB):
+  195-249 uplinks/s before, 540-604 with days and months folded in memory, then 903-1,138 with
+  rollups written every batch against 1,219-1,427 held for 5 s. With 10,000 devices
+  (`--devices 10000 --uplinks 150000 --hold H`): 1,281 uplinks/s held 5 s, 1,759 held 30 s.
 
 What changed:
 - **Days and months in memory.** They were recomputed inside InfluxDB for every batch: two
   InfluxQL statements per batch and per 200 devices, 67 of 107 s in a cProfile of the pipeline.
-  They are now folded in memory like hours (`ingest/open_hours.py`; a period's rollup of points in
-  time order is its earlier rollup plus the new points), seeded once per series by the store's own
-  recomputation, which still handles new, late and replayed series.
-- **Rollups held a few seconds.** The InfluxDB store holds the rollups it folds for up to
-  `RELEVE_BRIDGE_ROLLUP_FLUSH_S` (5 s) and writes each period once. The uplinks behind them are
-  marked processed in the archive only after that write: a crash leaves them pending, and
-  processing them again recomputes the periods from the stored points
+  They are now folded in memory like hours (`ingest/open_hours.py`). A period's rollup of points
+  in time order is its earlier rollup plus the new points. The store's own recomputation seeds
+  each series once, and still handles new, late and replayed series.
+- **Rollups held 30 s** (`RELEVE_BRIDGE_ROLLUP_FLUSH_S`). The InfluxDB store writes each period
+  once per flush. Raw readings are written with every batch. A flush is written 5,000 points per
+  batch, so it never holds up the next raw readings for long. The uplinks behind it are marked
+  processed in the archive only after it is written: a crash leaves them pending, and processing
+  them again recomputes the periods from the stored points
   (`tests/integration/test_store_outage.py` kills the bridge while rollups are held).
-- **No more two-minute expiry.** Another process editing the store (a reprocess, recomputed
-  deltas, an erasure, an import) now bumps a counter in the registry (`ingest/store_edits.py`,
-  migration 7), and the bridge forgets what it holds when the counter moves. What the bridge
-  folded used to expire after 120 s without a point, so a real meter (one uplink every
-  15 minutes) sent every uplink through the store's recomputation: three queries a batch.
+- **No more two-minute expiry.** Another process that edits the store (a reprocess, recomputed
+  deltas, an erasure, an import) bumps a counter in the registry (`ingest/store_edits.py`,
+  migration 7). The bridge forgets what it holds when the counter moves. Before, what it folded
+  expired after 120 s without a point, so a real meter (an uplink every 15 minutes) sent every
+  uplink through the store's recomputation: three queries a batch.
 - **Line protocol and device look-ups.** Rollup points are formatted directly. Known devices
-  stay cached 120 s (unknown ones 10 s, so a new sensor is seen at once).
-- **Batches linger up to 0.25 s** (`RELEVE_BRIDGE_LINGER_S`) for more messages. At a steady
-  150 uplinks/s, batches of one or two messages cost two thirds of a core, measured on the bridge
-  process; with the linger the cost is about a sixth (city section). Draining a backlog fills
-  batches at once.
+  stay cached 120 s; unknown ones 10 s, so a new sensor is seen at once.
+- **Batches linger up to 0.25 s** (`RELEVE_BRIDGE_LINGER_S`). At a steady 150 uplinks/s, batches
+  of one or two messages cost two thirds of a core; with the linger, about a sixth (city
+  section). A backlog fills batches at once.
 
-Where the time goes now, from py-spy on the bridge process (25 s of the steady run, 16:20 UTC):
-- The processing thread takes 54 % of the samples. The InfluxDB write with the rollup folding is
-  16 %, the flush and archive marks 5 %, link statistics 5 %; decoding and deltas are the rest.
-- The intake thread takes 26 %. The archive insert is 17 % (mostly SQLAlchemy's per-row parameter
-  processing and the JSON of the radio metadata) and envelope parsing 5 %.
-- Paho's network thread takes 19 %.
-- InfluxDB is the other half. During the 1,000,000-uplink backlog it used 70-93 % of a core while
-  the bridge used about 45 %. It was writing 12,700 points/s: 4 raw points per uplink and about
-  10 rollup points. With 10,000 devices a series rarely comes back within the 5-s hold, so each
-  flush rewrites its hour, day and month. InfluxDB 1.6 takes rewrites of existing points (a
-  rollup's new value at the same time) far more slowly than the 70,000 new points/s of the
-  line-protocol row above.
+Where the time goes now: py-spy on the single bridge, 20 s of run 1's drain (19:39 UTC, 1,102
+samples of threads on a CPU):
+- The processing thread has 46 % of the samples.
+  - The InfluxDB write is 23 %: folding hours, days and months 14 %, line protocol 3 %, the
+    rest is waiting on requests.
+  - Link statistics 11 %, decoding 4 %, consumption deltas 3 %.
+- The intake thread has 36 %. The archive insert is 25 %: SQLAlchemy's per-row parameter
+  processing 14 %, the commit 4 %. Envelope parsing is 8 %.
+- Paho's network thread has 17 %.
+- InfluxDB, in its own process, used 0.37 s of CPU per 1,000 uplinks in the 10,000-device
+  pipeline run: about 0.6 of a core at the single bridge's rate.
 
-**The 1.5x-Node-RED target is missed.**
-- The bridge is at about a fifth of Node-RED's rate. Node-RED acknowledges a message before
-  anything is written and writes 4 points per uplink. The bridge archives every uplink durably
-  before it acknowledges, then writes the raw points and each touched hour, day and month: about
-  3.5 times Node-RED's points on a machine where InfluxDB already needs a core.
+**The 1.5x-Node-RED target is missed**: the single bridge is at 0.25x.
+- Node-RED acknowledges a message before it writes anything, and writes 4 one-field points per
+  uplink. The bridge archives every uplink durably before it acknowledges. It then writes 4 raw
+  points of 4 fields (value, delta, fCnt, the uplink's id) and, once per flush, each touched
+  hour, day and month of 7 fields.
 - **Several consumers or a leaner loop: on 2 cores, the leaner loop.** It gave 465 -> 1,413
-  uplinks/s in the pipeline in the previous round, then 5.1x in this one. Two workers on a shared
-  subscription stay slower than one here: there is no idle core, and a shared subscription splits
-  a meter's uplinks over the workers, so each batch must read the store again (section below).
-- On a machine with more cores, scale by topic instead: one bridge per group of topics (per
-  ChirpStack application, `RELEVE_SOURCES`) keeps each meter on one worker and its memory valid,
-  with InfluxDB on its own machine.
-- The next steps on the bridge itself are an archive insert without SQLAlchemy's per-row work,
-  and fewer rollup rewrites (a longer hold for large fleets, or hours written when they close).
+  uplinks/s in the pipeline in an earlier round, then 5.1x in this one. Two workers on a shared
+  subscription are slower than one here (0.05x Node-RED): there is no idle core, and a shared
+  subscription splits a meter's uplinks over the workers, so each batch must read the store
+  again (below).
+- With more cores, scale by topic instead: one bridge per group of topics (per ChirpStack
+  application, `RELEVE_SOURCES`) keeps each meter on one worker and its memory valid, with
+  InfluxDB on its own machine.
+- The next steps on the bridge itself: an archive insert without SQLAlchemy's per-row work (a
+  quarter of the samples), and leaner folding and link statistics.
+- **The latency at 10 % of Node-RED's rate** (1,130/s): p99 4.6 s for the bridge against 0.55 s.
+  Each device's first uplink starts a new series, which the store recomputes once (the cold
+  start of the city section), and these 20 s are the bridge's first. The city section measures
+  the same warmed: p99 under 1 s.
 
-Several workers on a shared subscription: a shared subscription spreads one meter's uplinks
-over the workers, so each must read every series' last index from the store for every batch and
-recompute every period it touches from the stored points (done when `RELEVE_MQTT_SHARED_GROUP` is
-set), or consumption deltas would be counted twice; a small race remains (two uplinks of one
-meter in flight on two workers at once). They pay only where each worker has its own core.
+Several workers on a shared subscription: one meter's uplinks are spread over the workers. So
+each worker must read every series' last index from the store for every batch and recompute
+every period it touches from the stored points (done when `RELEVE_MQTT_SHARED_GROUP` is set), or
+consumption deltas would be counted twice. A small race remains: two uplinks of one meter in
+flight on two workers at once. Shared workers pay only where each has its own core.
 """,
     "backlog": """
 **Against the targets.** Nothing lost or doubled, and 285 MB, under 300 MB. But the drain took
