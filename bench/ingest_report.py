@@ -150,8 +150,8 @@ What changed:
 - **Line protocol and device look-ups.** Rollup points are formatted directly. Known devices
   stay cached 120 s; unknown ones 10 s, so a new sensor is seen at once.
 - **Batches linger up to 0.25 s** (`RELEVE_BRIDGE_LINGER_S`). At a steady 150 uplinks/s, batches
-  of one or two messages cost two thirds of a core; with the linger, about a sixth (city
-  section). A backlog fills batches at once.
+  of one or two messages cost two thirds of a core; with the linger, about a sixth, and a
+  tenth with rollups held 30 s (city section). A backlog fills batches at once.
 
 Where the time goes now: py-spy on the single bridge, 20 s of run 1's drain (19:39 UTC, 1,102
 samples of threads on a CPU):
