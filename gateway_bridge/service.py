@@ -240,13 +240,21 @@ class Bridge:
             self._store_failed()
 
     def _retry_pending(self) -> None:
+        """Process what waits in the archive (after a store outage: everything since it began).
+
+        Paged by id: what is processed stays pending until the rollups behind it are written, as
+        in the normal flow (a flush every ``rollup_flush_s``, spread over the batches), so a long
+        catch-up does not rewrite every series' rollups batch after batch.
+        """
         try:
+            after = 0
             while True:
-                pending = self.ingestor.archive.pending(self.batch_size)
+                pending = self.ingestor.archive.pending(self.batch_size, after_id=after)
                 if not pending:
                     break
+                after = pending[-1].id
                 self._count(self.ingestor.process(pending))
-                self.ingestor.flush()  # marks them, or the loop would read them again
+            self.ingestor.flush()  # the rest, then every uplink behind it is marked
         except (StoreError, DatabaseUnavailable):  # still down
             self._store_failed()
             return

@@ -227,12 +227,13 @@ class Archive:
         with database_errors("archive update"), self.engine.begin() as conn:
             conn.execute(statement, rows)
 
-    def pending(self, limit: int = 1000) -> list[ArchivedUplink]:
-        """Archived but not yet processed (a crash between archive and store)."""
+    def pending(self, limit: int = 1000, after_id: int = 0) -> list[ArchivedUplink]:
+        """Archived but not yet processed (a crash between archive and store, a store outage),
+        oldest first; ``after_id`` pages through them while they stay pending."""
         with database_errors("archive read"), self.engine.connect() as conn:
             rows = conn.execute(
                 select(schema.uplinks)
-                .where(schema.uplinks.c.state == "pending")
+                .where(schema.uplinks.c.state == "pending", schema.uplinks.c.id > after_id)
                 .order_by(schema.uplinks.c.id)
                 .limit(limit)
             ).all()
