@@ -27,6 +27,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from api import analytics
 from bench.fleet import PARIS, START, bench_fleet, readings
 from bench.report import machine_line, write_section
@@ -82,6 +84,29 @@ class Backends:
         if self.influx:
             self.influx.stop()
             self.influx.start()
+
+    def settle_influx(self, limit_s: float = 600.0) -> float:
+        """Wait until InfluxDB has compacted what a backfill wrote (its server compacts a shard
+        fully after 10 s without writes, as a long-running server does after hours): a backfill
+        rewrites each rollup point once per batch, and a read merges every version not yet
+        compacted. Returns the seconds waited."""
+        if not self.influx:
+            return 0.0
+        start = time.monotonic()
+        time.sleep(25.0)  # the cache snapshot (10 s cold), then the full compaction's 10 s
+        while time.monotonic() - start < limit_s:
+            stats = httpx.get(f"{self.influx.url}/debug/vars", timeout=10).json()
+            active = sum(
+                int(v)
+                for key, entry in stats.items()
+                if key.startswith("tsm1_engine")
+                for name, v in entry.get("values", {}).items()
+                if name.endswith("CompactionsActive")
+            )
+            if not active:
+                break
+            time.sleep(2.0)
+        return time.monotonic() - start
 
     def size_mb(self, name: str) -> float:
         if name == "sqlite":
@@ -322,6 +347,7 @@ def main() -> None:
             print(f"backfill: {args.meters} meters, {args.days:g} days, into {', '.join(names)}", flush=True)
             results["backfill"] = backfill(fleet, args.days, backends, args.batch)
             print(json.dumps(results["backfill"], indent=1), flush=True)
+            results["settled_s"] = backends.settle_influx()
         results["report"] = reports(fleet, backends, args.runs, args.legacy, args.per.split(","))
     finally:
         backends.close()

@@ -48,6 +48,9 @@ bind-address = "127.0.0.1:{self.rpc_port}"
   # write a shard's cache to TSM files after 10 s without writes (default 10 min), so that a
   # benchmark's reads after a backfill see what a long-running server holds
   cache-snapshot-write-cold-duration = "10s"
+  # and compact a shard fully after 10 s without writes (default 4 h): a backfill rewrites each
+  # rollup point once per batch, and until a full compaction a read merges all those versions
+  compact-full-write-cold-duration = "10s"
 [http]
   bind-address = "127.0.0.1:{self.http_port}"
   log-enabled = false
