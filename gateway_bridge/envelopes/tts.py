@@ -73,7 +73,8 @@ def parse(event: str, doc: dict[str, Any], topic_device: str | None, now: dateti
         receptions = [_reception(rx) for rx in c.items(up, "rx_metadata")]
         settings = c.obj(up, "settings")
         lora = c.obj(c.obj(settings, "data_rate"), "lora")
-        correlation = [x for x in doc.get("correlation_ids", []) if isinstance(x, str)]
+        listed = doc.get("correlation_ids")  # absent, null or not a list: none
+        correlation = [x for x in listed if isinstance(x, str)] if isinstance(listed, list) else []
         event_id = next((x for x in correlation if x.startswith("as:up:")), None) or next(
             (x for x in correlation if x.startswith("gs:uplink:")), None
         )

@@ -138,6 +138,17 @@ def test_tts_uplink_and_missing_dev_eui() -> None:
         parse("v3/app@ttn/devices/meter-7/up", data_without_eui)
 
 
+def test_tts_uplink_with_null_or_odd_correlation_ids() -> None:
+    """Found by hypothesis: ``"correlation_ids": null`` crashed the parser (TypeError)."""
+    (entry,) = [e for e in MANIFEST if e["file"] == "tts_v3/up_mqtt_docs.json"]
+    ((topic, body, _),) = messages(entry)
+    for odd in (None, "as:up:1", 7, {"a": 1}):
+        doc = json.loads(body)
+        doc["correlation_ids"] = odd
+        up = parse(topic, json.dumps(doc).encode())
+        assert isinstance(up, Uplink) and up.dev_eui == "4200000000000000"
+
+
 @pytest.mark.parametrize(
     "body",
     [
