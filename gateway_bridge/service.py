@@ -240,21 +240,9 @@ class Bridge:
             self._store_failed()
 
     def _retry_pending(self) -> None:
-        """Process what waits in the archive (after a store outage: everything since it began).
-
-        Paged by id: what is processed stays pending until the rollups behind it are written, as
-        in the normal flow (a flush every ``rollup_flush_s``, spread over the batches), so a long
-        catch-up does not rewrite every series' rollups batch after batch.
-        """
+        """Process what waits in the archive (``Ingestor.recover``)."""
         try:
-            after = 0
-            while True:
-                pending = self.ingestor.archive.pending(self.batch_size, after_id=after)
-                if not pending:
-                    break
-                after = pending[-1].id
-                self._count(self.ingestor.process(pending))
-            self.ingestor.flush()  # the rest, then every uplink behind it is marked
+            self.ingestor.recover(self.batch_size, self._count)
         except (StoreError, DatabaseUnavailable):  # still down
             self._store_failed()
             return

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -190,16 +190,27 @@ class Ingestor:
         """Archive uplinks durably; returns the new ones (re-deliveries are counted, not returned)."""
         return self.archive.store(items)
 
-    def recover(self, limit: int = 1000) -> int:
-        """Process uplinks archived but never processed (after a crash or a store outage)."""
-        done = 0
+    def recover(self, limit: int = 1000, on_batch: Callable[[BatchReport], None] | None = None) -> int:
+        """Process uplinks archived but never processed (after a crash or a store outage: all
+        since it began), oldest first; returns how many.
+
+        Paged by id: what is processed stays pending until the rollups behind it are written, as
+        in the normal flow (a flush every ``flush_every_s``, spread over the batches), so a long
+        catch-up does not rewrite every series' rollups batch after batch. The last flush writes
+        the rest and marks every uplink behind it.
+        """
+        done = after = 0
         while True:
-            pending = self.archive.pending(limit)
+            pending = self.archive.pending(limit, after_id=after)
             if not pending:
-                return done
-            self.process(pending)
-            self.flush()
+                break
+            after = pending[-1].id
+            report = self.process(pending)
+            if on_batch is not None:
+                on_batch(report)
             done += len(pending)
+        self.flush()
+        return done
 
     def process(self, batch: Sequence[ArchivedUplink]) -> BatchReport:
         edits = store_edits.current(self.registry.engine)
