@@ -116,7 +116,7 @@ class InfluxStore:
         self._held: dict[tuple[str, str, str, str, int], HourStats] = {}
         # What a chunked flush took from the held rollups, as lines, and the next line to write.
         self._sealed: dict[tuple[str, str, str, str, int], HourStats] = {}
-        self._sealed_lines: list[str] = []
+        self._sealed_keys: list[tuple[str, str, str, str, int]] = []  # in writing order
         self._sealed_next = 0
         self._hold = False
         # Writers in several threads (one bridge per network server) share this object: what
@@ -342,7 +342,8 @@ class InfluxStore:
         """
         with self._lock:
             if limit is None:
-                lines = self._sealed_lines[self._sealed_next :] + self._held_lines(self._held)
+                lines = self._lines(self._sealed, self._sealed_keys[self._sealed_next :])
+                lines += self._lines(self._held, list(self._held))
                 for i in range(0, len(lines), self.batch_size):
                     self._write(lines[i : i + self.batch_size], self.rollup_rp, "ns")
                 self._held.clear()
@@ -352,22 +353,35 @@ class InfluxStore:
                 if not self._held:
                     return True
                 self._sealed, self._held = self._held, {}
-                self._sealed_lines, self._sealed_next = self._held_lines(self._sealed), 0
-            end = self._sealed_next + min(limit, self.batch_size)
-            self._write(self._sealed_lines[self._sealed_next : end], self.rollup_rp, "ns")
-            self._sealed_next = end
-            if end < len(self._sealed_lines):
+                self._sealed_keys, self._sealed_next = list(self._sealed), 0
+            # Lines are formatted chunk by chunk: formatting them all at once held as much
+            # memory again as the rollups themselves.
+            end = min(self._sealed_next + limit, len(self._sealed_keys))
+            for i in range(self._sealed_next, end, self.batch_size):
+                chunk = self._sealed_keys[i : min(i + self.batch_size, end)]
+                self._write(self._lines(self._sealed, chunk), self.rollup_rp, "ns")
+                self._sealed_next = i + len(chunk)
+            if end < len(self._sealed_keys):
                 return False
             self._unseal()
             return True
 
-    def _unseal(self) -> None:
-        self._sealed, self._sealed_lines, self._sealed_next = {}, [], 0
+    def held(self) -> int:
+        with self._lock:
+            return len(self._held) + len(self._sealed_keys) - self._sealed_next
 
-    def _held_lines(self, held: dict[tuple[str, str, str, str, int], HourStats]) -> list[str]:
+    def _unseal(self) -> None:
+        self._sealed, self._sealed_keys, self._sealed_next = {}, [], 0
+
+    def _lines(
+        self,
+        held: dict[tuple[str, str, str, str, int], HourStats],
+        keys: Sequence[tuple[str, str, str, str, int]],
+    ) -> list[str]:
         return [
-            _stats_line(self._series_of(measurement, eui, quantity, channel, ""), at, h)
-            for (measurement, eui, quantity, channel, at), h in held.items()
+            _stats_line(self._series_of(measurement, eui, quantity, channel, ""), at, held[key])
+            for key in keys
+            for measurement, eui, quantity, channel, at in (key,)
         ]
 
     def _periods(self, hour_ns: int) -> tuple[int, int]:

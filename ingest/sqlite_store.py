@@ -573,6 +573,9 @@ class SqliteStore:
     def flush(self, limit: int | None = None) -> bool:
         return True
 
+    def held(self) -> int:
+        return 0
+
     def prune(self, now: datetime) -> int:
         """Delete raw readings older than the retention (rollups stay); returns how many."""
         if self.raw_retention_days is None:

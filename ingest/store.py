@@ -118,6 +118,9 @@ class Store(Protocol):
         """Write what ``hold_rollups`` kept in memory: all of it, or with ``limit``, at most that
         many points a call of what the first call took; True once that is all written."""
 
+    def held(self) -> int:
+        """Rollup points kept in memory and not yet written (a flush under way included)."""
+
     def forget(self) -> None:
         """Drop what this object holds in memory of the stored series: another process edited
         the store (see ``ingest.store_edits``); the next write starts from what is stored."""

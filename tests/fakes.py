@@ -162,5 +162,8 @@ class MemoryStore:
     def flush(self, limit: int | None = None) -> bool:
         return True
 
+    def held(self) -> int:
+        return 0
+
     def close(self) -> None:
         pass

@@ -319,16 +319,20 @@ def test_a_flush_in_chunks_with_writes_between_ends_right(store: Store) -> None:
         store.write(series[i : i + 4])
     calls = 0
     done = False
+    assert store.held() > 0 or not isinstance(store, InfluxStore)
     for i in range(40, 100, 4):
         if not done:
+            held = store.held()
             done = store.flush(2)  # at most 2 points a call: the flush spans several batches
             calls += 1
+            assert done or store.held() == held - 2  # what is written is no longer held
         store.write(series[i : i + 4])
     assert done and (calls > 1 or not isinstance(store, InfluxStore))  # SQLite holds nothing
     store.flush(2)  # the next flush starts with what was folded meanwhile...
     for i in range(100, len(series), 4):
         store.write(series[i : i + 4])
     store.flush()  # ...and the bridge stops: the rest of it, then what is held
+    assert store.held() == 0
     end = start + timedelta(days=2)
     for eui in (EUI, eui2):
         hours = store.aggregate(eui, "water_volume", start, end, Window.HOUR, TZ)

@@ -150,6 +150,11 @@ class HoldingStore(MemoryStore):
         self.flushes = 0
         self.chunks = chunks  # calls a chunked flush takes
         self._left = 0
+        self.held_points = 0  # what ``held`` reports
+        self.limits: list[int | None] = []
+
+    def held(self) -> int:
+        return self.held_points
 
     def hold_rollups(self, hold: bool) -> bool:
         self.holding = hold
@@ -157,6 +162,7 @@ class HoldingStore(MemoryStore):
 
     def flush(self, limit: int | None = None) -> bool:
         self.flushes += 1
+        self.limits.append(limit)
         if limit is None:
             self._left = 0
             return True
@@ -201,6 +207,37 @@ def test_a_flush_spread_over_batches_marks_its_uplinks_when_it_ends(tmp_path: Pa
     assert [u.uplink.f_cnt for u in archive.pending()] == [2, 3]  # theirs wait for the next flush
     ingestor.flush()  # all of it (the bridge stops)
     assert archive.pending() == []
+    registry.close()
+
+
+def test_a_flush_is_due_once_the_store_holds_too_much_whatever_the_time(tmp_path: Path) -> None:
+    """A catch-up processes in seconds what an outage took minutes to send: what waits for a
+    flush is bounded by count (rollup points held, uplinks behind them) as well as by time."""
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    registry.add_devices(
+        [Device(EUI, registry.owner_tenant().id, "eau", "netvox/r718h", pulse_quantity="water_volume")]
+    )
+    archive = Archive(registry.engine)
+    store = HoldingStore()
+    ingestor = Ingestor(registry, archive, store)
+    ingestor.hold(3600.0)  # never due by time in this test
+    store.limits.clear()
+    ingestor.flush_max_points, ingestor.flush_max_uplinks, ingestor.flush_chunk = 100, 3, 10
+    store.held_points = 99
+    run(ingestor, [up(1, r718h(5), 0)])
+    assert [u.uplink.f_cnt for u in archive.pending()] == [1] and store.limits == []
+    store.held_points = 100  # as many points held as allowed: the flush starts, and ends (one chunk)
+    run(ingestor, [up(2, r718h(6), 15)])
+    assert archive.pending() == [] and store.limits == [10]
+    store.held_points = 0
+    run(ingestor, [up(i, r718h(i), 15 * i) for i in (3, 4)])
+    assert len(archive.pending()) == 2
+    run(ingestor, [up(5, r718h(5), 75)])  # the third uplink waiting: due
+    assert archive.pending() == []
+    store.held_points = 150  # far over: the chunk takes the excess, so the held points stay bounded
+    store.chunks = 2
+    run(ingestor, [up(6, r718h(6), 90)])
+    assert store.limits[-1] == 50 and len(archive.pending()) == 1
     registry.close()
 
 
