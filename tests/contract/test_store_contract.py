@@ -166,6 +166,33 @@ def test_latest_per_device_quantity_and_channel(store: Store) -> None:
     assert store.latest([]) == []
 
 
+def test_latest_of_series_silent_for_weeks_beside_recent_ones(store: Store) -> None:
+    """InfluxDB asks the newest shards first: a series silent for weeks (a broken probe) is still
+    found, beside its device's recent series, and so are a point in the future and a channel
+    whose name needs escaping in the line protocol."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    third = "b0b0b0b0b0b0b0b0"
+    store.write(
+        [
+            temp(now - timedelta(days=40), 17.0, channel="probe 2, hall=B"),
+            temp(now - timedelta(hours=1), 21.0),
+            water(now - timedelta(days=400), 5.0, None),
+            water(now - timedelta(days=30), 7.0, None, eui=OTHER),
+            temp(now + timedelta(days=2), 3.0, eui=third),
+            temp(now - timedelta(days=20), 4.0, eui=third),
+        ]
+    )
+    latest = {(r.dev_eui, r.quantity, r.channel): (r.ts, r.value) for r in store.latest([EUI, OTHER, third])}
+    assert latest == {
+        (EUI, "temperature", "probe 2, hall=B"): (now - timedelta(days=40), 17.0),
+        (EUI, "temperature", ""): (now - timedelta(hours=1), 21.0),
+        (EUI, "water_volume", ""): (now - timedelta(days=400), 5.0),
+        (OTHER, "water_volume", ""): (now - timedelta(days=30), 7.0),
+        (third, "temperature", ""): (now + timedelta(days=2), 3.0),
+    }
+    assert {(r.dev_eui, r.quantity, r.channel) for r in store.latest()} == set(latest)
+
+
 def test_many_devices(store: Store) -> None:
     euis = [f"{i:016x}" for i in range(1, 301)]
     store.write([r for eui in euis for r in hourly_index(T0, 3, eui=eui)])
@@ -199,7 +226,8 @@ def test_prune_keeps_rollups(store_factory: StoreFactory) -> None:
 def test_readings_beyond_the_raw_retention_are_not_kept(store_factory: StoreFactory) -> None:
     store = store_factory(30)
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    old, recent = now - timedelta(days=60), now - timedelta(days=1)
+    # Three hours inside one UTC day, whatever the hour the test runs at.
+    old, recent = now - timedelta(days=60), (now - timedelta(days=2)).replace(hour=6)
     store.write([*hourly_index(old, 3), *hourly_index(recent, 3)])  # one batch, no error
     store.prune(now)
     assert store.query(EUI, old - timedelta(days=1), old + timedelta(days=1)) == []
