@@ -38,7 +38,16 @@ import httpx
 
 from decoders import CANONICAL_UNITS, Quantity
 from ingest.errors import BadStoreUrl, StoreRejected, StoreUnavailable
-from ingest.lineprotocol import line, point, precision_ns, quote_ident, quote_str, series_key, timestamp
+from ingest.lineprotocol import (
+    line,
+    parse_series_key,
+    point,
+    precision_ns,
+    quote_ident,
+    quote_str,
+    series_key,
+    timestamp,
+)
 from ingest.open_hours import HourKey, HourStats, OpenHours
 from ingest.rollup import (
     HourRollup,
@@ -68,6 +77,8 @@ _WORD = re.compile(r"[0-9A-Za-z_-]+")
 # holding one reading from last month does not make InfluxDB group a month of raw points.
 _SPAN_GAP_NS = 24 * _HOUR_NS
 _WARN_EVERY_S = 60.0
+# ``latest`` asks the raw points of this last span first (one or two weekly shards).
+_RECENT_NS = 8 * 24 * _HOUR_NS
 _SERIES_CACHE = 100_000
 
 
@@ -775,24 +786,54 @@ class InfluxStore:
         return out
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
+        """Each series' newest reading. Asked of every shard, that is one per week of raw
+        history (a year of 15-minute readings made the monthly report 1.5 s): the newest shards
+        are asked first, and only the series they lack (a sensor silent for a week) are looked
+        for further back, the series there are coming from InfluxDB's index."""
         if dev_euis is not None and not dev_euis:
             return []
         chunks = [None] if dev_euis is None else _chunks(sorted(set(dev_euis)))
-        out = []
-        wheres = [f"WHERE ({_any('dev_eui', chunk)}) " if chunk else "" for chunk in chunks]
+        wheres = [f"({_any('dev_eui', chunk)})" if chunk else "" for chunk in chunks]
+        recent = time.time_ns() - _RECENT_NS
+        found = self._newest_of(wheres, f"time >= {recent}")
+        try:
+            listed = self._query_many(
+                [f"SHOW SERIES FROM {self._raw}" + (f" WHERE {w}" if w else "") for w in wheres]
+            )
+        except StoreRejected:  # a server without SHOW SERIES: every shard, as it must
+            listed = None
+        if listed is None:
+            found.update(self._newest_of(wheres, ""))
+        else:
+            stale = {
+                tags.get("dev_eui", "")
+                for series in (s for result in listed for s in result)
+                for (key,) in series.get("values", [])
+                for _, tags in (parse_series_key(key),)
+                if (tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", "")) not in found
+            }
+            if stale:
+                older = [f"({_any('dev_eui', chunk)})" for chunk in _chunks(sorted(stale))]
+                for key, r in self._newest_of(older, f"time < {recent}").items():
+                    found.setdefault(key, r)
+        return sorted(found.values(), key=lambda r: (r.dev_eui, r.quantity, r.channel))
+
+    def _newest_of(self, wheres: Sequence[str], when: str) -> dict[tuple[str, str, str], Reading]:
+        """The newest reading of each (device, quantity, channel) matching each condition."""
+        conditions = [" AND ".join(c for c in (where, when) if c) for where in wheres]
         queries = [
-            f"SELECT * FROM {self._raw} {where}GROUP BY * ORDER BY time DESC LIMIT 1" for where in wheres
+            f"SELECT * FROM {self._raw} {f'WHERE {c} ' if c else ''}GROUP BY * ORDER BY time DESC LIMIT 1"
+            for c in conditions
         ]
-        for found in self._query_many(queries):
-            for s in found:
-                out.extend(_readings(s))
         # ``kind`` is a tag: a series whose kind changed (a model fix) has two InfluxDB series.
         newest: dict[tuple[str, str, str], Reading] = {}
-        for r in out:
-            key = (r.dev_eui, r.quantity, r.channel)
-            if key not in newest or r.ts > newest[key].ts:
-                newest[key] = r
-        return sorted(newest.values(), key=lambda r: (r.dev_eui, r.quantity, r.channel))
+        for found in self._query_many(queries):
+            for s in found:
+                for r in _readings(s):
+                    key = (r.dev_eui, r.quantity, r.channel)
+                    if key not in newest or r.ts > newest[key].ts:
+                        newest[key] = r
+        return newest
 
     def hourly(self, dev_eui: str) -> list[SeriesHour]:
         series = self._query(
