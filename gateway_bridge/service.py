@@ -71,13 +71,15 @@ class Bridge:
         batch_wait_s: float = 0.05,
         rollup_flush_s: float = 30.0,
         batch_linger_s: float = 0.25,
+        rollup_max_points: int = 50_000,
     ) -> None:
         """``batch_linger_s``: a batch closes when it is full or this long after its first
         message. Each batch costs a few transactions and requests whatever its size: at a city's
         steady 150 uplinks/s, batches of one or two messages took most of a core.
         ``rollup_flush_s``: while running, the store may hold the rollups it folds in memory
         this long (a series' points in that time cost one rollup point per period); the uplinks
-        behind them are marked processed only once they are written."""
+        behind them are marked processed only once they are written. ``rollup_max_points``: or
+        sooner, once that many rollup points or uplinks wait (a catch-up's memory)."""
         self.source = source
         self.ingestor = ingestor
         self.lns = lns
@@ -86,6 +88,7 @@ class Bridge:
         self.batch_wait_s = batch_wait_s
         self.batch_linger_s = batch_linger_s
         self.rollup_flush_s = rollup_flush_s
+        ingestor.flush_max_points = ingestor.flush_max_uplinks = rollup_max_points
         self.counters = Counters()
         self._held: list[Message] = []
         self._store_down_since: float | None = None

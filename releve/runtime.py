@@ -69,6 +69,7 @@ def start_bridge(
             source_name=source.name,
             batch_size=settings.bridge_batch_size,
             rollup_flush_s=settings.bridge_rollup_flush_s,
+            rollup_max_points=settings.bridge_rollup_max_points,
             batch_linger_s=settings.bridge_linger_s,
         )
         consumer.start()

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     # How long the bridge may hold rollups folded in memory before writing them (InfluxDB): each
     # write of a period rewrites a point, and InfluxDB 1.x spends most of its time on those.
     bridge_rollup_flush_s: float = Field(default=30.0, ge=0, le=300)
+    # ... or until this many rollup points (or uplinks behind them) wait: a catch-up's memory.
+    bridge_rollup_max_points: int = Field(default=50_000, ge=1000, le=10_000_000)
     log_level: str = "INFO"
 
     @field_validator("mqtt_url")
