@@ -71,31 +71,6 @@ def series_key(measurement: str, tags: Mapping[str, str]) -> str:
     return f"{_escape_measurement(measurement)}{tag_part}"
 
 
-def parse_series_key(key: str) -> tuple[str, dict[str, str]]:
-    """The measurement and tags of a series key as InfluxDB lists it (``SHOW SERIES``); the
-    inverse of ``series_key``."""
-    parts: list[str] = []
-    current: list[str] = []
-    chars = iter(key)
-    for c in chars:
-        if c == "\\":
-            following = next(chars, "")
-            current.append(following if following in (",", " ", "=") else c + following)
-        elif c == ",":
-            parts.append("".join(current))
-            current = []
-        elif c == "=" and parts:
-            current.append("\0")  # an unescaped equals sign: the tag's key ends here
-        else:
-            current.append(c)
-    parts.append("".join(current))
-    tags: dict[str, str] = {}
-    for part in parts[1:]:
-        name, _, value = part.partition("\0")
-        tags[name] = value
-    return parts[0], tags
-
-
 def point(
     series: str,
     fields: Mapping[str, float | int | str | bool | None],

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from ingest.lineprotocol import line, parse_series_key, quote_ident, quote_str, series_key, timestamp
+from ingest.lineprotocol import line, quote_ident, quote_str, timestamp
 
 T = datetime(2026, 3, 29, 1, 59, 59, 123456, tzinfo=UTC)
 
@@ -49,15 +49,3 @@ def test_timestamps_are_exact_in_every_precision() -> None:
 def test_influxql_quoting() -> None:
     assert quote_str("it's") == r"'it\'s'"
     assert quote_ident('we"ird') == r'"we\"ird"'
-
-
-@pytest.mark.parametrize(
-    "tags",
-    [
-        {"dev_eui": "0102030405060708", "quantity": "water_volume", "kind": "cumulative"},
-        {"channel": "probe 2, hall=B", "dev_eui": "a", "q": "x\\y"},
-        {},
-    ],
-)
-def test_a_series_key_as_influxdb_lists_it_reads_back(tags: dict[str, str]) -> None:
-    assert parse_series_key(series_key("my reading,x", tags)) == ("my reading,x", tags)
