@@ -149,6 +149,11 @@ def heating(
     unit = unit_of(quantity)
     start, end = aligned(window, start, end, tz)
     source, days = outdoor_days(state, site, start, end)
+    today = datetime.now(zone).date()
+    if days and today not in days and start.astimezone(zone).date() <= today < end.astimezone(zone).date():
+        # The day under way, before the outdoor temperature's first report of it: no degree day
+        # accrued yet rather than a gap (a gap refuses the normalization, every night after 0:00).
+        days = {**days, today: DayTemperature(day=today, min=base, max=base, mean=base, count=0)}
     devices = state.registry.list_devices(site_id=site.id, limit=100_000)
     series = consumption(state.store, devices, quantity, window, start, end, tz)
     points: list[HeatingPoint] = []

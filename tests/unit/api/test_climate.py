@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -178,6 +179,44 @@ def test_heating_per_degree_day_from_a_station(env: Env) -> None:
     # January is not covered day by day: no DJU rather than a wrong one
     assert body["points"][0]["degree_days"] is None and body["missing_temperature_days"] == 28
     assert body["normalized"] is None
+
+
+def test_the_day_under_way_before_its_first_temperature_is_not_a_gap(env: Env) -> None:
+    """Just after midnight the outdoor temperature has not reported yet today: the month so far
+    still has its degree days and its normalization (today counts none yet)."""
+    zone = ZoneInfo("Europe/Paris")
+    today = datetime.now(zone).date()
+    days = [today - timedelta(days=k) for k in (3, 2, 1)]
+    csv = "time,temperature\n" + "".join(
+        f"{datetime.combine(d, time(h), zone).isoformat()},{t}\n"
+        for d in days
+        for h, t in ((4, 2.0), (15, 8.0))
+    )
+    r = env.c.post(
+        "/api/v1/weather/paris-montsouris/import?dry_run=false", content=csv, headers=env.h("town_operator")
+    )
+    assert r.status_code == 200, r.text
+    site = env.town_site
+    env.c.put(
+        f"/api/v1/sites/{site}/weather", json={"station": "paris-montsouris"}, headers=env.h("town_operator")
+    )
+    start = datetime.combine(days[0], time(0), zone)
+    end = datetime.combine(today + timedelta(days=1), time(0), zone)
+    body = env.c.get(
+        f"/api/v1/sites/{site}/heating",
+        params={"start": start.isoformat(), "end": end.isoformat(), "reference_degree_days": 52},
+        headers=env.h("town_viewer"),
+    ).json()
+    assert [p["degree_days"] for p in body["points"]] == [13, 13, 13, 0]
+    assert body["missing_temperature_days"] == 0 and body["total_degree_days"] == 39
+    # A day before today without temperature is still a gap.
+    start = datetime.combine(days[0] - timedelta(days=1), time(0), zone)
+    body = env.c.get(
+        f"/api/v1/sites/{site}/heating",
+        params={"start": start.isoformat(), "end": end.isoformat()},
+        headers=env.h("town_viewer"),
+    ).json()
+    assert body["missing_temperature_days"] == 1 and body["total_degree_days"] is None
 
 
 def test_heating_from_an_outdoor_sensor(env: Env) -> None:
