@@ -5,6 +5,7 @@ every shard made the monthly report 3.5 s."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -51,15 +52,22 @@ def test_only_devices_with_a_silent_series_are_looked_for_further_back(
 
 
 @pytest.mark.integration
-def test_a_series_whose_rollups_are_still_held_is_found(influx_url: str) -> None:
-    """The bridge holds rollups up to 30 s: the newest point of a series it has not flushed yet
-    (here a late reading of a new series, weeks old) is still its latest."""
-    store = InfluxStore(influx_url, "latest_held")
+def test_a_series_whose_newest_month_is_still_held_is_found(influx_url: str) -> None:
+    """The bridge holds rollups up to 30 s: a series moved into a new month (here while catching
+    up on weeks-old data) has that month's rollup in memory only, and its newest point, older
+    than the last eight days and past the span of the stored month, is still its latest."""
+    store = InfluxStore(influx_url, "latest_held", timezone="Europe/Paris")
     eui = "00000000000000aa"
-    store.write([temp(eui, NOW - timedelta(days=3), 1.0)])
+    zone = ZoneInfo("Europe/Paris")
+    month = (datetime.now(zone).replace(day=1) - timedelta(days=40)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    store.write([temp(eui, month - timedelta(hours=2), 1.0), temp(eui, month - timedelta(hours=1), 2.0)])
     store.hold_rollups(True)
-    late = Reading(eui, "humidity", 55.0, "%", "instantaneous", NOW - timedelta(days=50))
-    store.write([late])
-    assert {(r.quantity, r.value) for r in store.latest([eui])} == {("temperature", 1.0), ("humidity", 55.0)}
+    late = Reading(eui, "humidity", 55.0, "%", "instantaneous", month - timedelta(days=25))
+    store.write([late])  # a new series, weeks old (its rollups are computed and written at once)
+    store.write([temp(eui, month + timedelta(days=10), 3.0)])  # folded in memory, held
+    assert store.held() > 0
+    assert {(r.quantity, r.value) for r in store.latest([eui])} == {("temperature", 3.0), ("humidity", 55.0)}
     store.hold_rollups(False)
     store.close()
