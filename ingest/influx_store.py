@@ -38,15 +38,7 @@ import httpx
 
 from decoders import CANONICAL_UNITS, Quantity
 from ingest.errors import BadStoreUrl, StoreRejected, StoreUnavailable
-from ingest.lineprotocol import (
-    line,
-    point,
-    precision_ns,
-    quote_ident,
-    quote_str,
-    series_key,
-    timestamp,
-)
+from ingest.lineprotocol import line, point, precision_ns, quote_ident, quote_str, series_key, timestamp
 from ingest.open_hours import HourKey, HourStats, OpenHours
 from ingest.rollup import (
     HourRollup,
@@ -354,7 +346,7 @@ class InfluxStore:
         with self._lock:
             if limit is None:
                 lines = self._lines(self._sealed, self._sealed_keys[self._sealed_next :])
-                lines += self._lines(self._held, list(self._held))
+                lines += self._lines(self._held, self._held)
                 for i in range(0, len(lines), self.batch_size):
                     self._write(lines[i : i + self.batch_size], self.rollup_rp, "ns")
                 self._held.clear()
@@ -387,12 +379,13 @@ class InfluxStore:
     def _lines(
         self,
         held: dict[tuple[str, str, str, str, int], HourStats],
-        keys: Sequence[tuple[str, str, str, str, int]],
+        keys: Iterable[tuple[str, str, str, str, int]],
     ) -> list[str]:
         return [
-            _stats_line(self._series_of(measurement, eui, quantity, channel, ""), at, held[key])
-            for key in keys
-            for measurement, eui, quantity, channel, at in (key,)
+            _stats_line(
+                self._series_of(m, eui, quantity, channel, ""), at, held[(m, eui, quantity, channel, at)]
+            )
+            for m, eui, quantity, channel, at in keys
         ]
 
     def _periods(self, hour_ns: int) -> tuple[int, int]:
