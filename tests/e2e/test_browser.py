@@ -67,14 +67,29 @@ def serve(settings: Settings, state: AppState) -> tuple[Server, threading.Thread
     return server, thread
 
 
+def played_from(now: datetime, tz: str) -> datetime:
+    """DAYS before ``now``, and never after the local midnight before the leak rule's earliest night.
+
+    Between 01:00 and 05:00 the night under way does not count yet, so the rule reads the three
+    nights before it: three days back from 01:30 would miss the first hour of the earliest one.
+    """
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    th = Thresholds()
+    last_night = local.date() - timedelta(days=0 if local.hour >= th.night_end_hour else 1)
+    earliest = datetime.combine(last_night - timedelta(days=th.leak_nights - 1), datetime.min.time(), zone)
+    return min(now - timedelta(days=DAYS), earliest.astimezone(UTC))
+
+
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("browser"), api_port=free_port())
     state = open_state(settings)
     now = datetime.now(UTC)
+    first = played_from(now, settings.timezone)
     fleet = load_fleet()
-    if fleet.start > now - timedelta(days=DAYS):  # a long run: the village was there last year too
-        fleet = fleet.model_copy(update={"start": now - timedelta(days=DAYS + 1)})
+    if fleet.start > first:  # a long run: the village was there last year too
+        fleet = fleet.model_copy(update={"start": first - timedelta(days=1)})
     provision_fleet(state.registry, fleet)
     _, token = state.registry.create_key(state.registry.owner_tenant().id, Role.OPERATOR, "browser")
     _, VIEWERS[settings.api_port] = state.registry.create_key(
@@ -82,7 +97,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     )
     ingestor = Ingestor(state.registry, state.archive, state.store)
     batch: list[tuple[Uplink, str]] = []
-    for report in reports(fleet, now - timedelta(days=DAYS), now):
+    for report in reports(fleet, first, now):
         event = parse(report.topic, report.body)
         assert isinstance(event, Uplink)
         batch.append((event, "simulator"))
