@@ -15,7 +15,6 @@ from api.schemas import ConsumptionPoint, ConsumptionSeries
 from ingest.registry import Device
 from ingest.store import Store, Window
 from ingest.tariffs import Tariff
-from releve.types import Reading
 
 
 class CostPoint(ConsumptionPoint):
@@ -44,11 +43,10 @@ def hourly_slices(
     start: datetime,
     end: datetime,
     tz: str,
-    latest: Sequence[Reading] | None = None,
 ) -> list[Slice]:
     """Hourly consumption per device register: the grain at which tariffs are applied."""
     euis = [d.dev_eui for d in devices]
-    registers = metered_buckets(store, euis, quantity, Window.HOUR, start, end, tz, latest)
+    registers = metered_buckets(store, euis, quantity, Window.HOUR, start, end, tz)
     return [
         Slice(b.start, channel, b.consumption)
         for (_, channel), found in registers.items()
@@ -66,12 +64,10 @@ def cost_series(
     start: datetime,
     end: datetime,
     tz: str,
-    latest: Sequence[Reading] | None = None,
 ) -> CostSeries:
     """The consumption series of ``devices`` with each window's cost under ``tariffs``."""
-    latest = store.latest([d.dev_eui for d in devices]) if latest is None else latest
-    series = consumption(store, devices, quantity, window, start, end, tz, latest)
-    slices = hourly_slices(store, devices, quantity, start, end, tz, latest)
+    series = consumption(store, devices, quantity, window, start, end, tz)
+    slices = hourly_slices(store, devices, quantity, start, end, tz)
     costs = price(tariffs, slices, [(p.start, p.end) for p in series.points], tz)
     points = [
         CostPoint(**p.model_dump(), cost=c.cost, periods=c.periods)

@@ -230,17 +230,13 @@ def run_report(store: Store, groups: dict[str, dict[str, list[Device]]], legacy:
     """The monthly report over the year for every group; returns how many series it made."""
     start, end = START, START.replace(year=START.year + 1)
     made = 0
-    euis = [d.dev_eui for by_name in groups.values() for members in by_name.values() for d in members]
-    latest = None if legacy else store.latest(euis)  # read once for the whole report
     for quantity, by_name in groups.items():
         if legacy:
             for members in by_name.values():
                 analytics.consumption(store, members, quantity, Window.MONTH, start, end, "Europe/Paris")
                 made += 1
         else:
-            series = analytics.report(
-                store, by_name, quantity, Window.MONTH, start, end, "Europe/Paris", latest
-            )
+            series = analytics.report(store, by_name, quantity, Window.MONTH, start, end, "Europe/Paris")
             made += len(series)
             assert all(len(s.points) == 12 for s in series.values())
     return made

@@ -85,10 +85,8 @@ def overview(state: StateDep, key: KeyDep) -> Overview:
     totals: dict[tuple[int, str], tuple[float, float]] = {}
     for quantity in sorted({q for qs in site_quantities.values() for q in qs}):
         groups = {str(s.id): by_site.get(s.id, []) for s in sites if quantity in site_quantities[s.id]}
-        this_month = report(state.store, groups, quantity, Window.MONTH, month_start, now, tz, latest)
-        last_year = report(
-            state.store, groups, quantity, Window.MONTH, last_year_start, last_year_now, tz, latest
-        )
+        this_month = report(state.store, groups, quantity, Window.MONTH, month_start, now, tz)
+        last_year = report(state.store, groups, quantity, Window.MONTH, last_year_start, last_year_now, tz)
         for name in groups:
             totals[(int(name), quantity)] = (this_month[name].total, last_year[name].total)
     summaries = []

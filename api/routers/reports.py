@@ -93,7 +93,7 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
     quantities: list[QuantityReport] = []
     for quantity in metered_quantities(state.store, devices, latest):
         tariffs = book.effective(site.tenant_id, site.id, quantity)
-        month_cost = cost_series(state.store, tariffs, devices, quantity, Window.DAY, start, end, tz, latest)
+        month_cost = cost_series(state.store, tariffs, devices, quantity, Window.DAY, start, end, tz)
         before = consumption(
             state.store,
             devices,
@@ -102,12 +102,11 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
             shift_years(start, -1, tz),
             shift_years(end, -1, tz),
             tz,
-            latest,
         )
         _, pct = change(month_cost, before)
         metering = {r.dev_eui for r in latest if r.quantity == quantity and r.kind in METERED}
         groups = _by_point([d for d in devices if d.dev_eui in metering])
-        per_point = report(state.store, groups, quantity, Window.MONTH, start, end, tz, latest)
+        per_point = report(state.store, groups, quantity, Window.MONTH, start, end, tz)
         points = [
             PointTotal(metering_point=name, consumption=per_point[name].total) for name in sorted(groups)
         ]

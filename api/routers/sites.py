@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from api.analytics import consumption, consumption_json, latest_of, pick_quantity, time_range
+from api.analytics import consumption, consumption_json, pick_quantity, time_range
 from api.deps import AppState, Id, KeyDep, OperatorKey, StateDep, check_visible, tenant_scope, visible_site
 from api.http_cache import cached_body, json_response
 from api.problems import Problem
@@ -117,10 +117,9 @@ def _site_consumption(
     site = visible_site(state, key, site_id)
     start, end = time_range(window, start, end)
     devices = state.reads.site_devices(site.id)
-    latest = latest_of(state.store, devices)
-    quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}", latest)
+    quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}")
     tz = state.settings.timezone
-    return consumption_json(state.store, devices, quantity, window, start, end, tz, latest)
+    return consumption_json(state.store, devices, quantity, window, start, end, tz)
 
 
 class MeteringPoint(BaseModel):
