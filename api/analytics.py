@@ -264,8 +264,10 @@ def report_rows(
     # Every window of the range is listed: one without readings is a visible gap (readings 0,
     # consumption null); what was consumed during a gap lands in the window of the next reading.
     zone = ZoneInfo(tz)
-    empty: dict[datetime, tuple[datetime, float | None, int]] = {
-        begin: (finish, None, 0)
+    # Keyed by (local start, fold): the hour the clocks go back comes twice, and local times of
+    # one zone compare (and hash) as wall clocks.
+    empty: dict[tuple[datetime, int], tuple[datetime, float | None, int]] = {
+        (begin, begin.fold): (finish, None, 0)
         for begin, finish in windows_between(
             window_start(start, window, zone), window_start(end, window, zone), window, zone
         )
@@ -277,13 +279,14 @@ def report_rows(
         merged = dict(empty)
         for eui in sorted({d.dev_eui for d in members}):
             for bucket in by_device.get(eui, ()):
-                _, total, count = merged.get(bucket.start, (bucket.end, None, 0))
+                key = (bucket.start, bucket.start.fold)
+                _, total, count = merged.get(key, (bucket.end, None, 0))
                 if bucket.consumption is not None:
                     total = (total or 0.0) + bucket.consumption
-                merged[bucket.start] = (bucket.end, total, count + bucket.count)
+                merged[key] = (bucket.end, total, count + bucket.count)
         points = [
             (start_, end_, None if total is None else round(total, 9), count)
-            for start_, (end_, total, count) in sorted(merged.items())
+            for (start_, _), (end_, total, count) in sorted(merged.items())
         ]
         out[name] = SeriesRows(
             quantity=quantity,

@@ -183,7 +183,7 @@ def device_alarm_findings(
 def night_minima(
     store: Store, device: Device, now: datetime, tz: str, th: Thresholds
 ) -> list[tuple[date, float | None]]:
-    """Each recent night's lowest hourly water consumption (m3 in an hour), None without data."""
+    """Each recent night's lowest hourly water flow (m3 an hour), None unless every hour flowed."""
     zone = ZoneInfo(tz)
     night = now.astimezone(zone).date()
     out: list[tuple[date, float | None]] = []
@@ -195,10 +195,19 @@ def night_minima(
         if end > now:
             continue
         buckets = store.aggregate(device.dev_eui, "water_volume", start, end, Window.HOUR, tz)
-        hours = [b.consumption for b in buckets if b.consumption is not None]
-        expected_hours = int((end - start).total_seconds() // 3600)
-        out.insert(0, (end.date(), min(hours) if len(hours) >= expected_hours else None))
+        # Flow per hour that exists: the night the clocks go forward has 3 of them, the one they
+        # go back 5, and the repeated local hour is one window of two (in UTC: local times of
+        # one zone subtract as wall clocks).
+        flowed = [(b.consumption, _hours(b.start, b.end)) for b in buckets if b.consumption is not None]
+        covered = sum(h for _, h in flowed)
+        lowest = min((c / h for c, h in flowed if h > 0), default=None)
+        out.insert(0, (end.date(), lowest if covered >= _hours(start, end) else None))
     return out
+
+
+def _hours(start: datetime, end: datetime) -> float:
+    """Hours elapsed between two aware times, whatever their offsets."""
+    return (end.astimezone(UTC) - start.astimezone(UTC)) / timedelta(hours=1)
 
 
 def evaluate(

@@ -95,7 +95,9 @@ def fold(hours: Iterable[HourRollup], window: Window, tz: str) -> Iterator[Bucke
     current: Bucket | None = None
     for h in hours:
         start = window_start(h.hour, window, zone)
-        if current is not None and current.start == start:
+        # The fold too: the hour the clocks go back comes twice, two windows (local times of one
+        # zone compare as wall clocks).
+        if current is not None and current.start == start and current.start.fold == start.fold:
             current = _merge(current, h)
             continue
         if current is not None:
@@ -227,18 +229,19 @@ def split_months(days: Span, zone: ZoneInfo) -> tuple[Span | None, Span | None, 
 def combine(buckets: Iterable[Bucket]) -> list[Bucket]:
     """Buckets of one series from several sources (the head hours, whole days, the tail hours),
     merged where they share a window; each source time-ordered and sources given in time order."""
-    out: dict[datetime, Bucket] = {}
+    out: dict[tuple[datetime, int], Bucket] = {}  # by (start, fold): see ``fold``
     for b in buckets:
-        a = out.get(b.start)
+        key = (b.start, b.start.fold)
+        a = out.get(key)
         if a is None:
-            out[b.start] = b
+            out[key] = b
             continue
         count = a.count + b.count
         total = (a.mean or 0.0) * a.count + (b.mean or 0.0) * b.count
         consumption = a.consumption
         if b.consumption is not None:
             consumption = (consumption or 0.0) + b.consumption
-        out[b.start] = Bucket(
+        out[key] = Bucket(
             start=a.start,
             end=a.end,
             count=count,

@@ -119,6 +119,26 @@ def test_paris_days_are_23_and_25_hours_at_dst_changes(store: Store) -> None:
         assert days[0].start == first_day
 
 
+def test_paris_hours_at_dst_changes_are_each_one_hour(store: Store) -> None:
+    # The night the clocks go back, 02:00-03:00 comes twice: two windows, each of one hour and
+    # its own readings; the night they go forward it does not exist.
+    for night in (datetime(2026, 3, 29, 1, tzinfo=PARIS), datetime(2026, 10, 25, 1, tzinfo=PARIS)):
+        start = night.astimezone(UTC) - timedelta(hours=1)
+        store.write(hourly_index(start, 8, per_hour=1.0))
+        end = night.replace(hour=5)
+        hours = store.aggregate(EUI, "water_volume", night, end, Window.HOUR, "Europe/Paris")
+        spans = [(h.end.astimezone(UTC) - h.start.astimezone(UTC)) / timedelta(hours=1) for h in hours]
+        starts = [h.start.astimezone(UTC) for h in hours]
+        assert spans == [1.0] * len(hours) and starts == sorted(set(starts))
+        assert [h.consumption for h in hours] == [1.0] * len(hours) and [h.count for h in hours] == [1] * len(
+            hours
+        )
+        assert len(hours) == (3 if night.month == 3 else 5)
+        assert [(h.start.hour, h.start.fold) for h in hours] == (
+            [(1, 0), (3, 0), (4, 0)] if night.month == 3 else [(1, 0), (2, 0), (2, 1), (3, 0), (4, 0)]
+        )
+
+
 def test_week_month_year_windows(store: Store) -> None:
     start = datetime(2026, 1, 30, tzinfo=PARIS)
     store.write(hourly_index(start.astimezone(UTC), 24 * 5, per_hour=0.5))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from api.analytics import consumption, metered_buckets, report
+from api.analytics import consumption, consumption_json, metered_buckets, report
 from ingest.registry import Device
 from ingest.sqlite_store import SqliteStore
 from ingest.store import Window
@@ -68,3 +68,22 @@ def test_no_devices_or_no_readings_read_nothing(store: SqliteStore) -> None:
     assert metered_buckets(store, ["a1", "zz"], "water_volume", Window.DAY, start, end, TZ) == {}
     series = consumption(store, [Device("a1", 1, "Mairie", "m")], "water_volume", Window.DAY, start, end, TZ)
     assert series.total == 0 and {(p.consumption, p.readings) for p in series.points} == {(None, 0)}
+
+
+def test_the_hour_the_clocks_go_back_is_listed_twice(store: SqliteStore) -> None:
+    night = datetime(2026, 10, 24, 23, tzinfo=UTC)  # 01:00 in Paris, summer time
+    store.write(
+        [
+            Reading("a1", "water_volume", 10.0 + h, "m3", "cumulative", night + timedelta(hours=h), delta=1.0)
+            for h in range(6)
+        ]
+    )
+    start, end = night, night + timedelta(hours=5)  # 01:00 to 05:00 in Paris, winter time
+    series = consumption(store, [Device("a1", 1, "Mairie", "m")], "water_volume", Window.HOUR, start, end, TZ)
+    assert [(p.start.hour, p.start.fold) for p in series.points] == [(1, 0), (2, 0), (2, 1), (3, 0), (4, 0)]
+    assert [p.consumption for p in series.points] == [1.0] * 5 and series.total == 5.0
+    assert series.model_dump_json().count('"start":"2026-10-25T02:00:00') == 2
+    fast = consumption_json(
+        store, [Device("a1", 1, "Mairie", "m")], "water_volume", Window.HOUR, start, end, TZ
+    )
+    assert b'"start":"2026-10-25T02:00:00+02:00"' in fast and b'"start":"2026-10-25T02:00:00+01:00"' in fast
