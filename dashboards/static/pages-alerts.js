@@ -69,9 +69,11 @@
     const ev = alert.evidence || {};
     const nights = ev.night_min_flow_m3h;
     if (!alert.dev_eui || !nights || !nights.length) return null;
+    // A night is named by its morning: from the noon before the first night to a day after the
+    // last one's noon (or now).
     const first = new Date(nights[0].night + "T12:00:00"), last = new Date(nights[nights.length - 1].night + "T12:00:00");
     const params = new URLSearchParams({ quantity: "water_volume", window: "hour",
-      start: first.toISOString(), end: new Date(Math.min(Date.now(), last.getTime() + DAY)).toISOString() });
+      start: new Date(first.getTime() - DAY).toISOString(), end: new Date(Math.min(Date.now(), last.getTime() + DAY)).toISOString() });
     const s = await R.api(`/api/v1/devices/${alert.dev_eui}/consumption?` + params);
     const xs = s.points.map((p) => new Date(p.start));
     const flow = s.points.map((p) => p.consumption === null ? null : p.consumption * 1000 * 3600000 / (new Date(p.end) - new Date(p.start)));
