@@ -58,7 +58,7 @@ def time_range(
 
 
 def latest_of(store: Store, devices: Sequence[Device]) -> list[Reading]:
-    """The latest readings of these devices: read once, given to ``pick_quantity`` and ``report``."""
+    """The latest readings of these devices, read once: for ``metered_quantities``, ``pick_quantity``."""
     return store.latest([d.dev_eui for d in devices])
 
 
