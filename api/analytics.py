@@ -14,7 +14,7 @@ from api.problems import Problem
 from api.schemas import ConsumptionPoint, ConsumptionSeries
 from decoders import CANONICAL_UNITS, METERING_QUANTITIES, Kind, Quantity
 from ingest.registry import Device
-from ingest.rollup import window_start, zone_window_end
+from ingest.rollup import window_key, window_start, zone_window_end
 from ingest.store import Bucket, Store, Window
 from releve.types import Reading
 
@@ -264,10 +264,8 @@ def report_rows(
     # Every window of the range is listed: one without readings is a visible gap (readings 0,
     # consumption null); what was consumed during a gap lands in the window of the next reading.
     zone = ZoneInfo(tz)
-    # Keyed by (local start, fold): the hour the clocks go back comes twice, and local times of
-    # one zone compare (and hash) as wall clocks.
     empty: dict[tuple[datetime, int], tuple[datetime, float | None, int]] = {
-        (begin, begin.fold): (finish, None, 0)
+        window_key(begin): (finish, None, 0)
         for begin, finish in windows_between(
             window_start(start, window, zone), window_start(end, window, zone), window, zone
         )
@@ -279,7 +277,7 @@ def report_rows(
         merged = dict(empty)
         for eui in sorted({d.dev_eui for d in members}):
             for bucket in by_device.get(eui, ()):
-                key = (bucket.start, bucket.start.fold)
+                key = window_key(bucket.start)
                 _, total, count = merged.get(key, (bucket.end, None, 0))
                 if bucket.consumption is not None:
                     total = (total or 0.0) + bucket.consumption

@@ -89,15 +89,19 @@ def _window_end_of(wall: datetime, fold: int, window: Window, zone: ZoneInfo) ->
     return window_end(wall.replace(tzinfo=zone, fold=fold), window, zone)
 
 
+def window_key(start: datetime) -> tuple[datetime, int]:
+    """A window's start as a key that tells the two hours apart the night the clocks go back:
+    local times of one zone compare and hash as wall clocks, so the fold goes with it."""
+    return start, start.fold
+
+
 def fold(hours: Iterable[HourRollup], window: Window, tz: str) -> Iterator[Bucket]:
     """Fold time-ordered hourly rollups into buckets of local windows (only windows with data)."""
     zone = ZoneInfo(tz)
     current: Bucket | None = None
     for h in hours:
         start = window_start(h.hour, window, zone)
-        # The fold too: the hour the clocks go back comes twice, two windows (local times of one
-        # zone compare as wall clocks).
-        if current is not None and current.start == start and current.start.fold == start.fold:
+        if current is not None and window_key(current.start) == window_key(start):
             current = _merge(current, h)
             continue
         if current is not None:
@@ -229,9 +233,9 @@ def split_months(days: Span, zone: ZoneInfo) -> tuple[Span | None, Span | None, 
 def combine(buckets: Iterable[Bucket]) -> list[Bucket]:
     """Buckets of one series from several sources (the head hours, whole days, the tail hours),
     merged where they share a window; each source time-ordered and sources given in time order."""
-    out: dict[tuple[datetime, int], Bucket] = {}  # by (start, fold): see ``fold``
+    out: dict[tuple[datetime, int], Bucket] = {}
     for b in buckets:
-        key = (b.start, b.start.fold)
+        key = window_key(b.start)
         a = out.get(key)
         if a is None:
             out[key] = b
