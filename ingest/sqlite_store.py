@@ -35,10 +35,11 @@ from ingest.rollup import (
     zone_window_end,
 )
 from ingest.sqlite_wal import enable_wal
-from ingest.store import Bucket, Window
+from ingest.store import Bucket, Neighbourhood, SeriesSpan, Window
 from releve.types import Reading
 
 _US = 1_000_000
+_Params = list[tuple[Any, ...]]  # the rows of an executemany
 _HOUR_US = 3600 * _US
 
 _SCHEMA = """
@@ -184,9 +185,17 @@ class SqliteStore:
     """The Store protocol on one SQLite file; one connection per thread."""
 
     def __init__(
-        self, path: Path, *, raw_retention_days: int | None = None, timezone: str = "Europe/Paris"
+        self,
+        path: Path,
+        *,
+        raw_retention_days: int | None = None,
+        timezone: str = "Europe/Paris",
+        lock_timeout_s: float = 30.0,
     ) -> None:
+        """``lock_timeout_s``: how long a write waits for another process's lock (an import, a
+        backup) before it fails as ``StoreUnavailable``, and its uplinks are retried."""
         self.path = path
+        self.lock_timeout_s = lock_timeout_s
         self.raw_retention_days = raw_retention_days
         self.timezone = timezone
         self._zone = ZoneInfo(timezone)
@@ -259,9 +268,11 @@ class SqliteStore:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                conn = sqlite3.connect(
+                    self.path, timeout=self.lock_timeout_s, isolation_level=None, check_same_thread=False
+                )
                 conn.row_factory = sqlite3.Row
-                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute(f"PRAGMA busy_timeout={int(self.lock_timeout_s * 1000)}")
                 enable_wal(conn)
                 conn.execute("PRAGMA synchronous=NORMAL")
             except sqlite3.Error as exc:
@@ -289,6 +300,19 @@ class SqliteStore:
     def write(self, readings: Sequence[Reading]) -> None:
         if not readings:
             return
+        try:
+            rows, hours, days, months = self._write_rows(readings)
+        except (OverflowError, ValueError) as exc:  # a time no local calendar holds, a naive time
+            raise StoreRejected(f"reading cannot be written to SQLite: {exc}") from exc
+        with self._tx() as conn:
+            conn.executemany(_UPSERT, rows)
+            conn.executemany(_LATEST, rows)
+            conn.executemany(_ROLLUP, hours)
+            conn.executemany(_DAY, days)
+            conn.executemany(_MONTH, months)
+
+    def _write_rows(self, readings: Sequence[Reading]) -> tuple[_Params, _Params, _Params, _Params]:
+        """The parameters of a write: readings, and the hours, days and months they touch."""
         rows = [
             (
                 r.dev_eui,
@@ -307,12 +331,7 @@ class SqliteStore:
         hours = sorted({(row[0], row[1], row[2], row[3] - row[3] % _HOUR_US) for row in rows})
         days = sorted({self._day_row(*h) for h in hours})
         months = sorted({self._month_row(e, q, ch, day) for e, q, ch, day, *_ in days})  # type: ignore[arg-type]
-        with self._tx() as conn:
-            conn.executemany(_UPSERT, rows)
-            conn.executemany(_LATEST, rows)
-            conn.executemany(_ROLLUP, hours)
-            conn.executemany(_DAY, days)
-            conn.executemany(_MONTH, months)
+        return rows, hours, days, months
 
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
         keys = [(dev_eui, q, ch, to_us(ts)) for q, ch, ts in points]
@@ -510,6 +529,35 @@ class SqliteStore:
             sql = f"SELECT * FROM latest WHERE dev_eui IN ({marks}) ORDER BY dev_eui, quantity"
             found.extend(_reading(r) for r in self._select(sql, list(chunk)))
         return found
+
+    def neighbours(
+        self, spans: Sequence[SeriesSpan], reach: timedelta
+    ) -> dict[tuple[str, str, str], Neighbourhood]:
+        # Three indexed look-ups a span, on the primary key: microseconds each in SQLite.
+        series = "dev_eui = ? AND quantity = ? AND channel = ?"
+        out: dict[tuple[str, str, str], Neighbourhood] = {}
+        for span in spans:
+            key = (span.dev_eui, span.quantity, span.channel)
+            start, end, far = to_us(span.start), to_us(span.end), int(reach.total_seconds() * _US)
+            before = self._select(
+                f"SELECT * FROM readings WHERE {series} AND ts < ? AND ts >= ? ORDER BY ts DESC LIMIT 1",
+                [*key, start, start - far],
+            )
+            inside = self._select(
+                f"SELECT * FROM readings WHERE {series} AND ts >= ? AND ts <= ? ORDER BY ts",
+                [*key, start, end],
+            )
+            after = self._select(
+                f"SELECT * FROM readings WHERE {series} AND ts > ? AND ts <= ? ORDER BY ts LIMIT 1",
+                [*key, end, end + far],
+            )
+            if before or inside or after:
+                out[key] = Neighbourhood(
+                    _reading(before[0]) if before else None,
+                    tuple(_reading(r) for r in inside),
+                    _reading(after[0]) if after else None,
+                )
+        return out
 
     def hourly(self, dev_eui: str) -> list[SeriesHour]:
         rows = self._select(

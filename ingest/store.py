@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,6 +26,28 @@ class Window(StrEnum):
     WEEK = "week"
     MONTH = "month"
     YEAR = "year"
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSpan:
+    """A span of one series (device, quantity, channel): where a writer places readings that are
+    not after the series' last stored point (a replay, a late reading)."""
+
+    dev_eui: str
+    quantity: str
+    channel: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbourhood:
+    """What a series holds around a span: the newest point before it, the points inside it
+    (start and end included) and the oldest point after it (each within the asked reach)."""
+
+    before: Reading | None
+    inside: tuple[Reading, ...]
+    after: Reading | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +112,13 @@ class Store(Protocol):
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         """The newest reading of every (device, quantity, channel), optionally for some devices."""
+
+    def neighbours(
+        self, spans: Sequence[SeriesSpan], reach: timedelta
+    ) -> dict[tuple[str, str, str], Neighbourhood]:
+        """For a batch of spans at once, each series' points around its span, looking at most
+        ``reach`` before and after it: what a writer needs to place replayed and late readings
+        (a few queries per batch, not one per reading). Series with nothing are absent."""
 
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
         """Remove points (quantity, channel, ts) of a device, updating rollups and latest."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ingest.rollup import HourRollup, SeriesHour, fold
-from ingest.store import Bucket, Window
+from ingest.store import Bucket, Neighbourhood, SeriesSpan, Window
 from releve.types import Reading
 
 
@@ -98,6 +98,22 @@ class MemoryStore:
             if (eui, q, ch) not in newest or newest[(eui, q, ch)].ts < ts:
                 newest[(eui, q, ch)] = r
         return list(newest.values())
+
+    def neighbours(
+        self, spans: Sequence[SeriesSpan], reach: timedelta
+    ) -> dict[tuple[str, str, str], Neighbourhood]:
+        out: dict[tuple[str, str, str], Neighbourhood] = {}
+        for span in spans:
+            key = (span.dev_eui, span.quantity, span.channel)
+            series = sorted(
+                (r for (eui, q, ch, _), r in self.points.items() if (eui, q, ch) == key), key=lambda r: r.ts
+            )
+            before = [r for r in series if span.start - reach <= r.ts < span.start]
+            after = [r for r in series if span.end < r.ts <= span.end + reach]
+            inside = tuple(r for r in series if span.start <= r.ts <= span.end)
+            if before or inside or after:
+                out[key] = Neighbourhood(before[-1] if before else None, inside, after[0] if after else None)
+        return out
 
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
         for quantity, channel, ts in points:

@@ -93,6 +93,13 @@ bind-address = "127.0.0.1:{self.rpc_port}"
         if self._proc is not None:
             self._proc.send_signal(signal.SIGCONT)
 
+    def kill(self) -> None:
+        """Stop abruptly (SIGKILL), as a crash or the OOM killer would; ``start`` brings it back."""
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
+
     def stop(self) -> None:
         if self._proc is not None:
             self._proc.terminate()
