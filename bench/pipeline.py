@@ -37,7 +37,7 @@ STAGES = (
     ("archive insert (dedup)", "ingest/archive.py", "store"),
     ("device look-ups", "ingest/pipeline.py", "prime"),
     ("decoding", "decoders/__init__.py", "decode"),
-    ("consumption deltas", "ingest/pipeline.py", "_with_deltas"),
+    ("consumption deltas", "ingest/meter_state.py", "plan"),
     ("store write (raw and rollups)", "", "write"),
     ("archive state", "ingest/archive.py", "mark"),
     ("link statistics", "ingest/linkstats.py", "apply"),

@@ -36,9 +36,13 @@ def dedup_key(uplink: Uplink) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ArchivedUplink:
+    """An uplink in the archive; ``archived_at`` is when releve took it (by its own clock, which
+    bounds how far in the future its readings may be), None for uplinks archived before it was kept."""
+
     id: int
     uplink: Uplink
     source: str
+    archived_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,7 @@ class Archive:
                 repeats[key] = repeats.get(key, 0) + 1
             else:
                 keys[key] = (uplink, source)
+        now = datetime.now(UTC)
         rows = [
             {
                 "dedup_key": key,
@@ -142,7 +147,7 @@ class Archive:
                 "received_at": up.received_at,
                 "lns": up.lns.value,
                 "source": source,
-                "meta": _meta(up),
+                "meta": {**_meta(up), "archived_at": now.isoformat()},
                 "state": "pending",
                 "readings": 0,
                 "duplicates": 0,
@@ -178,7 +183,7 @@ class Archive:
                     )
                 )
             }
-        return [ArchivedUplink(ids[k], keys[k][0], keys[k][1]) for k in fresh_keys if k in ids]
+        return [ArchivedUplink(ids[k], keys[k][0], keys[k][1], now) for k in fresh_keys if k in ids]
 
     def _merge_receptions(self, conn: Any, items: Sequence[tuple[Uplink, str]], known: set[str]) -> None:
         """A frame heard again (another network server, more gateways): keep every reception."""
@@ -237,7 +242,7 @@ class Archive:
                 .order_by(schema.uplinks.c.id)
                 .limit(limit)
             ).all()
-        return [ArchivedUplink(r.id, _uplink_from_row(r), r.source) for r in rows]
+        return [_archived(r) for r in rows]
 
     def select(
         self,
@@ -261,9 +266,7 @@ class Archive:
             query = query.where(schema.uplinks.c.received_at >= since)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [
-            (ArchivedUplink(r.id, _uplink_from_row(r), r.source), r.state, r.error, r.decoder) for r in rows
-        ]
+        return [(_archived(r), r.state, r.error, r.decoder) for r in rows]
 
     def dead_letter(self, topic: str, body: bytes, error: str, source: str = "") -> None:
         """Keep an unreadable message for inspection (its first 64 KiB: a hostile one can be huge)."""
@@ -331,6 +334,16 @@ class Archive:
             conn.execute(
                 update(schema.uplinks).where(schema.uplinks.c.id.in_(list(ids))).values(state="pending")
             )
+
+
+def _archived(row: Any) -> ArchivedUplink:
+    archived_at = (row.meta or {}).get("archived_at")
+    return ArchivedUplink(
+        row.id,
+        _uplink_from_row(row),
+        row.source,
+        datetime.fromisoformat(archived_at) if isinstance(archived_at, str) else None,
+    )
 
 
 def _utc(value: datetime) -> datetime:

@@ -10,25 +10,26 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-from decoders import CANONICAL_UNITS, DecodeError, Frame, Kind, Quantity, decode, get_model
+from decoders import CANONICAL_UNITS, DecodeError, Frame, Quantity, decode, get_model
 from ingest import store_edits
 from ingest.archive import Archive, ArchivedUplink
+from ingest.errors import StoreRejected
 from ingest.linkstats import LinkUpdate
 from ingest.lorawan_crypto import KeyUnusable, KeyWrapper, frm_payload
-from ingest.meter import Point, Replacement, Step, delta_step, index_step
+from ingest.meter import Replacement
+from ingest.meter_state import DeltaPlan, MeterState, register_max
+from ingest.plausibility import ImplausibleTime, TimeBounds
 from ingest.registry import Device, Registry
 from ingest.store import Store
 from releve.types import Reading, Uplink
 
 log = logging.getLogger(__name__)
 
-_LATE_LOOKBACK = timedelta(days=62)
-_SERIES_CACHE = 200_000
+__all__ = ["BatchReport", "DeviceCache", "Ingestor", "register_max"]
 
 
 @dataclass
@@ -107,9 +108,6 @@ class DeviceCache:
         return device
 
 
-SeriesKey = tuple[str, str, str]
-
-
 class Ingestor:
     """Decodes archived uplinks and writes their readings, with consumption deltas, to the store."""
 
@@ -121,19 +119,20 @@ class Ingestor:
         keys: KeyWrapper | None = None,
         *,
         shared: bool = False,
+        times: TimeBounds | None = None,
     ) -> None:
         """``shared``: other bridge workers write the same series (a shared subscription spreads
         a device's uplinks over them), so the last point of each series is read from the store
-        for every batch instead of trusted from this worker's memory."""
+        for every batch instead of trusted from this worker's memory. ``times``: which reading
+        times are plausible (the others fail their uplink, never reach the store)."""
         self.shared = shared
         self.registry = registry
         self.keys = keys
         self.archive = archive
         self.store = store
+        self.times = times or TimeBounds()
         self.devices = DeviceCache(registry)
-        self._last: OrderedDict[SeriesKey, Point] = OrderedDict()
-        # Series the store had nothing for when last asked (a new meter): not asked again one by one.
-        self._no_history: set[SeriesKey] = set()
+        self.meter = MeterState(store, self.devices, self._siblings, shared=shared)
         self._unknown_logged: set[str] = set()
         self.links = LinkUpdate(archive.engine)
         self._edits = -1  # the registry's count of store edits when this worker last looked
@@ -193,26 +192,39 @@ class Ingestor:
 
     def _forget(self) -> None:
         """Another process edited the store: what this worker holds of its series may be stale."""
-        self._last.clear()
-        self._no_history.clear()
+        self.meter.forget()
         self.devices.clear()
         self.store.forget()
+
+    def _siblings(self, device: Device) -> list[str]:
+        """The other devices on a device's metering point (a radio device replaced on a meter)."""
+        return [
+            d.dev_eui
+            for d in self.registry.list_devices(site_id=device.site_id, limit=10_000)
+            if d.metering_point == device.metering_point and d.dev_eui != device.dev_eui
+        ]
 
     def accept(self, items: Sequence[tuple[Uplink, str]]) -> list[ArchivedUplink]:
         """Archive uplinks durably; returns the new ones (re-deliveries are counted, not returned)."""
         return self.archive.store(items)
 
-    def recover(self, limit: int = 1000, on_batch: Callable[[BatchReport], None] | None = None) -> int:
+    def recover(
+        self,
+        limit: int = 1000,
+        on_batch: Callable[[BatchReport], None] | None = None,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> int:
         """Process uplinks archived but never processed (after a crash or a store outage: all
         since it began), oldest first; returns how many.
 
         Paged by id: what is processed stays pending until the rollups behind it are written, as
         in the normal flow (a flush every ``flush_every_s``, spread over the batches), so a long
         catch-up does not rewrite every series' rollups batch after batch. The last flush writes
-        the rest and marks every uplink behind it.
+        the rest and marks every uplink behind it. ``stopping``: asked between pages (a process
+        told to stop leaves the rest pending for its next start).
         """
         done = after = 0
-        while True:
+        while not stopping():
             pending = self.archive.pending(limit, after_id=after)
             if not pending:
                 break
@@ -221,7 +233,8 @@ class Ingestor:
             if on_batch is not None:
                 on_batch(report)
             done += len(pending)
-        self.flush()
+        if done:
+            self.flush()
         return done
 
     def process(self, batch: Sequence[ArchivedUplink]) -> BatchReport:
@@ -252,30 +265,81 @@ class Ingestor:
                 payload = self.plaintext(up, device)
                 spec = get_model(device.model)
                 frame = decode(device.model, up.f_port, payload)
-            except (DecodeError, KeyUnusable) as exc:
+                built = self.readings_of(item, device, frame)
+            except (DecodeError, KeyUnusable, ImplausibleTime) as exc:
                 report.failed += 1
                 results.append((item.id, "failed", f"{type(exc).__name__}: {exc}", device.model, 0))
                 continue
-            built = self.readings_of(item, device, frame)
             frames.append((item, frame))
             readings.extend(built)
             report.decoded += 1
             results.append((item.id, "decoded", None, f"{spec.model_id}@{spec.version}", len(built)))
-        readings, anomalies = self._with_deltas(readings)
-        report.anomalies = len(anomalies)
-        if readings:
-            self.store.write(readings)
-            if store_edits.current(self.registry.engine) != edits:
-                # An edit ran while this batch was written from memory: write it again from
-                # what is stored (the store takes a rewrite of the same points as a replay).
-                self._forget()
-                self.store.write(readings)
-        self.links.record_anomalies(anomalies)
-        report.readings = len(readings)
+        plan, refused = self._write(readings, edits)
+        if refused:  # isolated: failed with the store's reason, like a frame that cannot be decoded
+            report.decoded -= len(refused)
+            report.failed += len(refused)
+            for n, (uplink_id, _, _, decoder, _) in enumerate(results):
+                if uplink_id in refused:
+                    results[n] = (uplink_id, "failed", f"StoreRejected: {refused[uplink_id]}", decoder, 0)
+            frames = [(item, frame) for item, frame in frames if item.id not in refused]
+        report.anomalies = len(plan.anomalies)
+        self.links.record_anomalies(plan.anomalies)
+        report.readings = len(plan.readings)
         self._unmarked.extend(results)
         self.links.apply(batch, frames)
         self.flush_if_due()
         return report
+
+    def _write(self, readings: list[Reading], edits: int) -> tuple[DeltaPlan, dict[int, str]]:
+        """Plan the readings' deltas, write them, and only then move the meter state on: a write
+        that fails leaves it as it was, and the retry computes the same deltas. Uplinks whose
+        readings the store refuses as invalid are left out and returned with the store's reason;
+        the others are written, with deltas planned without them."""
+        plan = self.meter.plan(readings)
+        refused: dict[int, str] = {}
+        if not plan.readings:
+            return plan, refused
+        try:
+            self.store.write(plan.readings)
+        except StoreRejected as exc:
+            refused = self._find_refused(plan.readings, exc)
+            readings = [r for r in readings if r.uplink_id not in refused]
+            plan = self.meter.plan(readings)
+            self.store.write(plan.readings)
+        if store_edits.current(self.registry.engine) != edits:
+            # An edit ran while this batch was written from memory: write it again from
+            # what is stored (the store takes a rewrite of the same points as a replay).
+            self._forget()
+            plan = self.meter.plan(readings)
+            self.store.write(plan.readings)
+        self.meter.commit(plan)
+        return plan, refused
+
+    def _find_refused(self, readings: list[Reading], exc: StoreRejected) -> dict[int, str]:
+        """The uplinks whose readings the store refuses, found by writing halves of the batch
+        (the others are written again with the final deltas afterwards: a rewrite is a replay).
+        Re-raises when the store refuses what is not one uplink's readings."""
+        groups: dict[int | None, list[Reading]] = {}
+        for r in readings:
+            groups.setdefault(r.uplink_id, []).append(r)
+        refused: dict[int, str] = {}
+        pending = [list(groups)]
+        while pending:
+            ids = pending.pop()
+            if len(ids) > 1:
+                try:
+                    self.store.write([r for i in ids for r in groups[i]])
+                    continue
+                except StoreRejected:
+                    pending += [ids[: len(ids) // 2], ids[len(ids) // 2 :]]
+                    continue
+            try:
+                self.store.write(groups[ids[0]])
+            except StoreRejected as one:
+                if ids[0] is None:
+                    raise exc from one
+                refused[ids[0]] = str(one)
+        return refused
 
     def plaintext(self, up: Uplink, device: Device) -> bytes:
         """The payload, decrypted with the device's AppSKey when the town holds it.
@@ -296,10 +360,14 @@ class Ingestor:
         return frm_payload(key, up.dev_addr, up.f_cnt, up.payload)
 
     def readings_of(self, item: ArchivedUplink, device: Device, frame: Frame) -> list[Reading]:
+        """A frame's readings in the device's units and quantities; ``ImplausibleTime`` when one
+        of them has a time no meter read at (the whole uplink then fails, never half of it)."""
         up = item.uplink
+        received = item.archived_at or datetime.now(UTC)
         out: list[Reading] = []
         for r in frame.readings:
             ts = r.at or (up.received_at + timedelta(seconds=r.offset_s) if r.offset_s else up.received_at)
+            self.times.check(ts, received=received, installed=device.installed_at)
             quantity, value, unit = str(r.quantity), r.value, r.unit
             if r.quantity is Quantity.PULSE_COUNT and device.pulse_quantity and device.pulse_weight:
                 quantity = device.pulse_quantity
@@ -319,135 +387,3 @@ class Ingestor:
                 )
             )
         return out
-
-    def _with_deltas(self, readings: list[Reading]) -> tuple[list[Reading], list[tuple[Reading, str]]]:
-        """Attach each metering reading's consumption delta, in reading-time order per series.
-
-        Returns the readings and the anomalies (a reading and why its delta was excluded).
-        """
-        anomalies: list[tuple[Reading, str]] = []
-        out: list[Reading] = []
-        self._prefetch_latest(readings)
-        for reading in sorted(readings, key=lambda r: r.ts):
-            if reading.kind == Kind.DELTA:
-                step = delta_step(reading.value)
-            elif reading.kind == Kind.CUMULATIVE:
-                wraps_at = register_max(self.devices.get(reading.dev_eui), reading.quantity)
-                step, rewritten = self._index_step(reading, wraps_at)
-                out.extend(rewritten)
-            else:
-                out.append(reading)
-                continue
-            if step.anomaly:
-                anomalies.append((reading, step.anomaly))
-            out.append(_replace_delta(reading, step.delta))
-        return out, anomalies
-
-    def _prefetch_latest(self, readings: Sequence[Reading]) -> None:
-        """One store query for every cumulative series of the batch not in the cache.
-
-        Asked one device at a time, a batch of a thousand new devices (a restart, a backlog) was
-        a thousand store round trips.
-        """
-        missing = {
-            (r.dev_eui, r.quantity, r.channel)
-            for r in readings
-            if r.kind == Kind.CUMULATIVE
-            and (
-                self.shared
-                or (
-                    (r.dev_eui, r.quantity, r.channel) not in self._last
-                    and (r.dev_eui, r.quantity, r.channel) not in self._no_history
-                )
-            )
-        }
-        if not missing:
-            return
-        if self.shared:
-            for key in missing:
-                self._last.pop(key, None)
-        found = {(r.dev_eui, r.quantity, r.channel): r for r in self.store.latest({k[0] for k in missing})}
-        if len(self._no_history) > _SERIES_CACHE:
-            self._no_history.clear()
-        for key in missing:
-            hit = found.get(key)
-            if hit is None:
-                self._no_history.add(key)
-            else:
-                self._remember(key, Point(hit.ts, hit.value))
-
-    def _index_step(self, reading: Reading, register_max: float | None) -> tuple[Step, list[Reading]]:
-        key = (reading.dev_eui, reading.quantity, reading.channel)
-        swaps = self.devices.replacements(reading.dev_eui).get((reading.quantity, reading.channel), ())
-        cur = Point(reading.ts, reading.value)
-        last = self._last.get(key)
-        if last is None:
-            last = self._latest_from_store(key)
-        if last is None or last.ts < reading.ts:
-            self._remember(key, cur)
-            return index_step(last, cur, register_max, swaps), []
-        if last.ts == reading.ts and last.value == reading.value:
-            # The same point again (a replay): recompute from its true predecessor.
-            prev, _ = self._neighbours(reading)
-            return index_step(prev, cur, register_max, swaps), []
-        # A late reading: it lands in its own time, and the reading after it gets a new delta.
-        prev, nxt = self._neighbours(reading)
-        rewritten: list[Reading] = []
-        if nxt is not None:
-            nxt_step = index_step(cur, Point(nxt.ts, nxt.value), register_max, swaps)
-            rewritten.append(_replace_delta(nxt, nxt_step.delta))
-        return index_step(prev, cur, register_max, swaps), rewritten
-
-    def _neighbours(self, reading: Reading) -> tuple[Point | None, Reading | None]:
-        around = self.store.query(
-            reading.dev_eui,
-            reading.ts - _LATE_LOOKBACK,
-            reading.ts + _LATE_LOOKBACK,
-            quantities=[reading.quantity],
-        )
-        series = [r for r in around if r.channel == reading.channel]
-        before = [r for r in series if r.ts < reading.ts]
-        after = [r for r in series if r.ts > reading.ts]
-        prev = Point(before[-1].ts, before[-1].value) if before else None
-        return prev, (after[0] if after else None)
-
-    def _latest_from_store(self, key: SeriesKey) -> Point | None:
-        dev_eui, quantity, channel = key
-        if key not in self._no_history:
-            for r in self.store.latest([dev_eui]):
-                if r.quantity == quantity and r.channel == channel:
-                    return Point(r.ts, r.value)
-        # A new radio device on an existing metering point reads the same meter: its first index
-        # continues the point's history from the previous device's last one.
-        device = self.devices.get(dev_eui)
-        if device is None or not device.metering_point or device.site_id is None:
-            return None
-        siblings = [
-            d.dev_eui
-            for d in self.registry.list_devices(site_id=device.site_id, limit=10_000)
-            if d.metering_point == device.metering_point and d.dev_eui != dev_eui
-        ]
-        same = [r for r in self.store.latest(siblings) if r.quantity == quantity and r.channel == channel]
-        if not same:
-            return None
-        last = max(same, key=lambda r: r.ts)
-        return Point(last.ts, last.value)
-
-    def _remember(self, key: SeriesKey, point: Point) -> None:
-        self._no_history.discard(key)
-        self._last[key] = point
-        self._last.move_to_end(key)
-        if len(self._last) > _SERIES_CACHE:
-            self._last.popitem(last=False)
-
-
-def register_max(device: Device | None, quantity: str) -> float | None:
-    if device is None or device.register_max is None:
-        return None
-    if quantity == device.pulse_quantity and device.pulse_weight:
-        return device.register_max * device.pulse_weight
-    return device.register_max
-
-
-def _replace_delta(reading: Reading, delta: float | None) -> Reading:
-    return replace(reading, delta=delta)

@@ -19,6 +19,7 @@ from ingest.archive import ArchivedUplink
 from ingest.lorawan_crypto import KeyUnusable
 from ingest.meter import Point, delta_step, index_step
 from ingest.pipeline import Ingestor, register_max
+from ingest.plausibility import ImplausibleTime
 from ingest.registry import Device
 from releve.types import Reading
 
@@ -114,9 +115,9 @@ def _decode(ingestor: Ingestor, item: ArchivedUplink, device: Device) -> list[Re
     try:
         payload = ingestor.plaintext(item.uplink, device)
         frame = decode(device.model, item.uplink.f_port, payload)
-    except (DecodeError, KeyUnusable) as exc:
+        return ingestor.readings_of(item, device, frame)
+    except (DecodeError, KeyUnusable, ImplausibleTime) as exc:
         return f"{type(exc).__name__}: {exc}"
-    return ingestor.readings_of(item, device, frame)
 
 
 def recompute_deltas(ingestor: Ingestor, device: Device, start: datetime) -> None:

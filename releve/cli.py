@@ -27,6 +27,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # httpx logs every request at INFO: one line per InfluxDB write drowned the bridge's log.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     return settings
 
 
@@ -287,7 +289,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     from api.app import close_state, open_state
     from ingest.pipeline import Ingestor
     from ingest.reprocess import reprocess
-    from releve.runtime import key_wrapper
+    from releve.runtime import key_wrapper, time_bounds
 
     if not (args.device or args.model):
         print("give --device EUI or --model ID", file=sys.stderr)
@@ -303,7 +305,8 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         if not devices:
             print("no such device or model in the registry", file=sys.stderr)
             return 1
-        ingestor = Ingestor(state.registry, state.archive, state.store, keys=key_wrapper(settings))
+        keys, times = key_wrapper(settings), time_bounds(settings)
+        ingestor = Ingestor(state.registry, state.archive, state.store, keys=keys, times=times)
         reports = reprocess(ingestor, devices, _parse_time(args.since), dry_run=args.dry_run)
     finally:
         close_state(state)

@@ -16,6 +16,7 @@ from gateway_bridge.service import Bridge
 from ingest.influx_store import InfluxStore
 from ingest.lorawan_crypto import KeyWrapper
 from ingest.pipeline import Ingestor
+from ingest.plausibility import TimeBounds
 from ingest.registry import Device, Registry, Role
 from ingest.tariffs import Period, Tariff, TariffBook
 from ingest.weather import WeatherBook, WeatherSource
@@ -64,7 +65,14 @@ def start_bridge(
             state.store.share_writes()
         bridge = Bridge(
             consumer,
-            Ingestor(state.registry, state.archive, state.store, keys=key_wrapper(settings), shared=shared),
+            Ingestor(
+                state.registry,
+                state.archive,
+                state.store,
+                keys=key_wrapper(settings),
+                shared=shared,
+                times=time_bounds(settings),
+            ),
             lns=None if source.lns == "auto" else Lns(source.lns),
             source_name=source.name,
             batch_size=settings.bridge_batch_size,
@@ -113,6 +121,11 @@ def run_alerts(settings: Settings, state: AppState, stop: threading.Event) -> No
         except (StoreError, DatabaseUnavailable) as exc:
             log.warning("alert evaluation skipped: %s", exc)
         stop.wait(settings.alerts_interval_s)
+
+
+def time_bounds(settings: Settings) -> TimeBounds:
+    """Which reading times are plausible (``RELEVE_READING_EARLIEST``, ``RELEVE_READING_MAX_FUTURE_S``)."""
+    return TimeBounds(settings.reading_earliest, timedelta(seconds=settings.reading_max_future_s))
 
 
 def key_wrapper(settings: Settings) -> KeyWrapper | None:

@@ -7,6 +7,7 @@ Precedence: explicit keyword arguments > environment > TOML file (``RELEVE_CONFI
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
@@ -93,6 +94,10 @@ class Settings(BaseSettings):
     bridge_rollup_flush_s: float = Field(default=30.0, ge=0, le=300)
     # ... or until this many rollup points (or uplinks behind them) wait: a catch-up's memory.
     bridge_rollup_max_points: int = Field(default=50_000, ge=1000, le=10_000_000)
+    # Reading times releve stores (ingest.plausibility): none before this date (nor before a
+    # device's installation date), none more than this many seconds after their uplink arrived.
+    reading_earliest: date = date(2015, 1, 1)
+    reading_max_future_s: int = Field(default=300, ge=0, le=7 * 86400)
     log_level: str = "INFO"
 
     @field_validator("mqtt_url")

@@ -1,0 +1,221 @@
+"""A writer's meter state: the last stored point of each index series, and the consumption deltas
+a batch of readings gets from it.
+
+A batch's deltas are *planned* against the state without changing it; the plan's new last points
+are *committed* only once the store has taken the batch. A failed or partial write (store refused,
+timed out, locked, killed) leaves the state as it was, so the retry computes the same deltas as an
+uninterrupted run: remembering the last points before the write made every retried reading's delta
+reach back to the point stored before the batch, and a month's consumption grew by half.
+
+Readings at or before their series' last point (a replay after a crash, a late reading, a history
+frame) are placed among what the store holds around them, asked once per batch for all of them
+(``Store.neighbours``): a stored point a new reading lands before gets a new delta too.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Protocol
+
+from decoders import Kind
+from ingest.meter import Point, Replacement, Step, delta_step, index_step
+from ingest.registry import Device
+from ingest.store import Neighbourhood, SeriesSpan, Store
+from releve.types import Reading
+
+SeriesKey = tuple[str, str, str]  # dev_eui, quantity, channel
+
+# How far before a late reading its predecessor is looked for (and after it, its successor).
+LATE_REACH = timedelta(days=62)
+_SERIES_CACHE = 200_000
+
+
+@dataclass
+class DeltaPlan:
+    """A batch's readings with their deltas, and what the state becomes once they are stored."""
+
+    readings: list[Reading] = field(default_factory=list)
+    anomalies: list[tuple[Reading, str]] = field(default_factory=list)
+    last: dict[SeriesKey, Point] = field(default_factory=dict)
+
+
+class Devices(Protocol):
+    """What the meter state needs to know of devices (the ingest pipeline's device cache)."""
+
+    def get(self, dev_eui: str) -> Device | None: ...
+
+    def replacements(self, dev_eui: str) -> dict[tuple[str, str], tuple[Replacement, ...]]: ...
+
+
+Siblings = Callable[[Device], list[str]]  # the other devices on a device's metering point
+
+
+class MeterState:
+    """Each index series' last stored point (bounded LRU), and the planning of a batch's deltas."""
+
+    def __init__(self, store: Store, devices: Devices, siblings: Siblings, *, shared: bool = False) -> None:
+        """``shared``: other writers write the same series, so the last points are read from the
+        store for every batch instead of trusted from this writer's memory."""
+        self._store = store
+        self._devices = devices
+        self._siblings = siblings
+        self._shared = shared
+        self._last: OrderedDict[SeriesKey, Point] = OrderedDict()
+        # Series the store had nothing for when last asked (a new meter): not asked again one by one.
+        self._no_history: set[SeriesKey] = set()
+
+    def forget(self) -> None:
+        """Another process edited the store: what is held of its series may be stale."""
+        self._last.clear()
+        self._no_history.clear()
+
+    def commit(self, plan: DeltaPlan) -> None:
+        """The store took ``plan.readings``: their series' last points move on."""
+        for key, point in plan.last.items():
+            self._remember(key, point)
+
+    def _remember(self, key: SeriesKey, point: Point) -> None:
+        self._no_history.discard(key)
+        self._last[key] = point
+        self._last.move_to_end(key)
+        if len(self._last) > _SERIES_CACHE:
+            self._last.popitem(last=False)
+
+    def plan(self, readings: Sequence[Reading]) -> DeltaPlan:
+        """Each metering reading's consumption delta, in reading-time order per series; the state
+        is not changed (``commit`` once the store took the plan's readings)."""
+        self._prefetch_latest(readings)
+        plan = DeltaPlan()
+        late: dict[SeriesKey, list[Reading]] = {}
+        for reading in sorted(readings, key=lambda r: r.ts):
+            if reading.kind == Kind.DELTA:
+                self._add(plan, reading, delta_step(reading.value))
+            elif reading.kind == Kind.CUMULATIVE:
+                key = (reading.dev_eui, reading.quantity, reading.channel)
+                last = plan.last.get(key) or self._last.get(key)
+                if last is None and key not in plan.last:
+                    last = self._history(key)
+                if last is not None and reading.ts <= last.ts:
+                    late.setdefault(key, []).append(reading)
+                    continue
+                cur = Point(reading.ts, reading.value)
+                plan.last[key] = cur
+                self._add(plan, reading, index_step(last, cur, self._wraps_at(reading), self._swaps(key)))
+            else:
+                plan.readings.append(reading)
+        if late:
+            self._place_late(plan, late)
+        return plan
+
+    def _add(self, plan: DeltaPlan, reading: Reading, step: Step) -> None:
+        if step.anomaly:
+            plan.anomalies.append((reading, step.anomaly))
+        plan.readings.append(replace(reading, delta=step.delta))
+
+    def _place_late(self, plan: DeltaPlan, late: dict[SeriesKey, list[Reading]]) -> None:
+        """Readings at or before their series' last point, among the stored points around them:
+        each gets its delta from its true predecessor, and a stored point whose predecessor
+        changed is rewritten with its new delta (a replay changes nothing)."""
+        spans = [SeriesSpan(*key, rs[0].ts, rs[-1].ts) for key, rs in late.items()]
+        around = self._store.neighbours(spans, LATE_REACH)
+        for key, rs in late.items():
+            near = around.get(key, Neighbourhood(None, (), None))
+            new = {r.ts: r for r in rs}  # the later of two readings of one time wins, as in the store
+            stored = {r.ts: r for r in near.inside if r.ts not in new}
+            wraps, swaps = self._wraps_at(rs[0]), self._swaps(key)
+            before = near.before
+            prev = Point(before.ts, before.value) if before else self._sibling_point(key, rs[0])
+            for ts in sorted({*new, *stored}):
+                reading = new.get(ts) or stored[ts]
+                cur = Point(ts, reading.value)
+                step = index_step(prev, cur, wraps, swaps)
+                if ts in new:
+                    self._add(plan, reading, step)
+                elif step.delta != reading.delta:
+                    plan.readings.append(replace(reading, delta=step.delta))
+                prev = cur
+            if near.after is not None:
+                step = index_step(prev, Point(near.after.ts, near.after.value), wraps, swaps)
+                if step.delta != near.after.delta:
+                    plan.readings.append(replace(near.after, delta=step.delta))
+            # A corrected value at the series' last time is its last point from now on.
+            last = plan.last.get(key) or self._last.get(key)
+            if last is not None and last.ts in new and key not in plan.last:
+                plan.last[key] = Point(last.ts, new[last.ts].value)
+
+    def _prefetch_latest(self, readings: Iterable[Reading]) -> None:
+        """One store query for every index series of the batch not known here.
+
+        Asked one device at a time, a batch of a thousand new devices (a restart, a backlog) was
+        a thousand store round trips. What it finds is what the store holds: kept at once.
+        """
+        missing = {
+            (r.dev_eui, r.quantity, r.channel)
+            for r in readings
+            if r.kind == Kind.CUMULATIVE
+            and (
+                self._shared
+                or (
+                    (r.dev_eui, r.quantity, r.channel) not in self._last
+                    and (r.dev_eui, r.quantity, r.channel) not in self._no_history
+                )
+            )
+        }
+        if not missing:
+            return
+        if self._shared:
+            for key in missing:
+                self._last.pop(key, None)
+        found = {(r.dev_eui, r.quantity, r.channel): r for r in self._store.latest({k[0] for k in missing})}
+        if len(self._no_history) > _SERIES_CACHE:
+            self._no_history.clear()
+        for key in missing:
+            hit = found.get(key)
+            if hit is None:
+                self._no_history.add(key)
+            else:
+                self._remember(key, Point(hit.ts, hit.value))
+
+    def _history(self, key: SeriesKey) -> Point | None:
+        """The last point of a series not held here: the store's, or (a new radio device on an
+        existing metering point reads the same meter) the point's previous device's last one."""
+        if key not in self._no_history:
+            for r in self._store.latest([key[0]]):
+                if (r.quantity, r.channel) == key[1:]:
+                    return Point(r.ts, r.value)
+        return self._sibling_point(key, None)
+
+    def _sibling_point(self, key: SeriesKey, before: Reading | None) -> Point | None:
+        """The newest point of the same quantity on the device's metering point, from the device
+        it replaced (and before ``before``, where given)."""
+        device = self._devices.get(key[0])
+        if device is None or not device.metering_point or device.site_id is None:
+            return None
+        siblings = self._siblings(device)
+        same = [
+            r
+            for r in self._store.latest(siblings)
+            if (r.quantity, r.channel) == key[1:] and (before is None or r.ts < before.ts)
+        ]
+        if not same:
+            return None
+        last = max(same, key=lambda r: r.ts)
+        return Point(last.ts, last.value)
+
+    def _wraps_at(self, reading: Reading) -> float | None:
+        return register_max(self._devices.get(reading.dev_eui), reading.quantity)
+
+    def _swaps(self, key: SeriesKey) -> tuple[Replacement, ...]:
+        return self._devices.replacements(key[0]).get((key[1], key[2]), ())
+
+
+def register_max(device: Device | None, quantity: str) -> float | None:
+    """Where a device's register for ``quantity`` wraps (pulses scaled to the quantity)."""
+    if device is None or device.register_max is None:
+        return None
+    if quantity == device.pulse_quantity and device.pulse_weight:
+        return device.register_max * device.pulse_weight
+    return device.register_max
