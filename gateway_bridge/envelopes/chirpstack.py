@@ -38,18 +38,24 @@ def _v4_reception(rx: dict[str, Any]) -> Reception:
         gateway_id=c.eui(rx.get("gatewayId", ""), "gatewayId"),
         rssi=c.number(rx, "rssi"),
         snr=c.number(rx, "snr") or 0.0,  # omitted when 0.0
-        time=c.plausible(
-            c.timestamp(rx.get("gwTime"), "gwTime"),
-            c.timestamp(rx.get("time"), "time"),
-            c.timestamp(rx.get("nsTime"), "nsTime"),
-        ),
+        time=c.plausible(_gateway_time(rx), c.timestamp(rx.get("nsTime"), "nsTime")),
         latitude=c.number(location, "latitude"),
         longitude=c.number(location, "longitude"),
     )
 
 
-def _v4_time(doc: dict[str, Any], receptions: list[Reception], now: datetime) -> datetime:
-    return c.plausible(c.timestamp(doc.get("time"), "time"), *(r.time for r in receptions)) or now
+def _v4_time(doc: dict[str, Any], now: datetime) -> datetime:
+    """``time`` is ChirpStack's best reception time (a gateway's GPS, else a gateway's clock, else
+    its own); each ``rxInfo[].nsTime`` (v4.6+) is the network server's own clock, which wins
+    when the two disagree (``common.uplink_time``)."""
+    rx = c.items(doc, "rxInfo")
+    server = next((t for t in (c.timestamp(r.get("nsTime"), "nsTime") for r in rx) if t is not None), None)
+    event = c.timestamp(doc.get("time"), "time")
+    return c.uplink_time(now, event, *(_gateway_time(r) for r in rx), server=server)
+
+
+def _gateway_time(rx: dict[str, Any]) -> datetime | None:
+    return c.timestamp(rx.get("gwTime"), "gwTime") or c.timestamp(rx.get("time"), "time")
 
 
 def parse_v4(event: str, doc: dict[str, Any], topic_eui: str | None, now: datetime) -> Event:
@@ -68,7 +74,7 @@ def parse_v4(event: str, doc: dict[str, Any], topic_eui: str | None, now: dateti
             f_port=c.integer(doc, "fPort", default=0, hi=255) or 0,
             f_cnt=c.integer(doc, "fCnt", default=0),
             payload=c.b64(doc.get("data"), "data"),
-            received_at=_v4_time(doc, receptions, now),
+            received_at=_v4_time(doc, now),
             lns=Lns.CHIRPSTACK_V4,
             receptions=tuple(receptions),
             dev_addr=c.text(doc, "devAddr"),
@@ -168,10 +174,9 @@ def parse_v3(event: str, doc: dict[str, Any], topic_eui: str | None, now: dateti
             f_port=c.integer(doc, "fPort", default=0, hi=255) or 0,
             f_cnt=c.integer(doc, "fCnt", default=0),
             payload=c.b64(doc.get("data"), "data"),
-            received_at=c.plausible(
-                c.timestamp(doc.get("publishedAt"), "publishedAt"), *(r.time for r in receptions)
-            )
-            or now,
+            received_at=c.uplink_time(
+                now, c.timestamp(doc.get("publishedAt"), "publishedAt"), *(r.time for r in receptions)
+            ),
             lns=Lns.CHIRPSTACK_V3,
             receptions=tuple(receptions),
             dev_addr=_dev_addr(dev_addr),

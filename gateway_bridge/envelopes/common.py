@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -131,6 +131,26 @@ def timestamp(value: object, what: str) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+# A network server stamps an uplink by its own clock within a second of its reception: an event
+# time (a gateway's GPS or clock) further than this from it is a gateway with a wrong clock.
+GATEWAY_CLOCK_TOLERANCE = timedelta(seconds=60)
+
+
+def uplink_time(now: datetime, *events: datetime | None, server: datetime | None = None) -> datetime:
+    """When an uplink was received: the first plausible of the envelope's event times (a gateway's
+    GPS time is precise), unless the network server's own clock (``server``) is known and differs
+    from it by more than ``GATEWAY_CLOCK_TOLERANCE``: then the server's (a gateway clock in 2300
+    or hours behind is not a reading time). With no plausible time at all, the envelope's own:
+    the pipeline refuses its readings with the reason, visibly, rather than this bridge's clock
+    placing them when it happens to drain them. With no time at all, ``now``."""
+    event, trusted = plausible(*events), plausible(server)
+    if event is not None and (trusted is None or abs(event - trusted) <= GATEWAY_CLOCK_TOLERANCE):
+        return event
+    if trusted is not None:
+        return trusted
+    return next((t for t in (*events, server) if t is not None), now)
 
 
 def plausible(*candidates: datetime | None) -> datetime | None:

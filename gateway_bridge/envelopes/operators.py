@@ -75,7 +75,7 @@ def parse_thingpark(doc: dict[str, Any], now: datetime) -> Event:
         f_port=_int(up, "FPort", 255) or 0,
         f_cnt=_int(up, "FCntUp"),
         payload=_hex(up.get("payload_hex"), "payload_hex"),
-        received_at=c.plausible(c.timestamp(up.get("Time"), "Time")) or now,
+        received_at=c.uplink_time(now, c.timestamp(up.get("Time"), "Time")),
         lns=Lns.THINGPARK,
         receptions=tuple(receptions),
         dev_addr=(c.text(up, "DevAddr") or "").lower() or None,
@@ -110,10 +110,12 @@ def parse_live_objects(doc: dict[str, Any], now: datetime) -> Event:
         f_port=c.integer(lora, "port", default=0, hi=255) or 0,
         f_cnt=c.integer(lora, "fcnt", default=0),
         payload=_hex(c.obj(doc, "value").get("payload"), "value.payload"),
-        received_at=c.plausible(
-            c.timestamp(doc.get("timestamp"), "timestamp"), c.timestamp(doc.get("created"), "created")
-        )
-        or now,
+        # ``timestamp`` is the radio time, ``created`` the platform's own clock
+        received_at=c.uplink_time(
+            now,
+            c.timestamp(doc.get("timestamp"), "timestamp"),
+            server=c.timestamp(doc.get("created"), "created"),
+        ),
         lns=Lns.LIVE_OBJECTS,
         receptions=(best,),
         lns_event_id=c.text(doc, "id"),
@@ -147,7 +149,7 @@ def parse_helium(doc: dict[str, Any], now: datetime) -> Event:
         f_port=c.integer(doc, "port", default=0, hi=255) or 0,
         f_cnt=c.integer(doc, "fcnt", default=0),
         payload=c.b64(doc.get("payload"), "payload"),
-        received_at=c.plausible(_ms(doc.get("reported_at")), *(r.time for r in receptions)) or now,
+        received_at=c.uplink_time(now, _ms(doc.get("reported_at")), *(r.time for r in receptions)),
         lns=Lns.HELIUM,
         receptions=tuple(receptions),
         dev_addr=(c.text(doc, "devaddr") or "").lower() or None,

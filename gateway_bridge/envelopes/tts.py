@@ -84,12 +84,12 @@ def parse(event: str, doc: dict[str, Any], topic_device: str | None, now: dateti
             f_port=f_port,
             f_cnt=c.integer(up, "f_cnt", default=0),
             payload=c.b64(up.get("frm_payload"), "frm_payload"),
-            received_at=c.plausible(
+            received_at=c.uplink_time(
+                now,
                 c.timestamp(doc.get("received_at"), "received_at"),
                 c.timestamp(up.get("received_at"), "uplink_message.received_at"),
                 *(r.time for r in receptions),
-            )
-            or now,
+            ),
             lns=Lns.TTS_V3,
             receptions=tuple(receptions),
             dev_addr=(c.text(ids, "dev_addr") or "").lower() or None,
