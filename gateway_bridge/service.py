@@ -92,6 +92,10 @@ class Bridge:
         self.counters = Counters()
         self._held: list[Message] = []
         self._store_down_since: float | None = None
+        # Set while the store is down or the archive's pending uplinks are being processed: the
+        # intake archives and acknowledges, the catch-up (``_retry_pending``) processes.
+        self._catching_up = threading.Event()
+        self._stop = threading.Event()  # ``run``'s
         self._archive_down_since: float | None = None
         self._next_retry = 0.0
         self._retry_delay = 1.0
@@ -105,8 +109,12 @@ class Bridge:
         then overlap the archiving of the next batch. The hand-over queue holds two batches, so a
         slow store slows the intake and the broker keeps the backlog.
         """
-        self._retry_pending()
+        self._stop = stop
         self.ingestor.hold(self.rollup_flush_s)
+        # What waited in the archive (a crash, a store outage) is processed by the processor
+        # thread first; meanwhile this thread takes, archives and acknowledges what the broker
+        # sends, so the connection stays alive and the backlog moves into the archive.
+        self._catching_up.set()
         work: queue.Queue[list[ArchivedUplink]] = queue.Queue(maxsize=2)
         processor = threading.Thread(
             target=self._process_loop, args=(work, stop), name="bridge-processor", daemon=True
@@ -115,7 +123,9 @@ class Bridge:
         while not stop.is_set():
             try:
                 archived = self.intake()
-                while archived and not stop.is_set():
+                # While the processor catches up, new uplinks wait in the archive with the
+                # others (it pages through them all): never block the intake on it.
+                while archived and not stop.is_set() and not self._catching_up.is_set():
                     try:
                         work.put(archived, timeout=0.2)
                         break
@@ -135,6 +145,9 @@ class Bridge:
     def _process_loop(self, work: queue.Queue[list[ArchivedUplink]], stop: threading.Event) -> None:
         while not (stop.is_set() and work.empty()):
             try:
+                if self._catching_up.is_set() and time.monotonic() >= self._next_retry:
+                    self._retry_pending()
+                    continue
                 try:
                     archived = work.get(timeout=0.1)
                 except queue.Empty:
@@ -143,8 +156,6 @@ class Bridge:
                 # retry processes them all (one or two batches may then be written twice, which
                 # the store and the meter semantics take as a replay).
                 self._process(archived)
-                if self._store_down_since is not None and time.monotonic() >= self._next_retry:
-                    self._retry_pending()
             except Exception:  # the supervisor: log, count, back off, go on
                 log.exception("bridge processing failed; retrying")
                 stop.wait(1.0)
@@ -152,7 +163,7 @@ class Bridge:
     def step(self) -> None:
         """Take one batch (or the held one), archive it, ack it, process it (in this thread)."""
         self._process(self.intake())
-        if self._store_down_since is not None and time.monotonic() >= self._next_retry:
+        if self._catching_up.is_set() and time.monotonic() >= self._next_retry:
             self._retry_pending()
 
     def intake(self) -> list[ArchivedUplink]:
@@ -233,8 +244,8 @@ class Bridge:
         return archived
 
     def _process(self, archived: Sequence[ArchivedUplink]) -> None:
-        if self._store_down_since is not None:
-            return  # while the store is down, new uplinks wait in the archive with the others
+        if self._catching_up.is_set():
+            return  # while the store is down or a catch-up runs, new uplinks wait in the archive
         try:
             if archived:
                 self._count(self.ingestor.process(archived))
@@ -243,9 +254,14 @@ class Bridge:
             self._store_failed()
 
     def _retry_pending(self) -> None:
-        """Process what waits in the archive (``Ingestor.recover``)."""
+        """Process what waits in the archive (``Ingestor.recover``), then hand the flow back to
+        the intake: once more after that, for what it archived while the flag was changing."""
         try:
-            self.ingestor.recover(self.batch_size, self._count)
+            self.ingestor.recover(self.batch_size, self._count, self._stop.is_set)
+            if self._stop.is_set():
+                return
+            self._catching_up.clear()
+            self.ingestor.recover(self.batch_size, self._count, self._stop.is_set)
         except (StoreError, DatabaseUnavailable):  # still down
             self._store_failed()
             return
@@ -257,6 +273,7 @@ class Bridge:
         self._retry_delay = 1.0
 
     def _store_failed(self) -> None:
+        self._catching_up.set()
         self.counters.store_failures += 1
         if self._store_down_since is None:
             self._store_down_since = time.monotonic()
