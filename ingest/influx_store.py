@@ -37,9 +37,11 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from decoders import CANONICAL_UNITS, Quantity
-from ingest.errors import BadStoreUrl, StoreRejected, StoreUnavailable
+from ingest import influx_neighbours
+from ingest.errors import BadStoreUrl, StoreError, StoreRejected, StoreUnavailable
+from ingest.influx_dirty import Dirty
 from ingest.lineprotocol import line, point, precision_ns, quote_ident, quote_str, series_key, timestamp
-from ingest.open_hours import HourKey, HourStats, OpenHours
+from ingest.open_hours import HourKey, HourStats, OpenHours, Row, merge_all
 from ingest.rollup import (
     HourRollup,
     SeriesHour,
@@ -53,7 +55,7 @@ from ingest.rollup import (
     window_end,
     window_start,
 )
-from ingest.store import Bucket, Window
+from ingest.store import Bucket, Neighbourhood, SeriesSpan, Window
 from releve.types import Reading
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,11 @@ class InfluxStore:
         self._sealed: dict[tuple[str, str, str, str, int], HourStats] = {}
         self._sealed_keys: list[tuple[str, str, str, str, int]] = []  # in writing order
         self._sealed_next = 0
+        # Held too (``hold_rollups``): hours and days this writer could not fold (a replay, a late
+        # point, a series not seen lately), recomputed from what is stored once at the flush
+        # rather than batch after batch (a catch-up touches each series' hour in every batch).
+        self._dirty = Dirty()
+        self._sealed_dirty = Dirty()
         self._hold = False
         # Writers in several threads (one bridge per network server) share this object: what
         # it folds and holds in memory is changed under this lock.
@@ -255,7 +262,7 @@ class InfluxStore:
                     self._note_dropped(str(exc))
                     self.flush()
                     self._open_hours.forget()  # some of the batch is not stored: recompute from what is
-                self._refresh_rollups(batch)
+                self._refresh_rollups(batch, defer=self._hold)
 
     def _note_dropped(self, message: str) -> None:
         dropped = message.rpartition("dropped=")[2].split()[0].strip('"}') if "dropped=" in message else "1"
@@ -292,19 +299,21 @@ class InfluxStore:
             self.precision,
         )
 
-    def _refresh_rollups(self, batch: Sequence[Reading]) -> None:
+    def _refresh_rollups(self, batch: Sequence[Reading], *, defer: bool = False) -> None:
         """Bring the hours, days and months this batch touched up to date: in memory where this
         writer holds them (``OpenHours``), else recomputed from what is stored (hours from the raw
-        points, days from hours, months from days), in one query per period and device set."""
+        points, days from hours, months from days), in one query per period and device set; with
+        ``defer``, that recomputation waits for the flush (``_settle``)."""
         folded = self._open_hours.fold(batch)
         stats, rest = folded.hours, folded.rest
-        if rest:
+        if rest and not defer:
             hours = [timestamp(r.ts) - timestamp(r.ts) % _HOUR_NS for r in rest]
             touched = {(r.dev_eui, r.quantity, r.channel, h) for r, h in zip(rest, hours, strict=True)}
             recomputed: dict[HourKey, HourStats] = {}
             for start, end, euis in _spans(touched):
                 recomputed.update(self._recompute(start, end, euis, touched))
-            self._open_hours.seed(rest, recomputed, self._newest(rest))
+            newest = self._newest(sorted({r.dev_eui for r in rest}), min(timestamp(r.ts) for r in rest))
+            self._open_hours.seed(rest, recomputed, newest)
             stats.update(recomputed)
         # This batch's rollups replace what was held for the same periods (a late point's hour,
         # recomputed from the stored points, supersedes the value folded before it).
@@ -315,7 +324,8 @@ class InfluxStore:
         ):
             for (eui, quantity, channel, at), h in rows.items():
                 self._held[(measurement, eui, quantity, channel, at)] = h
-        if self._hold and not rest and not folded.days_unknown:
+        if defer:
+            self._dirty.add(rest, [(r, self._day(_hour_of(r))) for r in folded.days_unknown])
             return
         self.flush()  # the days are recomputed from the stored hours: every hour is written first
         unknown = [*rest, *folded.days_unknown]
@@ -324,6 +334,32 @@ class InfluxStore:
                 {(r.dev_eui, r.quantity, r.channel, self._day(_hour_of(r))) for r in unknown}
             )
             self._open_hours.seed_periods(days, months)
+
+    def _settle(self, dirty: Dirty) -> None:
+        """Recompute the hours, days and months ``dirty`` holds from what is stored (hours from the
+        raw points, then days and months), write them, and remember those this writer can fold
+        into again. On failure they stay to be settled at the next flush."""
+        if not dirty:
+            return
+        try:
+            recomputed: dict[HourKey, HourStats] = {}
+            for start, end, euis in _spans(dirty.hours):
+                recomputed.update(self._recompute(start, end, euis, dirty.hours))
+            lines = [
+                _stats_line(self._series_of("rollup_1h", *k[:3], ""), k[3], h) for k, h in recomputed.items()
+            ]
+            for i in range(0, len(lines), self.batch_size):
+                self._write(lines[i : i + self.batch_size], self.rollup_rp, "ns")
+            if dirty.last:
+                oldest = min(dirty.last.values())
+                newest = self._newest(sorted({key[0] for key in dirty.last}), oldest)
+                self._open_hours.seed_counted(dirty.written(), recomputed, newest)
+            days = {(e, q, ch, self._day(at)) for e, q, ch, at in dirty.hours} | dirty.days
+            found_days, found_months = self._refresh_days(days)
+            self._open_hours.seed_periods(found_days, found_months)
+        except StoreError:
+            self._dirty.merge(dirty)
+            raise
 
     def hold_rollups(self, hold: bool) -> bool:
         """Keep the rollups of periods folded in memory until ``flush`` (the bridge: several
@@ -351,12 +387,16 @@ class InfluxStore:
                     self._write(lines[i : i + self.batch_size], self.rollup_rp, "ns")
                 self._held.clear()
                 self._unseal()
+                dirty = self._sealed_dirty.merge(self._dirty)
+                self._sealed_dirty, self._dirty = Dirty(), Dirty()
+                self._settle(dirty)
                 return True
-            if not self._sealed:
-                if not self._held:
+            if not self._sealed and not self._sealed_dirty:
+                if not self._held and not self._dirty:
                     return True
                 self._sealed, self._held = self._held, {}
                 self._sealed_keys, self._sealed_next = list(self._sealed), 0
+                self._sealed_dirty, self._dirty = self._dirty, Dirty()
             # Lines are formatted chunk by chunk: formatting them all at once held as much
             # memory again as the rollups themselves.
             end = min(self._sealed_next + limit, len(self._sealed_keys))
@@ -367,11 +407,14 @@ class InfluxStore:
             if end < len(self._sealed_keys):
                 return False
             self._unseal()
+            dirty, self._sealed_dirty = self._sealed_dirty, Dirty()
+            self._settle(dirty)
             return True
 
     def held(self) -> int:
         with self._lock:
-            return len(self._held) + len(self._sealed_keys) - self._sealed_next
+            waiting = len(self._dirty) + len(self._sealed_dirty)
+            return len(self._held) + len(self._sealed_keys) - self._sealed_next + waiting
 
     def _unseal(self) -> None:
         self._sealed, self._sealed_keys, self._sealed_next = {}, [], 0
@@ -392,11 +435,10 @@ class InfluxStore:
         day = self._day(hour_ns)[0]
         return day, self._month(day)[0]
 
-    def _newest(self, readings: Sequence[Reading]) -> dict[tuple[str, str, str], int]:
-        """The time of each series' newest stored point at or after the oldest of ``readings``: a
-        late batch is not the end of its series, and its hour must not be folded into afterwards."""
-        oldest = min(timestamp(r.ts) for r in readings)
-        euis = sorted({r.dev_eui for r in readings})
+    def _newest(self, euis: Sequence[str], oldest: int) -> dict[tuple[str, str, str], int]:
+        """The time of each series' newest stored point at or after ``oldest`` (ns), for some
+        devices: a late batch is not the end of its series, and its hour must not be folded into
+        afterwards."""
         out: dict[tuple[str, str, str], int] = {}
         for chunk in _chunks(euis):
             for s in self._query(
@@ -458,7 +500,7 @@ class InfluxStore:
                     if r.channel == channel
                 ]
                 if survivors:
-                    self._refresh_rollups(survivors)
+                    self._refresh_rollups(survivors, defer=False)
                 days = set()
                 for quantity, channel, ts in points:
                     t = timestamp(ts)
@@ -495,9 +537,9 @@ class InfluxStore:
 
     def _refresh_days(
         self, touched: set[tuple[str, str, str, tuple[int, int, int]]]
-    ) -> tuple[dict[HourKey, HourStats], dict[HourKey, HourStats]]:
+    ) -> tuple[dict[HourKey, list[Row]], dict[HourKey, list[Row]]]:
         """Recompute the daily rollups of these (series, day)s from their hourly rollups, then the
-        monthly ones of their months from the daily ones. Returns both, by (series, start)."""
+        monthly ones of their months from the daily ones. Returns the rows each merged."""
         days = self._refresh(touched, self._rollups, "rollup_1d")
         months = self._refresh(
             {(e, q, ch, self._month(day[0])) for e, q, ch, day in touched}, self._days, "rollup_1mo"
@@ -506,10 +548,13 @@ class InfluxStore:
 
     def _refresh(
         self, touched: set[tuple[str, str, str, tuple[int, int, int]]], source: str, target: str
-    ) -> dict[HourKey, HourStats]:
+    ) -> dict[HourKey, list[Row]]:
         """Recompute rollups of ``target`` at (series, (time, first, end)) from the rows of
-        ``source`` in [first, end): one statement per period and per 200 devices, summed inside
-        InfluxDB; a period left without rows (after a delete) loses its row. Returns the rows."""
+        ``source`` in [first, end): one statement per period and per 200 devices; a period left
+        without rows (after a delete) loses its row. The rows are merged here in time order, as
+        ``OpenHours`` merges what it folds (InfluxDB's sums could associate otherwise: a day
+        recomputed after a fault would differ in its last bits from the same day folded).
+        Returns each period's rows."""
         by_period: dict[tuple[int, int, int], set[str]] = {}
         for eui, _, _, period in touched:
             by_period.setdefault(period, set()).add(eui)
@@ -519,23 +564,27 @@ class InfluxStore:
                 statements.append(
                     (
                         period[0],
-                        f"SELECT {_MERGE} FROM {source} WHERE ({_any('dev_eui', chunk)}) "
-                        f"AND time >= {period[1]} AND time < {period[2]} GROUP BY dev_eui, quantity, channel",
+                        f'SELECT "count", "consumption", "min", "max", "sum", "first", "last" FROM {source} '
+                        f"WHERE ({_any('dev_eui', chunk)}) AND time >= {period[1]} AND time < {period[2]} "
+                        "GROUP BY dev_eui, quantity, channel",
                     )
                 )
         wanted = {(e, q, ch, period[0]) for e, q, ch, period in touched}
-        found: dict[HourKey, HourStats] = {}
+        rows: dict[HourKey, list[Row]] = {}
         for i in range(0, len(statements), 50):
             group = statements[i : i + 50]
             for s in self._query(";".join(q for _, q in group)):
-                at = group[s["statement_id"]][0]
-                key = _series(s)
-                for _, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
-                    if not count or (*key, at) not in wanted:
-                        continue
-                    found[(*key, at)] = _stats(count, consumption, vmin, vmax, total, first, last)
+                key = (*_series(s), group[s["statement_id"]][0])
+                if key not in wanted:
+                    continue
+                for t, count, consumption, vmin, vmax, total, first, last in s.get("values", []):
+                    if count:
+                        rows.setdefault(key, []).append(
+                            (int(t), _stats(count, consumption, vmin, vmax, total, first, last))
+                        )
+        found = {key: merge_all([h for _, h in found]) for key, found in rows.items()}
         self._write(
-            [_stats_line(self._series_of(target, *key[:3], ""), key[3], h) for key, h in found.items()],
+            [_stats_line(self._series_of(target, *key[:3], ""), key[3], h) for key, h in found.items() if h],
             self.rollup_rp,
             "ns",
         )
@@ -544,7 +593,7 @@ class InfluxStore:
             if channel:
                 where += f" AND channel = {quote_str(channel)}"
             self._query(f"DELETE FROM {quote_ident(target)} WHERE {where} AND time = {at}", write=True)
-        return found
+        return rows
 
     def rebuild_days(self, start: datetime, end: datetime) -> int:
         """Recompute every daily rollup of the local days in [start, end) from the hourly rollups:
@@ -810,6 +859,11 @@ class InfluxStore:
                     found[key] = r
         return sorted(found.values(), key=lambda r: (r.dev_eui, r.quantity, r.channel))
 
+    def neighbours(
+        self, spans: Sequence[SeriesSpan], reach: timedelta
+    ) -> dict[tuple[str, str, str], Neighbourhood]:
+        return influx_neighbours.neighbours(self._query_many, _readings, _any, self._raw, spans, reach)
+
     def _newest_months(self, wheres: Sequence[str], euis: set[str] | None) -> dict[tuple[str, str, str], int]:
         """Each series' newest monthly rollup (the local month of its newest point), those this
         writer holds included."""
@@ -828,6 +882,13 @@ class InfluxStore:
                 if measurement == "rollup_1mo" and (euis is None or eui in euis):
                     key = (eui, quantity, channel)
                     months[key] = max(months.get(key, at), at)
+            # and the months of the hours and days held to be recomputed at the flush
+            for dirty in (self._dirty, self._sealed_dirty):
+                days = {(e, q, ch, self._day(h)[0]) for e, q, ch, h in dirty.hours}
+                for eui, quantity, channel, day in days | {(*k[:3], k[3][0]) for k in dirty.days}:
+                    if euis is None or eui in euis:
+                        key, at = (eui, quantity, channel), self._month(day)[0]
+                        months[key] = max(months.get(key, at), at)
         return months
 
     def _newest_of(self, wheres: Sequence[str], when: str) -> dict[tuple[str, str, str], Reading]:
@@ -939,22 +1000,12 @@ class InfluxStore:
             self._held = {}
             self._unseal()
             self._open_hours.forget()
-            hours = {(e, q, ch, at) for (m, e, q, ch, at) in held if m == "rollup_1h"}
-            if not hours:
-                return
-            recomputed: dict[HourKey, HourStats] = {}
-            for start, end, euis in _spans(hours):
-                recomputed.update(self._recompute(start, end, euis, hours))
-            self._write(
-                [
-                    _stats_line(self._series_of("rollup_1h", *k[:3], ""), k[3], h)
-                    for k, h in recomputed.items()
-                ],
-                self.rollup_rp,
-                "ns",
-            )
+            dirty = self._sealed_dirty.merge(self._dirty)
+            self._sealed_dirty, self._dirty = Dirty(), Dirty()
             # a held day or month is the day or month of a held hour
-            self._refresh_days({(e, q, ch, self._day(at)) for e, q, ch, at in hours})
+            dirty.hours |= {(e, q, ch, at) for (m, e, q, ch, at) in held if m == "rollup_1h"}
+            dirty.last.clear()  # nothing to fold into again: the edit may have changed anything
+            self._settle(dirty)
 
     def prune(self, now: datetime) -> int:
         """Nothing to do: the raw retention policy expires old points inside InfluxDB."""

@@ -25,6 +25,7 @@ HOUR_NS = 3600 * 1_000_000_000
 SeriesKey = tuple[str, str, str]  # dev_eui, quantity, channel
 HourKey = tuple[str, str, str, int]  # ... and the period's start in ns (hour, local day or month)
 Periods = Callable[[int], tuple[int, int]]  # an hour's start -> its local day's and month's starts
+Row = tuple[int, "HourStats"]  # a period's start in ns and its rollup
 
 
 @dataclass(slots=True)
@@ -49,24 +50,40 @@ class HourStats:
             self.consumption = (self.consumption or 0.0) + delta
 
 
-def _added(stats: HourStats | None, value: float, delta: float | None) -> HourStats:
-    if stats is None:
-        return HourStats(1, delta, value, value, value, value, value)
-    stats.add(value, delta)
-    return stats
-
-
 @dataclass(slots=True)
 class _Open:
     hour: int
     stats: HourStats
     last_ns: int
     seen: float
-    # The local day and month of ``hour`` and their rollups so far; day == -1: not known yet.
+    # The local day and month of ``hour``, the rollup of the day's hours before ``hour`` and of
+    # the month's days before ``day``; day == -1: not known yet. A day is its hours merged in
+    # time order and a month its days, as the store merges them (``merged``): whether a period
+    # was folded here or recomputed by the store, its sums are the same to the last bit.
     day: int = -1
-    day_stats: HourStats | None = None
+    day_closed: HourStats | None = None
     month: int = -1
-    month_stats: HourStats | None = None
+    month_closed: HourStats | None = None
+
+
+def merged(a: HourStats | None, b: HourStats) -> HourStats:
+    """Two consecutive periods' rollups as one (a new object: ``b`` may still grow)."""
+    if a is None:
+        return _copy(b)
+    if b.consumption is None or a.consumption is None:
+        consumption = a.consumption if b.consumption is None else b.consumption
+    else:
+        consumption = a.consumption + b.consumption
+    low, high = min(a.min, b.min), max(a.max, b.max)
+    return HourStats(a.count + b.count, consumption, low, high, a.total + b.total, a.first, b.last)
+
+
+def merge_all(rows: Sequence[HourStats]) -> HourStats | None:
+    """Periods' rollups in time order as one, merged left to right (``merged``)."""
+    out: HourStats | None = None
+    for row in rows:
+        out = merged(out, row)
+    return out
 
 
 @dataclass
@@ -103,12 +120,12 @@ class OpenHours:
     def fold(self, batch: Sequence[Reading]) -> Folded:
         """Split a batch: rollups updated here, and the readings whose periods the store must recompute."""
         now = self._clock()
-        by_series: dict[SeriesKey, list[tuple[int, Reading]]] = {}
-        for r in batch:
-            by_series.setdefault((r.dev_eui, r.quantity, r.channel), []).append((timestamp(r.ts), r))
+        by_series: dict[SeriesKey, dict[int, Reading]] = {}
+        for r in batch:  # one point per time, the later write, as the store keeps it
+            by_series.setdefault((r.dev_eui, r.quantity, r.channel), {})[timestamp(r.ts)] = r
         out = Folded()
-        for key, points in by_series.items():
-            points.sort(key=lambda p: p[0])
+        for key, at in by_series.items():
+            points = sorted(at.items(), key=lambda p: p[0])
             state = self._open.get(key)
             if state is None or now - state.seen > self._ttl or points[0][0] <= state.last_ns:
                 self._open.pop(key, None)
@@ -119,46 +136,56 @@ class OpenHours:
                 hour = ns - ns % HOUR_NS
                 value = float(r.value)
                 if hour != state.hour:  # a later hour: this writer's points are its first ones
+                    if known:
+                        self._close_hour(key, state, hour, out)
                     state.hour = hour
                     state.stats = HourStats(1, r.delta, value, value, value, value, value)
-                    if known:
-                        self._move_periods(state, hour)
                 else:
                     state.stats.add(value, r.delta)
                 state.last_ns = ns
                 out.hours[(*key, hour)] = state.stats
-                if known:
-                    state.day_stats = _added(state.day_stats, value, r.delta)
-                    state.month_stats = _added(state.month_stats, value, r.delta)
-                    out.days[(*key, state.day)] = state.day_stats
-                    out.months[(*key, state.month)] = state.month_stats
-            if not known:
+            if known:
+                day = merged(state.day_closed, state.stats)
+                out.days[(*key, state.day)] = day
+                out.months[(*key, state.month)] = merged(state.month_closed, day)
+            else:
                 out.days_unknown.extend(r for _, r in points)
             state.seen = now
         return out
 
-    def _move_periods(self, state: _Open, hour: int) -> None:
+    def _close_hour(self, key: SeriesKey, state: _Open, hour: int, out: Folded) -> None:
+        """The series moves on to ``hour``: its last hour joins its day, a finished day its month."""
         assert self._periods is not None
         day, month = self._periods(hour)
-        if day != state.day:
-            state.day, state.day_stats = day, None
-        if month != state.month:
-            state.month, state.month_stats = month, None
+        day_total = merged(state.day_closed, state.stats)
+        if day == state.day:
+            state.day_closed = day_total
+            return
+        out.days[(*key, state.day)] = day_total
+        month_total = merged(state.month_closed, day_total)
+        out.months[(*key, state.month)] = month_total
+        if month == state.month:
+            state.month_closed = month_total
+        else:
+            state.month, state.month_closed = month, None
+        state.day, state.day_closed = day, None
 
-    def seed_periods(self, days: dict[HourKey, HourStats], months: dict[HourKey, HourStats]) -> None:
-        """Remember the days and months the store just recomputed for series held here: their
-        rollups so far, which this writer's next points in time order extend."""
+    def seed_periods(self, days: dict[HourKey, list[Row]], months: dict[HourKey, list[Row]]) -> None:
+        """Remember the days and months the store just recomputed for series held here, from the
+        rows it merged (each period's rows in time order): the hours of the day before the open
+        hour, the days of the month before its day, which this writer's next points extend."""
         if self._periods is None:
             return
-        for (eui, quantity, channel, day), day_stats in days.items():
+        for (eui, quantity, channel, day), hours in days.items():
             state = self._open.get((eui, quantity, channel))
-            if state is None or state.day != -1:
+            if state is None or state.day != -1 or not hours or hours[-1][0] != state.hour:
                 continue
             state_day, month = self._periods(state.hour)
-            month_stats = months.get((eui, quantity, channel, month))
-            if state_day == day and month_stats is not None:
-                state.day, state.day_stats = day, _copy(day_stats)
-                state.month, state.month_stats = month, _copy(month_stats)
+            in_month = months.get((eui, quantity, channel, month))
+            if state_day != day or not in_month or in_month[-1][0] != day:
+                continue
+            state.day, state.day_closed = day, merge_all([h for _, h in hours[:-1]])
+            state.month, state.month_closed = month, merge_all([d for _, d in in_month[:-1]])
 
     def seed(
         self,
@@ -167,20 +194,33 @@ class OpenHours:
         newest: dict[SeriesKey, int] | None = None,
     ) -> None:
         """Remember the hours just recomputed by the store, where this writer holds all their points
-        and (given ``newest``, each series' newest stored point) where they end their series: a
-        late batch followed by points already stored is not an hour to fold into."""
-        now = self._clock()
+        (``readings``, which it just wrote) and (given ``newest``, each series' newest stored
+        point) where they end their series: a late batch followed by points already stored is
+        not an hour to fold into."""
         latest: dict[SeriesKey, list[int]] = {}
         for r in readings:
             latest.setdefault((r.dev_eui, r.quantity, r.channel), []).append(timestamp(r.ts))
-        if len(self._open) + len(latest) > self._max:
-            self._open.clear()
+        written = {}
         for key, stamps in latest.items():
             last = max(stamps)
+            written[key] = (last, sum(1 for ns in stamps if ns - ns % HOUR_NS == last - last % HOUR_NS))
+        self.seed_counted(written, recomputed, newest)
+
+    def seed_counted(
+        self,
+        written: dict[SeriesKey, tuple[int, int]],
+        recomputed: dict[HourKey, HourStats],
+        newest: dict[SeriesKey, int] | None = None,
+    ) -> None:
+        """``seed``, given per series this writer's newest point and how many points it wrote in
+        that point's hour."""
+        now = self._clock()
+        if len(self._open) + len(written) > self._max:
+            self._open.clear()
+        for key, (last, mine) in written.items():
             hour = last - last % HOUR_NS
             stats = recomputed.get((*key, hour))
-            mine = sum(1 for ns in stamps if ns - ns % HOUR_NS == hour)
-            # More points in the store than in this batch: some may be later than ours.
+            # More points in the store than this writer wrote: some may be later than ours.
             ends_series = newest is None or newest.get(key, last) == last
             if stats is not None and stats.count == mine and ends_series:
                 self._open[key] = _Open(hour, stats, last, now)

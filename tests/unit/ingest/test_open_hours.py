@@ -126,9 +126,21 @@ def with_periods(start: datetime) -> OpenHours:
         [Reading(EUI, "water_volume", 10.5, "m3", "cumulative", start + timedelta(minutes=1))]
     )
     assert folded.days == {} and len(folded.days_unknown) == 1  # the store must compute the day
+    # The rows the store merged: the day's earlier hours and this hour; the month's earlier days
+    # and this day (5 points, 4.0 consumed, 45.5 summed; the month 32, 40.0, 200.0).
     cache.seed_periods(
-        {(EUI, "water_volume", "", day): HourStats(5, 4.0, 7.0, 10.5, 45.5, 7.0, 10.5)},
-        {(EUI, "water_volume", "", month): HourStats(32, 40.0, 1.0, 10.5, 200.0, 1.0, 10.5)},
+        {
+            (EUI, "water_volume", "", day): [
+                (hour_ns - HOUR_NS, HourStats(3, 3.0, 7.0, 9.0, 25.0, 7.0, 9.0)),
+                (hour_ns, HourStats(2, 1.0, 10.0, 10.5, 20.5, 10.0, 10.5)),
+            ]
+        },
+        {
+            (EUI, "water_volume", "", month): [
+                (day - DAY_NS, HourStats(27, 36.0, 1.0, 9.0, 154.5, 1.0, 9.0)),
+                (day, HourStats(5, 4.0, 7.0, 10.5, 45.5, 7.0, 10.5)),
+            ]
+        },
     )
     return cache
 
