@@ -8,14 +8,13 @@ consumption can be read; public buildings are published as they are.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
 from api.analytics import CONSUMPTION_QUANTITIES, consumption
 from ingest.registry import Device, Registry, Site, Tenant
 from ingest.store import Store, Window
+from releve.csv_cells import write_csv
 
 LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
@@ -81,12 +80,8 @@ def daily_rows(
 
 
 def to_csv(rows: list[OpenRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["site", "usage", "jour", "grandeur", "unite", "consommation"])
-    for r in rows:
-        writer.writerow([r.site, r.use, r.day, r.quantity, r.unit, f"{r.consumption:g}"])
-    return out.getvalue()
+    header = ("site", "usage", "jour", "grandeur", "unite", "consommation")
+    return write_csv(header, ((r.site, r.use, r.day, r.quantity, r.unit, r.consumption) for r in rows))
 
 
 def geojson(sites: list[tuple[Site, list[Device]]]) -> dict[str, object]:

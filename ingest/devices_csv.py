@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from decoders import MODELS, Quantity
+from releve.csv_cells import Cell, unneutralise, write_csv
 from releve.types import normalize_eui
 
 REQUIRED = ("dev_eui", "name", "model", "site")
@@ -176,8 +177,10 @@ def parse_devices_csv(text: str) -> CsvReport:
                 continue
             if not any((v or "").strip() for v in raw.values()):
                 continue
+            # A cell releve neutralised on export (a name starting with "=") reads back as it was.
+            cells = {k: unneutralise((v or "").strip()) for k, v in raw.items()}
             try:
-                rows.append(validate_row(line, raw, seen))
+                rows.append(validate_row(line, cells, seen))
             except ValueError as exc:
                 errors.append(RowError(line, str(exc)))
     except csv.Error as exc:
@@ -185,15 +188,17 @@ def parse_devices_csv(text: str) -> CsvReport:
     return CsvReport(rows, errors)
 
 
-def devices_to_csv(rows: Iterable[Mapping[str, object]]) -> str:
-    """Write devices in the import format (a round trip gives the same registry)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        tags = row.get("tags") or {}
-        assert isinstance(tags, dict)
-        values = {k: ("" if row.get(k) is None else row.get(k)) for k in COLUMNS}
-        values["tags"] = ";".join(f"{k}={v}" for k, v in sorted(tags.items()))
-        writer.writerow(values)
-    return out.getvalue()
+def devices_to_csv(rows: Iterable[Mapping[str, Cell | Mapping[str, str]]]) -> str:
+    """Write devices in the import format (a round trip gives the same registry; formula cells
+    are neutralised, see releve.csv_cells)."""
+
+    def cells(row: Mapping[str, Cell | Mapping[str, str]]) -> list[Cell]:
+        out: list[Cell] = []
+        for column in COLUMNS:
+            value = row.get(column)
+            if isinstance(value, Mapping):  # the tags
+                value = ";".join(f"{k}={v}" for k, v in sorted(value.items()))
+            out.append(value)
+        return out
+
+    return write_csv(COLUMNS, (cells(row) for row in rows))

@@ -11,12 +11,18 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import uvicorn
+
+from api.app import create_app
+from api.deps import AppState
 from releve.broker import MosquittoProcess, free_port, wait_for_port
+from releve.settings import Settings
 
 
 def _require(found: bool, what: str) -> None:
@@ -80,3 +86,29 @@ def postgresql() -> Iterator[str]:
                 capture_output=True,
             )
         shutil.rmtree(base, ignore_errors=True)
+
+
+class _ThreadServer(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # runs in a thread
+        pass
+
+
+@contextmanager
+def api_server(settings: Settings, state: AppState) -> Iterator[str]:
+    """The API on uvicorn in a thread, on ``settings.api_port`` (a free port); yields its base URL.
+
+    ``state`` stays the caller's to close.
+    """
+    server = _ThreadServer(
+        uvicorn.Config(
+            create_app(settings, state), host="127.0.0.1", port=settings.api_port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for_port(settings.api_port)
+        yield f"http://127.0.0.1:{settings.api_port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -8,8 +8,6 @@ dwelling or a person) or a measurement.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, date, datetime
 
 from fastapi import APIRouter
@@ -21,6 +19,7 @@ from api.opendata import LICENCE, LICENCE_URL
 from api.problems import Problem
 from decoders import MODELS
 from ingest.registry import Device, Site, Tenant
+from releve.csv_cells import write_csv
 
 router = APIRouter(prefix="/api/v1/open", tags=["open data"])
 
@@ -117,11 +116,8 @@ def sensors_json(state: StateDep, tenant: str) -> SensorRegister:
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def sensors_csv(state: StateDep, tenant: str) -> PlainTextResponse:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    for sensor in register(state, tenant).sensors:
-        row = sensor.model_dump()
-        row["quantities"] = ";".join(sensor.quantities)
-        writer.writerow({k: "" if row[k] is None else row[k] for k in CSV_COLUMNS})
-    return PlainTextResponse(out.getvalue(), media_type="text/csv")
+    rows = (
+        [";".join(s.quantities) if k == "quantities" else getattr(s, k) for k in CSV_COLUMNS]
+        for s in register(state, tenant).sensors
+    )
+    return PlainTextResponse(write_csv(CSV_COLUMNS, rows), media_type="text/csv")
