@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from api.bounds import MAX_RANGE, check_range, check_windows
 from api.problems import Problem
 from api.schemas import ConsumptionPoint, ConsumptionSeries
 from decoders import CANONICAL_UNITS, METERING_QUANTITIES, Kind, Quantity
@@ -25,7 +26,6 @@ _DEFAULT_SPAN = {
     Window.MONTH: timedelta(days=366),
     Window.YEAR: timedelta(days=366 * 5),
 }
-_MAX_SPAN = timedelta(days=366 * 20)
 # Times outside these bounds are refused: far enough for any meter, and no window arithmetic
 # (a year added to 9999-12-31, an offset taken from 0001-01-01) can overflow.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -39,10 +39,11 @@ def time_range(
     start: datetime | None,
     end: datetime | None,
     default_span: timedelta | None = None,
-    max_span: timedelta = _MAX_SPAN,
+    max_span: timedelta = MAX_RANGE,
 ) -> tuple[datetime, datetime]:
     """Defaults: ``default_span`` (else the window's usual span) up to now. Rejects naive,
-    inverted or absurd ranges, and times outside 1970-2200 before any arithmetic on them."""
+    inverted or absurd ranges, times outside 1970-2200 before any arithmetic on them, and ranges
+    of more windows than a series holds (api.bounds), before anything is read."""
     for value in (start, end):
         if value is not None and value.tzinfo is None:
             raise Problem(422, "Invalid time", "times need a UTC offset, e.g. 2026-01-01T00:00:00+01:00")
@@ -52,8 +53,8 @@ def time_range(
     start = start or end - (default_span or _DEFAULT_SPAN[window])
     if start >= end:
         raise Problem(422, "Invalid range", "start must be before end")
-    if end - start > max_span:
-        raise Problem(422, "Invalid range", f"a range is at most {max_span.days // 366} years")
+    check_range(start, end, max_span)
+    check_windows(window, start, end)
     return start, end
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 
 from api.analytics import CONSUMPTION_QUANTITIES, METERED, consumption, unit_of
+from api.bounds import check_windows
 from api.deps import AppState
 from api.problems import Problem
 from decoders import Kind
@@ -233,6 +234,7 @@ def comfort(
         for d in state.registry.list_devices(site_id=site.id, limit=100_000)
         if d.dev_eui != source.dev_eui  # the outdoor sensor is not a room
     ]
+    check_windows(Window.DAY, start, end, series=len(devices) * len(COMFORT_QUANTITIES))
     out: list[ComfortDevice] = []
     for device in devices:
         quantities = _comfort_quantities(state, device, start, end, targets)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.analytics import time_range
+from api.bounds import MAX_RAW_RANGE, MAX_WEATHER_RANGE
 from api.climate import ComfortReport, HeatingSeries, comfort, heating
 from api.deps import Id, KeyDep, OperatorKey, StateDep, TechnicianKey, visible_device, visible_site
 from api.problems import Problem
@@ -24,7 +25,6 @@ router = APIRouter(prefix="/api/v1", tags=["climate"])
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 Station = Annotated[str, Path(pattern=STATION.pattern, description="a station name: letters, digits, _ . -")]
-MAX_SPAN = timedelta(days=366 * 5)
 
 
 class WeatherImportReport(BaseModel):
@@ -144,7 +144,7 @@ def get_weather(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> WeatherDays:
-    start, end = time_range(Window.DAY, start, end, timedelta(days=31), MAX_SPAN)
+    start, end = time_range(Window.DAY, start, end, timedelta(days=31), MAX_WEATHER_RANGE)
     book = WeatherBook(state.archive.engine)
     if not book.has_station(key.tenant_id, station):
         raise Problem(404, "Not found", f"no observations of station {station!r}")
@@ -217,9 +217,7 @@ def site_comfort(
     state: StateDep, key: KeyDep, site_id: Id, start: datetime | None = None, end: datetime | None = None
 ) -> ComfortReport:
     site = visible_site(state, key, site_id)
-    start, end = time_range(Window.DAY, start, end, timedelta(days=7), MAX_SPAN)
-    if end - start > timedelta(days=366):
-        raise Problem(422, "Invalid range", "a comfort range is at most one year")
+    start, end = time_range(Window.DAY, start, end, timedelta(days=7), MAX_RAW_RANGE)
     th, _ = _thresholds(state, site.id)
     return comfort(state, site, start, end, th, WeatherBook(state.archive.engine).source(site.id))
 

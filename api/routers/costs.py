@@ -17,6 +17,7 @@ from api.billing import (
     plain,
     shift_years,
 )
+from api.bounds import check_windows
 from api.deps import Id, IdQuery, KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
 from api.problems import Problem
 from api.schemas import ConsumptionPoint, ConsumptionSeries
@@ -335,6 +336,7 @@ def tenant_consumption(
     tz = state.settings.timezone
     start, end = time_range(window, start, end)
     sites = state.registry.list_sites(tenant)
+    check_windows(window, start, end, series=len(sites) + 1)  # each site's series and their sum
     per_site = {s.id: site_devices(state, s) for s in sites}
     quantity = pick_quantity(
         state.store, [d for ds in per_site.values() for d in ds], quantity, "this tenant's sites"

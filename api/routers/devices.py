@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
 from api.analytics import consumption, pick_quantity, time_range, unit_of
+from api.bounds import MAX_RAW_RANGE
 from api.deps import IdQuery, KeyDep, OperatorKey, StateDep, tenant_scope, visible_device
 from api.problems import Problem
 from api.schemas import (
@@ -179,9 +180,7 @@ def device_readings(
     limit: Limit = 1000,
 ) -> Page[ReadingPublic]:
     device = visible_device(state, key, dev_eui.lower())
-    start, end = time_range(Window.DAY, start, end)
-    if end - start > timedelta(days=366):
-        raise Problem(422, "Invalid range", "raw readings are served a year at a time at most")
+    start, end = time_range(Window.DAY, start, end, max_span=MAX_RAW_RANGE)
     readings = state.store.query(device.dev_eui, start, end, [quantity] if quantity else None)
     page = readings[offset : offset + limit]
     return Page(

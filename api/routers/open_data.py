@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api import opendata
 from api.analytics import time_range
+from api.bounds import check_windows
 from api.deps import StateDep
 from api.problems import Problem
 from ingest.registry import Tenant
@@ -51,6 +52,7 @@ def _rows(
     sites = opendata.publishable_sites(
         state.registry, _tenant(state, tenant), state.settings.open_data_min_group
     )
+    check_windows(Window.DAY, start, end, series=len(sites))
     try:
         return opendata.daily_rows(state.store, sites, quantity, start, end, state.settings.timezone)
     except ValueError as exc:
