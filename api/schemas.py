@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from releve.fields import (
+    LABEL_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    SHORT_MAX,
+    TAGS_MAX,
+    TEXT_MAX,
+    check_characters,
+    check_tags,
+)
 from releve.types import normalize_eui
 
 T = TypeVar("T")
+
+# What people type, checked by the rules of every write path (releve.fields).
+Printable = AfterValidator(check_characters)
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX), Printable]
+OptionalName = Annotated[str, Field(max_length=NAME_MAX), Printable]
+Text = Annotated[str, Field(max_length=TEXT_MAX), Printable]
+Note = Annotated[str, Field(max_length=NOTE_MAX), Printable]
+Label = Annotated[str, Field(max_length=LABEL_MAX), Printable]
+Short = Annotated[str, Field(max_length=SHORT_MAX), Printable]
+Tags = Annotated[dict[str, str], Field(max_length=TAGS_MAX), AfterValidator(check_tags)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -23,17 +43,21 @@ class DeviceCreate(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
     dev_eui: str = Field(description="16 hex digits; separators and case are normalized")
-    name: str = Field(min_length=1, max_length=200)
-    model: str = Field(description="TTN Device Repository id, e.g. netvox/r718h (see /api/v1/models)")
-    site: str = Field(min_length=1, max_length=200, description="site name; created if new")
-    metering_point: str | None = Field(default=None, max_length=120)
-    pulse_quantity: str | None = None
+    name: Name
+    model: str = Field(
+        max_length=120, description="TTN Device Repository id, e.g. netvox/r718h (see /api/v1/models)"
+    )
+    site: Name = Field(description="site name; created if new")
+    metering_point: Label | None = None
+    pulse_quantity: str | None = Field(default=None, max_length=64)
     pulse_weight: float | None = Field(default=None, gt=0)
     register_max: float | None = Field(default=None, gt=0)
     expected_interval_s: int | None = Field(default=None, gt=0, le=7 * 86400)
-    tags: dict[str, str] = Field(default_factory=dict)
-    purpose: str | None = Field(default=None, max_length=300, description="why the device is there")
-    operated_by: str | None = Field(default=None, max_length=200, description="who operates it")
+    tags: Tags = Field(
+        default_factory=dict, description="at most 50; keys without '=' or ';', values without ';'"
+    )
+    purpose: Text | None = Field(default=None, description="why the device is there")
+    operated_by: Name | None = Field(default=None, description="who operates it")
     installed_at: date | None = Field(default=None, description="since when")
     app_skey: SecretStr | None = Field(
         default=None,
@@ -124,12 +148,12 @@ class SitePublic(BaseModel):
 class SiteCreate(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
-    name: str = Field(min_length=1, max_length=200)
-    address: str | None = Field(default=None, max_length=300)
+    name: Name
+    address: Text | None = None
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     floor_area_m2: float | None = Field(default=None, gt=0)
-    use: str | None = Field(default=None, max_length=64)
+    use: Short | None = None
     open_data: bool = Field(default=False, description="publish this site's daily consumption as open data")
 
 
@@ -147,7 +171,7 @@ class ImportReport(BaseModel):
 
 class KeyCreate(BaseModel):
     role: str = Field(pattern="^(viewer|technician|operator|admin)$")
-    name: str = Field(default="", max_length=200)
+    name: OptionalName = ""
     tenant_id: int | None = Field(default=None, ge=1, le=2**53, description="admin of the network owner only")
 
 
@@ -218,11 +242,13 @@ class MeterReplacementCreate(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
     at: AwareDatetime
-    quantity: str = Field(description="the stored quantity, e.g. water_volume (after pulse weighting)")
-    channel: str = Field(default="", max_length=20)
+    quantity: str = Field(
+        max_length=64, description="the stored quantity, e.g. water_volume (after pulse weighting)"
+    )
+    channel: Annotated[str, Field(max_length=20), Printable] = ""
     old_final_index: float = Field(ge=0, description="the old meter's last index, in the quantity's unit")
     new_initial_index: float = Field(ge=0, description="the new meter's first index")
-    note: str = Field(default="", max_length=500)
+    note: Note = ""
 
 
 class MeterReplacementPublic(MeterReplacementCreate):

@@ -3,8 +3,9 @@
 Columns (header row required; order free): ``dev_eui,name,model,site`` and optionally
 ``metering_point,pulse_quantity,pulse_weight,register_max,expected_interval_s,tags`` and the
 public register's ``purpose,operated_by,installed_at`` (tags as ``key=value;key=value``,
-``installed_at`` as an ISO date). Every bad row is reported with its line number and reason;
-nothing is imported when any row is bad.
+``installed_at`` as an ISO date). Text is checked by the rules of every write path
+(``releve.fields``: lengths, no control characters). Every bad row is reported with its line
+number and reason; nothing is imported when any row is bad.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import date
 
 from decoders import MODELS, Quantity
 from releve.csv_cells import Cell, unneutralise, write_csv
+from releve.fields import LABEL_MAX, NAME_MAX, TEXT_MAX, check_tags, check_text
 from releve.types import normalize_eui
 
 REQUIRED = ("dev_eui", "name", "model", "site")
@@ -32,6 +34,13 @@ OPTIONAL = (
     "installed_at",
 )
 COLUMNS = REQUIRED + OPTIONAL
+TEXT_LIMITS = {
+    "name": NAME_MAX,
+    "site": NAME_MAX,
+    "metering_point": LABEL_MAX,
+    "purpose": TEXT_MAX,
+    "operated_by": NAME_MAX,
+}
 MAX_ROWS = 50_000
 
 
@@ -122,23 +131,26 @@ def validate_row(line: int, raw: dict[str, str], seen: dict[str, int]) -> Device
     if (pulse_quantity is None) != (pulse_weight is None):
         raise ValueError("pulse_quantity and pulse_weight go together")
     interval = _float(values["expected_interval_s"], "expected_interval_s")
-    seen[eui] = line
-    return DeviceRow(
+    for column, limit in TEXT_LIMITS.items():
+        check_text(values[column], column, limit)
+    row = DeviceRow(
         line=line,
         dev_eui=eui,
-        name=values["name"][:200],
+        name=values["name"],
         model=values["model"],
-        site=values["site"][:200],
+        site=values["site"],
         metering_point=values["metering_point"] or None,
         pulse_quantity=pulse_quantity,
         pulse_weight=pulse_weight,
         register_max=_float(values["register_max"], "register_max"),
         expected_interval_s=int(interval) if interval is not None else None,
-        tags=_tags(values["tags"]),
-        purpose=values["purpose"][:300] or None,
-        operated_by=values["operated_by"][:200] or None,
+        tags=check_tags(_tags(values["tags"])),
+        purpose=values["purpose"] or None,
+        operated_by=values["operated_by"] or None,
         installed_at=_date(values["installed_at"], "installed_at"),
     )
+    seen[eui] = line
+    return row
 
 
 def parse_devices_csv(text: str) -> CsvReport:

@@ -8,17 +8,30 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
 
+from releve.fields import NAME_MAX, NOTE_MAX, SHORT_MAX, check_text
 from releve.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from ingest.registry import Registry
+
+
+def _text(field: str, max_length: int) -> Callable[[str], str]:
+    """An argparse type: text by the rules of every write path (releve.fields)."""
+
+    def check(value: str) -> str:
+        try:
+            return check_text(value, field, max_length)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return check
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -465,7 +478,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = devices.add_parser("import", help="import devices from CSV (dev_eui,name,model,site,...)")
     p.add_argument("file", type=Path)
     p.add_argument("--dry-run", action="store_true", help="validate and report, import nothing")
-    p.add_argument("--tenant", default=None, help="tenant slug (default: the network owner)")
+    p.add_argument(
+        "--tenant",
+        default=None,
+        type=_text("tenant", SHORT_MAX),
+        help="tenant slug (default: the network owner)",
+    )
     p.set_defaults(func=cmd_devices_import)
     devices.add_parser("list", help="list devices").set_defaults(func=cmd_devices_list)
 
@@ -476,7 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = devices.add_parser("erase-data", help="erase a device's data on request (leaves an audit entry)")
     p.add_argument("dev_eui")
-    p.add_argument("--note", default="", help="why (e.g. the request's reference)")
+    p.add_argument(
+        "--note", default="", type=_text("note", NOTE_MAX), help="why (e.g. the request's reference)"
+    )
     p.set_defaults(func=cmd_devices_erase_data)
 
     p = sub.add_parser("export", help="a tenant's full export (registry, raw archive, readings, rollups)")
@@ -497,8 +517,13 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_cmd", required=True)
     p = keys.add_parser("create", help="create a key and print it (shown once)")
     p.add_argument("--role", choices=["viewer", "technician", "operator", "admin"], required=True)
-    p.add_argument("--tenant", default=None, help="tenant slug (default: the network owner)")
-    p.add_argument("--name", default="")
+    p.add_argument(
+        "--tenant",
+        default=None,
+        type=_text("tenant", SHORT_MAX),
+        help="tenant slug (default: the network owner)",
+    )
+    p.add_argument("--name", default="", type=_text("name", NAME_MAX))
     p.set_defaults(func=cmd_keys_create)
     p = keys.add_parser("revoke", help="revoke a key by its prefix")
     p.add_argument("prefix")

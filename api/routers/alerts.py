@@ -83,5 +83,5 @@ def get_alert(state: StateDep, key: KeyDep, alert_id: Id) -> AlertPublic:
 def acknowledge(state: StateDep, key: TechnicianKey, alert_id: Id) -> AlertPublic:
     _visible(state, key, alert_id)
     book = AlertBook(state.archive.engine)
-    book.acknowledge(alert_id, key.name or key.prefix, datetime.now(UTC))
+    book.acknowledge(alert_id, (key.name or key.prefix)[:64], datetime.now(UTC))  # its column's size
     return _public(book.get(alert_id))

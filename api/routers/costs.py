@@ -20,7 +20,7 @@ from api.billing import (
 from api.bounds import check_windows
 from api.deps import Id, IdQuery, KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
 from api.problems import Problem
-from api.schemas import ConsumptionPoint, ConsumptionSeries
+from api.schemas import ConsumptionPoint, ConsumptionSeries, Printable
 from ingest.registry import Device, Site
 from ingest.store import Window
 from ingest.tariffs import Period, Tariff, TariffBook
@@ -33,9 +33,9 @@ _Price = Field(ge=0, le=1_000_000, allow_inf_nan=False)
 class TariffPeriodPublic(BaseModel):
     """A time-of-use period (e.g. HC, HP): a meter register that counts it, or local clock hours."""
 
-    name: str = Field(min_length=1, max_length=40, pattern=r"^[^\s].*$")
+    name: Annotated[str, Printable] = Field(min_length=1, max_length=40, pattern=r"^[^\s].*$")
     price_per_unit: float = _Price
-    channel: str | None = Field(
+    channel: Annotated[str, Printable] | None = Field(
         default=None,
         min_length=1,
         max_length=20,

@@ -18,13 +18,14 @@ from api.analytics import time_range
 from api.deps import AdminKey, IdQuery, StateDep, tenant_scope, visible_device
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
-from api.schemas import Page
+from api.schemas import Page, Printable
 from api.usage_counting import flush_now
 from ingest import audit
 from ingest.erasure import erase_device_data
 from ingest.portability import export_tenant
 from ingest.store import Window
 from ingest.usage import READING_ROW_BYTES, UPLINK_ROW_BYTES, usage
+from releve.fields import NOTE_MAX
 
 router = APIRouter(prefix="/api/v1", tags=["portability"])
 
@@ -96,7 +97,9 @@ def erase(
     state: StateDep,
     key: AdminKey,
     dev_eui: str,
-    note: Annotated[str, Query(max_length=500, description="why (e.g. the request's reference)")] = "",
+    note: Annotated[
+        str, Query(max_length=NOTE_MAX, description="why (e.g. the request's reference)"), Printable
+    ] = "",
 ) -> AuditEntryPublic:
     device = visible_device(state, key, dev_eui.lower())
     entry = erase_device_data(state.registry.engine, state.store, device, actor=key.prefix, note=note)

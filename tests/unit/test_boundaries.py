@@ -21,8 +21,8 @@ ALLOWED: dict[str, set[str]] = {
     # the CLI and runtime wire everything together
     "releve": set(PACKAGES),
 }
-# releve's shared modules (types, settings, CSV cells) must not pull the rest in
-SHARED_RELEVE = {"types.py", "settings.py", "csv_cells.py", "__init__.py"}
+# releve's shared modules (types, settings, CSV cells, text fields) must not pull the rest in
+SHARED_RELEVE = {"types.py", "settings.py", "csv_cells.py", "fields.py", "__init__.py"}
 
 
 def _imports(path: Path) -> set[str]:
