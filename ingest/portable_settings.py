@@ -8,7 +8,7 @@ import run twice leaves the same settings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -18,8 +18,8 @@ from sqlalchemy import Engine, select
 from ingest.registry import Site
 from ingest.registry_errors import database_errors
 from ingest.tariffs import Period, Tariff, TariffBook
-from ingest.thresholds import ThresholdBook
-from ingest.weather import Observation, WeatherBook, WeatherSource, weather_observations
+from ingest.thresholds import ThresholdBook, check_overrides
+from ingest.weather import STATION, Observation, WeatherBook, WeatherSource, weather_observations
 
 WEATHER = "weather.jsonl"
 _BATCH = 5000
@@ -68,6 +68,39 @@ def settings_doc(engine: Engine, tenant_id: int, sites: Sequence[Site]) -> dict[
     }
 
 
+def check_settings(doc: Mapping[str, Any], slugs: Collection[str]) -> None:
+    """ValueError (or KeyError, TypeError) unless ``restore_settings`` would restore these
+    settings: every site they name is in the archive, tariffs and thresholds are well formed."""
+
+    def known(slug: str) -> None:
+        if slug not in slugs:
+            raise ValueError(f"settings of a site {slug!r} that is not in the archive")
+
+    book = doc.get("tariffs") or {}
+    for t in book.get("default", []):
+        _tariff(t)
+    for slug, items in (book.get("sites") or {}).items():
+        known(slug)
+        for t in items:
+            _tariff(t)
+    for slug, overrides in (doc.get("thresholds") or {}).items():
+        known(slug)
+        check_overrides(dict(overrides))
+    for slug, src in (doc.get("weather_sources") or {}).items():
+        known(slug)
+        station = src.get("station")
+        if station is not None and not STATION.match(str(station)):
+            raise ValueError(f"weather source of {slug}: not a station name: {station!r}")
+
+
+def observation_of(doc: Mapping[str, Any]) -> tuple[str, Observation]:
+    """A line of ``weather.jsonl``: the station and its observation."""
+    station = str(doc["station"])
+    if not STATION.match(station):
+        raise ValueError(f"not a station name: {station!r}")
+    return station, Observation(datetime.fromisoformat(doc["ts"]), float(doc["temperature"]))
+
+
 def restore_settings(
     engine: Engine, tenant_id: int, site_ids: Mapping[str, int], doc: Mapping[str, Any]
 ) -> None:
@@ -98,9 +131,8 @@ def weather_lines(engine: Engine, tenant_id: int) -> Iterator[dict[str, Any]]:
 def restore_weather(engine: Engine, tenant_id: int, batch: Sequence[Mapping[str, Any]]) -> None:
     by_station: dict[str, list[Observation]] = {}
     for r in batch:
-        by_station.setdefault(str(r["station"]), []).append(
-            Observation(datetime.fromisoformat(r["ts"]), float(r["temperature"]))
-        )
+        station, observation = observation_of(r)
+        by_station.setdefault(station, []).append(observation)
     book = WeatherBook(engine)
     for station, rows in by_station.items():
         book.import_observations(tenant_id, station, rows)

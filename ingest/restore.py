@@ -1,6 +1,7 @@
 """Verify and import a tenant's export archive (format: ``ingest.portability``, docs/portability.md).
 
-Nothing is written before the whole file has been checked against its manifest; every write is
+Nothing is written before the whole file has been checked against its manifest, member by member
+and line by line (``ingest.archive_members``: sizes bounded, every record readable); every write is
 keyed (tenant and site slugs, DevEUIs, uplink dedup keys, reading keys), so an import can be run
 again, or finished after an interruption, without doubling anything.
 """
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import tarfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,19 @@ from sqlalchemy import Engine, and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ingest import schema, store_edits
+from ingest.archive_members import (
+    MAX_MANIFEST_BYTES,
+    MAX_REGISTRY_BYTES,
+    check_listing,
+    check_record,
+    check_registry,
+    member_kind,
+    read_whole,
+    reading_of,
+    records,
+    rollup_of,
+    uplink_row,
+)
 from ingest.portability import (
     BATCH,
     DEVICE_FIELDS,
@@ -27,8 +42,6 @@ from ingest.portability import (
     MANIFEST,
     REGISTRY,
     SITE_FIELDS,
-    UPLINK_FIELDS,
-    UPLINK_MORE,
     ArchiveError,
     Counts,
     ImportReport,
@@ -36,10 +49,8 @@ from ingest.portability import (
 from ingest.portable_settings import WEATHER, restore_settings, restore_weather
 from ingest.registry import Registry
 from ingest.registry_errors import database_errors
-from ingest.rollup import HourRollup, SeriesHour
 from ingest.store import Store
 from releve import __version__
-from releve.types import Reading
 
 # -- verification ------------------------------------------------------------------------------
 
@@ -52,55 +63,98 @@ def _open(path: Path) -> tarfile.TarFile:
 
 
 def verify(path: Path) -> dict[str, Any]:
-    """Check the archive whole: manifest, format version, every member's size and sha256."""
+    """Check the archive whole before anything is written: the manifest and format version, every
+    member's size (within ``ingest.archive_members``' bounds) and sha256, every line's record,
+    the counts. Returns the manifest."""
     with _open(path) as tar:
         try:
-            first = tar.next()
-            if first is None or first.name != MANIFEST:
-                raise ArchiveError(f"{path}: not a releve export (no {MANIFEST} first)")
-            manifest = _manifest(tar, first, path)
-            expected: dict[str, Any] = manifest["members"]
-            seen: set[str] = set()
-            for info in tar:
-                if info is first:
-                    continue
-                want = expected.get(info.name)
-                if want is None or not info.isfile():
-                    raise ArchiveError(f"{path}: unexpected member {info.name!r} (not in the manifest)")
-                fh = tar.extractfile(info)
-                assert fh is not None  # a regular file
-                digest = hashlib.sha256()
-                size = 0
-                while chunk := fh.read(1 << 20):
-                    digest.update(chunk)
-                    size += len(chunk)
-                if size != want.get("bytes") or digest.hexdigest() != want.get("sha256"):
-                    raise ArchiveError(f"{path}: member {info.name} is corrupt (sha256 or size mismatch)")
-                seen.add(info.name)
+            return _verify(tar)
+        except ArchiveError as exc:
+            raise ArchiveError(f"{path}: {exc}") from exc
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise ArchiveError(f"{path}: corrupt or truncated archive: {exc}") from exc
-    missing = sorted(set(expected) - seen)
+
+
+def _verify(tar: tarfile.TarFile) -> dict[str, Any]:
+    first = tar.next()
+    if first is None or first.name != MANIFEST or not first.isfile():
+        raise ArchiveError(f"not a releve export (no {MANIFEST} first)")
+    if first.size > MAX_MANIFEST_BYTES:
+        raise ArchiveError(f"{MANIFEST} is {first.size:,} bytes; it is at most {MAX_MANIFEST_BYTES:,}")
+    manifest = _manifest(tar, first)
+    listed: dict[str, Any] = manifest["members"]
+    check_listing(listed)
+    devices: set[str] | None = None
+    lines: Counter[str] = Counter()
+    seen: set[str] = set()
+    for info in tar:
+        if info is first:
+            continue
+        want = listed.get(info.name)
+        if want is None or not info.isfile() or info.name in seen:
+            raise ArchiveError(f"unexpected member {info.name!r} (not in the manifest, or twice)")
+        if info.size != want["bytes"]:  # from the tar header: nothing of it read yet
+            raise ArchiveError(
+                f"member {info.name} is corrupt ({info.size:,} bytes, the manifest says {want['bytes']:,})"
+            )
+        kind, eui = member_kind(info.name)
+        fh = tar.extractfile(info)
+        assert fh is not None  # a regular file
+        digest = hashlib.sha256()
+        if kind == "registry":
+            data = read_whole(fh, info.name, MAX_REGISTRY_BYTES)
+            digest.update(data)
+            try:
+                devices = check_registry(orjson.loads(data))
+            except (KeyError, TypeError, ValueError) as exc:  # orjson's errors are ValueErrors
+                raise ArchiveError(f"{REGISTRY}: {exc}") from exc
+        elif devices is None:
+            raise ArchiveError(f"{info.name} comes before {REGISTRY}")
+        elif eui and eui not in devices:
+            raise ArchiveError(f"{info.name} is not the data of a device in {REGISTRY}")
+        else:
+            for number, record in records(fh, info.name, digest):
+                try:
+                    check_record(kind, eui, record)
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise ArchiveError(f"{info.name}, line {number}: not a {kind} record: {exc!r}") from exc
+                lines[kind] += 1
+        if digest.hexdigest() != want.get("sha256"):
+            raise ArchiveError(f"member {info.name} is corrupt (sha256 or size mismatch)")
+        seen.add(info.name)
+    missing = sorted(set(listed) - seen)
     if missing:
-        raise ArchiveError(f"{path}: truncated archive, missing {', '.join(missing[:5])}")
+        raise ArchiveError(f"truncated archive, missing {', '.join(missing[:5])}")
+    counts = manifest.get("counts") or {}
+    for kind, count in (
+        ("uplinks", "uplinks"),
+        ("readings", "readings"),
+        ("rollups", "rollups"),
+        ("weather", "weather_observations"),
+    ):
+        if counts.get(count, 0) != lines[kind]:
+            raise ArchiveError(
+                f"the manifest counts {counts.get(count)} {count}, the members hold {lines[kind]}"
+            )
     return manifest
 
 
-def _manifest(tar: tarfile.TarFile, info: tarfile.TarInfo, path: Path) -> dict[str, Any]:
+def _manifest(tar: tarfile.TarFile, info: tarfile.TarInfo) -> dict[str, Any]:
     fh = tar.extractfile(info)
     try:
-        manifest = orjson.loads(fh.read() if fh else b"")
+        manifest = orjson.loads(read_whole(fh, MANIFEST, MAX_MANIFEST_BYTES) if fh else b"")
     except orjson.JSONDecodeError as exc:
-        raise ArchiveError(f"{path}: unreadable {MANIFEST}: {exc}") from exc
+        raise ArchiveError(f"unreadable {MANIFEST}: {exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ArchiveError(f"{path}: not a releve export (format is not {FORMAT!r})")
+        raise ArchiveError(f"not a releve export (format is not {FORMAT!r})")
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
         raise ArchiveError(
-            f"{path}: export format version {version!r}, this releve ({__version__}) reads "
+            f"export format version {version!r}, this releve ({__version__}) reads "
             f"version {FORMAT_VERSION} only"
         )
     if not isinstance(manifest.get("members"), dict) or REGISTRY not in manifest["members"]:
-        raise ArchiveError(f"{path}: the manifest lists no {REGISTRY}")
+        raise ArchiveError(f"the manifest lists no {REGISTRY}")
     return manifest
 
 
@@ -123,9 +177,8 @@ def import_archive(registry: Registry, store: Store, path: Path) -> ImportReport
 def _lines(tar: tarfile.TarFile, info: tarfile.TarInfo) -> Iterator[dict[str, Any]]:
     fh = tar.extractfile(info)
     assert fh is not None
-    for raw in fh:
-        if raw.strip():
-            yield orjson.loads(raw)
+    for _, record in records(fh, info.name):
+        yield record
 
 
 def _import(
@@ -140,7 +193,7 @@ def _import(
             continue
         if info.name == REGISTRY:
             fh = tar.extractfile(info)
-            doc = orjson.loads(fh.read() if fh else b"")
+            doc = orjson.loads(read_whole(fh, REGISTRY, MAX_REGISTRY_BYTES) if fh else b"")
             report = ImportReport(tenant=str(manifest["tenant"]))
             tenant_id = _import_registry(registry, doc, report.counts)
             devices = {d["dev_eui"] for d in doc["devices"]}
@@ -164,11 +217,11 @@ def _import(
                 uplink_ids.update(ids)
         elif kind == "readings.jsonl":
             for batch in _batches(_lines(tar, info)):
-                store.write([_reading(eui, r, uplink_ids) for r in batch])
+                store.write([reading_of(eui, r, uplink_ids) for r in batch])
                 report.counts.readings += len(batch)
         elif kind == "rollups.jsonl":
             for batch in _batches(_lines(tar, info)):
-                store.restore_hourly(eui, [_rollup(r) for r in batch])
+                store.restore_hourly(eui, [rollup_of(r) for r in batch])
                 report.counts.rollups += len(batch)
     if report is None:
         raise ArchiveError(f"{path}: no {REGISTRY}")
@@ -250,14 +303,7 @@ def _import_registry(registry: Registry, doc: dict[str, Any], counts: Counts) ->
 def _import_uplinks(engine: Engine, batch: list[dict[str, Any]]) -> tuple[int, dict[int, int]]:
     """Insert the uplinks not archived yet; map the source's ids to this instance's."""
     u = schema.uplinks
-    rows = [
-        {
-            **{k: r[k] for k in (*UPLINK_FIELDS, *UPLINK_MORE)},
-            "payload": bytes.fromhex(r["payload"]),
-            "received_at": datetime.fromisoformat(r["received_at"]),
-        }
-        for r in batch
-    ]
+    rows = [uplink_row(r) for r in batch]
     keys = [r["dedup_key"] for r in rows]
     make = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     known = select(u.c.id, u.c.dedup_key).where(u.c.dedup_key.in_(keys))
@@ -268,36 +314,3 @@ def _import_uplinks(engine: Engine, batch: list[dict[str, Any]]) -> tuple[int, d
             conn.execute(make(u).on_conflict_do_nothing(index_elements=["dedup_key"]), fresh)
         ids = {r.dedup_key: int(r.id) for r in conn.execute(known)}
     return len(fresh), {int(r["id"]): ids[r["dedup_key"]] for r in batch if r["dedup_key"] in ids}
-
-
-def _reading(eui: str, r: dict[str, Any], uplink_ids: Mapping[int, int]) -> Reading:
-    old = r.get("uplink_id")
-    return Reading(
-        dev_eui=eui,
-        quantity=r["quantity"],
-        value=float(r["value"]),
-        unit=r["unit"],
-        kind=r["kind"],
-        ts=datetime.fromisoformat(r["ts"]),
-        channel=r["channel"],
-        f_cnt=r.get("f_cnt"),
-        uplink_id=uplink_ids.get(int(old)) if old is not None else None,
-        delta=None if r.get("delta") is None else float(r["delta"]),
-    )
-
-
-def _rollup(r: dict[str, Any]) -> SeriesHour:
-    return SeriesHour(
-        r["quantity"],
-        r["channel"],
-        HourRollup(
-            hour=datetime.fromisoformat(r["hour"]),
-            count=int(r["count"]),
-            consumption=None if r.get("consumption") is None else float(r["consumption"]),
-            min=float(r["min"]),
-            max=float(r["max"]),
-            total=float(r["sum"]),
-            first=float(r["first"]),
-            last=float(r["last"]),
-        ),
-    )
