@@ -25,6 +25,7 @@ SCENARIOS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
         ("bridge", "bench --days 7 --runs 3 --write"),
         ("ingest", "bench.ingest --runs 3 --workers 2 --write"),
         ("backlog", "bench.ingest --backlog 1000000 --only bridge,nodered --write"),
+        ("recovery", "bench.recovery --runs 3 --write"),
         ("store", "bench.store --meters 1000 --sites 200 --interval 900 --write"),
         (
             "api",
