@@ -277,3 +277,20 @@ def _decoded(ingestor: Ingestor, item: object) -> list[Reading]:
     device = ingestor.devices.get(item.uplink.dev_eui)
     assert device is not None
     return ingestor.readings_of(item, device, decode(device.model, item.uplink.f_port, item.uplink.payload))
+
+
+def test_an_uplink_failed_for_its_time_is_decoded_by_reprocess_once_the_bound_allows(tmp_path: Path) -> None:
+    from ingest.reprocess import reprocess
+
+    store = MemoryStore()
+    ingestor = open_env(tmp_path, "a", store)
+    ahead = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=3)
+    feed(ingestor, [up(EUIS[0], 1, 100, ahead)])
+    assert not [r for r in store.points.values() if r.quantity == "water_volume"]
+    device = ingestor.devices.get(EUIS[0])
+    assert device is not None
+    ingestor.times = TimeBounds(max_future=timedelta(hours=4))  # the town's gateways run late
+    (report,) = reprocess(ingestor, [device], ahead - timedelta(days=1))
+    assert report.now_decoded == 1
+    assert [r.ts for r in store.points.values() if r.quantity == "water_volume"] == [ahead]
+    assert ingestor.archive.select(state="failed") == []
