@@ -28,12 +28,12 @@ from api.routers import (
     sites,
 )
 from dashboards import STATIC_DIR
+from domain.portability.usage import RequestCounter
 from ingest.archive import Archive
-from ingest.open_store import open_store
-from ingest.registry import open_registry
-from ingest.usage import RequestCounter
-from releve import __version__
-from releve.settings import Settings, load_settings
+from kernel import __version__
+from kernel.settings import Settings, load_settings
+from registry import open_registry
+from store.open import open_store
 
 
 def open_state(settings: Settings) -> AppState:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from api.problems import Problem
-from ingest.store import Window
+from store import Window
 
 MAX_WINDOWS: Final = 20_000
 """Windows in one series: hourly over two years and a quarter, daily over 54 years."""

@@ -13,10 +13,10 @@ from api.http_cache import CachedBody, result_cache
 from api.problems import Problem
 from api.read_cache import RegistryReads, TtlCache
 from ingest.archive import Archive
-from ingest.registry import ApiKey, Device, Registry, Role, Site
-from ingest.registry_errors import NotFound
-from ingest.store import Store
-from releve.settings import Settings
+from kernel.settings import Settings
+from registry import ApiKey, Device, Registry, Role, Site
+from registry.errors import NotFound
+from store import Store
 
 
 @dataclass

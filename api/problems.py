@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ingest.errors import StoreUnavailable
-from ingest.registry_errors import Conflict, DatabaseUnavailable, NotFound
+from registry.errors import Conflict, DatabaseUnavailable, NotFound
+from store.errors import StoreUnavailable
 
 PROBLEM = "application/problem+json"
 

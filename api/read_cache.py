@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
-from ingest.registry import ApiKey, Device, Registry, Site
+from registry import ApiKey, Device, Registry, Site
 
 KEY_TTL_S = 5.0
 REGISTRY_TTL_S = 2.0

@@ -7,7 +7,7 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from releve.fields import (
+from kernel.fields import (
     LABEL_MAX,
     NAME_MAX,
     NOTE_MAX,
@@ -17,11 +17,11 @@ from releve.fields import (
     check_characters,
     check_tags,
 )
-from releve.types import normalize_eui
+from kernel.types import normalize_eui
 
 T = TypeVar("T")
 
-# What people type, checked by the rules of every write path (releve.fields).
+# What people type, checked by the rules of every write path (kernel.fields).
 Printable = AfterValidator(check_characters)
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX), Printable]
 OptionalName = Annotated[str, Field(max_length=NAME_MAX), Printable]

@@ -14,9 +14,9 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ingest.registry import ApiKey
-from ingest.registry_errors import DatabaseUnavailable
-from ingest.usage import RequestCounter, TenantRef
+from domain.portability.usage import RequestCounter, TenantRef
+from registry import ApiKey
+from registry.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -28,14 +28,14 @@ from decoders import decode
 from gateway_bridge.mqtt import MqttConsumer, MqttPublisher
 from gateway_bridge.service import Bridge
 from ingest.archive import Archive
-from ingest.open_store import open_store
 from ingest.pipeline import Ingestor
-from ingest.registry import open_registry
+from kernel.settings import MqttTarget
+from registry import open_registry
 from releve.broker import MosquittoProcess
 from releve.runtime import provision_fleet
-from releve.settings import MqttTarget
 from simulator.fleet import load_fleet
 from simulator.player import reports
+from store.open import open_store
 
 PARIS = ZoneInfo("Europe/Paris")
 ROOT = Path(__file__).resolve().parents[1]

@@ -36,11 +36,11 @@ import httpx
 
 from bench.fleet import PARIS, bench_fleet, readings
 from bench.report import machine_line, write_section
-from ingest.open_store import open_store
-from ingest.registry import Role, open_registry
+from registry import Role, open_registry
 from releve.broker import free_port
 from releve.runtime import provision_fleet
 from simulator.fleet import Fleet
+from store.open import open_store
 
 TARGET_RPS, TARGET_P99_MS = 1000, 50.0
 

@@ -25,7 +25,7 @@ from paho.mqtt.properties import Properties
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPIC = "application/+/device/+/event/up"
-# What the bridge subscribes to (releve.settings' default source): its prepared session must hold
+# What the bridge subscribes to (kernel.settings' default source): its prepared session must hold
 # that same filter, or a second, overlapping one makes Mosquitto deliver every live message twice.
 BRIDGE_TOPIC = "application/+/device/+/event/+"
 # Node-RED is installed outside the repository, beside the checkout, unless told where

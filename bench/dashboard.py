@@ -27,11 +27,11 @@ import uvicorn
 
 from api.app import AppState, close_state, create_app, open_state
 from bench.report import machine_line, write_section
-from ingest.registry import Device, Registry, Role
-from ingest.store import Store
+from kernel.settings import Settings
+from kernel.types import Reading
+from registry import Device, Registry, Role
 from releve.broker import free_port, wait_for_port
-from releve.settings import Settings
-from releve.types import Reading
+from store import Store
 
 USES = ("school", "gym", "library", "town hall", "pool", "nursery", "church", "workshop")
 # Each site: a water meter and an electricity meter (hourly index readings).

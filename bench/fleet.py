@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ingest.meter import Point, index_step
-from releve.types import Reading
+from kernel.types import Reading
 from simulator.engine import DeviceSim
 from simulator.fleet import DeviceSpec, Fleet, SiteSpec
 

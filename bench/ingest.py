@@ -48,10 +48,10 @@ from bench.ingest_report import CHUNK, Drain, fmt_ms, write_backlog, write_stead
 from bench.workload import Item, cached, recent_start, town
 from decoders import decode
 from gateway_bridge.mqtt import MqttPublisher
-from ingest.registry import open_registry
+from kernel.settings import MqttTarget
+from registry import open_registry
 from releve.broker import MosquittoProcess
 from releve.runtime import provision_fleet
-from releve.settings import MqttTarget
 from simulator.fleet import Fleet
 
 CACHE = Path(tempfile.gettempdir()) / "releve-bench"

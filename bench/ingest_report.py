@@ -133,7 +133,7 @@ Before and after:
 What changed:
 - **Days and months in memory.** They were recomputed inside InfluxDB for every batch: two
   InfluxQL statements per batch and per 200 devices, 67 of 107 s in a cProfile of the pipeline.
-  They are now folded in memory like hours (`ingest/open_hours.py`). A period's rollup of points
+  They are now folded in memory like hours (`store/influx/open_hours.py`). A period's rollup of points
   in time order is its earlier rollup plus the new points. The store's own recomputation seeds
   each series once, and still handles new, late and replayed series.
 - **Rollups held 30 s** (`RELEVE_BRIDGE_ROLLUP_FLUSH_S`). The InfluxDB store writes each period
@@ -143,7 +143,7 @@ What changed:
   them again recomputes the periods from the stored points
   (`tests/integration/test_store_outage.py` kills the bridge while rollups are held).
 - **No more two-minute expiry.** Another process that edits the store (a reprocess, recomputed
-  deltas, an erasure, an import) bumps a counter in the registry (`ingest/store_edits.py`,
+  deltas, an erasure, an import) bumps a counter in the registry (`registry/store_edits.py`,
   migration 7). The bridge forgets what it holds when the counter moves. Before, what it folded
   expired after 120 s without a point, so a real meter (an uplink every 15 minutes) sent every
   uplink through the store's recomputation: three queries a batch.

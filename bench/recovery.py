@@ -28,10 +28,10 @@ from bench.report import machine_line, write_section
 from bench.workload import Item, cached, recent_start, town
 from gateway_bridge.service import Bridge
 from ingest.archive import Archive
-from ingest.open_store import open_store
 from ingest.pipeline import Ingestor
-from ingest.registry import open_registry
+from registry import open_registry
 from releve.runtime import provision_fleet
+from store.open import open_store
 
 CACHE = Path(tempfile.gettempdir()) / "releve-bench"
 HOLD_S = 30.0

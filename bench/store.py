@@ -5,8 +5,8 @@ the monthly consumption report of every meter and every site over that year, col
 
 Readings come from the simulator's engine in backfill order (time order across the fleet,
 batches of 5,000 like the bridge's), each backend timed on its own ``Store.write`` calls. The
-report is ``api.analytics.report`` (one read of the store per quantity for all groups);
-``--legacy`` times instead one ``api.analytics.consumption`` call per meter or site, the only
+report is ``domain.consumption.analytics.report`` (one read of the store per quantity for all groups);
+``--legacy`` times instead one ``domain.consumption.analytics.consumption`` call per meter or site, the only
 way the API had before, so that older code can be measured on the same data (see BENCHMARKS.md).
 """
 
@@ -29,15 +29,15 @@ from typing import Any
 
 import httpx
 
-from api import analytics
 from bench.fleet import PARIS, START, bench_fleet, readings
 from bench.report import machine_line, write_section
-from ingest.influx_store import InfluxStore
-from ingest.registry import Device
-from ingest.sqlite_store import SqliteStore
-from ingest.store import Store, Window
-from releve.types import Reading
+from domain.consumption import analytics
+from kernel.types import Reading
+from registry import Device
 from simulator.fleet import Fleet
+from store import Store, Window
+from store.influx.store import InfluxStore
+from store.sqlite import SqliteStore
 from tests.influx_server import InfluxProcess
 
 BACKENDS = ("sqlite", "influxdb")
@@ -168,7 +168,7 @@ def load_rollups(sqlite_path: Path, backends: Backends, hours: bool = True) -> d
     readings through the rollup recomputation (see BENCHMARKS.md for why)."""
     import sqlite3
 
-    from ingest.lineprotocol import line
+    from store.influx.lineprotocol import line
 
     store = backends.open("influxdb")
     assert isinstance(store, InfluxStore)
@@ -406,7 +406,8 @@ def markdown(results: dict[str, Any], before: dict[str, Any] | None, args: argpa
         "### Monthly report over the year (scenario 4)",
         "",
         "Every meter's (or every site's) consumption per month over the 12 months, through",
-        "`api.analytics.report`: one store read per quantity for all meters, whole months from the",
+        "`domain.consumption.analytics.report`: one store read per quantity for all meters, "
+        "whole months from the",
         "monthly rollups (days and hours around them from the daily and hourly ones). Cold: the first",
         "report after opening the store (InfluxDB restarted; the OS page cache stays warm). Warm:",
         "median of the repeats. Target: under 0.5 s warm.",

@@ -25,7 +25,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from gateway_bridge.errors import BrokerError
-from releve.settings import MqttTarget
+from kernel.settings import MqttTarget
 
 log = logging.getLogger(__name__)
 

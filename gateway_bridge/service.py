@@ -22,11 +22,11 @@ from typing import Protocol
 from gateway_bridge.envelopes import DeviceLog, DeviceStatus, EnvelopeError, parse
 from gateway_bridge.mqtt import Message
 from ingest.archive import ArchivedUplink
-from ingest.errors import StoreError
 from ingest.linkstats import apply_status
 from ingest.pipeline import BatchReport, Ingestor
-from ingest.registry_errors import DatabaseUnavailable
-from releve.types import Lns, Uplink
+from kernel.types import Lns, Uplink
+from registry.errors import DatabaseUnavailable
+from store.errors import StoreError
 
 log = logging.getLogger(__name__)
 

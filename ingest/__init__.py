@@ -1,7 +1,7 @@
-"""Meter semantics, raw archive, registry and the time-series store protocol.
+"""The ingestion path: raw archive, decoding, meter semantics, link statistics, payload
+decryption and reprocessing, from archived uplinks to stored readings.
 
-Import from the submodules: ``ingest.store`` (Store, Window, Bucket), ``ingest.registry``,
-``ingest.archive``, ``ingest.pipeline`` (Ingestor), ``ingest.meter``.
+Import from the submodules: ``ingest.archive``, ``ingest.pipeline`` (Ingestor), ``ingest.meter``.
 """
 
 __all__: list[str] = []

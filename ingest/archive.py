@@ -18,9 +18,9 @@ from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from ingest import schema
-from ingest.registry_errors import DatabaseUnavailable, database_errors
-from releve.types import Lns, Reception, Uplink
+from kernel.types import Lns, Reception, Uplink
+from registry import schema
+from registry.errors import DatabaseUnavailable, database_errors
 
 DEAD_LETTER_MAX_BYTES = 64 * 1024
 

@@ -10,10 +10,10 @@ from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from decoders import Frame
-from ingest import schema
 from ingest.archive import ArchivedUplink
-from ingest.registry_errors import database_errors
-from releve.types import Reading
+from kernel.types import Reading
+from registry import schema
+from registry.errors import database_errors
 
 # A counter jump larger than this is a re-join or a reset, not lost frames.
 _MAX_GAP = 1000

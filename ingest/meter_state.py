@@ -22,9 +22,10 @@ from typing import Protocol
 
 from decoders import Kind
 from ingest.meter import Point, Replacement, Step, delta_step, index_step
-from ingest.registry import Device
-from ingest.store import Neighbourhood, SeriesSpan, Store
-from releve.types import Reading
+from kernel.types import Reading
+from registry import Device
+from store import Store
+from store.protocol import Neighbourhood, SeriesSpan
 
 SeriesKey = tuple[str, str, str]  # dev_eui, quantity, channel
 

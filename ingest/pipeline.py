@@ -15,17 +15,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from decoders import CANONICAL_UNITS, DecodeError, Frame, Quantity, decode, get_model
-from ingest import store_edits
 from ingest.archive import Archive, ArchivedUplink
-from ingest.errors import StoreRejected
 from ingest.linkstats import LinkUpdate
 from ingest.lorawan_crypto import KeyUnusable, KeyWrapper, frm_payload
 from ingest.meter import Replacement
 from ingest.meter_state import DeltaPlan, MeterState, register_max
 from ingest.plausibility import ImplausibleTime, TimeBounds
-from ingest.registry import Device, Registry
-from ingest.store import Store
-from releve.types import Reading, Uplink
+from kernel.types import Reading, Uplink
+from registry import Device, Registry, store_edits
+from store import Store
+from store.errors import StoreRejected
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from decoders import DecodeError, Kind, decode, get_model
-from ingest import store_edits
 from ingest.archive import ArchivedUplink
 from ingest.lorawan_crypto import KeyUnusable
 from ingest.meter import Point, delta_step, index_step
 from ingest.pipeline import Ingestor, register_max
 from ingest.plausibility import ImplausibleTime
-from ingest.registry import Device
-from releve.types import Reading
+from kernel.types import Reading
+from registry import Device, store_edits
 
 _HISTORY = timedelta(days=2)  # history frames place readings up to this far before reception
 _LOOKBACK = timedelta(days=62)

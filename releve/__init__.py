@@ -1,5 +1,6 @@
-"""releve: a LoRaWAN metering backend that towns own. This package: CLI, settings, shared types."""
+"""releve: a LoRaWAN metering backend that towns own. This package: the application (command
+line, runtime wiring, embedded broker, bridge workers)."""
+
+from kernel import __version__
 
 __all__ = ["__version__"]
-
-__version__ = "0.1.0"

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from releve.fields import NAME_MAX, NOTE_MAX, SHORT_MAX, check_text
-from releve.settings import Settings, load_settings
+from kernel.fields import NAME_MAX, NOTE_MAX, SHORT_MAX, check_text
+from kernel.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from ingest.registry import Registry
+    from registry import Registry
 
 
 def _text(field: str, max_length: int) -> Callable[[str], str]:
-    """An argparse type: text by the rules of every write path (releve.fields)."""
+    """An argparse type: text by the rules of every write path (kernel.fields)."""
 
     def check(value: str) -> str:
         try:
@@ -123,7 +123,7 @@ def _parse_time(value: str) -> datetime:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from gateway_bridge.mqtt import MqttPublisher
-    from releve.settings import MqttTarget
+    from kernel.settings import MqttTarget
     from simulator.faults import FaultCounts, Faults
     from simulator.fleet import load_fleet
     from simulator.player import FileSink, Sink, play
@@ -234,7 +234,7 @@ def cmd_decoders(args: argparse.Namespace) -> int:
 
 
 def _open_registry(args: argparse.Namespace) -> Registry:
-    from ingest.registry import open_registry
+    from registry import open_registry
 
     settings = _settings(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -243,8 +243,8 @@ def _open_registry(args: argparse.Namespace) -> Registry:
 
 def cmd_devices_import(args: argparse.Namespace) -> int:
     from ingest.archive import Archive
-    from ingest.devices_csv import parse_devices_csv
-    from ingest.provisioning import import_devices
+    from registry.devices_csv import parse_devices_csv
+    from registry.provisioning import import_devices
 
     registry = _open_registry(args)
     try:
@@ -281,7 +281,7 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
 
 def cmd_devices_set_model(args: argparse.Namespace) -> int:
     from decoders import MODELS
-    from ingest.registry_errors import NotFound
+    from registry.errors import NotFound
 
     if args.model not in MODELS:
         print(f"unknown model {args.model!r} (see `releve decoders`)", file=sys.stderr)
@@ -335,7 +335,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
-    from ingest.registry import Role
+    from registry import Role
 
     registry = _open_registry(args)
     try:
@@ -349,7 +349,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    from ingest.registry_errors import NotFound
+    from registry.errors import NotFound
 
     registry = _open_registry(args)
     try:
@@ -365,8 +365,8 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from api.app import close_state, open_state
-    from ingest.portability import export_tenant
-    from ingest.registry_errors import NotFound
+    from domain.portability.export import export_tenant
+    from registry.errors import NotFound
 
     state = open_state(_settings(args))
     partial = args.out.with_name(args.out.name + ".partial")
@@ -387,8 +387,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from api.app import close_state, open_state
-    from ingest.portability import ArchiveError
-    from ingest.restore import import_archive
+    from domain.portability.export import ArchiveError
+    from domain.portability.restore import import_archive
 
     state = open_state(_settings(args))
     try:
@@ -405,8 +405,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_devices_erase_data(args: argparse.Namespace) -> int:
     from api.app import close_state, open_state
-    from ingest.erasure import erase_device_data
-    from ingest.registry_errors import NotFound
+    from domain.portability.erasure import erase_device_data
+    from registry.errors import NotFound
 
     state = open_state(_settings(args))
     try:

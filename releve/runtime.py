@@ -11,19 +11,19 @@ from pathlib import Path
 
 from api.app import close_state, create_app, open_state
 from api.deps import AppState
+from domain.climate.weather import WeatherBook, WeatherSource
+from domain.costs.tariffs import Period, Tariff, TariffBook
 from gateway_bridge.mqtt import MqttConsumer
 from gateway_bridge.service import Bridge
-from ingest.influx_store import InfluxStore
 from ingest.lorawan_crypto import KeyWrapper
 from ingest.pipeline import Ingestor
 from ingest.plausibility import TimeBounds
-from ingest.registry import Device, Registry, Role
-from ingest.tariffs import Period, Tariff, TariffBook
-from ingest.weather import WeatherBook, WeatherSource
-from releve.settings import MqttTarget, Settings
-from releve.types import Lns
+from kernel.settings import MqttTarget, Settings
+from kernel.types import Lns
+from registry import Device, Registry, Role
 from simulator.fleet import Fleet
 from simulator.player import now_utc, play, resume_point, save_resume_point
+from store.influx.store import InfluxStore
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +95,10 @@ def run_alerts(settings: Settings, state: AppState, stop: threading.Event) -> No
     """
     from datetime import UTC, datetime
 
-    from ingest.alerts import AlertBook, evaluate
-    from ingest.errors import StoreError
-    from ingest.notify import Webhook
-    from ingest.registry_errors import DatabaseUnavailable
+    from domain.alerts.evaluate import AlertBook, evaluate
+    from domain.alerts.notify import Webhook
+    from registry.errors import DatabaseUnavailable
+    from store.errors import StoreError
 
     book = AlertBook(state.archive.engine)
     webhook = Webhook(settings.alert_webhook_url) if settings.alert_webhook_url else None

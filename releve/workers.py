@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from releve.settings import Settings
+from kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 

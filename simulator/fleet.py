@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError, field_validator
 
-from releve.types import normalize_eui
+from kernel.types import normalize_eui
 from simulator.errors import FleetError
 
 

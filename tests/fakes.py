@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
-from ingest.rollup import HourRollup, SeriesHour, fold
-from ingest.store import Bucket, Neighbourhood, SeriesSpan, Window
-from releve.types import Reading
+from kernel.types import Reading
+from store import Bucket, Window
+from store.protocol import Neighbourhood, SeriesSpan
+from store.rollup import HourRollup, SeriesHour, fold
 
 
 class MemoryStore:
@@ -22,7 +23,7 @@ class MemoryStore:
 
     def write(self, readings: Sequence[Reading]) -> None:
         if self.down:
-            from ingest.errors import StoreUnavailable
+            from store.errors import StoreUnavailable
 
             raise StoreUnavailable("memory store is down (test)")
         self.writes += 1

@@ -21,8 +21,8 @@ import uvicorn
 
 from api.app import create_app
 from api.deps import AppState
+from kernel.settings import Settings
 from releve.broker import MosquittoProcess, free_port, wait_for_port
-from releve.settings import Settings
 
 
 def _require(found: bool, what: str) -> None:

@@ -12,8 +12,8 @@ from api.deps import Id, IdQuery, KeyDep, StateDep, TechnicianKey, tenant_scope
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
 from api.schemas import Page
-from ingest.alerts import AlertBook
-from ingest.registry_errors import NotFound
+from domain.alerts.evaluate import AlertBook
+from registry.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 

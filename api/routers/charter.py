@@ -15,11 +15,11 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from api.deps import StateDep
-from api.opendata import LICENCE, LICENCE_URL
 from api.problems import Problem
 from decoders import MODELS
-from ingest.registry import Device, Site, Tenant
-from releve.csv_cells import write_csv
+from domain.consumption.opendata import LICENCE, LICENCE_URL
+from kernel.csv_cells import write_csv
+from registry import Device, Site, Tenant
 
 router = APIRouter(prefix="/api/v1/open", tags=["open data"])
 

@@ -8,18 +8,18 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.analytics import time_range
 from api.bounds import MAX_RAW_RANGE, MAX_WEATHER_RANGE
-from api.climate import ComfortReport, HeatingSeries, comfort, heating
 from api.deps import Id, KeyDep, OperatorKey, StateDep, TechnicianKey, visible_device, visible_site
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
 from api.schemas import Page, RowErrorPublic
-from ingest.degree_days import DEFAULT_BASE, daily_temperatures
-from ingest.store import Window
-from ingest.thresholds import ThresholdBook, ThresholdError, Thresholds, as_dict, effective
-from ingest.weather import STATION, WeatherBook, WeatherSource, parse_weather_csv
-from releve.types import normalize_eui
+from domain.alerts.thresholds import ThresholdBook, ThresholdError, Thresholds, as_dict, effective
+from domain.climate.degree_days import DEFAULT_BASE, daily_temperatures
+from domain.climate.reports import ComfortReport, HeatingSeries, comfort, heating
+from domain.climate.weather import STATION, WeatherBook, WeatherSource, parse_weather_csv
+from domain.consumption.analytics import time_range
+from kernel.types import normalize_eui
+from store import Window
 
 router = APIRouter(prefix="/api/v1", tags=["climate"])
 

@@ -8,22 +8,22 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from api.analytics import CONSUMPTION_QUANTITIES, consumption, pick_quantity, report, time_range, unit_of
-from api.billing import (
-    CostSeries,
-    change,
-    cost_series,
-    known_cost,
-    plain,
-    shift_years,
-)
 from api.bounds import check_windows
 from api.deps import Id, IdQuery, KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
 from api.problems import Problem
 from api.schemas import ConsumptionPoint, ConsumptionSeries, Printable
-from ingest.registry import Device, Site
-from ingest.store import Window
-from ingest.tariffs import Period, Tariff, TariffBook
+from domain.consumption.analytics import (
+    CONSUMPTION_QUANTITIES,
+    consumption,
+    pick_quantity,
+    report,
+    time_range,
+    unit_of,
+)
+from domain.costs.billing import CostSeries, change, cost_series, known_cost, plain, shift_years
+from domain.costs.tariffs import Period, Tariff, TariffBook
+from registry import Device, Site
+from store import Window
 
 router = APIRouter(prefix="/api/v1", tags=["costs"])
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
-from api.analytics import consumption, pick_quantity, time_range, unit_of
 from api.bounds import MAX_RAW_RANGE
 from api.deps import IdQuery, KeyDep, OperatorKey, StateDep, tenant_scope, visible_device
 from api.problems import Problem
@@ -25,15 +24,15 @@ from api.schemas import (
     RowErrorPublic,
     UplinkPublic,
 )
-from ingest import schema
+from domain.consumption.analytics import consumption, pick_quantity, time_range, unit_of
 from ingest.archive import ArchivedUplink
-from ingest.devices_csv import CsvReport, devices_to_csv, parse_devices_csv, validate_row
 from ingest.lorawan_crypto import KeyWrapper
 from ingest.pipeline import Ingestor
-from ingest.provisioning import import_devices
-from ingest.registry import Device
 from ingest.reprocess import recompute_deltas
-from ingest.store import Window
+from registry import Device, schema
+from registry.devices_csv import CsvReport, devices_to_csv, parse_devices_csv, validate_row
+from registry.provisioning import import_devices
+from store import Window
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 

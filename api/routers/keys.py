@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from api.deps import AdminKey, KeyDep, StateDep, tenant_scope
 from api.problems import Problem
 from api.schemas import KeyCreate, KeyCreated, KeyPublic, Page, WhoAmI
-from ingest.registry import Role
+from registry import Role
 
 router = APIRouter(prefix="/api/v1", tags=["keys"])
 

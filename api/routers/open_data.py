@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from api import opendata
-from api.analytics import time_range
 from api.bounds import check_windows
 from api.deps import StateDep
 from api.problems import Problem
-from ingest.registry import Tenant
-from ingest.store import Window
+from domain.consumption import opendata
+from domain.consumption.analytics import time_range
+from registry import Tenant
+from store import Window
 
 router = APIRouter(prefix="/api/v1/open", tags=["open data"])
 

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.analytics import CONSUMPTION_QUANTITIES, METERED, report, unit_of
 from api.deps import KeyDep, StateDep, tenant_scope
-from ingest.alerts import AlertBook
-from ingest.registry import Device
-from ingest.store import Window
-from releve.types import Reading
+from domain.alerts.evaluate import AlertBook
+from domain.consumption.analytics import CONSUMPTION_QUANTITIES, METERED, report, unit_of
+from kernel.types import Reading
+from registry import Device
+from store import Window
 
 router = APIRouter(prefix="/api/v1", tags=["overview"])
 

@@ -14,18 +14,18 @@ from fastapi.responses import FileResponse
 from pydantic import AwareDatetime, BaseModel, Field
 from starlette.background import BackgroundTask
 
-from api.analytics import time_range
 from api.deps import AdminKey, IdQuery, StateDep, tenant_scope, visible_device
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
 from api.schemas import Page, Printable
 from api.usage_counting import flush_now
-from ingest import audit
-from ingest.erasure import erase_device_data
-from ingest.portability import export_tenant
-from ingest.store import Window
-from ingest.usage import READING_ROW_BYTES, UPLINK_ROW_BYTES, usage
-from releve.fields import NOTE_MAX
+from domain.consumption.analytics import time_range
+from domain.portability.erasure import erase_device_data
+from domain.portability.export import export_tenant
+from domain.portability.usage import READING_ROW_BYTES, UPLINK_ROW_BYTES, usage
+from kernel.fields import NOTE_MAX
+from registry import audit
+from store import Window
 
 router = APIRouter(prefix="/api/v1", tags=["portability"])
 

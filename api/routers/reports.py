@@ -10,15 +10,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.analytics import METERED, consumption, latest_of, metered_quantities, report
-from api.billing import CostSeries, change, cost_series, known_cost, measured, plain, shift_years
 from api.deps import Id, KeyDep, StateDep, visible_site
 from api.problems import Problem
 from api.schemas import ConsumptionPoint, SitePublic
-from ingest.alerts import AlertBook
-from ingest.registry import Device
-from ingest.store import Window
-from ingest.tariffs import TariffBook
+from domain.alerts.evaluate import AlertBook
+from domain.consumption.analytics import METERED, consumption, latest_of, metered_quantities, report
+from domain.costs.billing import CostSeries, change, cost_series, known_cost, measured, plain, shift_years
+from domain.costs.tariffs import TariffBook
+from registry import Device
+from store import Window
 
 router = APIRouter(prefix="/api/v1/sites", tags=["reports"])
 

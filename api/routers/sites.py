@@ -10,15 +10,15 @@ from fastapi import APIRouter, Header, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from api.analytics import consumption, consumption_json, pick_quantity, time_range
 from api.deps import AppState, Id, KeyDep, OperatorKey, StateDep, check_visible, tenant_scope, visible_site
 from api.http_cache import cached_body, json_response
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
 from api.schemas import ConsumptionSeries, Page, SiteCreate, SitePublic
-from ingest.provisioning import slugify
-from ingest.registry import ApiKey, Site
-from ingest.store import Window
+from domain.consumption.analytics import consumption, consumption_json, pick_quantity, time_range
+from registry import ApiKey, Site
+from registry.provisioning import slugify
+from store import Window
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 

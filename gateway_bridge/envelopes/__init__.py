@@ -14,7 +14,7 @@ from gateway_bridge.envelopes import chirpstack, operators, tts
 from gateway_bridge.envelopes.common import load_json
 from gateway_bridge.envelopes.errors import EnvelopeError, MalformedEnvelope, UnknownFormat
 from gateway_bridge.envelopes.events import DeviceLog, DeviceStatus, Event, Ignored, JoinEvent
-from releve.types import Lns
+from kernel.types import Lns
 
 __all__ = [
     "DeviceLog",

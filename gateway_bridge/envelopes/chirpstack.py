@@ -16,7 +16,7 @@ import orjson
 from gateway_bridge.envelopes import common as c
 from gateway_bridge.envelopes.errors import MalformedEnvelope
 from gateway_bridge.envelopes.events import DeviceLog, DeviceStatus, Event, Ignored, JoinEvent
-from releve.types import Lns, Reception, Uplink
+from kernel.types import Lns, Reception, Uplink
 
 V3_EVENT_ALIASES = {"rx": "up"}
 

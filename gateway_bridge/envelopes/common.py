@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from gateway_bridge.envelopes.errors import MalformedEnvelope
-from releve.types import normalize_eui
+from kernel.types import normalize_eui
 
 # A gateway whose GPS has no fix can stamp 1980: such a time is not a reception time.
 EARLIEST_PLAUSIBLE = datetime(2015, 1, 1, tzinfo=UTC)

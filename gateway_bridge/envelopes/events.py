@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from releve.types import Lns, Uplink
+from kernel.types import Lns, Uplink
 
 
 @dataclass(frozen=True, slots=True)

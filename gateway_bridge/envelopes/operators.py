@@ -13,7 +13,7 @@ from typing import Any
 from gateway_bridge.envelopes import common as c
 from gateway_bridge.envelopes.errors import MalformedEnvelope
 from gateway_bridge.envelopes.events import Event, Ignored
-from releve.types import Lns, Reception, Uplink
+from kernel.types import Lns, Reception, Uplink
 
 _LO_PREFIX = "urn:lo:nsid:lora:"
 

@@ -15,7 +15,7 @@ from typing import Any
 from gateway_bridge.envelopes import common as c
 from gateway_bridge.envelopes.errors import MalformedEnvelope
 from gateway_bridge.envelopes.events import Event, Ignored, JoinEvent
-from releve.types import Lns, Reception, Uplink, normalize_eui
+from kernel.types import Lns, Reception, Uplink, normalize_eui
 
 
 def topic_parts(topic: str) -> tuple[str, str, str] | None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.influx_store import InfluxStore
-from ingest.sqlite_store import SqliteStore
-from ingest.store import Store
+from store import Store
+from store.influx.store import InfluxStore
+from store.sqlite import SqliteStore
 from tests.influx_server import influxd
 
 _db = itertools.count()

@@ -2,7 +2,7 @@
 
 Every read in the store's time zone takes whole days from the daily rollups and the ragged ends
 of its range from the hourly ones; these tests compare it, window by window, with the hourly
-rollups folded in Python (``ingest.rollup.fold``), through DST changes, late readings, deletes
+rollups folded in Python (``store.rollup.fold``), through DST changes, late readings, deletes
 and many devices at once.
 """
 
@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ingest.influx_store import InfluxStore
-from ingest.rollup import HourRollup, SeriesHour, fold
-from ingest.sqlite_store import SqliteStore
-from ingest.store import Bucket, Store, Window
-from releve.types import Reading
+from kernel.types import Reading
+from store import Bucket, Store, Window
+from store.influx.store import InfluxStore
+from store.rollup import HourRollup, SeriesHour, fold
+from store.sqlite import SqliteStore
 
 PARIS = ZoneInfo("Europe/Paris")
 TZ = "Europe/Paris"

@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ingest.errors import BadStoreUrl, StoreRejected, StoreUnavailable
-from ingest.influx_store import InfluxStore
-from ingest.open_store import open_store
-from ingest.sqlite_store import SqliteStore
-from releve.types import Reading
+from kernel.types import Reading
+from store.errors import BadStoreUrl, StoreRejected, StoreUnavailable
+from store.influx.store import InfluxStore
+from store.open import open_store
+from store.sqlite import SqliteStore
 
 T = datetime(2026, 5, 10, 6, 0, 1, tzinfo=UTC)
 READING = Reading("0102030405060708", "temperature", 21.5, "degC", "instantaneous", T, channel="a b")

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ingest.influx_store import InfluxStore
-from releve.types import Reading
+from kernel.types import Reading
+from store.influx.store import InfluxStore
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

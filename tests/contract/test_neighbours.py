@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ingest.store import Neighbourhood, SeriesSpan, Store
-from releve.types import Reading
+from kernel.types import Reading
+from store import Store
+from store.protocol import Neighbourhood, SeriesSpan
 
 T0 = datetime(2026, 5, 10, 6, 0, tzinfo=UTC)
 A, B, C = "0102030405060701", "0102030405060702", "0102030405060703"

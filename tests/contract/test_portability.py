@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from domain.alerts.thresholds import ThresholdBook
+from domain.climate.weather import Observation, WeatherBook, WeatherSource
+from domain.costs.tariffs import Period, Tariff, TariffBook
+from domain.portability.export import export_tenant
+from domain.portability.restore import import_archive
 from ingest.archive import Archive, dedup_key
 from ingest.pipeline import Ingestor
-from ingest.portability import export_tenant
-from ingest.registry import Device, Registry, open_registry
-from ingest.restore import import_archive
-from ingest.sqlite_store import SqliteStore
-from ingest.store import Store
-from ingest.tariffs import Period, Tariff, TariffBook
-from ingest.thresholds import ThresholdBook
-from ingest.weather import Observation, WeatherBook, WeatherSource
-from releve.types import Lns, Reading, Uplink
+from kernel.types import Lns, Reading, Uplink
+from registry import Device, Registry, open_registry
+from store import Store
+from store.sqlite import SqliteStore
 from tests.contract.conftest import StoreFactory
 
 T0 = datetime(2026, 3, 1, 7, 3, tzinfo=UTC)

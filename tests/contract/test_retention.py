@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.influx_store import InfluxStore
-from ingest.sqlite_store import SqliteStore
-from ingest.store import Bucket, Store, Window
-from releve.types import Reading
+from kernel.types import Reading
+from store import Bucket, Store, Window
+from store.influx.store import InfluxStore
+from store.sqlite import SqliteStore
 
 EUI = "0102030405060708"
 TZ = "Europe/Paris"

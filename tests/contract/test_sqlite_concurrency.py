@@ -8,10 +8,10 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ingest.errors import StoreError
-from ingest.sqlite_store import SqliteStore
-from ingest.store import Window
-from releve.types import Reading
+from kernel.types import Reading
+from store import Window
+from store.errors import StoreError
+from store.sqlite import SqliteStore
 
 T0 = datetime(2026, 5, 10, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,9 +20,9 @@ WRITER = """
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from ingest.errors import StoreError
-from ingest.sqlite_store import SqliteStore
-from releve.types import Reading
+from store.errors import StoreError
+from store.sqlite import SqliteStore
+from kernel.types import Reading
 store = SqliteStore(Path(sys.argv[1]))
 t0 = datetime(2026, 5, 10, tzinfo=UTC)
 for i in range(200):

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ingest.errors import StoreRejected
-from ingest.store import Store, Window
-from releve.types import Reading
+from kernel.types import Reading
+from store import Store, Window
+from store.errors import StoreRejected
 from tests.contract.conftest import StoreFactory
 
 PARIS = ZoneInfo("Europe/Paris")

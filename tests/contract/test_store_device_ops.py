@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ingest.rollup import HourRollup, SeriesHour
-from ingest.store import Store, Window
-from releve.types import Reading
+from kernel.types import Reading
+from store import Store, Window
+from store.rollup import HourRollup, SeriesHour
 
 EUI = "0102030405060708"
 OTHER = "a0a0a0a0a0a0a0a0"

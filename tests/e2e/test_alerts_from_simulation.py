@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from api.app import close_state, open_state
+from domain.alerts.evaluate import AlertBook, AlertKind, evaluate
 from gateway_bridge.envelopes import parse
-from ingest.alerts import AlertBook, AlertKind, evaluate
 from ingest.pipeline import Ingestor
+from kernel.settings import Settings
+from kernel.types import Uplink
 from releve.runtime import provision_fleet
-from releve.settings import Settings
-from releve.types import Uplink
 from simulator.fleet import load_fleet
 from simulator.player import reports
 

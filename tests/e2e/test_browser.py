@@ -28,16 +28,16 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from api.app import AppState, close_state, create_app, open_state
 from bench.dashboard import seed
+from domain.alerts.evaluate import AlertBook, evaluate
+from domain.alerts.rules import abnormal_finding
+from domain.alerts.thresholds import Thresholds
 from gateway_bridge.envelopes import parse
-from ingest.alert_rules import abnormal_finding
-from ingest.alerts import AlertBook, evaluate
 from ingest.pipeline import Ingestor
-from ingest.registry import Role
-from ingest.thresholds import Thresholds
+from kernel.settings import Settings
+from kernel.types import Uplink
+from registry import Role
 from releve.broker import free_port, wait_for_port
 from releve.runtime import provision_fleet
-from releve.settings import Settings
-from releve.types import Uplink
 from simulator.fleet import load_fleet
 from simulator.player import reports
 from tests.e2e.a11y import audit, contrast

@@ -14,14 +14,14 @@ from fastapi.testclient import TestClient
 
 from api.app import close_state, create_app, open_state
 from api.deps import AppState
+from domain.alerts.evaluate import AlertBook, AlertKind, evaluate
+from domain.alerts.findings import Finding
 from gateway_bridge.envelopes import parse
-from ingest.alerts import AlertBook, AlertKind, evaluate
-from ingest.findings import Finding
 from ingest.pipeline import Ingestor
-from ingest.registry import Role
+from kernel.settings import Settings
+from kernel.types import Uplink
+from registry import Role
 from releve.runtime import provision_fleet
-from releve.settings import Settings
-from releve.types import Uplink
 from simulator.fleet import load_fleet
 from simulator.player import reports
 from simulator.profiles import outdoor_temperature

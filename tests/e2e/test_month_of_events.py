@@ -23,19 +23,19 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from api.analytics import consumption
 from api.app import close_state, open_state
+from domain.alerts.evaluate import AlertBook, evaluate
+from domain.consumption.analytics import consumption
 from gateway_bridge.mqtt import MqttPublisher
-from ingest import schema
-from ingest.alerts import AlertBook, evaluate
-from ingest.store import Window
+from kernel.settings import MqttTarget, Settings
+from registry import schema
 from releve.broker import MosquittoProcess
 from releve.runtime import provision_fleet, start_bridge
-from releve.settings import MqttTarget, Settings
 from simulator.engine import DeviceSim
 from simulator.faults import FaultCounts, Faults
 from simulator.fleet import ReplacementEvent, load_fleet
 from simulator.player import play
+from store import Window
 
 pytestmark = pytest.mark.e2e
 PARIS = ZoneInfo("Europe/Paris")

@@ -25,10 +25,10 @@ import uvicorn
 from api.app import close_state, create_app, open_state
 from api.deps import AppState
 from gateway_bridge.mqtt import MqttPublisher
-from ingest.registry import Role
+from kernel.settings import MqttTarget, Settings
+from registry import Role
 from releve.broker import MosquittoProcess, free_port, wait_for_port
 from releve.runtime import provision_fleet, start_bridge
-from releve.settings import MqttTarget, Settings
 from simulator.fleet import load_fleet
 from simulator.player import play
 

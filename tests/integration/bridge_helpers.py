@@ -15,12 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from gateway_bridge.mqtt import MqttPublisher
-from ingest import schema
-from ingest.open_store import open_store
-from ingest.registry import Registry, open_registry
-from releve.settings import MqttTarget
+from kernel.settings import MqttTarget
+from registry import Registry, open_registry, schema
 from simulator.fleet import load_fleet
 from simulator.player import play
+from store.open import open_store
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.registry import open_registry
+from registry import open_registry
 from releve.runtime import provision_fleet
 from simulator.fleet import load_fleet
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ingest import schema
-from ingest.registry import open_registry
+from registry import open_registry, schema
 from releve.broker import MosquittoProcess
 from tests.integration.bridge_helpers import BridgeProcess, assert_exactly_once, envelopes, publish
 

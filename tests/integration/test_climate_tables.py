@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, inspect, select, text
 
-from ingest import schema
-from ingest.migrations import current_version
-from ingest.registry import Registry, open_registry
-from ingest.thresholds import ThresholdBook, ThresholdError, site_thresholds
-from ingest.weather import Observation, WeatherBook, WeatherSource, site_weather, weather_observations
+from domain.alerts.thresholds import ThresholdBook, ThresholdError, site_thresholds
+from domain.climate.weather import Observation, WeatherBook, WeatherSource, site_weather, weather_observations
+from registry import Registry, open_registry, schema
+from registry.migrations import current_version
 
 pytestmark = pytest.mark.integration
 MINE = (site_thresholds, site_weather, weather_observations)

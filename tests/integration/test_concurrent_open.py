@@ -10,10 +10,10 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from ingest.errors import StoreUnavailable
-from ingest.migrations import STEPS, current_version
-from ingest.registry import open_registry
-from ingest.sqlite_store import SqliteStore
+from registry import open_registry
+from registry.migrations import STEPS, current_version
+from store.errors import StoreUnavailable
+from store.sqlite import SqliteStore
 
 PROCESSES = 4
 

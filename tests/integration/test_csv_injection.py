@@ -21,10 +21,10 @@ import pytest
 
 from api.app import close_state, open_state
 from api.deps import AppState
-from ingest.registry import Role
+from kernel.settings import Settings
+from kernel.types import Reading
+from registry import Role
 from releve.broker import free_port
-from releve.settings import Settings
-from releve.types import Reading
 from tests.servers import api_server
 
 pytestmark = pytest.mark.integration

@@ -24,13 +24,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ingest import schema
-from ingest.open_store import open_store
-from ingest.registry import Registry, open_registry
-from ingest.store import Store, Window
+from registry import Registry, open_registry, schema
 from releve.broker import MosquittoProcess
 from releve.runtime import provision_fleet
 from simulator.fleet import load_fleet
+from store import Store, Window
+from store.open import open_store
 from tests.influx_server import InfluxProcess
 from tests.integration.bridge_helpers import PARIS, BridgeProcess, archived, envelopes, publish
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from ingest.migrations import current_version
-from ingest.registry import Device, open_registry
+from registry import Device, open_registry
+from registry.migrations import current_version
 
 pytestmark = pytest.mark.integration
 

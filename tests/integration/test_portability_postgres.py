@@ -10,16 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from ingest import audit
+from domain.portability.erasure import erase_device_data
+from domain.portability.export import export_tenant
+from domain.portability.restore import import_archive
+from domain.portability.usage import RequestCounter, usage
 from ingest.archive import Archive
-from ingest.erasure import erase_device_data
 from ingest.pipeline import Ingestor
-from ingest.portability import export_tenant
-from ingest.registry import Device, Registry, open_registry
-from ingest.restore import import_archive
-from ingest.sqlite_store import SqliteStore
-from ingest.usage import RequestCounter, usage
-from releve.types import Lns, Uplink
+from kernel.types import Lns, Uplink
+from registry import Device, Registry, audit, open_registry
+from store.sqlite import SqliteStore
 
 pytestmark = pytest.mark.integration
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from gateway_bridge.mqtt import MqttConsumer
+from kernel.settings import MqttTarget
 from releve.broker import MosquittoProcess
-from releve.settings import MqttTarget
 from tests.integration.bridge_helpers import BridgeProcess, assert_exactly_once, envelopes, publish
 from tests.integration.chaos_proxy import ChaosProxy
 

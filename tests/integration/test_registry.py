@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 
 from ingest.archive import Archive
-from ingest.registry import Device, Registry, Role, open_registry
-from ingest.registry_errors import Conflict, NotFound
-from releve.types import Lns, Reception, Uplink
+from kernel.types import Lns, Reception, Uplink
+from registry import Device, Registry, Role, open_registry
+from registry.errors import Conflict, NotFound
 
 pytestmark = pytest.mark.integration
 

@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ingest import schema
-from ingest.influx_store import InfluxStore
-from ingest.registry import Registry, open_registry
-from ingest.store import Window
+from registry import Registry, open_registry, schema
 from releve.broker import MosquittoProcess
 from simulator.fleet import load_fleet
+from store import Window
+from store.influx.store import InfluxStore
 from tests.influx_server import InfluxProcess
 from tests.integration.bridge_helpers import PARIS, BridgeProcess, archived, envelopes, publish
 

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, delete, insert, inspect
 
-from ingest import migrations, schema
-from ingest.registry import Registry, open_registry
-from ingest.tariffs import Period, Tariff, TariffBook, tariffs
+from domain.costs.tariffs import Period, Tariff, TariffBook, tariffs
+from registry import Registry, migrations, open_registry, schema
 
 pytestmark = pytest.mark.integration
 

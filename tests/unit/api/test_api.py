@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ingest.registry import Device, Role
-from releve.settings import Settings
-from releve.types import Reading
+from kernel.settings import Settings
+from kernel.types import Reading
+from registry import Device, Role
 
 A_EUI = "a000000000000001"
 B_EUI = "b000000000000001"

@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.bounds import MAX_VALUES, MAX_WINDOWS, count_windows
 from api.deps import AppState
-from ingest.registry import Device, Role
-from ingest.store import Store, Window
-from releve.settings import Settings
-from releve.types import Reading
+from kernel.settings import Settings
+from kernel.types import Reading
+from registry import Device, Role
+from store import Store, Window
 
 EUI = "a000000000000001"
 ROOM = "c000000000000001"

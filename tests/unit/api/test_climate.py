@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ingest.registry import Device, Role
-from releve.settings import Settings
-from releve.types import Reading
+from kernel.settings import Settings
+from kernel.types import Reading
+from registry import Device, Role
 
 METER = "a000000000000010"
 ROOM = "a000000000000011"
@@ -330,7 +330,7 @@ def test_the_api_ranges_are_the_stored_ones() -> None:
     from annotated_types import Ge, Le
 
     from api.routers.climate import ThresholdValues
-    from ingest.thresholds import RANGES
+    from domain.alerts.thresholds import RANGES
 
     assert set(ThresholdValues.model_fields) == set(RANGES)
     for name, info in ThresholdValues.model_fields.items():

@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ingest.alerts import AlertBook, AlertKind, Finding
-from ingest.registry import Device, Role
-from releve.settings import Settings
-from releve.types import Reading
+from domain.alerts.evaluate import AlertBook, AlertKind, Finding
+from kernel.settings import Settings
+from kernel.types import Reading
+from registry import Device, Role
 
 PARIS = ZoneInfo("Europe/Paris")
 LINKY = "e000000000000001"

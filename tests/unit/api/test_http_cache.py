@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from api.deps import AppState
 from api.http_cache import matches
 from api.read_cache import TtlCache
-from ingest.registry import Device, Role
-from releve.settings import Settings
-from releve.types import Reading
+from kernel.settings import Settings
+from kernel.types import Reading
+from registry import Device, Role
 
 TTL = 10.0
 T0 = datetime(2026, 5, 4, 22, tzinfo=UTC)

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.analytics import consumption
 from api.app import close_state, open_state
 from api.deps import AppState
 from api.routers.overview import overview
 from bench.dashboard import seed
-from ingest.registry import Role
-from ingest.store import Window
-from releve.settings import Settings
+from domain.consumption.analytics import consumption
+from kernel.settings import Settings
+from registry import Role
+from store import Window
 
 
 @pytest.fixture

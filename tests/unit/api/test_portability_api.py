@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from api.deps import AppState
+from domain.portability.restore import import_archive
+from domain.portability.usage import api_usage
 from ingest.archive import Archive
-from ingest.registry import Device, Role, open_registry
-from ingest.restore import import_archive
-from ingest.sqlite_store import SqliteStore
-from ingest.usage import api_usage
-from releve.settings import Settings
-from releve.types import Lns, Reading, Uplink
+from kernel.settings import Settings
+from kernel.types import Lns, Reading, Uplink
+from registry import Device, Role, open_registry
+from store.sqlite import SqliteStore
 
 A_EUI = "a000000000000001"
 A2_EUI = "a000000000000002"

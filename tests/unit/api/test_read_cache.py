@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.read_cache import RegistryReads, TtlCache
-from ingest.registry import Device, Registry, Role, open_registry
-from ingest.registry_errors import NotFound
-from releve.settings import Settings
+from kernel.settings import Settings
+from registry import Device, Registry, Role, open_registry
+from registry.errors import NotFound
 
 
 class Clock:

@@ -31,9 +31,9 @@ from schemathesis.specs.openapi.checks import (
 from api.app import close_state, create_app, open_state
 from ingest.archive import Archive
 from ingest.pipeline import Ingestor
-from ingest.registry import Device, Role
-from releve.settings import Settings
-from releve.types import Lns, Uplink
+from kernel.settings import Settings
+from kernel.types import Lns, Uplink
+from registry import Device, Role
 
 CHECKS = [
     not_a_server_error,

@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ingest.alerts import AlertBook, AlertKind, Finding
-from ingest.registry import Role
+from domain.alerts.evaluate import AlertBook, AlertKind, Finding
+from kernel.fields import TAGS_MAX, check_tags, check_text
+from kernel.settings import Settings
+from registry import Role
 from releve.cli import main
-from releve.fields import TAGS_MAX, check_tags, check_text
-from releve.settings import Settings
 
 EUI = "a000000000000001"
 NUL = "eau\x00mairie"

@@ -12,7 +12,7 @@ from gateway_bridge.mqtt import Message
 from gateway_bridge.service import Bridge
 from ingest.archive import Archive
 from ingest.pipeline import Ingestor
-from ingest.registry import open_registry
+from registry import open_registry
 from tests.fakes import MemoryStore
 
 

@@ -18,8 +18,8 @@ from gateway_bridge.mqtt import Message
 from gateway_bridge.service import Bridge
 from ingest.archive import Archive
 from ingest.pipeline import Ingestor
-from ingest.registry import Device, open_registry
-from releve.types import Lns, Reading, Uplink
+from kernel.types import Lns, Reading, Uplink
+from registry import Device, open_registry
 from tests.fakes import MemoryStore
 
 EUI = "0102030405060708"

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from gateway_bridge.envelopes import parse
-from releve.types import Uplink
+from kernel.types import Uplink
 
 NOW = datetime(2026, 12, 5, 10, tzinfo=UTC)
 TOPIC = "application/app/device/0102030405060708/event/up"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gateway_bridge.envelopes import DeviceLog, DeviceStatus, EnvelopeError, Ignored, JoinEvent, parse
-from releve.types import Lns, Uplink
+from kernel.types import Lns, Uplink
 
 FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "envelopes"
 MANIFEST = json.loads((FIXTURES / "manifest.json").read_text())["fixtures"]

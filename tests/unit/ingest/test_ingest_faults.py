@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ingest import schema
 from ingest.archive import Archive
-from ingest.errors import StoreRejected, StoreUnavailable
 from ingest.pipeline import Ingestor
 from ingest.plausibility import TimeBounds
-from ingest.registry import Device, open_registry
-from ingest.store import Neighbourhood, SeriesSpan
-from releve.types import Lns, Reading, Uplink
+from kernel.types import Lns, Reading, Uplink
+from registry import Device, open_registry, schema
+from store.errors import StoreRejected, StoreUnavailable
+from store.protocol import Neighbourhood, SeriesSpan
 from tests.fakes import MemoryStore
 
 EUIS = ("0102030405060701", "0102030405060702")

@@ -11,8 +11,8 @@ import pytest
 
 from ingest.archive import Archive
 from ingest.pipeline import Ingestor
-from ingest.registry import Device, Registry, open_registry
-from releve.types import Lns, Uplink
+from kernel.types import Lns, Uplink
+from registry import Device, Registry, open_registry
 from tests.fakes import MemoryStore
 
 EUI = "0102030405060708"
@@ -97,8 +97,8 @@ def test_replay_writes_nothing_new(env: tuple[Ingestor, Registry, MemoryStore]) 
 def test_decrease_is_an_anomaly_not_a_consumption(env: tuple[Ingestor, Registry, MemoryStore]) -> None:
     from sqlalchemy import select
 
-    from ingest import schema
-    from ingest.alerts import AlertKind, evaluate
+    from domain.alerts.evaluate import AlertKind, evaluate
+    from registry import schema
 
     ingestor, registry, store = env
     run(ingestor, [up(1, r718h(30000), 0), up(2, r718h(100), 15)])
@@ -128,7 +128,7 @@ def test_unknown_device_and_bad_frame_are_kept(env: tuple[Ingestor, Registry, Me
 
 
 def test_store_outage_keeps_uplinks_pending_for_retry(env: tuple[Ingestor, Registry, MemoryStore]) -> None:
-    from ingest.errors import StoreUnavailable
+    from store.errors import StoreUnavailable
 
     ingestor, _, store = env
     archived = ingestor.accept([(up(1, r718h(5), 0), "t")])
@@ -336,7 +336,7 @@ def test_an_erasure_elsewhere_is_not_the_history_of_the_next_reading(
 ) -> None:
     """The bridge holds each meter's last index; an erasure (here through another process's code
     path, on the same store) is announced in the registry, and the bridge forgets that index."""
-    from ingest.erasure import erase_device_data
+    from domain.portability.erasure import erase_device_data
 
     ingestor, registry, store = env
     run(ingestor, [up(1, r718h(100), 0), up(2, r718h(120), 15)])

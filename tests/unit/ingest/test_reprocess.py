@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ingest.archive import Archive
 from ingest.pipeline import Ingestor
-from ingest.registry import Device, open_registry
 from ingest.reprocess import reprocess
+from registry import Device, open_registry
 from tests.fakes import MemoryStore
 from tests.unit.ingest.test_pipeline import EUI, T0, r718h, up
 

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from api.app import close_state, open_state
-from ingest import audit
-from ingest.registry import Device
+from kernel.settings import Settings
+from kernel.types import Reading
+from registry import Device, audit
 from releve.cli import main
-from releve.settings import Settings
-from releve.types import Reading
 
 EUI = "0102030405060708"
 T0 = datetime(2026, 2, 1, tzinfo=UTC)

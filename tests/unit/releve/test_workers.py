@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from releve.settings import Settings
+from kernel.settings import Settings
 from releve.workers import worker_env
 
 

@@ -82,7 +82,7 @@ def test_a_leak_adds_its_flow_day_and_night() -> None:
 
 def test_every_envelope_format_parses_back_to_the_same_uplink() -> None:
     from gateway_bridge.envelopes import parse
-    from releve.types import Uplink
+    from kernel.types import Uplink
     from simulator.player import LNS_FORMATS, reports
 
     fleet = load_fleet()

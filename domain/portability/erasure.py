@@ -1,0 +1,35 @@
+"""Erasure of a device's data on request (data charter), leaving an entry in the audit log.
+
+The device stays provisioned; what it measured goes: its readings, hourly rollups and latest
+values in the store, its raw uplinks in the archive, its alarms and link health.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, delete
+
+from registry import Device, audit, schema, store_edits
+from registry.audit import AuditEntry
+from registry.errors import database_errors
+from store import Store
+
+
+def erase_device_data(
+    engine: Engine, store: Store, device: Device, *, actor: str, note: str = ""
+) -> AuditEntry:
+    """Erase everything measured by ``device``; returns the audit entry with the counts."""
+    with store_edits.editing(engine):
+        readings = store.erase(device.dev_eui)
+    with database_errors("erasure"), engine.begin() as conn:
+        uplinks = conn.execute(delete(schema.uplinks).where(schema.uplinks.c.dev_eui == device.dev_eui))
+        alarms = conn.execute(delete(schema.alarms).where(schema.alarms.c.dev_eui == device.dev_eui))
+        conn.execute(delete(schema.device_link).where(schema.device_link.c.dev_eui == device.dev_eui))
+    return audit.record(
+        engine,
+        actor=actor,
+        tenant_id=device.tenant_id,
+        action="erase_device_data",
+        target=device.dev_eui,
+        counts={"readings": readings, "uplinks": int(uplinks.rowcount), "alarms": int(alarms.rowcount)},
+        note=note,
+    )

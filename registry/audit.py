@@ -1,0 +1,101 @@
+"""The audit log: who did what to whose data, kept in the registry database.
+
+Entries are only ever added (an erasure on request must leave a trace of itself, not of the
+data it removed): when, the key prefix that asked, the tenant concerned, the action, its target
+and what it counted (e.g. readings, rollups and uplinks erased).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Engine, Integer, String, Table, func, insert, select
+
+from registry import schema
+from registry.errors import database_errors
+
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+audit_log = Table(
+    "audit_log",
+    schema.metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("at", schema.UtcDateTime(), nullable=False, index=True),
+    # The key prefix (never the key) or "cli" for a command run on the server.
+    Column("actor", String(64), nullable=False),
+    # No foreign key: an entry outlives what it is about.
+    Column("tenant_id", BigInteger, nullable=False, index=True),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("counts", JSON, nullable=False, default=dict),
+    Column("note", String(500), nullable=False, default=""),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    tenant_id: int
+    action: str
+    target: str
+    counts: dict[str, int]
+    note: str
+
+
+def record(
+    engine: Engine,
+    *,
+    actor: str,
+    tenant_id: int,
+    action: str,
+    target: str,
+    counts: Mapping[str, int],
+    note: str = "",
+) -> AuditEntry:
+    """Append an entry and return it."""
+    at = datetime.now(UTC)
+    values: dict[str, Any] = {
+        "at": at,
+        "actor": actor[:64],
+        "tenant_id": tenant_id,
+        "action": action,
+        "target": target[:200],
+        "counts": dict(counts),
+        "note": note[:500],
+    }
+    with database_errors("audit write"), engine.begin() as conn:
+        result = conn.execute(insert(audit_log).values(**values))
+        entry_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    return AuditEntry(entry_id, at, values["actor"], tenant_id, action, values["target"], dict(counts), note)
+
+
+def entries(
+    engine: Engine, tenant_id: int | None = None, *, offset: int = 0, limit: int = 100
+) -> tuple[list[AuditEntry], int]:
+    """Entries newest first (of one tenant, or all), and how many there are in all."""
+    query = select(audit_log).order_by(audit_log.c.id.desc()).offset(offset).limit(limit)
+    count = select(func.count()).select_from(audit_log)
+    if tenant_id is not None:
+        query = query.where(audit_log.c.tenant_id == tenant_id)
+        count = count.where(audit_log.c.tenant_id == tenant_id)
+    with database_errors("audit read"), engine.connect() as conn:
+        rows = conn.execute(query).all()
+        total = int(conn.execute(count).scalar_one())
+    return [
+        AuditEntry(
+            r.id,
+            r.at,
+            r.actor,
+            int(r.tenant_id),
+            r.action,
+            r.target,
+            {str(k): int(v) for k, v in (r.counts or {}).items()},
+            r.note,
+        )
+        for r in rows
+    ], total

@@ -1,0 +1,242 @@
+"""The hourly, daily and monthly rollups a writer can keep up to date without asking the store.
+
+Recomputing the hours, days and months a batch touched from what is stored costs store queries
+per batch, and was most of the bridge's time. When a series' points arrive in time order from
+one writer (the bridge draining a queue), the writer already knows the hour, the day and the
+month it last wrote: the next points are folded into them in memory (a period's rollup of points
+in time order is its earlier rollup plus the new points). Anything else (a point at or before
+the last one written, a series not seen lately, an hour the store had more points in than this
+writer wrote) goes back to the store's own recomputation, which also seeds the cache. Entries
+expire after ``ttl_s`` without a point, and ``forget`` drops them when another process edited
+the store (a reprocess, an erasure, an import: see ``Registry.store_epoch``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from kernel.types import Reading
+from store.influx.lineprotocol import timestamp
+
+HOUR_NS = 3600 * 1_000_000_000
+
+SeriesKey = tuple[str, str, str]  # dev_eui, quantity, channel
+HourKey = tuple[str, str, str, int]  # ... and the period's start in ns (hour, local day or month)
+Periods = Callable[[int], tuple[int, int]]  # an hour's start -> its local day's and month's starts
+Row = tuple[int, "HourStats"]  # a period's start in ns and its rollup
+
+
+@dataclass(slots=True)
+class HourStats:
+    """One hour of one series, as InfluxDB's rollup point holds it."""
+
+    count: int
+    consumption: float | None
+    min: float
+    max: float
+    total: float
+    first: float
+    last: float
+
+    def add(self, value: float, delta: float | None) -> None:
+        self.count += 1
+        self.min = min(self.min, value)
+        self.max = max(self.max, value)
+        self.total += value
+        self.last = value
+        if delta is not None:
+            self.consumption = (self.consumption or 0.0) + delta
+
+
+@dataclass(slots=True)
+class _Open:
+    hour: int
+    stats: HourStats
+    last_ns: int
+    seen: float
+    # The local day and month of ``hour``, the rollup of the day's hours before ``hour`` and of
+    # the month's days before ``day``; day == -1: not known yet. A day is its hours merged in
+    # time order and a month its days, as the store merges them (``merged``): whether a period
+    # was folded here or recomputed by the store, its sums are the same to the last bit.
+    day: int = -1
+    day_closed: HourStats | None = None
+    month: int = -1
+    month_closed: HourStats | None = None
+
+
+def merged(a: HourStats | None, b: HourStats) -> HourStats:
+    """Two consecutive periods' rollups as one (a new object: ``b`` may still grow)."""
+    if a is None:
+        return _copy(b)
+    if b.consumption is None or a.consumption is None:
+        consumption = a.consumption if b.consumption is None else b.consumption
+    else:
+        consumption = a.consumption + b.consumption
+    low, high = min(a.min, b.min), max(a.max, b.max)
+    return HourStats(a.count + b.count, consumption, low, high, a.total + b.total, a.first, b.last)
+
+
+def merge_all(rows: Sequence[HourStats]) -> HourStats | None:
+    """Periods' rollups in time order as one, merged left to right (``merged``)."""
+    out: HourStats | None = None
+    for row in rows:
+        out = merged(out, row)
+    return out
+
+
+@dataclass
+class Folded:
+    """What ``fold`` did with a batch."""
+
+    hours: dict[HourKey, HourStats] = field(default_factory=dict)
+    days: dict[HourKey, HourStats] = field(default_factory=dict)
+    months: dict[HourKey, HourStats] = field(default_factory=dict)
+    # Readings whose hours the store must recompute (and then their days and months).
+    rest: list[Reading] = field(default_factory=list)
+    # Readings folded into their hours here whose days and months the store must recompute.
+    days_unknown: list[Reading] = field(default_factory=list)
+
+
+class OpenHours:
+    """The latest hour of each series this process wrote, while it is the only writer in sight."""
+
+    def __init__(
+        self,
+        ttl_s: float = 6 * 3600.0,
+        max_series: int = 200_000,
+        clock: Callable[[], float] = time.monotonic,
+        periods: Periods | None = None,
+    ) -> None:
+        """``periods``: the local day and month of an hour; without it days and months are left
+        to the store."""
+        self._ttl = ttl_s
+        self._max = max_series
+        self._clock = clock
+        self._periods = periods
+        self._open: dict[SeriesKey, _Open] = {}
+
+    def fold(self, batch: Sequence[Reading]) -> Folded:
+        """Split a batch: rollups updated here, and the readings whose periods the store must recompute."""
+        now = self._clock()
+        by_series: dict[SeriesKey, dict[int, Reading]] = {}
+        for r in batch:  # one point per time, the later write, as the store keeps it
+            by_series.setdefault((r.dev_eui, r.quantity, r.channel), {})[timestamp(r.ts)] = r
+        out = Folded()
+        for key, at in by_series.items():
+            points = sorted(at.items(), key=lambda p: p[0])
+            state = self._open.get(key)
+            if state is None or now - state.seen > self._ttl or points[0][0] <= state.last_ns:
+                self._open.pop(key, None)
+                out.rest.extend(r for _, r in points)
+                continue
+            known = state.day != -1 and self._periods is not None
+            for ns, r in points:
+                hour = ns - ns % HOUR_NS
+                value = float(r.value)
+                if hour != state.hour:  # a later hour: this writer's points are its first ones
+                    if known:
+                        self._close_hour(key, state, hour, out)
+                    state.hour = hour
+                    state.stats = HourStats(1, r.delta, value, value, value, value, value)
+                else:
+                    state.stats.add(value, r.delta)
+                state.last_ns = ns
+                out.hours[(*key, hour)] = state.stats
+            if known:
+                day = merged(state.day_closed, state.stats)
+                out.days[(*key, state.day)] = day
+                out.months[(*key, state.month)] = merged(state.month_closed, day)
+            else:
+                out.days_unknown.extend(r for _, r in points)
+            state.seen = now
+        return out
+
+    def _close_hour(self, key: SeriesKey, state: _Open, hour: int, out: Folded) -> None:
+        """The series moves on to ``hour``: its last hour joins its day, a finished day its month."""
+        assert self._periods is not None
+        day, month = self._periods(hour)
+        day_total = merged(state.day_closed, state.stats)
+        if day == state.day:
+            state.day_closed = day_total
+            return
+        out.days[(*key, state.day)] = day_total
+        month_total = merged(state.month_closed, day_total)
+        out.months[(*key, state.month)] = month_total
+        if month == state.month:
+            state.month_closed = month_total
+        else:
+            state.month, state.month_closed = month, None
+        state.day, state.day_closed = day, None
+
+    def seed_periods(self, days: dict[HourKey, list[Row]], months: dict[HourKey, list[Row]]) -> None:
+        """Remember the days and months the store just recomputed for series held here, from the
+        rows it merged (each period's rows in time order): the hours of the day before the open
+        hour, the days of the month before its day, which this writer's next points extend."""
+        if self._periods is None:
+            return
+        for (eui, quantity, channel, day), hours in days.items():
+            state = self._open.get((eui, quantity, channel))
+            if state is None or state.day != -1 or not hours or hours[-1][0] != state.hour:
+                continue
+            state_day, month = self._periods(state.hour)
+            in_month = months.get((eui, quantity, channel, month))
+            if state_day != day or not in_month or in_month[-1][0] != day:
+                continue
+            state.day, state.day_closed = day, merge_all([h for _, h in hours[:-1]])
+            state.month, state.month_closed = month, merge_all([d for _, d in in_month[:-1]])
+
+    def seed(
+        self,
+        readings: Sequence[Reading],
+        recomputed: dict[HourKey, HourStats],
+        newest: dict[SeriesKey, int] | None = None,
+    ) -> None:
+        """Remember the hours just recomputed by the store, where this writer holds all their points
+        (``readings``, which it just wrote) and (given ``newest``, each series' newest stored
+        point) where they end their series: a late batch followed by points already stored is
+        not an hour to fold into."""
+        latest: dict[SeriesKey, list[int]] = {}
+        for r in readings:
+            latest.setdefault((r.dev_eui, r.quantity, r.channel), []).append(timestamp(r.ts))
+        written = {}
+        for key, stamps in latest.items():
+            last = max(stamps)
+            written[key] = (last, sum(1 for ns in stamps if ns - ns % HOUR_NS == last - last % HOUR_NS))
+        self.seed_counted(written, recomputed, newest)
+
+    def seed_counted(
+        self,
+        written: dict[SeriesKey, tuple[int, int]],
+        recomputed: dict[HourKey, HourStats],
+        newest: dict[SeriesKey, int] | None = None,
+    ) -> None:
+        """``seed``, given per series this writer's newest point and how many points it wrote in
+        that point's hour."""
+        now = self._clock()
+        if len(self._open) + len(written) > self._max:
+            self._open.clear()
+        for key, (last, mine) in written.items():
+            hour = last - last % HOUR_NS
+            stats = recomputed.get((*key, hour))
+            # More points in the store than this writer wrote: some may be later than ours.
+            ends_series = newest is None or newest.get(key, last) == last
+            if stats is not None and stats.count == mine and ends_series:
+                self._open[key] = _Open(hour, stats, last, now)
+            else:
+                self._open.pop(key, None)
+
+    def forget(self, dev_eui: str | None = None) -> None:
+        """Drop what is known of a device (its points were deleted), or of every series."""
+        if dev_eui is None:
+            self._open.clear()
+        else:
+            for key in [k for k in self._open if k[0] == dev_eui]:
+                del self._open[key]
+
+
+def _copy(stats: HourStats) -> HourStats:
+    return HourStats(
+        stats.count, stats.consumption, stats.min, stats.max, stats.total, stats.first, stats.last
+    )

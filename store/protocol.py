@@ -1,0 +1,158 @@
+"""The time-series store protocol, implemented by the SQLite and InfluxDB backends.
+
+A store keeps readings keyed by (device, quantity, channel, time): writing the same point twice
+leaves one point (the later value wins), so the bridge can replay without doubling anything.
+All times crossing this protocol are timezone-aware; windows are cut in the caller's time zone
+(a town's days are Europe/Paris days, 23 or 25 hours long at daylight-saving changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+from kernel.types import Reading
+
+if TYPE_CHECKING:
+    from store.rollup import SeriesHour
+
+
+class Window(StrEnum):
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSpan:
+    """A span of one series (device, quantity, channel): where a writer places readings that are
+    not after the series' last stored point (a replay, a late reading)."""
+
+    dev_eui: str
+    quantity: str
+    channel: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbourhood:
+    """What a series holds around a span: the newest point before it, the points inside it
+    (start and end included) and the oldest point after it (each within the asked reach)."""
+
+    before: Reading | None
+    inside: tuple[Reading, ...]
+    after: Reading | None
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One time window of one device's quantity.
+
+    For instantaneous and state readings: count, min, max, mean, first and last values.
+    For cumulative and delta readings, ``consumption`` is what was consumed in the window (index
+    differences attributed to the window holding the later reading; see docs), else None.
+    """
+
+    start: datetime
+    end: datetime
+    count: int
+    min: float | None
+    max: float | None
+    mean: float | None
+    first: float | None
+    last: float | None
+    consumption: float | None
+
+
+class Store(Protocol):
+    """What the bridge writes to and the API reads from."""
+
+    def write(self, readings: Sequence[Reading]) -> None:
+        """Write a batch durably; idempotent on (device, quantity, channel, ts)."""
+
+    def query(
+        self,
+        dev_eui: str,
+        start: datetime,
+        end: datetime,
+        quantities: Collection[str] | None = None,
+    ) -> list[Reading]:
+        """Readings of one device with start <= ts < end, ordered by time."""
+
+    def aggregate(
+        self,
+        dev_eui: str,
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        window: Window,
+        tz: str,
+        channel: str = "",
+    ) -> list[Bucket]:
+        """One bucket per window of ``tz`` that holds readings, in [start, end), ordered."""
+
+    def aggregate_many(
+        self,
+        dev_euis: Collection[str],
+        quantity: str,
+        start: datetime,
+        end: datetime,
+        window: Window,
+        tz: str,
+        channel: str | None = None,
+    ) -> dict[tuple[str, str], list[Bucket]]:
+        """``aggregate`` for many devices at once (every channel, or one), keyed (device, channel);
+        series without readings in the range are absent. What a report over a town reads."""
+
+    def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
+        """The newest reading of every (device, quantity, channel), optionally for some devices."""
+
+    def neighbours(
+        self, spans: Sequence[SeriesSpan], reach: timedelta
+    ) -> dict[tuple[str, str, str], Neighbourhood]:
+        """For a batch of spans at once, each series' points around its span, looking at most
+        ``reach`` before and after it: what a writer needs to place replayed and late readings
+        (a few queries per batch, not one per reading). Series with nothing are absent."""
+
+    def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
+        """Remove points (quantity, channel, ts) of a device, updating rollups and latest."""
+
+    def hourly(self, dev_eui: str) -> list[SeriesHour]:
+        """Every hourly rollup of a device (they outlive pruned raw readings), ordered by hour."""
+
+    def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
+        """Write hourly rollups as they are (an import of hours whose raw readings were pruned)."""
+
+    def count(self, dev_euis: Collection[str], start: datetime, end: datetime) -> dict[str, int]:
+        """Readings per device in [start, end), from the hourly rollups (so pruned ones count)."""
+
+    def erase(self, dev_eui: str) -> int:
+        """Remove every reading, rollup and latest value of a device; returns readings removed."""
+
+    def prune(self, now: datetime) -> int:
+        """Drop raw readings older than the retention (rollups stay); returns how many, if known."""
+
+    def hold_rollups(self, hold: bool) -> bool:
+        """Keep rollups computed in memory until ``flush`` (for a writer that marks its input done
+        only after a flush); returns whether this store holds any. A store that computes them in
+        place ignores it and returns False: its writer need not wait for a flush."""
+
+    def flush(self, limit: int | None = None) -> bool:
+        """Write what ``hold_rollups`` kept in memory: all of it, or with ``limit``, at most that
+        many points a call of what the first call took; True once that is all written."""
+
+    def held(self) -> int:
+        """Rollup points kept in memory and not yet written (a flush under way included)."""
+
+    def forget(self) -> None:
+        """Drop what this object holds in memory of the stored series: another process edited
+        the store (see ``registry.store_edits``); the next write starts from what is stored."""
+
+    def close(self) -> None:
+        """Release connections and files."""

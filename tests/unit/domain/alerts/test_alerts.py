@@ -1,0 +1,73 @@
+"""Alert rules, each with hand-made evidence; and the alert book's open/refresh/close cycle."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from domain.alerts.evaluate import (
+    AlertBook,
+    AlertKind,
+    Thresholds,
+    battery_finding,
+    leak_finding,
+    link_finding,
+    silent_finding,
+)
+from registry import Device, open_registry
+
+DEV = Device("0102030405060708", 1, "École - eau", "netvox/r718h", site_id=1, expected_interval_s=900)
+TH = Thresholds()
+NOW = datetime(2026, 6, 10, 9, tzinfo=UTC)
+
+
+def nights(*minima: float | None) -> list[tuple[date, float | None]]:
+    return [(date(2026, 6, 7) + timedelta(days=i), m) for i, m in enumerate(minima)]
+
+
+def test_leak_needs_flow_every_night() -> None:
+    finding = leak_finding(DEV, nights(0.012, 0.015, 0.011), TH)
+    assert finding is not None and finding.kind is AlertKind.LEAK
+    assert "12 L/h" not in finding.message and "11 L/h" in finding.message
+    assert [n["min_m3h"] for n in finding.evidence["night_min_flow_m3h"]] == [0.012, 0.015, 0.011]
+    assert leak_finding(DEV, nights(0.012, 0.0, 0.011), TH) is None  # one dry hour: no leak
+    assert leak_finding(DEV, nights(0.012, None, 0.011), TH) is None  # missing data is not evidence
+    assert leak_finding(DEV, nights(0.012, 0.02), TH) is None  # too few nights
+
+
+def test_silent_after_three_intervals() -> None:
+    assert silent_finding(DEV, NOW - timedelta(minutes=40), NOW, TH) is None
+    finding = silent_finding(DEV, NOW - timedelta(minutes=50), NOW, TH)
+    assert finding is not None and "15 min" in finding.message
+    assert silent_finding(DEV, None, NOW, TH) is not None
+
+
+def test_battery_and_link() -> None:
+    assert battery_finding(DEV, 50, None, TH) is None
+    low = battery_finding(DEV, 9, None, TH)
+    assert low is not None and "9 %" in low.message
+    assert battery_finding(DEV, None, 2.8, TH) is not None
+    assert link_finding(DEV, 10, 5, TH) is None  # too few frames to judge
+    poor = link_finding(DEV, 60, 40, TH)
+    assert poor is not None and poor.evidence["loss_pct"] == 40.0
+
+
+def test_book_opens_refreshes_and_closes(tmp_path: Path) -> None:
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    town = registry.owner_tenant()
+    site = registry.ensure_site(town.id, "ecole")
+    device = Device(DEV.dev_eui, town.id, DEV.name, DEV.model, site_id=site.id)
+    registry.add_devices([device])
+    book = AlertBook(registry.engine)
+    finding = leak_finding(device, nights(0.012, 0.015, 0.011), TH)
+    assert finding is not None
+    (opened,) = book.sync([finding], NOW)
+    assert book.sync([finding], NOW + timedelta(hours=1)) == []  # same alert, refreshed
+    assert [a["id"] for a in book.list(town.id)] == [opened]
+    book.acknowledge(opened, "paul", NOW)
+    assert book.get(opened)["acknowledged_by"] == "paul"
+    book.sync([], NOW + timedelta(hours=2))  # the leak stopped
+    assert book.list(town.id) == []
+    (closed,) = book.list(town.id, status="closed")
+    assert closed["ended_at"] is not None
+    registry.close()
