@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,6 +43,16 @@ class ArchivedUplink:
     uplink: Uplink
     source: str
     archived_at: datetime | None = None
+
+
+class Mark(NamedTuple):
+    """What processing an archived uplink came to, written on its row by ``Archive.mark``."""
+
+    uplink_id: int
+    state: str  # decoded | failed | unknown_device | mac_only (pending until marked)
+    error: str | None
+    decoder: str | None  # the model and decoder version that read it
+    readings: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +219,8 @@ class Archive:
                 conn.execute(select(func.coalesce(func.sum(schema.uplinks.c.duplicates), 0))).scalar_one()
             )
 
-    def mark(self, results: Sequence[tuple[int, str, str | None, str | None, int]]) -> None:
-        """Record processing results: (uplink id, state, error, decoder, number of readings)."""
+    def mark(self, results: Sequence[Mark]) -> None:
+        """Record processing results."""
         if not results:
             return
         u = schema.uplinks

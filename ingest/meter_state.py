@@ -22,16 +22,13 @@ from typing import Protocol
 
 from decoders import Kind
 from ingest.meter import Point, Replacement, Step, delta_step, index_step
-from kernel.types import Reading
+from kernel.types import MAX_SERIES, Reading, SeriesKey
 from registry import Device
 from store import Store
 from store.protocol import Neighbourhood, SeriesSpan
 
-SeriesKey = tuple[str, str, str]  # dev_eui, quantity, channel
-
 # How far before a late reading its predecessor is looked for (and after it, its successor).
 LATE_REACH = timedelta(days=62)
-_SERIES_CACHE = 200_000
 
 
 @dataclass
@@ -82,7 +79,7 @@ class MeterState:
         self._no_history.discard(key)
         self._last[key] = point
         self._last.move_to_end(key)
-        if len(self._last) > _SERIES_CACHE:
+        if len(self._last) > MAX_SERIES:
             self._last.popitem(last=False)
 
     def plan(self, readings: Sequence[Reading]) -> DeltaPlan:
@@ -95,7 +92,7 @@ class MeterState:
             if reading.kind == Kind.DELTA:
                 self._add(plan, reading, delta_step(reading.value))
             elif reading.kind == Kind.CUMULATIVE:
-                key = (reading.dev_eui, reading.quantity, reading.channel)
+                key = reading.series
                 last = plan.last.get(key) or self._last.get(key)
                 if last is None and key not in plan.last:
                     last = self._history(key)
@@ -154,24 +151,17 @@ class MeterState:
         a thousand store round trips. What it finds is what the store holds: kept at once.
         """
         missing = {
-            (r.dev_eui, r.quantity, r.channel)
-            for r in readings
-            if r.kind == Kind.CUMULATIVE
-            and (
-                self._shared
-                or (
-                    (r.dev_eui, r.quantity, r.channel) not in self._last
-                    and (r.dev_eui, r.quantity, r.channel) not in self._no_history
-                )
-            )
+            key
+            for key in (r.series for r in readings if r.kind == Kind.CUMULATIVE)
+            if self._shared or (key not in self._last and key not in self._no_history)
         }
         if not missing:
             return
         if self._shared:
             for key in missing:
                 self._last.pop(key, None)
-        found = {(r.dev_eui, r.quantity, r.channel): r for r in self._store.latest({k[0] for k in missing})}
-        if len(self._no_history) > _SERIES_CACHE:
+        found = {r.series: r for r in self._store.latest({k.dev_eui for k in missing})}
+        if len(self._no_history) > MAX_SERIES:
             self._no_history.clear()
         for key in missing:
             hit = found.get(key)
@@ -184,22 +174,22 @@ class MeterState:
         """The last point of a series not held here: the store's, or (a new radio device on an
         existing metering point reads the same meter) the point's previous device's last one."""
         if key not in self._no_history:
-            for r in self._store.latest([key[0]]):
-                if (r.quantity, r.channel) == key[1:]:
+            for r in self._store.latest([key.dev_eui]):
+                if r.series == key:
                     return Point(r.ts, r.value)
         return self._sibling_point(key, None)
 
     def _sibling_point(self, key: SeriesKey, before: Reading | None) -> Point | None:
         """The newest point of the same quantity on the device's metering point, from the device
         it replaced (and before ``before``, where given)."""
-        device = self._devices.get(key[0])
+        device = self._devices.get(key.dev_eui)
         if device is None or not device.metering_point or device.site_id is None:
             return None
         siblings = self._siblings(device)
         same = [
             r
             for r in self._store.latest(siblings)
-            if (r.quantity, r.channel) == key[1:] and (before is None or r.ts < before.ts)
+            if (r.quantity, r.channel) == (key.quantity, key.channel) and (before is None or r.ts < before.ts)
         ]
         if not same:
             return None
@@ -210,7 +200,7 @@ class MeterState:
         return register_max(self._devices.get(reading.dev_eui), reading.quantity)
 
     def _swaps(self, key: SeriesKey) -> tuple[Replacement, ...]:
-        return self._devices.replacements(key[0]).get((key[1], key[2]), ())
+        return self._devices.replacements(key.dev_eui).get((key.quantity, key.channel), ())
 
 
 def register_max(device: Device | None, quantity: str) -> float | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from decoders import CANONICAL_UNITS, DecodeError, Frame, Quantity, decode, get_model
-from ingest.archive import Archive, ArchivedUplink
+from ingest.archive import Archive, ArchivedUplink, Mark
 from ingest.linkstats import LinkUpdate
 from ingest.lorawan_crypto import KeyUnusable, KeyWrapper, frm_payload
 from ingest.meter import Replacement
@@ -136,9 +136,9 @@ class Ingestor:
         self.links = LinkUpdate(archive.engine)
         self._edits = -1  # the registry's count of store edits when this worker last looked
         self.flush_every_s = 0.0
-        self._unmarked: list[tuple[int, str, str | None, str | None, int]] = []
+        self._unmarked: list[Mark] = []
         # The uplinks behind a chunked flush under way (None: none is), marked when it ends.
-        self._flushing: list[tuple[int, str, str | None, str | None, int]] | None = None
+        self._flushing: list[Mark] | None = None
         self.flush_chunk = 5000  # rollup points written per batch while a flush is under way
         # A flush is also due once the store holds this many points or this many uplinks wait
         # for it, whatever the time: a catch-up processes in 30 s what took an outage minutes to
@@ -242,7 +242,7 @@ class Ingestor:
             self._forget()
             self._edits = edits
         report = BatchReport()
-        results: list[tuple[int, str, str | None, str | None, int]] = []
+        results: list[Mark] = []
         readings: list[Reading] = []
         frames: list[tuple[ArchivedUplink, Frame]] = []
         self.devices.prime([item.uplink.dev_eui for item in batch])
@@ -254,11 +254,11 @@ class Ingestor:
                 if up.dev_eui not in self._unknown_logged and len(self._unknown_logged) < 10_000:
                     self._unknown_logged.add(up.dev_eui)
                     log.warning("first uplink from unprovisioned device %s: quarantined", up.dev_eui)
-                results.append((item.id, "unknown_device", "device not provisioned", None, 0))
+                results.append(Mark(item.id, "unknown_device", "device not provisioned", None, 0))
                 continue
             if up.f_port == 0:
                 report.mac_only += 1
-                results.append((item.id, "mac_only", None, None, 0))
+                results.append(Mark(item.id, "mac_only", None, None, 0))
                 continue
             try:
                 payload = self.plaintext(up, device)
@@ -267,19 +267,20 @@ class Ingestor:
                 built = self.readings_of(item, device, frame)
             except (DecodeError, KeyUnusable, ImplausibleTime) as exc:
                 report.failed += 1
-                results.append((item.id, "failed", f"{type(exc).__name__}: {exc}", device.model, 0))
+                results.append(Mark(item.id, "failed", f"{type(exc).__name__}: {exc}", device.model, 0))
                 continue
             frames.append((item, frame))
             readings.extend(built)
             report.decoded += 1
-            results.append((item.id, "decoded", None, f"{spec.model_id}@{spec.version}", len(built)))
+            results.append(Mark(item.id, "decoded", None, f"{spec.model_id}@{spec.version}", len(built)))
         plan, refused = self._write(readings, edits)
         if refused:  # isolated: failed with the store's reason, like a frame that cannot be decoded
             report.decoded -= len(refused)
             report.failed += len(refused)
-            for n, (uplink_id, _, _, decoder, _) in enumerate(results):
-                if uplink_id in refused:
-                    results[n] = (uplink_id, "failed", f"StoreRejected: {refused[uplink_id]}", decoder, 0)
+            for n, mark in enumerate(results):
+                if mark.uplink_id in refused:
+                    error = f"StoreRejected: {refused[mark.uplink_id]}"
+                    results[n] = mark._replace(state="failed", error=error, readings=0)
             frames = [(item, frame) for item, frame in frames if item.id not in refused]
         report.anomalies = len(plan.anomalies)
         self.links.record_anomalies(plan.anomalies)

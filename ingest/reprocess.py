@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from decoders import DecodeError, Kind, decode, get_model
-from ingest.archive import ArchivedUplink
+from ingest.archive import ArchivedUplink, Mark
 from ingest.lorawan_crypto import KeyUnusable
 from ingest.meter import Point, delta_step, index_step
 from ingest.pipeline import Ingestor, register_max
@@ -69,7 +69,7 @@ def _device(ingestor: Ingestor, device: Device, since: datetime, dry_run: bool) 
     for r in ingestor.store.query(device.dev_eui, first, last):
         if r.uplink_id is not None:
             old_by_uplink[r.uplink_id][(r.quantity, r.channel, r.ts)] = r
-    marks: list[tuple[int, str, str | None, str | None, int]] = []
+    marks: list[Mark] = []
     writes: list[Reading] = []
     deletes: list[Key] = []
     for item, state, _error, _decoder in rows:
@@ -78,7 +78,7 @@ def _device(ingestor: Ingestor, device: Device, since: datetime, dry_run: bool) 
         new = _decode(ingestor, item, device)
         if isinstance(new, str):
             report.now_failing += state == "decoded"
-            marks.append((item.id, "failed", new, device.model, 0))
+            marks.append(Mark(item.id, "failed", new, device.model, 0))
             deletes.extend(before)
             report.removed += len(before)
             continue
@@ -101,7 +101,7 @@ def _device(ingestor: Ingestor, device: Device, since: datetime, dry_run: bool) 
         deletes.extend(gone)
         report.removed += len(gone)
         spec = get_model(device.model)
-        marks.append((item.id, "decoded", None, f"{spec.model_id}@{spec.version}", len(after)))
+        marks.append(Mark(item.id, "decoded", None, f"{spec.model_id}@{spec.version}", len(after)))
     if not dry_run:
         ingestor.store.delete(device.dev_eui, deletes)
         ingestor.store.write(writes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Lns(StrEnum):
@@ -79,6 +80,23 @@ class Uplink:
         return max(values) if values else None
 
 
+# One hour in nanoseconds: InfluxDB's time unit, in which writers cut readings into hours.
+HOUR_NS = 3_600_000_000_000
+
+# The most series a process keeps state for in memory (a meter's last index, a series' folded
+# hour, its line-protocol prefix): past it, a cache is emptied and refills from the store.
+MAX_SERIES = 200_000
+
+
+class SeriesKey(NamedTuple):
+    """A series: one quantity on one channel of one device (what a store keys its points by,
+    with the time)."""
+
+    dev_eui: str
+    quantity: str
+    channel: str
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """A stored reading: a decoded value of one device, at one time, in its canonical unit.
@@ -105,3 +123,7 @@ class Reading:
     def __post_init__(self) -> None:
         if self.ts.tzinfo is None:
             raise ValueError("Reading.ts must be timezone-aware (UTC)")
+
+    @property
+    def series(self) -> SeriesKey:
+        return SeriesKey(self.dev_eui, self.quantity, self.channel)

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kernel.types import Reading
+from kernel.types import HOUR_NS, Reading, SeriesKey
 from store.influx.lineprotocol import timestamp
-from store.influx.open_hours import HOUR_NS, HourKey, SeriesKey
+from store.influx.open_hours import HourKey
 
 DayKey = tuple[str, str, str, tuple[int, int, int]]  # a series and its local day (start, first, end)
 
@@ -34,7 +34,7 @@ class Dirty:
         hours whose days it must recompute (``days``: each with its local day)."""
         for r in rest:
             ns = timestamp(r.ts)
-            key = (r.dev_eui, r.quantity, r.channel)
+            key = r.series
             hour = (*key, ns - ns % HOUR_NS)
             self.hours.add(hour)
             self.counts[hour] = self.counts.get(hour, 0) + 1

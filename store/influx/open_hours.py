@@ -17,12 +17,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from kernel.types import Reading
+from kernel.types import HOUR_NS, MAX_SERIES, Reading, SeriesKey
 from store.influx.lineprotocol import timestamp
 
-HOUR_NS = 3600 * 1_000_000_000
-
-SeriesKey = tuple[str, str, str]  # dev_eui, quantity, channel
 HourKey = tuple[str, str, str, int]  # ... and the period's start in ns (hour, local day or month)
 Periods = Callable[[int], tuple[int, int]]  # an hour's start -> its local day's and month's starts
 Row = tuple[int, "HourStats"]  # a period's start in ns and its rollup
@@ -105,7 +102,7 @@ class OpenHours:
     def __init__(
         self,
         ttl_s: float = 6 * 3600.0,
-        max_series: int = 200_000,
+        max_series: int = MAX_SERIES,
         clock: Callable[[], float] = time.monotonic,
         periods: Periods | None = None,
     ) -> None:
@@ -122,7 +119,7 @@ class OpenHours:
         now = self._clock()
         by_series: dict[SeriesKey, dict[int, Reading]] = {}
         for r in batch:  # one point per time, the later write, as the store keeps it
-            by_series.setdefault((r.dev_eui, r.quantity, r.channel), {})[timestamp(r.ts)] = r
+            by_series.setdefault(r.series, {})[timestamp(r.ts)] = r
         out = Folded()
         for key, at in by_series.items():
             points = sorted(at.items(), key=lambda p: p[0])
@@ -177,7 +174,7 @@ class OpenHours:
         if self._periods is None:
             return
         for (eui, quantity, channel, day), hours in days.items():
-            state = self._open.get((eui, quantity, channel))
+            state = self._open.get(SeriesKey(eui, quantity, channel))
             if state is None or state.day != -1 or not hours or hours[-1][0] != state.hour:
                 continue
             state_day, month = self._periods(state.hour)
@@ -199,8 +196,8 @@ class OpenHours:
         not an hour to fold into."""
         latest: dict[SeriesKey, list[int]] = {}
         for r in readings:
-            latest.setdefault((r.dev_eui, r.quantity, r.channel), []).append(timestamp(r.ts))
-        written = {}
+            latest.setdefault(r.series, []).append(timestamp(r.ts))
+        written: dict[SeriesKey, tuple[int, int]] = {}
         for key, stamps in latest.items():
             last = max(stamps)
             written[key] = (last, sum(1 for ns in stamps if ns - ns % HOUR_NS == last - last % HOUR_NS))

@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from decoders import CANONICAL_UNITS, Quantity
-from kernel.types import Reading
+from kernel.types import HOUR_NS, MAX_SERIES, Reading, SeriesKey
 from store import Bucket, Window
 from store.errors import BadStoreUrl, StoreError, StoreRejected, StoreUnavailable
 from store.influx import neighbours as influx_neighbours
@@ -61,7 +61,6 @@ from store.rollup import (
 
 log = logging.getLogger(__name__)
 
-_HOUR_NS = 3600 * 1_000_000_000
 _OR_CHUNK = 200
 _READ_CHUNK = 1000
 _MAX_STATEMENTS = 400
@@ -69,12 +68,11 @@ _PARALLEL = 4  # read requests side by side
 _WORD = re.compile(r"[0-9A-Za-z_-]+")
 # Touched hours further apart than this are recomputed by separate queries, so that a batch
 # holding one reading from last month does not make InfluxDB group a month of raw points.
-_SPAN_GAP_NS = 24 * _HOUR_NS
+_SPAN_GAP_NS = 24 * HOUR_NS
 _WARN_EVERY_S = 60.0
 # ``latest`` asks the raw points of this last span first (one or two weekly shards).
-_RECENT_NS = 8 * 24 * _HOUR_NS
-_MONTH_SPAN_NS = 32 * 24 * _HOUR_NS  # from a local month's start, past its end
-_SERIES_CACHE = 100_000
+_RECENT_NS = 8 * 24 * HOUR_NS
+_MONTH_SPAN_NS = 32 * 24 * HOUR_NS  # from a local month's start, past its end
 
 
 def _ns(value: int) -> datetime:
@@ -286,7 +284,7 @@ class InfluxStore:
         key = (measurement, dev_eui, quantity, channel, kind)
         series = self._series.get(key)
         if series is None:
-            if len(self._series) > _SERIES_CACHE:
+            if len(self._series) > MAX_SERIES:
                 self._series.clear()
             tags = {"dev_eui": dev_eui, "quantity": quantity, "channel": channel, "kind": kind}
             series = self._series[key] = series_key(measurement, tags)
@@ -308,7 +306,7 @@ class InfluxStore:
         folded = self._open_hours.fold(batch)
         stats, rest = folded.hours, folded.rest
         if rest and not defer:
-            hours = [timestamp(r.ts) - timestamp(r.ts) % _HOUR_NS for r in rest]
+            hours = [timestamp(r.ts) - timestamp(r.ts) % HOUR_NS for r in rest]
             touched = {(r.dev_eui, r.quantity, r.channel, h) for r, h in zip(rest, hours, strict=True)}
             recomputed: dict[HourKey, HourStats] = {}
             for start, end, euis in _spans(touched):
@@ -436,11 +434,11 @@ class InfluxStore:
         day = self._day(hour_ns)[0]
         return day, self._month(day)[0]
 
-    def _newest(self, euis: Sequence[str], oldest: int) -> dict[tuple[str, str, str], int]:
+    def _newest(self, euis: Sequence[str], oldest: int) -> dict[SeriesKey, int]:
         """The time of each series' newest stored point at or after ``oldest`` (ns), for some
         devices: a late batch is not the end of its series, and its hour must not be folded into
         afterwards."""
-        out: dict[tuple[str, str, str], int] = {}
+        out: dict[SeriesKey, int] = {}
         for chunk in _chunks(euis):
             for s in self._query(
                 f"SELECT last(value) FROM {self._raw} WHERE ({_any('dev_eui', chunk)}) "
@@ -476,7 +474,7 @@ class InfluxStore:
             self._open_hours.forget(dev_eui)
             for quantity, channel, ts in points:
                 t = timestamp(ts)
-                hour = t - t % _HOUR_NS
+                hour = t - t % HOUR_NS
                 where = f"dev_eui = {quote_str(dev_eui)} AND quantity = {quote_str(quantity)}"
                 if channel:
                     where += f" AND channel = {quote_str(channel)}"
@@ -492,9 +490,9 @@ class InfluxStore:
                     for quantity, channel, ts in points
                     for r in self.query(
                         dev_eui,
-                        datetime.fromtimestamp((timestamp(ts) - timestamp(ts) % _HOUR_NS) / 1e9, UTC),
+                        datetime.fromtimestamp((timestamp(ts) - timestamp(ts) % HOUR_NS) / 1e9, UTC),
                         datetime.fromtimestamp(
-                            (timestamp(ts) - timestamp(ts) % _HOUR_NS + _HOUR_NS) / 1e9, UTC
+                            (timestamp(ts) - timestamp(ts) % HOUR_NS + HOUR_NS) / 1e9, UTC
                         ),
                         [quantity],
                     )
@@ -505,7 +503,7 @@ class InfluxStore:
                 days = set()
                 for quantity, channel, ts in points:
                     t = timestamp(ts)
-                    days.add((dev_eui, quantity, channel, self._day(t - t % _HOUR_NS)))
+                    days.add((dev_eui, quantity, channel, self._day(t - t % HOUR_NS)))
                 self._refresh_days(days)
 
     # -- daily rollups ----------------------------------------------------------------------------
@@ -865,7 +863,7 @@ class InfluxStore:
     ) -> dict[tuple[str, str, str], Neighbourhood]:
         return influx_neighbours.neighbours(self._query_many, _readings, _any, self._raw, spans, reach)
 
-    def _newest_months(self, wheres: Sequence[str], euis: set[str] | None) -> dict[tuple[str, str, str], int]:
+    def _newest_months(self, wheres: Sequence[str], euis: set[str] | None) -> dict[SeriesKey, int]:
         """Each series' newest monthly rollup (the local month of its newest point), those this
         writer holds included."""
         queries = [
@@ -873,7 +871,7 @@ class InfluxStore:
             "GROUP BY dev_eui, quantity, channel"
             for w in wheres
         ]
-        months: dict[tuple[str, str, str], int] = {}
+        months: dict[SeriesKey, int] = {}
         for result in self._query_many(queries):
             for s in result:
                 for t, _ in s.get("values", []):
@@ -881,18 +879,18 @@ class InfluxStore:
         with self._lock:
             for measurement, eui, quantity, channel, at in (*self._sealed, *self._held):
                 if measurement == "rollup_1mo" and (euis is None or eui in euis):
-                    key = (eui, quantity, channel)
+                    key = SeriesKey(eui, quantity, channel)
                     months[key] = max(months.get(key, at), at)
             # and the months of the hours and days held to be recomputed at the flush
             for dirty in (self._dirty, self._sealed_dirty):
                 days = {(e, q, ch, self._day(h)[0]) for e, q, ch, h in dirty.hours}
                 for eui, quantity, channel, day in days | {(*k[:3], k[3][0]) for k in dirty.days}:
                     if euis is None or eui in euis:
-                        key, at = (eui, quantity, channel), self._month(day)[0]
+                        key, at = SeriesKey(eui, quantity, channel), self._month(day)[0]
                         months[key] = max(months.get(key, at), at)
         return months
 
-    def _newest_of(self, wheres: Sequence[str], when: str) -> dict[tuple[str, str, str], Reading]:
+    def _newest_of(self, wheres: Sequence[str], when: str) -> dict[SeriesKey, Reading]:
         """The newest reading of each (device, quantity, channel) matching each condition."""
         conditions = [" AND ".join(c for c in (where, when) if c) for where in wheres]
         queries = [
@@ -900,11 +898,11 @@ class InfluxStore:
             for c in conditions
         ]
         # ``kind`` is a tag: a series whose kind changed (a model fix) has two InfluxDB series.
-        newest: dict[tuple[str, str, str], Reading] = {}
+        newest: dict[SeriesKey, Reading] = {}
         for found in self._query_many(queries):
             for s in found:
                 for r in _readings(s):
-                    key = (r.dev_eui, r.quantity, r.channel)
+                    key = r.series
                     if key not in newest or r.ts > newest[key].ts:
                         newest[key] = r
         return newest
@@ -1073,7 +1071,7 @@ def _stats_line(series: str, at: int, h: HourStats) -> str:
 
 def _hour_of(r: Reading) -> int:
     t = timestamp(r.ts)
-    return t - t % _HOUR_NS
+    return t - t % HOUR_NS
 
 
 def _float(value: float | int | None) -> float | None:
@@ -1089,10 +1087,10 @@ def _any(tag: str, values: Sequence[str]) -> str:
     return " OR ".join(f"{tag} = {quote_str(v)}" for v in values)
 
 
-def _series(s: dict[str, Any]) -> tuple[str, str, str]:
-    """(dev_eui, quantity, channel) of a series of a query grouped by those tags."""
+def _series(s: dict[str, Any]) -> SeriesKey:
+    """The series of a query's result grouped by dev_eui, quantity and channel."""
     tags = s.get("tags", {})
-    return (tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""))
+    return SeriesKey(tags.get("dev_eui", ""), tags.get("quantity", ""), tags.get("channel", ""))
 
 
 def _spans(touched: set[tuple[str, str, str, int]]) -> list[tuple[int, int, list[str]]]:
@@ -1106,7 +1104,7 @@ def _spans(touched: set[tuple[str, str, str, int]]) -> list[tuple[int, int, list
             euis = set()
         if not euis:
             start = hour
-        end = hour + _HOUR_NS
+        end = hour + HOUR_NS
         euis.add(eui)
     if euis:
         spans.append((start, end, sorted(euis)))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from ingest.archive import Archive
+from ingest.archive import Archive, Mark
 from kernel.types import Lns, Reception, Uplink
 from registry import Device, Registry, Role, open_registry
 from registry.errors import Conflict, NotFound
@@ -94,7 +94,7 @@ def test_archive_deduplicates_and_quarantines(registry: Registry) -> None:
     assert [a.uplink.f_cnt for a in again] == [3]
     assert archive.duplicates_total() == 2
     assert len(archive.pending()) == 3
-    archive.mark([(a.id, "unknown_device", "device not provisioned", None, 0) for a in first + again])
+    archive.mark([Mark(a.id, "unknown_device", "device not provisioned", None, 0) for a in first + again])
     (entry,) = archive.quarantine()
     assert entry.dev_eui == "0102030405060708" and entry.uplinks == 3
     restored = archive.pending()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kernel.types import Reading
+from kernel.types import HOUR_NS, Reading, SeriesKey
 from store.influx.lineprotocol import timestamp
-from store.influx.open_hours import HOUR_NS, HourStats, OpenHours
+from store.influx.open_hours import HourStats, OpenHours
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -91,7 +91,7 @@ def test_a_late_batch_followed_by_stored_points_is_not_cached() -> None:
     cache = OpenHours(clock=Clock())
     late = [reading(0, 10.0), reading(15, 11.0, 1.0)]
     key = ("0102030405060708", "water_volume", "", hour(0))
-    series = key[:3]
+    series = SeriesKey(*key[:3])
     stats = {key: HourStats(2, 1.0, 10.0, 11.0, 21.0, 10.0, 11.0)}
     cache.seed(late, stats, {series: timestamp(T0 + timedelta(minutes=120))})
     assert cache.fold([reading(120, 14.0, 3.0)]).rest
