@@ -12,27 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Engine, Integer, String, Table, func, insert, select
+from sqlalchemy import Engine, func, insert, select
 
-from registry import schema
 from registry.errors import database_errors
-
-_Id = BigInteger().with_variant(Integer(), "sqlite")
-
-audit_log = Table(
-    "audit_log",
-    schema.metadata,
-    Column("id", _Id, primary_key=True, autoincrement=True),
-    Column("at", schema.UtcDateTime(), nullable=False, index=True),
-    # The key prefix (never the key) or "cli" for a command run on the server.
-    Column("actor", String(64), nullable=False),
-    # No foreign key: an entry outlives what it is about.
-    Column("tenant_id", BigInteger, nullable=False, index=True),
-    Column("action", String(64), nullable=False),
-    Column("target", String(200), nullable=False),
-    Column("counts", JSON, nullable=False, default=dict),
-    Column("note", String(500), nullable=False, default=""),
-)
+from registry.schema import audit_log
 
 
 @dataclass(frozen=True, slots=True)

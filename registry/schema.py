@@ -1,7 +1,11 @@
-"""The registry database: tenants, sites, metering points, devices, keys, raw archive, dead letters.
+"""The registry database, every table of it: tenants, sites, devices, keys, the raw archive, dead
+letters, link health and alarms, alerts, meter replacements, tariffs, weather and thresholds, the
+audit log, API usage and the store's edit counter.
 
 SQLAlchemy Core, so that one schema serves SQLite (one machine) and PostgreSQL (several workers).
-Migrations are numbered steps in ``registry.migrations``; this module is the current shape.
+This module is the current shape, and the only definition of each table. Migrations are numbered
+steps in ``registry.migrations``, each with its own frozen copy of what it created: a change here
+is a new step there (``tests/integration/test_migrations.py`` fails until the steps build it).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -218,6 +223,88 @@ meter_replacements = Table(
     Column("new_initial_index", Float, nullable=False),
     Column("note", Text, nullable=False, default=""),
     Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Prices per tenant (site_id None: its default) or per site, per quantity, from a date.
+tariffs = Table(
+    "tariffs",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id"), nullable=False, index=True),
+    # None: the tenant's default, used by its sites that have no tariff of their own for a quantity.
+    Column("site_id", ForeignKey("sites.id"), nullable=True, index=True),
+    Column("quantity", String(64), nullable=False),
+    Column("currency", String(3), nullable=False, default="EUR"),
+    Column("price_per_unit", Float, nullable=False),
+    Column("fixed_per_month", Float, nullable=False, default=0.0),
+    Column("valid_from", Date, nullable=True),
+    # [{"name", "price_per_unit", "channel", "hours": [[start_h, end_h], ...]}]
+    Column("periods", JSON, nullable=False, default=list),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# A tenant's imported weather-station series (time, temperature).
+weather_observations = Table(
+    "weather_observations",
+    metadata,
+    Column("tenant_id", ForeignKey("tenants.id"), primary_key=True),
+    Column("station", String(64), primary_key=True),
+    Column("ts", UtcDateTime(), primary_key=True),
+    Column("temperature", Float, nullable=False),
+)
+Index("ix_weather_station_time", weather_observations.c.tenant_id, weather_observations.c.station)
+
+# Where a site's outdoor temperature comes from: a station, or an outdoor sensor of the network.
+site_weather = Table(
+    "site_weather",
+    metadata,
+    Column("site_id", ForeignKey("sites.id"), primary_key=True),
+    Column("station", String(64), nullable=True),
+    Column("dev_eui", String(16), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# What a site overrides of the default alert thresholds and comfort targets.
+site_thresholds = Table(
+    "site_thresholds",
+    metadata,
+    Column("site_id", ForeignKey("sites.id"), primary_key=True),
+    Column("overrides", JSON, nullable=False, default=dict),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Who did what to whose data; entries are only ever added.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False, index=True),
+    # The key prefix (never the key) or "cli" for a command run on the server.
+    Column("actor", String(64), nullable=False),
+    # No foreign key: an entry outlives what it is about.
+    Column("tenant_id", BigInteger, nullable=False, index=True),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("counts", JSON, nullable=False, default=dict),
+    Column("note", String(500), nullable=False, default=""),
+)
+
+# API requests per tenant and UTC hour (the usage report).
+api_usage = Table(
+    "api_usage",
+    metadata,
+    Column("tenant_id", BigInteger, nullable=False),
+    Column("hour", UtcDateTime(), nullable=False),
+    Column("requests", BigInteger, nullable=False, default=0),
+    PrimaryKeyConstraint("tenant_id", "hour"),
+)
+
+# One row (id 1): the number of edits of the store begun or ended (registry.store_edits).
+store_edits = Table(
+    "store_edits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("epoch", BigInteger, nullable=False),
 )
 
 schema_version = Table(

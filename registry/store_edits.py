@@ -13,24 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import BigInteger, Column, Integer, Table, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Engine
 
-from registry import schema
 from registry.errors import database_errors
-
-store_edits = Table(
-    "store_edits",
-    schema.metadata,
-    Column("id", Integer, primary_key=True),
-    Column("epoch", BigInteger, nullable=False),
-)
-
-
-def create_table(conn: Connection) -> None:
-    store_edits.create(conn, checkfirst=True)
-    if conn.execute(select(store_edits.c.id)).first() is None:
-        conn.execute(insert(store_edits).values(id=1, epoch=0))
+from registry.schema import store_edits
 
 
 def current(engine: Engine) -> int:

@@ -11,20 +11,11 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Table, delete, insert, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Engine
 
-from registry import schema
 from registry.errors import database_errors
-from registry.schema import UtcDateTime
-
-site_thresholds = Table(
-    "site_thresholds",
-    schema.metadata,
-    Column("site_id", ForeignKey("sites.id"), primary_key=True),
-    Column("overrides", JSON, nullable=False, default=dict),
-    Column("updated_at", UtcDateTime(), nullable=False),
-)
+from registry.schema import site_thresholds
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +165,3 @@ class ThresholdBook:
             conn.execute(delete(t).where(t.c.site_id == site_id))
             conn.execute(insert(t).values(site_id=site_id, overrides=clean, updated_at=datetime.now(UTC)))
         return clean
-
-
-def create_table(conn: Connection) -> None:
-    site_thresholds.create(conn, checkfirst=True)

@@ -15,31 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Float, ForeignKey, Index, String, Table, delete, func, insert, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.engine import Engine
 
-from registry import schema
 from registry.errors import database_errors
-from registry.schema import UtcDateTime
-
-weather_observations = Table(
-    "weather_observations",
-    schema.metadata,
-    Column("tenant_id", ForeignKey("tenants.id"), primary_key=True),
-    Column("station", String(64), primary_key=True),
-    Column("ts", UtcDateTime(), primary_key=True),
-    Column("temperature", Float, nullable=False),
-)
-Index("ix_weather_station_time", weather_observations.c.tenant_id, weather_observations.c.station)
-
-site_weather = Table(
-    "site_weather",
-    schema.metadata,
-    Column("site_id", ForeignKey("sites.id"), primary_key=True),
-    Column("station", String(64), nullable=True),
-    Column("dev_eui", String(16), nullable=True),
-    Column("updated_at", UtcDateTime(), nullable=False),
-)
+from registry.schema import site_weather, weather_observations
 
 STATION = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_ROWS = 200_000
@@ -226,9 +206,3 @@ class WeatherBook:
 def _aware(value: datetime | str) -> datetime:
     ts = datetime.fromisoformat(value) if isinstance(value, str) else value
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
-
-
-def create_tables(conn: Connection) -> None:
-    """Migration step 5 (with the per-site thresholds): the climate tables, when missing."""
-    weather_observations.create(conn, checkfirst=True)
-    site_weather.create(conn, checkfirst=True)

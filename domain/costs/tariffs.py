@@ -4,8 +4,7 @@ A tariff has a price per canonical unit (EUR per m3, per kWh), a fixed part per 
 from which it applies (a tariff change is a new tariff with a later ``valid_from``) and optional
 time-of-use periods. A period is priced either from a meter register that counts it (a Linky's
 ``HCHC``/``HCHP`` indexes, read by the TIC decoders as channels) or from local clock hours when
-the meter has a single register. The table lives on ``registry.schema.metadata``; step 4 of
-``registry.migrations`` creates it.
+the meter has a single register. The table is ``registry.schema.tariffs``.
 """
 
 from __future__ import annotations
@@ -15,43 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    Date,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Table,
-    delete,
-    insert,
-    select,
-)
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Engine
 
 from registry.errors import database_errors
-from registry.schema import UtcDateTime, metadata
-
-_Id = BigInteger().with_variant(Integer(), "sqlite")
-
-tariffs = Table(
-    "tariffs",
-    metadata,
-    Column("id", _Id, primary_key=True, autoincrement=True),
-    Column("tenant_id", ForeignKey("tenants.id"), nullable=False, index=True),
-    # None: the tenant's default, used by its sites that have no tariff of their own for a quantity.
-    Column("site_id", ForeignKey("sites.id"), nullable=True, index=True),
-    Column("quantity", String(64), nullable=False),
-    Column("currency", String(3), nullable=False, default="EUR"),
-    Column("price_per_unit", Float, nullable=False),
-    Column("fixed_per_month", Float, nullable=False, default=0.0),
-    Column("valid_from", Date, nullable=True),
-    # [{"name", "price_per_unit", "channel", "hours": [[start_h, end_h], ...]}]
-    Column("periods", JSON, nullable=False, default=list),
-    Column("created_at", UtcDateTime(), nullable=False),
-)
+from registry.schema import tariffs
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +40,6 @@ class Tariff:
     valid_from: date | None = None
     periods: tuple[Period, ...] = ()
     currency: str = "EUR"
-
-
-def create_table(conn: Connection) -> None:
-    """Migration step 4."""
-    tariffs.create(conn, checkfirst=True)
 
 
 def _period_json(p: Period) -> dict[str, Any]:
@@ -158,4 +120,4 @@ class TariffBook:
         return [x for x in self.read(tenant_id, None) if x.quantity == quantity]
 
 
-__all__ = ["Period", "Tariff", "TariffBook", "create_table", "tariffs"]
+__all__ = ["Period", "Tariff", "TariffBook"]

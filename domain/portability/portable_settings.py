@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from domain.alerts.thresholds import ThresholdBook, check_overrides
-from domain.climate.weather import STATION, Observation, WeatherBook, WeatherSource, weather_observations
+from domain.climate.weather import STATION, Observation, WeatherBook, WeatherSource
 from domain.costs.tariffs import Period, Tariff, TariffBook
 from registry import Site
 from registry.errors import database_errors
+from registry.schema import weather_observations
 
 WEATHER = "weather.jsonl"
 _BATCH = 5000

@@ -18,25 +18,17 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, Engine, PrimaryKeyConstraint, Table, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from registry import schema
 from registry.errors import DatabaseUnavailable, database_errors
+from registry.schema import api_usage
 from store import Store
 
 # Measured on the SQLite backends (see docs/portability.md): bytes on disk per row.
 UPLINK_ROW_BYTES = 700
 READING_ROW_BYTES = 110
-
-api_usage = Table(
-    "api_usage",
-    schema.metadata,
-    Column("tenant_id", BigInteger, nullable=False),
-    Column("hour", schema.UtcDateTime(), nullable=False),
-    Column("requests", BigInteger, nullable=False, default=0),
-    PrimaryKeyConstraint("tenant_id", "hour"),
-)
 
 # A request is counted for a tenant by id (its key) or by slug (a public open-data path).
 TenantRef = int | str

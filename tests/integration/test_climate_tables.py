@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, inspect, select, text
 
-from domain.alerts.thresholds import ThresholdBook, ThresholdError, site_thresholds
-from domain.climate.weather import Observation, WeatherBook, WeatherSource, site_weather, weather_observations
+from domain.alerts.thresholds import ThresholdBook, ThresholdError
+from domain.climate.weather import Observation, WeatherBook, WeatherSource
 from registry import Registry, open_registry, schema
 from registry.migrations import current_version
+from registry.schema import site_thresholds, site_weather, weather_observations
 
 pytestmark = pytest.mark.integration
 MINE = (site_thresholds, site_weather, weather_observations)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, delete, insert, inspect
 
-from domain.costs.tariffs import Period, Tariff, TariffBook, tariffs
+from domain.costs.tariffs import Period, Tariff, TariffBook
 from registry import Registry, migrations, open_registry, schema
+from registry.schema import tariffs
 
 pytestmark = pytest.mark.integration
 

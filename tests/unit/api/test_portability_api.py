@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from api.app import create_app
 from api.deps import AppState
 from domain.portability.restore import import_archive
-from domain.portability.usage import api_usage
 from ingest.archive import Archive
 from kernel.settings import Settings
 from kernel.types import Lns, Reading, Uplink
 from registry import Device, Role, open_registry
+from registry.schema import api_usage
 from store.sqlite import SqliteStore
 
 A_EUI = "a000000000000001"
