@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from kernel.types import Replacement
+
 
 @dataclass(frozen=True, slots=True)
 class Point:
@@ -25,15 +27,6 @@ class Step:
 
     delta: float | None
     anomaly: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Replacement:
-    """A meter replaced at ``at``: the old one's last index and the new one's first."""
-
-    at: datetime
-    old_final: float
-    new_initial: float
 
 
 def index_step(

@@ -21,8 +21,8 @@ from datetime import timedelta
 from typing import Protocol
 
 from decoders import Kind
-from ingest.meter import Point, Replacement, Step, delta_step, index_step
-from kernel.types import MAX_SERIES, Reading, SeriesKey
+from ingest.meter import Point, Step, delta_step, index_step
+from kernel.types import MAX_SERIES, Reading, Replacement, SeriesKey
 from registry import Device
 from store import Store
 from store.protocol import Neighbourhood, SeriesSpan

@@ -18,10 +18,9 @@ from decoders import CANONICAL_UNITS, DecodeError, Frame, Quantity, decode, get_
 from ingest.archive import Archive, ArchivedUplink, Mark
 from ingest.linkstats import LinkUpdate
 from ingest.lorawan_crypto import KeyUnusable, KeyWrapper, frm_payload
-from ingest.meter import Replacement
 from ingest.meter_state import DeltaPlan, MeterState, register_max
 from ingest.plausibility import ImplausibleTime, TimeBounds
-from kernel.types import Reading, Uplink
+from kernel.types import Reading, Replacement, Uplink
 from registry import Device, Registry, store_edits
 from store import Store
 from store.errors import StoreRejected

@@ -127,3 +127,13 @@ class Reading:
     @property
     def series(self) -> SeriesKey:
         return SeriesKey(self.dev_eui, self.quantity, self.channel)
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """A meter replaced at ``at`` (recorded in the registry): the old one's last index and the
+    new one's first, so that consumption stays continuous across it (ingest.meter)."""
+
+    at: datetime
+    old_final: float
+    new_initial: float

@@ -5,10 +5,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Protocol
 
-from ingest.archive import Archive
 from registry import Device, Registry
 from registry.devices_csv import CsvReport, DeviceRow, RowError
+
+
+class Quarantine(Protocol):
+    """Where the uplinks of devices not provisioned yet wait (the raw archive, ``ingest.archive``)."""
+
+    def release_quarantine(self, dev_eui: str) -> int:
+        """Return a newly provisioned device's quarantined uplinks to processing; how many."""
+        ...
 
 
 def slugify(name: str) -> str:
@@ -33,7 +41,7 @@ class ImportResult:
 
 
 def import_devices(
-    registry: Registry, archive: Archive, tenant_id: int, report: CsvReport, *, dry_run: bool
+    registry: Registry, archive: Quarantine, tenant_id: int, report: CsvReport, *, dry_run: bool
 ) -> ImportResult:
     """Import every row or none: rows already provisioned are errors, like malformed ones."""
     errors = list(report.errors)

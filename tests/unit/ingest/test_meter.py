@@ -55,7 +55,7 @@ def test_counter_cleared_when_sent() -> None:
 
 
 def test_meter_replacement_keeps_consumption_continuous() -> None:
-    from ingest.meter import Replacement
+    from kernel.types import Replacement
 
     swap = Replacement(at=T0 + timedelta(minutes=20), old_final=160.0, new_initial=0.0)
     # old meter 150 -> final 160 (10), new meter 0 -> 5 (5): 15 consumed, not -145.
