@@ -23,7 +23,6 @@ from kernel.types import Lns
 from registry import Device, Registry, Role
 from simulator.fleet import Fleet
 from simulator.player import now_utc, play, resume_point, save_resume_point
-from store.influx.store import InfluxStore
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ def start_bridge(
             protocol=settings.mqtt_protocol,
         )
         shared = bool(settings.mqtt_shared_group)
-        if shared and isinstance(state.store, InfluxStore):
+        if shared:
             state.store.share_writes()
         bridge = Bridge(
             consumer,

@@ -70,11 +70,8 @@ class Bucket:
     consumption: float | None
 
 
-class Store(Protocol):
-    """What the bridge writes to and the API reads from."""
-
-    def write(self, readings: Sequence[Reading]) -> None:
-        """Write a batch durably; idempotent on (device, quantity, channel, ts)."""
+class StoreReader(Protocol):
+    """What analytics, alerts, reports and exports read."""
 
     def query(
         self,
@@ -120,23 +117,32 @@ class Store(Protocol):
         ``reach`` before and after it: what a writer needs to place replayed and late readings
         (a few queries per batch, not one per reading). Series with nothing are absent."""
 
-    def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
-        """Remove points (quantity, channel, ts) of a device, updating rollups and latest."""
-
     def hourly(self, dev_eui: str) -> list[SeriesHour]:
         """Every hourly rollup of a device (they outlive pruned raw readings), ordered by hour."""
-
-    def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
-        """Write hourly rollups as they are (an import of hours whose raw readings were pruned)."""
 
     def count(self, dev_euis: Collection[str], start: datetime, end: datetime) -> dict[str, int]:
         """Readings per device in [start, end), from the hourly rollups (so pruned ones count)."""
 
+
+class StoreWriter(Protocol):
+    """What the bridge, a reprocess, an import and an erasure write."""
+
+    def write(self, readings: Sequence[Reading]) -> None:
+        """Write a batch durably; idempotent on (device, quantity, channel, ts)."""
+
+    def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
+        """Remove points (quantity, channel, ts) of a device, updating rollups and latest."""
+
+    def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
+        """Write hourly rollups as they are (an import of hours whose raw readings were pruned)."""
+
     def erase(self, dev_eui: str) -> int:
         """Remove every reading, rollup and latest value of a device; returns readings removed."""
 
-    def prune(self, now: datetime) -> int:
-        """Drop raw readings older than the retention (rollups stay); returns how many, if known."""
+
+class RollupBuffer(Protocol):
+    """Rollups a writer folds in memory and writes later (the bridge into InfluxDB); a store that
+    computes them in place (SQLite) holds nothing."""
 
     def hold_rollups(self, hold: bool) -> bool:
         """Keep rollups computed in memory until ``flush`` (for a writer that marks its input done
@@ -153,6 +159,17 @@ class Store(Protocol):
     def forget(self) -> None:
         """Drop what this object holds in memory of the stored series: another process edited
         the store (see ``registry.store_edits``); the next write starts from what is stored."""
+
+    def share_writes(self) -> None:
+        """Other processes write the same series (bridge workers on a shared subscription): fold
+        nothing in memory, recompute every period a write touches from what is stored."""
+
+
+class Store(StoreReader, StoreWriter, RollupBuffer, Protocol):
+    """A store as a process opens it: read, write, buffer, and administer (retention, close)."""
+
+    def prune(self, now: datetime) -> int:
+        """Drop raw readings older than the retention (rollups stay); returns how many, if known."""
 
     def close(self) -> None:
         """Release connections and files."""

@@ -625,6 +625,9 @@ class SqliteStore:
     def held(self) -> int:
         return 0
 
+    def share_writes(self) -> None:
+        """Nothing to share: every write recomputes its periods from what is stored."""
+
     def prune(self, now: datetime) -> int:
         """Delete raw readings older than the retention (rollups stay); returns how many."""
         if self.raw_retention_days is None:

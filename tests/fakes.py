@@ -182,5 +182,8 @@ class MemoryStore:
     def held(self) -> int:
         return 0
 
+    def share_writes(self) -> None:
+        pass
+
     def close(self) -> None:
         pass

@@ -31,7 +31,7 @@ from ingest.linkstats import ANOMALY
 from kernel.types import Reading
 from registry import Device, Registry, schema
 from registry.errors import NotFound, database_errors
-from store import Store, Window
+from store import StoreReader, Window
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def device_alarm_findings(
 
 
 def night_minima(
-    store: Store, device: Device, now: datetime, tz: str, th: Thresholds
+    store: StoreReader, device: Device, now: datetime, tz: str, th: Thresholds
 ) -> list[tuple[date, float | None]]:
     """Each recent night's lowest hourly water flow (m3 an hour), None unless every hour flowed."""
     zone = ZoneInfo(tz)
@@ -210,7 +210,12 @@ def _hours(start: datetime, end: datetime) -> float:
 
 
 def evaluate(
-    registry: Registry, engine: Engine, store: Store, now: datetime, tz: str, th: Thresholds | None = None
+    registry: Registry,
+    engine: Engine,
+    store: StoreReader,
+    now: datetime,
+    tz: str,
+    th: Thresholds | None = None,
 ) -> list[Finding]:
     """Run every rule over every active device, each with its site's thresholds."""
     base = th or Thresholds()

@@ -17,7 +17,7 @@ from domain.alerts.findings import AlertKind, Finding
 from domain.alerts.sun import sun_times
 from domain.alerts.thresholds import Thresholds
 from registry import Device, Site
-from store import Store, Window
+from store import StoreReader, Window
 
 _METERED = {Kind.CUMULATIVE.value, Kind.DELTA.value}
 _CONSUMPTION = {q.value for q in METERING_QUANTITIES}
@@ -202,7 +202,7 @@ def is_lighting(device: Device, site: Site | None) -> bool:
     return device.tags.get("usage") == "lighting" or (site is not None and site.use == LIGHTING_SITE_USE)
 
 
-def metered_series(store: Store, device: Device) -> list[tuple[str, str]]:
+def metered_series(store: StoreReader, device: Device) -> list[tuple[str, str]]:
     """The (quantity, channel) consumption series a device reports."""
     return sorted(
         {
@@ -214,7 +214,7 @@ def metered_series(store: Store, device: Device) -> list[tuple[str, str]]:
 
 
 def abnormal_findings(
-    store: Store, device: Device, now: datetime, tz: str, th: Thresholds, earlier: Sequence[Device] = ()
+    store: StoreReader, device: Device, now: datetime, tz: str, th: Thresholds, earlier: Sequence[Device] = ()
 ) -> list[Finding]:
     """Yesterday (the last complete local day) of each series against the same weekdays before it,
     summed with the ``earlier`` devices of the same metering point."""
@@ -244,7 +244,7 @@ def abnormal_findings(
     return findings
 
 
-def with_readings(store: Store, device: Device, raw: Sequence[IndexAnomaly]) -> list[IndexAnomaly]:
+def with_readings(store: StoreReader, device: Device, raw: Sequence[IndexAnomaly]) -> list[IndexAnomaly]:
     """The anomalies with the reading that went down and the one before it, as evidence."""
     out = []
     for a in sorted(raw, key=lambda a: a.at)[-10:]:
@@ -272,7 +272,7 @@ def with_readings(store: Store, device: Device, raw: Sequence[IndexAnomaly]) -> 
 
 
 def lighting_hours(
-    store: Store, device: Device, now: datetime, tz: str
+    store: StoreReader, device: Device, now: datetime, tz: str
 ) -> list[tuple[datetime, float | None]]:
     """The last 24 complete hours of a lighting meter's energy, per hour (kWh)."""
     end = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)

@@ -16,7 +16,7 @@ from api.schemas import ConsumptionPoint, ConsumptionSeries
 from decoders import CANONICAL_UNITS, METERING_QUANTITIES, Kind, Quantity
 from kernel.types import Reading
 from registry import Device
-from store import Bucket, Store, Window
+from store import Bucket, StoreReader, Window
 from store.rollup import window_key, window_start, zone_window_end
 
 _DEFAULT_SPAN = {
@@ -58,13 +58,13 @@ def time_range(
     return start, end
 
 
-def latest_of(store: Store, devices: Sequence[Device]) -> list[Reading]:
+def latest_of(store: StoreReader, devices: Sequence[Device]) -> list[Reading]:
     """The latest readings of these devices, read once: for ``metered_quantities``, ``pick_quantity``."""
     return store.latest([d.dev_eui for d in devices])
 
 
 def metered_quantities(
-    store: Store, devices: Sequence[Device], latest: Sequence[Reading] | None = None
+    store: StoreReader, devices: Sequence[Device], latest: Sequence[Reading] | None = None
 ) -> list[str]:
     """The consumption quantities these devices report, from their latest readings."""
     found = {
@@ -76,7 +76,7 @@ def metered_quantities(
 
 
 def pick_quantity(
-    store: Store,
+    store: StoreReader,
     devices: Sequence[Device],
     quantity: str | None,
     what: str,
@@ -99,7 +99,7 @@ def unit_of(quantity: str) -> str:
 
 
 def consumption(
-    store: Store,
+    store: StoreReader,
     devices: Sequence[Device],
     quantity: str,
     window: Window,
@@ -112,7 +112,7 @@ def consumption(
 
 
 def consumption_json(
-    store: Store,
+    store: StoreReader,
     devices: Sequence[Device],
     quantity: str,
     window: Window,
@@ -172,7 +172,7 @@ class SeriesRows:
 
 
 def report(
-    store: Store,
+    store: StoreReader,
     groups: Mapping[str, Sequence[Device]],
     quantity: str,
     window: Window,
@@ -190,7 +190,7 @@ def report(
 
 
 def metered_buckets(
-    store: Store,
+    store: StoreReader,
     euis: Sequence[str],
     quantity: str,
     window: Window,
@@ -248,7 +248,7 @@ def _windows(
 
 
 def report_rows(
-    store: Store,
+    store: StoreReader,
     groups: Mapping[str, Sequence[Device]],
     quantity: str,
     window: Window,

@@ -14,7 +14,7 @@ from datetime import datetime
 from domain.consumption.analytics import CONSUMPTION_QUANTITIES, consumption
 from kernel.csv_cells import write_csv
 from registry import Device, Registry, Site, Tenant
-from store import Store, Window
+from store import StoreReader, Window
 
 LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
@@ -51,7 +51,7 @@ def publishable_sites(registry: Registry, tenant: Tenant, min_group: int) -> lis
 
 
 def daily_rows(
-    store: Store,
+    store: StoreReader,
     sites: list[tuple[Site, list[Device]]],
     quantity: str,
     start: datetime,

@@ -14,7 +14,7 @@ from domain.consumption.analytics import consumption, metered_buckets
 from domain.costs.pricing import Slice, price, total_cost
 from domain.costs.tariffs import Tariff
 from registry import Device
-from store import Store, Window
+from store import StoreReader, Window
 
 
 class CostPoint(ConsumptionPoint):
@@ -37,7 +37,7 @@ class CostSeries(ConsumptionSeries):
 
 
 def hourly_slices(
-    store: Store,
+    store: StoreReader,
     devices: Sequence[Device],
     quantity: str,
     start: datetime,
@@ -56,7 +56,7 @@ def hourly_slices(
 
 
 def cost_series(
-    store: Store,
+    store: StoreReader,
     tariffs: Sequence[Tariff],
     devices: Sequence[Device],
     quantity: str,

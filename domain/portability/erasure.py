@@ -11,11 +11,11 @@ from sqlalchemy import Engine, delete
 from registry import Device, audit, schema, store_edits
 from registry.audit import AuditEntry
 from registry.errors import database_errors
-from store import Store
+from store import StoreWriter
 
 
 def erase_device_data(
-    engine: Engine, store: Store, device: Device, *, actor: str, note: str = ""
+    engine: Engine, store: StoreWriter, device: Device, *, actor: str, note: str = ""
 ) -> AuditEntry:
     """Erase everything measured by ``device``; returns the audit entry with the counts."""
     with store_edits.editing(engine):

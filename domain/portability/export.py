@@ -30,7 +30,7 @@ from kernel import __version__
 from kernel.types import Reading
 from registry import Device, Registry, Tenant, schema
 from registry.errors import NotFound, RegistryError, database_errors
-from store import Store
+from store import StoreReader
 from store.rollup import SeriesHour
 
 FORMAT = "releve-export"
@@ -101,7 +101,7 @@ class _Member:
         return {"sha256": self._sha.hexdigest(), "bytes": self.size}
 
 
-def export_tenant(registry: Registry, store: Store, slug: str, out: IO[bytes]) -> dict[str, Any]:
+def export_tenant(registry: Registry, store: StoreReader, slug: str, out: IO[bytes]) -> dict[str, Any]:
     """Write the tenant's archive to ``out``; returns the manifest."""
     tenant = find_tenant(registry, slug)
     sites = registry.list_sites(tenant.id)
@@ -239,7 +239,7 @@ def _uplink_rows(engine: Engine, eui: str) -> Iterator[dict[str, Any]]:
         last = rows[-1].id
 
 
-def _all_readings(store: Store, eui: str, hours: list[SeriesHour]) -> Iterator[Reading]:
+def _all_readings(store: StoreReader, eui: str, hours: list[SeriesHour]) -> Iterator[Reading]:
     """Every raw reading, read in spans of a few months between the first and last rollup hours."""
     if not hours:
         return

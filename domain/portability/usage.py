@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from registry import schema
 from registry.errors import DatabaseUnavailable, database_errors
 from registry.schema import api_usage
-from store import Store
+from store import StoreReader
 
 # Measured on the SQLite backends (see docs/portability.md): bytes on disk per row.
 UPLINK_ROW_BYTES = 700
@@ -115,7 +115,11 @@ class TenantUsage:
 
 
 def usage(
-    engine: Engine, store: Store, start: datetime, end: datetime, tenant_ids: Collection[int] | None = None
+    engine: Engine,
+    store: StoreReader,
+    start: datetime,
+    end: datetime,
+    tenant_ids: Collection[int] | None = None,
 ) -> list[TenantUsage]:
     """Usage of each tenant (or of some) in [start, end)."""
     t, d, u = schema.tenants, schema.devices, schema.uplinks
