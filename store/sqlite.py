@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,148 +38,25 @@ from store.rollup import (
     window_start,
     zone_window_end,
 )
+from store.sqlite_sql import (
+    CHUNK,
+    DAY,
+    HOUR_US,
+    LATEST,
+    MONTH,
+    MONTH_KEY,
+    ROLLUP,
+    SCHEMA,
+    SPAN_INDEX,
+    UPSERT,
+    WINDOW_KEY,
+    from_us,
+    hour_of,
+    reading_of,
+    to_us,
+)
 
-_US = 1_000_000
 _Params = list[tuple[Any, ...]]  # the rows of an executemany
-_HOUR_US = 3600 * _US
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS readings (
-    dev_eui TEXT NOT NULL, quantity TEXT NOT NULL, channel TEXT NOT NULL, ts INTEGER NOT NULL,
-    value REAL NOT NULL, unit TEXT NOT NULL, kind TEXT NOT NULL, delta REAL,
-    f_cnt INTEGER, uplink_id INTEGER,
-    PRIMARY KEY (dev_eui, quantity, channel, ts)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rollup_1h (
-    dev_eui TEXT NOT NULL, quantity TEXT NOT NULL, channel TEXT NOT NULL, hour INTEGER NOT NULL,
-    count INTEGER NOT NULL, consumption REAL, vmin REAL NOT NULL, vmax REAL NOT NULL,
-    vsum REAL NOT NULL, first REAL NOT NULL, last REAL NOT NULL,
-    PRIMARY KEY (dev_eui, quantity, channel, hour)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rollup_1d (
-    dev_eui TEXT NOT NULL, quantity TEXT NOT NULL, channel TEXT NOT NULL, day INTEGER NOT NULL,
-    local TEXT NOT NULL, count INTEGER NOT NULL, consumption REAL, vmin REAL NOT NULL,
-    vmax REAL NOT NULL, vsum REAL NOT NULL, first REAL NOT NULL, last REAL NOT NULL,
-    PRIMARY KEY (dev_eui, quantity, channel, day)
-) WITHOUT ROWID;
--- Reads of many series go by device, quantity and time, whatever the channel: without these,
--- a range of hours would scan every hour of a series' history.
-CREATE INDEX IF NOT EXISTS rollup_1h_time ON rollup_1h (dev_eui, quantity, hour);
--- (covering for days: a year of a town's meters is grouped straight from the index)
-CREATE INDEX IF NOT EXISTS rollup_1d_span ON rollup_1d (
-    dev_eui, quantity, day, channel, local, count, consumption, vmin, vmax, vsum
-);
-CREATE TABLE IF NOT EXISTS rollup_1mo (
-    dev_eui TEXT NOT NULL, quantity TEXT NOT NULL, channel TEXT NOT NULL, month INTEGER NOT NULL,
-    local TEXT NOT NULL, count INTEGER NOT NULL, consumption REAL, vmin REAL NOT NULL,
-    vmax REAL NOT NULL, vsum REAL NOT NULL, first REAL NOT NULL, last REAL NOT NULL,
-    PRIMARY KEY (dev_eui, quantity, channel, month)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS latest (
-    dev_eui TEXT NOT NULL, quantity TEXT NOT NULL, channel TEXT NOT NULL, ts INTEGER NOT NULL,
-    value REAL NOT NULL, unit TEXT NOT NULL, kind TEXT NOT NULL, delta REAL,
-    f_cnt INTEGER, uplink_id INTEGER,
-    PRIMARY KEY (dev_eui, quantity, channel)
-) WITHOUT ROWID;
-"""
-
-_UPSERT = """
-INSERT INTO readings (dev_eui, quantity, channel, ts, value, unit, kind, delta, f_cnt, uplink_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (dev_eui, quantity, channel, ts) DO UPDATE SET
-    value = excluded.value, unit = excluded.unit, kind = excluded.kind, delta = excluded.delta,
-    f_cnt = excluded.f_cnt, uplink_id = excluded.uplink_id
-"""
-
-_LATEST = """
-INSERT INTO latest (dev_eui, quantity, channel, ts, value, unit, kind, delta, f_cnt, uplink_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (dev_eui, quantity, channel) DO UPDATE SET
-    ts = excluded.ts, value = excluded.value, unit = excluded.unit, kind = excluded.kind,
-    delta = excluded.delta, f_cnt = excluded.f_cnt, uplink_id = excluded.uplink_id
-WHERE excluded.ts >= latest.ts
-"""
-
-_ROLLUP = """
-INSERT OR REPLACE INTO rollup_1h
-SELECT ?, ?, ?, ?, count(*), sum(delta), min(value), max(value), sum(value),
-    (SELECT value FROM readings WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3
-        AND ts >= ?4 AND ts < ?4 + 3600000000 ORDER BY ts LIMIT 1),
-    (SELECT value FROM readings WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3
-        AND ts >= ?4 AND ts < ?4 + 3600000000 ORDER BY ts DESC LIMIT 1)
-FROM readings WHERE dev_eui = ?1 AND quantity = ?2 AND channel = ?3 AND ts >= ?4 AND ts < ?4 + 3600000000
-HAVING count(*) > 0
-"""
-
-
-def _merge_into(target: str, source: str, column: str) -> str:
-    """One row of ``target`` (?4: its start in us, ?5: its first local date) merging the rows of
-    ``source`` whose ``column`` lies in [?6, ?7), for the series (?1, ?2, ?3)."""
-    series = f"dev_eui = ?1 AND quantity = ?2 AND channel = ?3 AND {column} >= ?6 AND {column} < ?7"
-    return f"""
-INSERT OR REPLACE INTO {target}
-SELECT ?1, ?2, ?3, ?4, ?5, sum(count), sum(consumption), min(vmin), max(vmax), sum(vsum),
-    (SELECT first FROM {source} WHERE {series} ORDER BY {column} LIMIT 1),
-    (SELECT last FROM {source} WHERE {series} ORDER BY {column} DESC LIMIT 1)
-FROM {source} WHERE {series}
-HAVING count(*) > 0
-"""
-
-
-# One local day from the hourly rollups it holds; one local month from its daily rollups.
-_DAY = _merge_into("rollup_1d", "rollup_1h", "hour")
-_MONTH = _merge_into("rollup_1mo", "rollup_1d", "day")
-
-# The local window a day falls in, from its date: ISO weeks start on Monday.
-_WINDOW_KEY = {
-    Window.DAY: "local",
-    Window.WEEK: "date(local, '-6 days', 'weekday 1')",
-    Window.MONTH: "substr(local, 1, 7)",
-    Window.YEAR: "substr(local, 1, 4)",
-}
-_CHUNK = 500
-_SPAN_INDEX = {"rollup_1h": "INDEXED BY rollup_1h_time", "rollup_1d": "INDEXED BY rollup_1d_span"}
-_MONTH_KEY = {Window.MONTH: "local", Window.YEAR: "substr(local, 1, 4)"}
-
-
-def to_us(ts: datetime) -> int:
-    if ts.tzinfo is None:
-        raise ValueError("naive datetime: give times with a time zone")
-    delta = ts - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86400 + delta.seconds) * _US + delta.microseconds
-
-
-def from_us(value: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=value)
-
-
-def _reading(row: sqlite3.Row) -> Reading:
-    return Reading(
-        dev_eui=row["dev_eui"],
-        quantity=row["quantity"],
-        value=row["value"],
-        unit=row["unit"],
-        kind=row["kind"],
-        ts=from_us(row["ts"]),
-        channel=row["channel"],
-        f_cnt=row["f_cnt"],
-        uplink_id=row["uplink_id"],
-        delta=row["delta"],
-    )
-
-
-def _hour(r: sqlite3.Row) -> HourRollup:
-    return HourRollup(
-        hour=from_us(r["hour"]),
-        count=r["count"],
-        consumption=r["consumption"],
-        min=r["vmin"],
-        max=r["vmax"],
-        total=r["vsum"],
-        first=r["first"],
-        last=r["last"],
-    )
 
 
 class SqliteStore:
@@ -208,7 +85,7 @@ class SqliteStore:
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._conn().executescript(_SCHEMA)
+            self._conn().executescript(SCHEMA)
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot create the schema in {path}: {exc}") from exc
         self._check_days()
@@ -228,18 +105,18 @@ class SqliteStore:
                 hours = conn.execute(
                     "SELECT DISTINCT dev_eui, quantity, channel, hour FROM rollup_1h"
                 ).fetchall()
-                conn.executemany(_DAY, sorted({self._day_row(e, q, ch, h) for e, q, ch, h in hours}))
+                conn.executemany(DAY, sorted({self._day_row(e, q, ch, h) for e, q, ch, h in hours}))
                 meta.pop("rollup_months", None)
             if meta.get("rollup_months") != self.timezone:
                 conn.execute("DELETE FROM rollup_1mo")
                 days = conn.execute(
                     "SELECT DISTINCT dev_eui, quantity, channel, day FROM rollup_1d"
                 ).fetchall()
-                conn.executemany(_MONTH, sorted({self._month_row(e, q, ch, d) for e, q, ch, d in days}))
+                conn.executemany(MONTH, sorted({self._month_row(e, q, ch, d) for e, q, ch, d in days}))
             conn.executemany("INSERT OR REPLACE INTO store_meta VALUES (?, ?)", sorted(wanted.items()))
 
     def _month_row(self, eui: str, quantity: str, channel: str, day_us: int) -> tuple[object, ...]:
-        """The _MONTH parameters of the local month holding a day."""
+        """The MONTH parameters of the local month holding a day."""
         found = self._months.get(day_us)
         if found is None:
             begin = window_start(from_us(day_us), Window.MONTH, self._zone)
@@ -306,11 +183,11 @@ class SqliteStore:
         except (OverflowError, ValueError) as exc:  # a time no local calendar holds, a naive time
             raise StoreRejected(f"reading cannot be written to SQLite: {exc}") from exc
         with self._tx() as conn:
-            conn.executemany(_UPSERT, rows)
-            conn.executemany(_LATEST, rows)
-            conn.executemany(_ROLLUP, hours)
-            conn.executemany(_DAY, days)
-            conn.executemany(_MONTH, months)
+            conn.executemany(UPSERT, rows)
+            conn.executemany(LATEST, rows)
+            conn.executemany(ROLLUP, hours)
+            conn.executemany(DAY, days)
+            conn.executemany(MONTH, months)
 
     def _write_rows(self, readings: Sequence[Reading]) -> tuple[_Params, _Params, _Params, _Params]:
         """The parameters of a write: readings, and the hours, days and months they touch."""
@@ -329,7 +206,7 @@ class SqliteStore:
             )
             for r in readings
         ]
-        hours = sorted({(row[0], row[1], row[2], row[3] - row[3] % _HOUR_US) for row in rows})
+        hours = sorted({(row[0], row[1], row[2], row[3] - row[3] % HOUR_US) for row in rows})
         days = sorted({self._day_row(*h) for h in hours})
         months = sorted({self._month_row(e, q, ch, day) for e, q, ch, day, *_ in days})  # type: ignore[arg-type]
         return rows, hours, days, months
@@ -338,7 +215,7 @@ class SqliteStore:
         keys = [(dev_eui, q, ch, to_us(ts)) for q, ch, ts in points]
         if not keys:
             return
-        hours = sorted({(e, q, ch, t - t % _HOUR_US) for e, q, ch, t in keys})
+        hours = sorted({(e, q, ch, t - t % HOUR_US) for e, q, ch, t in keys})
         series = sorted({(e, q, ch) for e, q, ch, _ in keys})
         with self._tx() as conn:
             conn.executemany(
@@ -347,19 +224,19 @@ class SqliteStore:
             conn.executemany(
                 "DELETE FROM rollup_1h WHERE dev_eui = ? AND quantity = ? AND channel = ? AND hour = ?", hours
             )
-            conn.executemany(_ROLLUP, hours)
+            conn.executemany(ROLLUP, hours)
             days = sorted({self._day_row(*h) for h in hours})
             conn.executemany(
                 "DELETE FROM rollup_1d WHERE dev_eui = ? AND quantity = ? AND channel = ? AND day = ?",
                 [d[:4] for d in days],
             )
-            conn.executemany(_DAY, days)
+            conn.executemany(DAY, days)
             months = sorted({self._month_row(e, q, ch, day) for e, q, ch, day, *_ in days})  # type: ignore[arg-type]
             conn.executemany(
                 "DELETE FROM rollup_1mo WHERE dev_eui = ? AND quantity = ? AND channel = ? AND month = ?",
                 [m[:4] for m in months],
             )
-            conn.executemany(_MONTH, months)
+            conn.executemany(MONTH, months)
             conn.executemany("DELETE FROM latest WHERE dev_eui = ? AND quantity = ? AND channel = ?", series)
             conn.executemany(
                 "INSERT INTO latest SELECT dev_eui, quantity, channel, ts, value, unit, kind, delta, "
@@ -380,7 +257,7 @@ class SqliteStore:
             sql += f" AND quantity IN ({','.join('?' * len(wanted))})"
             params.extend(wanted)
         sql += " ORDER BY ts, quantity, channel"
-        return [_reading(row) for row in self._select(sql, params)]
+        return [reading_of(row) for row in self._select(sql, params)]
 
     def aggregate(
         self,
@@ -409,8 +286,8 @@ class SqliteStore:
         p = plan(start, end, window, tz, self.timezone)
         parts: dict[tuple[str, str], list[Bucket]] = {}
         euis = sorted(set(dev_euis))
-        for i in range(0, len(euis), _CHUNK):
-            chunk = euis[i : i + _CHUNK]
+        for i in range(0, len(euis), CHUNK):
+            chunk = euis[i : i + CHUNK]
             if p.days is None:
                 if p.head:
                     self._hour_buckets(parts, chunk, quantity, channel, p.head, window, tz)
@@ -420,13 +297,13 @@ class SqliteStore:
             head: Span | None = p.days
             months: Span | None = None
             tail: Span | None = None
-            if window in _MONTH_KEY:
+            if window in MONTH_KEY:
                 head, months, tail = split_months(p.days, self._zone)
             for table, column, span, key in (
                 ("rollup_1h", "hour", p.head, "0"),
-                ("rollup_1d", "day", head, _WINDOW_KEY[window]),
-                ("rollup_1mo", "month", months, _MONTH_KEY.get(window, "")),
-                ("rollup_1d", "day", tail, _WINDOW_KEY[window]),
+                ("rollup_1d", "day", head, WINDOW_KEY[window]),
+                ("rollup_1mo", "month", months, MONTH_KEY.get(window, "")),
+                ("rollup_1d", "day", tail, WINDOW_KEY[window]),
                 ("rollup_1h", "hour", p.tail, "0"),
             ):
                 if span:
@@ -459,7 +336,7 @@ class SqliteStore:
         )
         series: dict[tuple[str, str], list[HourRollup]] = {}
         for r in rows:
-            series.setdefault((r["dev_eui"], r["channel"]), []).append(_hour(r))
+            series.setdefault((r["dev_eui"], r["channel"]), []).append(hour_of(r))
         for key, hours in series.items():
             parts.setdefault(key, []).extend(fold(hours, window, tz))
 
@@ -510,7 +387,7 @@ class SqliteStore:
         return self._conn_select(
             f"WITH g AS (SELECT dev_eui, channel, {key} AS w, min({t}) AS d0, max({t}) AS d1, "
             "sum(count) AS n, sum(consumption) AS c, min(vmin) AS lo, max(vmax) AS hi, sum(vsum) AS s "
-            f"FROM {table} {_SPAN_INDEX.get(table, '')} WHERE {where} GROUP BY dev_eui, channel, w) "
+            f"FROM {table} {SPAN_INDEX.get(table, '')} WHERE {where} GROUP BY dev_eui, channel, w) "
             "SELECT g.dev_eui, g.channel, g.d0, g.n, g.c, g.lo, g.hi, g.s, f.first, l.last FROM g "
             f"JOIN {table} f ON f.dev_eui = g.dev_eui AND f.quantity = ? AND f.channel = g.channel "
             f"AND f.{t} = g.d0 "
@@ -521,14 +398,16 @@ class SqliteStore:
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         if dev_euis is None:
-            return [_reading(r) for r in self._select("SELECT * FROM latest ORDER BY dev_eui, quantity", [])]
+            return [
+                reading_of(r) for r in self._select("SELECT * FROM latest ORDER BY dev_eui, quantity", [])
+            ]
         wanted = sorted(set(dev_euis))
         found: list[Reading] = []
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
             sql = f"SELECT * FROM latest WHERE dev_eui IN ({marks}) ORDER BY dev_eui, quantity"
-            found.extend(_reading(r) for r in self._select(sql, list(chunk)))
+            found.extend(reading_of(r) for r in self._select(sql, list(chunk)))
         return found
 
     def neighbours(
@@ -539,7 +418,7 @@ class SqliteStore:
         out: dict[tuple[str, str, str], Neighbourhood] = {}
         for span in spans:
             key = (span.dev_eui, span.quantity, span.channel)
-            start, end, far = to_us(span.start), to_us(span.end), int(reach.total_seconds() * _US)
+            start, end, far = to_us(span.start), to_us(span.end), int(reach.total_seconds() * 1_000_000)
             before = self._select(
                 f"SELECT * FROM readings WHERE {series} AND ts < ? AND ts >= ? ORDER BY ts DESC LIMIT 1",
                 [*key, start, start - far],
@@ -554,9 +433,9 @@ class SqliteStore:
             )
             if before or inside or after:
                 out[key] = Neighbourhood(
-                    _reading(before[0]) if before else None,
-                    tuple(_reading(r) for r in inside),
-                    _reading(after[0]) if after else None,
+                    reading_of(before[0]) if before else None,
+                    tuple(reading_of(r) for r in inside),
+                    reading_of(after[0]) if after else None,
                 )
         return out
 
@@ -564,7 +443,7 @@ class SqliteStore:
         rows = self._select(
             "SELECT * FROM rollup_1h WHERE dev_eui = ? ORDER BY hour, quantity, channel", [dev_eui]
         )
-        return [SeriesHour(r["quantity"], r["channel"], _hour(r)) for r in rows]
+        return [SeriesHour(r["quantity"], r["channel"], hour_of(r)) for r in rows]
 
     def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
         rows = [
@@ -588,8 +467,8 @@ class SqliteStore:
             months = sorted({self._month_row(e, q, ch, day) for e, q, ch, day, *_ in days})  # type: ignore[arg-type]
             with self._tx() as conn:
                 conn.executemany("INSERT OR REPLACE INTO rollup_1h VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-                conn.executemany(_DAY, days)  # the restored hours' days and months, as a write does
-                conn.executemany(_MONTH, months)
+                conn.executemany(DAY, days)  # the restored hours' days and months, as a write does
+                conn.executemany(MONTH, months)
 
     def count(self, dev_euis: Collection[str], start: datetime, end: datetime) -> dict[str, int]:
         wanted = sorted(set(dev_euis))
