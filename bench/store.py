@@ -192,7 +192,7 @@ def load_rollups(sqlite_path: Path, backends: Backends, hours: bool = True) -> d
                 )
                 for e, q, ch, t, c, u, lo, hi, s, f, la in rows
             ]
-            store._write(lines, store.rollup_rp, "u")
+            store.client.write(lines, store.client.rollup_rp, "u")
             n += len(lines)
     # InfluxDB also keeps monthly rollups, from its daily ones (SQLite groups days in SQL).
     first, last = conn.execute("SELECT min(day), max(day) FROM rollup_1d").fetchone()
@@ -209,7 +209,7 @@ def load_rollups(sqlite_path: Path, backends: Backends, hours: bool = True) -> d
         )
     ]
     for i in range(0, len(raw), 50_000):
-        store._write([store._reading_line(r) for r in raw[i : i + 50_000]], store.raw_rp)
+        store.client.write([store.reading_line(r) for r in raw[i : i + 50_000]], store.client.raw_rp)
     conn.close()
     store.close()
     return {"rollups": n, "raw": len(raw), "seconds": time.perf_counter() - t0}

@@ -248,7 +248,7 @@ def test_influx_rebuilds_days_from_hours(influx_url: str) -> None:
     store.write(index_series(EUI, start.astimezone(UTC), 24 * 4, step_min=60))
     end = start + timedelta(days=4)
     want = store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ)
-    store._query('DROP MEASUREMENT "rollup_1d"', write=True)  # a database from before daily rollups
+    store.client.query('DROP MEASUREMENT "rollup_1d"', write=True)  # a database from before daily rollups
     assert store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ) != want
     assert store.rebuild_days(start, end) == 4 + 1  # four days, and their month
     same(store.aggregate(EUI, "water_volume", start, end, Window.MONTH, TZ), want)

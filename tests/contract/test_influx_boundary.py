@@ -43,14 +43,16 @@ def test_url_forms() -> None:
         "influxdbs://u%40town:p%2Fw@influx.example:8443/releve?rp=raw30&rollup_rp=keep&precision=s&create=false",
         recording([]),
     )
-    assert store.base_url == "https://influx.example:8443"
-    assert (store.database, store.raw_rp, store.rollup_rp, store.precision) == (
+    assert store.client.base_url == "https://influx.example:8443"
+    assert (store.client.database, store.client.raw_rp, store.client.rollup_rp, store.client.precision) == (
         "releve",
         "raw30",
         "keep",
         "s",
     )
-    assert open_influx("influxdb://[::1]/db?create=false", recording([])).base_url == "http://[::1]:8086"
+    assert (
+        open_influx("influxdb://[::1]/db?create=false", recording([])).client.base_url == "http://[::1]:8086"
+    )
     for bad in ("influxdb://host:8086/", "influxdb:///db", "postgres://x/y", "sqlite://relative.db"):
         with pytest.raises(BadStoreUrl):
             open_store(bad)

@@ -60,7 +60,7 @@ def test_influx_retention_policy_expires_raw_points_and_keeps_rollups(influx_url
     store = InfluxStore(influx_url, "retention", raw_retention_days=1, timezone=TZ)
     policies = {
         row[0]: (row[1], row[4])
-        for s in store._query(f'SHOW RETENTION POLICIES ON "{store.database}"')
+        for s in store.client.query(f'SHOW RETENTION POLICIES ON "{store.client.database}"')
         for row in s["values"]
     }
     assert policies["raw"] == ("24h0m0s", True) and policies["rollups"] == ("0s", False)
@@ -72,7 +72,7 @@ def test_influx_retention_policy_expires_raw_points_and_keeps_rollups(influx_url
     assert len(store.query(EUI, *span)) == 12
     # Shorten the raw policy to one hour: InfluxDB's retention service now drops the shards
     # holding these points (shard groups of a one-day policy last an hour).
-    store._query(f'ALTER RETENTION POLICY "raw" ON "{store.database}" DURATION 1h', write=True)
+    store.client.query(f'ALTER RETENTION POLICY "raw" ON "{store.client.database}" DURATION 1h', write=True)
     deadline = time.monotonic() + 30
     while store.query(EUI, *span) and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -1,0 +1,126 @@
+"""Rollups the InfluxDB store folded in memory and holds until a flush (``hold_rollups``): several
+batches of a series then cost one rollup point per period, written once.
+
+A flush writes them all at once, or (``limit``) a chunk per call: the first call seals what is
+held, each call writes at most ``limit`` of those points, and rollups folded meanwhile wait for
+the next flush, so a period's newer value is always written after its older one.
+
+The hours and days the writer could not fold (a replay, a late point: ``store.influx.dirty``) are
+held too, and recomputed from what is stored once the flush has written the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+
+from store.influx.dirty import Dirty
+from store.influx.lineprotocol import SeriesPrefixes, stats_line
+from store.influx.open_hours import HourKey, HourStats, Periods
+
+# (measurement, dev_eui, quantity, channel, the period's start in ns)
+HeldKey = tuple[str, str, str, str, int]
+
+
+class HeldRollups:
+    """Rollup points not yet written, by measurement and period; not thread-safe (the store
+    calls it under its lock)."""
+
+    def __init__(
+        self,
+        write: Callable[[list[str]], None],
+        prefixes: SeriesPrefixes,
+        batch_size: int,
+        settle: Callable[[Dirty], None],
+        periods: Periods,
+    ) -> None:
+        """``write``: writes rollup lines to the rollups' retention policy; ``settle`` recomputes
+        held hours and days from what is stored (on failure it hands them back to ``defer``);
+        ``periods``: the local day and month of an hour."""
+        self._write = write
+        self._prefixes = prefixes
+        self._batch_size = batch_size
+        self._settle = settle
+        self._periods = periods
+        self.dirty = Dirty()
+        self._sealed_dirty = Dirty()
+        self._held: dict[HeldKey, HourStats] = {}
+        # What a chunked flush took from the held rollups, and the next of its points to write.
+        self._sealed: dict[HeldKey, HourStats] = {}
+        self._sealed_keys: list[HeldKey] = []  # in writing order
+        self._sealed_next = 0
+
+    def hold(self, measurement: str, rows: Mapping[HourKey, HourStats]) -> None:
+        """Hold these periods' rollups; each replaces what was held for the same period."""
+        for (eui, quantity, channel, at), h in rows.items():
+            self._held[(measurement, eui, quantity, channel, at)] = h
+
+    def flush(self, limit: int | None = None) -> bool:
+        """Write what is held; True once all that was taken is written (see the module's doc)."""
+        if limit is None:
+            lines = self._lines(self._sealed, self._sealed_keys[self._sealed_next :])
+            lines += self._lines(self._held, self._held)
+            for i in range(0, len(lines), self._batch_size):
+                self._write(lines[i : i + self._batch_size])
+            self._held.clear()
+            self._unseal()
+            self._settle(self.take_dirty())
+            return True
+        if not self._sealed and not self._sealed_dirty:
+            if not self._held and not self.dirty:
+                return True
+            self._sealed, self._held = self._held, {}
+            self._sealed_keys, self._sealed_next = list(self._sealed), 0
+            self._sealed_dirty, self.dirty = self.dirty, Dirty()
+        # Lines are formatted chunk by chunk: formatting them all at once held as much
+        # memory again as the rollups themselves.
+        end = min(self._sealed_next + limit, len(self._sealed_keys))
+        for i in range(self._sealed_next, end, self._batch_size):
+            chunk = self._sealed_keys[i : min(i + self._batch_size, end)]
+            self._write(self._lines(self._sealed, chunk))
+            self._sealed_next = i + len(chunk)
+        if end < len(self._sealed_keys):
+            return False
+        self._unseal()
+        dirty, self._sealed_dirty = self._sealed_dirty, Dirty()
+        self._settle(dirty)
+        return True
+
+    def count(self) -> int:
+        """Points held and not yet written (a flush under way included), periods to recompute too."""
+        waiting = len(self.dirty) + len(self._sealed_dirty)
+        return len(self._held) + len(self._sealed_keys) - self._sealed_next + waiting
+
+    def periods(self) -> Iterator[HeldKey]:
+        """Every period held (sealed for a flush under way, or not), and the months of the hours and
+        days held to be recomputed."""
+        yield from self._sealed
+        yield from self._held
+        for dirty in (self.dirty, self._sealed_dirty):
+            months = {(e, q, ch, self._periods(h)[1]) for e, q, ch, h in dirty.hours}
+            months |= {(e, q, ch, self._periods(day[1])[1]) for e, q, ch, day in dirty.days}
+            for eui, quantity, channel, month in months:
+                yield ("rollup_1mo", eui, quantity, channel, month)
+
+    def take_dirty(self) -> Dirty:
+        """The hours and days held to be recomputed, which are dropped from here."""
+        dirty = self._sealed_dirty.merge(self.dirty)
+        self._sealed_dirty, self.dirty = Dirty(), Dirty()
+        return dirty
+
+    def take(self) -> dict[HeldKey, HourStats]:
+        """Everything held, which is dropped from here."""
+        held = {**self._sealed, **self._held}
+        self._held = {}
+        self._unseal()
+        return held
+
+    def _unseal(self) -> None:
+        self._sealed, self._sealed_keys, self._sealed_next = {}, [], 0
+
+    def _lines(self, held: dict[HeldKey, HourStats], keys: Iterable[HeldKey]) -> list[str]:
+        return [
+            stats_line(
+                self._prefixes.of(m, eui, quantity, channel, ""), at, held[(m, eui, quantity, channel, at)]
+            )
+            for m, eui, quantity, channel, at in keys
+        ]
