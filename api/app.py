@@ -28,6 +28,10 @@ from api.routers import (
     sites,
 )
 from dashboards import STATIC_DIR
+from domain.alerts import AlertBook, ThresholdBook
+from domain.climate.reports import ClimateReports
+from domain.climate.weather import WeatherBook
+from domain.costs.tariffs import TariffBook
 from domain.portability.usage import RequestCounter
 from ingest.archive import Archive
 from kernel import __version__
@@ -49,7 +53,18 @@ def open_state(settings: Settings) -> AppState:
     except Exception:
         registry.close()
         raise
-    return AppState(settings=settings, registry=registry, archive=Archive(registry.engine), store=store)
+    weather = WeatherBook(registry.engine)
+    return AppState(
+        settings=settings,
+        registry=registry,
+        archive=Archive(registry.engine),
+        store=store,
+        tariffs=TariffBook(registry.engine),
+        alerts=AlertBook(registry.engine),
+        weather=weather,
+        thresholds=ThresholdBook(registry.engine),
+        climate=ClimateReports(store, registry, weather, settings.timezone),
+    )
 
 
 def close_state(state: AppState) -> None:

@@ -12,6 +12,10 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from api.http_cache import CachedBody, result_cache
 from api.problems import Problem
 from api.read_cache import RegistryReads, TtlCache
+from domain.alerts import AlertBook, ThresholdBook
+from domain.climate.reports import ClimateReports
+from domain.climate.weather import WeatherBook
+from domain.costs.tariffs import TariffBook
 from ingest.archive import Archive
 from kernel.settings import Settings
 from registry import ApiKey, Device, Registry, Role, Site
@@ -21,12 +25,18 @@ from store import Store
 
 @dataclass
 class AppState:
-    """What the lifespan opens once and every request uses."""
+    """What a process opens once (``releve.services``) and every request uses: the stores and the
+    domain's services, built once, never per request."""
 
     settings: Settings
     registry: Registry
     archive: Archive
     store: Store
+    tariffs: TariffBook
+    alerts: AlertBook
+    weather: WeatherBook
+    thresholds: ThresholdBook
+    climate: ClimateReports
     # The key, site and device reads of the hot paths, cached a few seconds (api.read_cache).
     reads: RegistryReads = field(init=False)
     # Consumption series this process wrote, a few seconds (api.http_cache); None when off.

@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.climate.errors import NoOutdoorTemperature
+from domain.consumption.errors import ConsumptionError
 from registry.errors import Conflict, DatabaseUnavailable, NotFound
 from store.errors import StoreUnavailable
 
@@ -41,6 +43,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return _response(exc.status, exc.title, exc.detail, request, **exc.extra)
+
+    @app.exception_handler(ConsumptionError)
+    async def _consumption(request: Request, exc: ConsumptionError) -> JSONResponse:
+        return _response(
+            404 if isinstance(exc, LookupError) else 422, exc.title, str(exc), request, **exc.extra
+        )
+
+    @app.exception_handler(NoOutdoorTemperature)
+    async def _no_outdoor(request: Request, exc: NoOutdoorTemperature) -> JSONResponse:
+        return _response(409, "No outdoor temperature", str(exc), request)
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:

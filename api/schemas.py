@@ -115,22 +115,6 @@ class ReadingPublic(BaseModel):
     uplink_id: int | None
 
 
-class ConsumptionPoint(BaseModel):
-    start: datetime
-    end: datetime
-    consumption: float | None = Field(description="in the quantity's unit; null when not measurable")
-    readings: int
-
-
-class ConsumptionSeries(BaseModel):
-    quantity: str
-    unit: str
-    window: str
-    timezone: str
-    points: list[ConsumptionPoint]
-    total: float
-
-
 class SitePublic(BaseModel):
     id: int
     tenant_id: int

@@ -14,6 +14,7 @@ from ingest.archive import ArchivedUplink
 from kernel.types import Reading
 from registry import schema
 from registry.errors import database_errors
+from registry.schema import INDEX_ANOMALY
 
 # A counter jump larger than this is a re-join or a reset, not lost frames.
 _MAX_GAP = 1000
@@ -105,9 +106,6 @@ class LinkUpdate:
                 conn.execute(self._insert(schema.alarms).on_conflict_do_nothing(), alarm_rows)
 
 
-ANOMALY = "index_anomaly"
-
-
 def _by_columns(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, ...], list[tuple[Any, ...]]]:
     """Rows grouped by their set of columns (one executemany each)."""
     groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
@@ -122,7 +120,7 @@ def _anomaly_rows(anomalies: Sequence[tuple[Reading, str]]) -> list[dict[str, An
         {
             "dev_eui": r.dev_eui,
             "uplink_id": r.uplink_id,
-            "kind": ANOMALY,
+            "kind": INDEX_ANOMALY,
             "channel": f"{r.quantity}/{r.channel}" if r.channel else r.quantity,
             "detail": why,
             "at": r.ts,

@@ -176,6 +176,10 @@ device_link = Table(
     Column("battery_voltage", Float, nullable=True),
 )
 
+# The kind of a device alarm that ingestion records when a meter's index went down without a wrap
+# or a recorded replacement (the meter-anomaly alert reads them).
+INDEX_ANOMALY = "index_anomaly"
+
 alarms = Table(
     "device_alarms",
     metadata,

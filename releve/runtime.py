@@ -94,12 +94,11 @@ def run_alerts(settings: Settings, state: AppState, stop: threading.Event) -> No
     """
     from datetime import UTC, datetime
 
-    from domain.alerts.evaluate import AlertBook, evaluate
-    from domain.alerts.notify import Webhook
+    from domain.alerts import Webhook, evaluate
     from registry.errors import DatabaseUnavailable
     from store.errors import StoreError
 
-    book = AlertBook(state.archive.engine)
+    book = state.alerts
     webhook = Webhook(settings.alert_webhook_url) if settings.alert_webhook_url else None
     last_prune = 0.0
     # Give the bridge a minute to drain what queued while it was down: evaluated earlier, every

@@ -12,7 +12,7 @@ from api.deps import Id, IdQuery, KeyDep, StateDep, TechnicianKey, tenant_scope
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
 from api.schemas import Page
-from domain.alerts.evaluate import AlertBook
+from domain.alerts import Alert
 from registry.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
@@ -32,19 +32,19 @@ class AlertPublic(BaseModel):
     evidence: dict[str, Any]
 
 
-def _public(row: dict[str, Any]) -> AlertPublic:
+def _public(row: Alert) -> AlertPublic:
     return AlertPublic(
-        id=row["id"],
-        kind=row["kind"],
-        message=row["message"],
-        site_id=row["site_id"],
-        dev_eui=row["dev_eui"],
-        started_at=row["started_at"],
-        updated_at=row["updated_at"],
-        ended_at=row["ended_at"],
-        acknowledged_at=row["acknowledged_at"],
-        acknowledged_by=row["acknowledged_by"],
-        evidence=row["evidence"] or {},
+        id=row.id,
+        kind=row.kind,
+        message=row.message,
+        site_id=row.site_id,
+        dev_eui=row.dev_eui,
+        started_at=row.started_at,
+        updated_at=row.updated_at,
+        ended_at=row.ended_at,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        evidence=row.evidence,
     )
 
 
@@ -57,19 +57,17 @@ def list_alerts(
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[AlertPublic]:
-    rows = AlertBook(state.archive.engine).list(
-        tenant_scope(key), status=status, site_id=site_id, offset=offset, limit=limit
-    )
+    rows = state.alerts.list(tenant_scope(key), status=status, site_id=site_id, offset=offset, limit=limit)
     return Page(items=[_public(r) for r in rows], offset=offset, limit=limit)
 
 
-def _visible(state: StateDep, key: KeyDep, alert_id: int) -> dict[str, Any]:
+def _visible(state: StateDep, key: KeyDep, alert_id: int) -> Alert:
     try:
-        row = AlertBook(state.archive.engine).get(alert_id)
+        row = state.alerts.get(alert_id)
     except NotFound as exc:
         raise Problem(404, "Not found", f"alert {alert_id} not found") from exc
     scope = tenant_scope(key)
-    if scope is not None and row["tenant_id"] != scope:
+    if scope is not None and row.tenant_id != scope:
         raise Problem(404, "Not found", f"alert {alert_id} not found")
     return row
 
@@ -82,6 +80,5 @@ def get_alert(state: StateDep, key: KeyDep, alert_id: Id) -> AlertPublic:
 @router.post("/{alert_id}/acknowledge", summary="Acknowledge an alert (someone is on it)")
 def acknowledge(state: StateDep, key: TechnicianKey, alert_id: Id) -> AlertPublic:
     _visible(state, key, alert_id)
-    book = AlertBook(state.archive.engine)
-    book.acknowledge(alert_id, (key.name or key.prefix)[:64], datetime.now(UTC))  # its column's size
-    return _public(book.get(alert_id))
+    state.alerts.acknowledge(alert_id, (key.name or key.prefix)[:64], datetime.now(UTC))  # its column's size
+    return _public(state.alerts.get(alert_id))

@@ -8,16 +8,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.bounds import MAX_RAW_RANGE, MAX_WEATHER_RANGE
 from api.deps import Id, KeyDep, OperatorKey, StateDep, TechnicianKey, visible_device, visible_site
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
 from api.schemas import Page, RowErrorPublic
-from domain.alerts.thresholds import ThresholdBook, ThresholdError, Thresholds, as_dict, effective
+from domain.alerts.thresholds import ThresholdError, Thresholds, as_dict, effective
 from domain.climate.degree_days import DEFAULT_BASE, daily_temperatures
-from domain.climate.reports import ComfortReport, HeatingSeries, comfort, heating
-from domain.climate.weather import STATION, WeatherBook, WeatherSource, parse_weather_csv
+from domain.climate.reports import ComfortReport, HeatingSeries
+from domain.climate.weather import STATION, WeatherSource, parse_weather_csv
 from domain.consumption.analytics import time_range
+from domain.consumption.bounds import MAX_RAW_RANGE, MAX_WEATHER_RANGE
 from kernel.types import normalize_eui
 from store import Window
 
@@ -111,7 +111,7 @@ async def import_weather(
     parsed = parse_weather_csv(text)
     imported = 0 if parsed.errors else len(parsed.rows)
     if not dry_run and not parsed.errors:
-        imported = WeatherBook(state.archive.engine).import_observations(key.tenant_id, station, parsed.rows)
+        imported = state.weather.import_observations(key.tenant_id, station, parsed.rows)
     return WeatherImportReport(
         station=station,
         dry_run=dry_run,
@@ -131,7 +131,7 @@ class WeatherStation(BaseModel):
 def list_stations(
     state: StateDep, key: KeyDep, offset: Offset = 0, limit: Limit = 100
 ) -> Page[WeatherStation]:
-    rows = WeatherBook(state.archive.engine).stations(key.tenant_id)
+    rows = state.weather.stations(key.tenant_id)
     items = [WeatherStation(station=s, observations=n, first=a, last=b) for s, n, a, b in rows]
     return Page(items=items[offset : offset + limit], offset=offset, limit=limit, total=len(items))
 
@@ -145,7 +145,7 @@ def get_weather(
     end: datetime | None = None,
 ) -> WeatherDays:
     start, end = time_range(Window.DAY, start, end, timedelta(days=31), MAX_WEATHER_RANGE)
-    book = WeatherBook(state.archive.engine)
+    book = state.weather
     if not book.has_station(key.tenant_id, station):
         raise Problem(404, "Not found", f"no observations of station {station!r}")
     tz = state.settings.timezone
@@ -163,7 +163,7 @@ def get_weather(
 @router.get("/sites/{site_id}/weather", summary="Where a site's outdoor temperature comes from")
 def get_site_weather(state: StateDep, key: KeyDep, site_id: Id) -> SiteWeather:
     site = visible_site(state, key, site_id)
-    source = WeatherBook(state.archive.engine).source(site.id)
+    source = state.weather.source(site.id)
     return SiteWeather(station=source.station, dev_eui=source.dev_eui)
 
 
@@ -172,7 +172,7 @@ def put_site_weather(state: StateDep, key: OperatorKey, site_id: Id, body: SiteW
     site = visible_site(state, key, site_id)
     if body.station and body.dev_eui:
         raise Problem(422, "Invalid source", "give a station or an outdoor sensor (dev_eui), not both")
-    book = WeatherBook(state.archive.engine)
+    book = state.weather
     dev_eui = None
     if body.dev_eui:
         device = visible_device(state, key, body.dev_eui)
@@ -204,11 +204,11 @@ def site_heating(
     site = visible_site(state, key, site_id)
     win = Window(window)
     start, end = time_range(win, start, end)
-    return heating(state, site, quantity, win, start, end, base, reference_degree_days)
+    return state.climate.heating(site, quantity, win, start, end, base, reference_degree_days)
 
 
 def _thresholds(state: StateDep, site_id: int) -> tuple[Thresholds, list[str]]:
-    overrides = ThresholdBook(state.archive.engine).overrides(site_id)
+    overrides = state.thresholds.overrides(site_id)
     return effective(overrides), sorted(overrides)
 
 
@@ -219,7 +219,7 @@ def site_comfort(
     site = visible_site(state, key, site_id)
     start, end = time_range(Window.DAY, start, end, timedelta(days=7), MAX_RAW_RANGE)
     th, _ = _thresholds(state, site.id)
-    return comfort(state, site, start, end, th, WeatherBook(state.archive.engine).source(site.id))
+    return state.climate.comfort(site, start, end, th, state.weather.source(site.id))
 
 
 @router.get("/sites/{site_id}/thresholds", summary="A site's effective alert thresholds and comfort targets")
@@ -235,7 +235,7 @@ def get_thresholds(state: StateDep, key: KeyDep, site_id: Id) -> SiteThresholds:
 def put_thresholds(state: StateDep, key: TechnicianKey, site_id: Id, body: ThresholdValues) -> SiteThresholds:
     site = visible_site(state, key, site_id)
     try:
-        ThresholdBook(state.archive.engine).update(site.id, body.model_dump(exclude_unset=True))
+        state.thresholds.update(site.id, body.model_dump(exclude_unset=True))
     except ThresholdError as exc:
         raise Problem(422, "Invalid thresholds", str(exc)) from exc
     th, overridden = _thresholds(state, site.id)

@@ -8,20 +8,22 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from api.bounds import check_windows
 from api.deps import Id, IdQuery, KeyDep, OperatorKey, StateDep, tenant_scope, visible_site
 from api.problems import Problem
-from api.schemas import ConsumptionPoint, ConsumptionSeries, Printable
+from api.schemas import Printable
 from domain.consumption.analytics import (
     CONSUMPTION_QUANTITIES,
+    ConsumptionPoint,
+    ConsumptionSeries,
     consumption,
     pick_quantity,
     report,
     time_range,
     unit_of,
 )
+from domain.consumption.bounds import check_windows
 from domain.costs.billing import CostSeries, change, cost_series, known_cost, plain, shift_years
-from domain.costs.tariffs import Period, Tariff, TariffBook
+from domain.costs.tariffs import Period, Tariff
 from registry import Device, Site
 from store import Window
 
@@ -162,12 +164,12 @@ def _to_public(tariffs: list[Tariff]) -> list[TariffPublic]:
 
 @router.get("/tariffs", summary="The tenant's default tariffs (for sites without their own)")
 def get_default_tariffs(state: StateDep, key: KeyDep) -> list[TariffPublic]:
-    return _to_public(TariffBook(state.registry.engine).read(key.tenant_id, None))
+    return _to_public(state.tariffs.read(key.tenant_id, None))
 
 
 @router.put("/tariffs", summary="Replace the tenant's default tariffs")
 def put_default_tariffs(state: StateDep, key: OperatorKey, body: TariffList) -> list[TariffPublic]:
-    book = TariffBook(state.registry.engine)
+    book = state.tariffs
     book.replace(key.tenant_id, None, _to_domain(body))
     return _to_public(book.read(key.tenant_id, None))
 
@@ -175,13 +177,13 @@ def put_default_tariffs(state: StateDep, key: OperatorKey, body: TariffList) -> 
 @router.get("/sites/{site_id}/tariffs", summary="A site's own tariffs")
 def get_site_tariffs(state: StateDep, key: KeyDep, site_id: Id) -> list[TariffPublic]:
     site = visible_site(state, key, site_id)
-    return _to_public(TariffBook(state.registry.engine).read(site.tenant_id, site.id))
+    return _to_public(state.tariffs.read(site.tenant_id, site.id))
 
 
 @router.put("/sites/{site_id}/tariffs", summary="Replace a site's own tariffs")
 def put_site_tariffs(state: StateDep, key: OperatorKey, site_id: Id, body: TariffList) -> list[TariffPublic]:
     site = visible_site(state, key, site_id)
-    book = TariffBook(state.registry.engine)
+    book = state.tariffs
     book.replace(site.tenant_id, site.id, _to_domain(body))
     return _to_public(book.read(site.tenant_id, site.id))
 
@@ -205,7 +207,7 @@ def site_cost(
     devices = site_devices(state, site)
     quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}")
     unit_of(quantity)
-    tariffs = TariffBook(state.registry.engine).effective(site.tenant_id, site.id, quantity)
+    tariffs = state.tariffs.effective(site.tenant_id, site.id, quantity)
     return cost_series(state.store, tariffs, devices, quantity, window, start, end, state.settings.timezone)
 
 
@@ -244,7 +246,7 @@ def site_compare(
     ref_start, ref_end = time_range(window, ref_start, ref_end)
     devices = site_devices(state, site)
     quantity = pick_quantity(state.store, devices, quantity, f"site {site.name}")
-    tariffs = TariffBook(state.registry.engine).effective(site.tenant_id, site.id, quantity)
+    tariffs = state.tariffs.effective(site.tenant_id, site.id, quantity)
     current = cost_series(state.store, tariffs, devices, quantity, window, start, end, tz)
     past = cost_series(state.store, tariffs, devices, quantity, window, ref_start, ref_end, tz)
     diff, pct = change(current, past)

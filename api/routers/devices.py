@@ -9,11 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
-from api.bounds import MAX_RAW_RANGE
 from api.deps import IdQuery, KeyDep, OperatorKey, StateDep, tenant_scope, visible_device
 from api.problems import Problem
 from api.schemas import (
-    ConsumptionSeries,
     DeviceCreate,
     DevicePublic,
     ImportReport,
@@ -24,7 +22,8 @@ from api.schemas import (
     RowErrorPublic,
     UplinkPublic,
 )
-from domain.consumption.analytics import consumption, pick_quantity, time_range, unit_of
+from domain.consumption.analytics import ConsumptionSeries, consumption, pick_quantity, time_range, unit_of
+from domain.consumption.bounds import MAX_RAW_RANGE
 from ingest.archive import ArchivedUplink
 from ingest.lorawan_crypto import KeyWrapper
 from ingest.pipeline import Ingestor

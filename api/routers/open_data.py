@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from api.bounds import check_windows
 from api.deps import StateDep
 from api.problems import Problem
 from domain.consumption import opendata
 from domain.consumption.analytics import time_range
+from domain.consumption.bounds import check_windows
 from registry import Tenant
 from store import Window
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import KeyDep, StateDep, tenant_scope
-from domain.alerts.evaluate import AlertBook
 from domain.consumption.analytics import CONSUMPTION_QUANTITIES, METERED, report, unit_of
 from kernel.types import Reading
 from registry import Device
@@ -62,9 +61,9 @@ def overview(state: StateDep, key: KeyDep) -> Overview:
     devices = state.registry.list_devices(scope, limit=1_000_000)
     latest = state.store.latest([d.dev_eui for d in devices])
     alerts_by_site: dict[int, int] = {}
-    for alert in AlertBook(state.archive.engine).list(scope, status="open", limit=100_000):
-        if alert["site_id"] is not None:
-            alerts_by_site[alert["site_id"]] = alerts_by_site.get(alert["site_id"], 0) + 1
+    for alert in state.alerts.list(scope, status="open", limit=100_000):
+        if alert.site_id is not None:
+            alerts_by_site[alert.site_id] = alerts_by_site.get(alert.site_id, 0) + 1
     by_site: dict[int, list[Device]] = {}
     for device in devices:
         if device.site_id is not None:

@@ -12,11 +12,16 @@ from pydantic import BaseModel, Field
 
 from api.deps import Id, KeyDep, StateDep, visible_site
 from api.problems import Problem
-from api.schemas import ConsumptionPoint, SitePublic
-from domain.alerts.evaluate import AlertBook
-from domain.consumption.analytics import METERED, consumption, latest_of, metered_quantities, report
+from api.schemas import SitePublic
+from domain.consumption.analytics import (
+    METERED,
+    ConsumptionPoint,
+    consumption,
+    latest_of,
+    metered_quantities,
+    report,
+)
 from domain.costs.billing import CostSeries, change, cost_series, known_cost, measured, plain, shift_years
-from domain.costs.tariffs import TariffBook
 from registry import Device
 from store import Window
 
@@ -88,7 +93,7 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
     tz = state.settings.timezone
     start, end = month_bounds(month, tz)
     devices = state.registry.list_devices(site_id=site.id, limit=100_000)
-    book = TariffBook(state.registry.engine)
+    book = state.tariffs
     latest = latest_of(state.store, devices)
     quantities: list[QuantityReport] = []
     for quantity in metered_quantities(state.store, devices, latest):
@@ -127,16 +132,14 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
         )
     alerts = [
         ReportAlert(
-            id=row["id"],
-            kind=row["kind"],
-            message=row["message"],
-            opened_at=_utc(row["started_at"]),
-            closed_at=None if row["ended_at"] is None else _utc(row["ended_at"]),
+            id=row.id,
+            kind=row.kind,
+            message=row.message,
+            opened_at=_utc(row.started_at),
+            closed_at=None if row.ended_at is None else _utc(row.ended_at),
         )
-        for row in AlertBook(state.archive.engine).list(
-            site.tenant_id, status="all", site_id=site.id, limit=10_000
-        )
-        if _utc(row["started_at"]) < end and (row["ended_at"] is None or _utc(row["ended_at"]) >= start)
+        for row in state.alerts.list(site.tenant_id, status="all", site_id=site.id, limit=10_000)
+        if _utc(row.started_at) < end and (row.ended_at is None or _utc(row.ended_at) >= start)
     ]
     alerts.sort(key=lambda a: (a.opened_at, a.id))
     return MonthlyReport(

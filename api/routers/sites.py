@@ -14,8 +14,14 @@ from api.deps import AppState, Id, KeyDep, OperatorKey, StateDep, check_visible,
 from api.http_cache import cached_body, json_response
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
-from api.schemas import ConsumptionSeries, Page, SiteCreate, SitePublic
-from domain.consumption.analytics import consumption, consumption_json, pick_quantity, time_range
+from api.schemas import Page, SiteCreate, SitePublic
+from domain.consumption.analytics import (
+    ConsumptionSeries,
+    consumption,
+    consumption_json,
+    pick_quantity,
+    time_range,
+)
 from registry import ApiKey, Site
 from registry.provisioning import slugify
 from store import Window

@@ -1,8 +1,8 @@
-"""Alerts: rules that read rollups and link health, and the book of open and closed alerts.
+"""Alert rules that read rollups and link health, and ``evaluate``, which runs them all.
 
 Each rule is a pure function that returns a Finding (with a plain-words message and the evidence
-behind it) or None. ``evaluate`` runs the rules over a tenant's devices; ``AlertBook.sync`` opens
-an alert for a new finding, refreshes an open one, and closes those whose finding disappeared.
+behind it) or None. ``evaluate`` runs the rules over a tenant's devices; ``AlertBook.sync``
+(domain.alerts.book) turns the findings into open and closed alerts.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, select
 
 from decoders import Kind
 from domain.alerts.findings import AlertKind, Finding
@@ -27,16 +26,15 @@ from domain.alerts.rules import (
     with_readings,
 )
 from domain.alerts.thresholds import ThresholdBook, Thresholds, effective
-from ingest.linkstats import ANOMALY
 from kernel.types import Reading
 from registry import Device, Registry, schema
-from registry.errors import NotFound, database_errors
+from registry.errors import database_errors
+from registry.schema import INDEX_ANOMALY
 from store import StoreReader, Window
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "AlertBook",
     "AlertKind",
     "Finding",
     "Thresholds",
@@ -230,7 +228,7 @@ def evaluate(
     with database_errors("link statistics read"), engine.connect() as conn:
         links = {r.dev_eui: r for r in conn.execute(select(schema.device_link))}
         for r in conn.execute(select(schema.alarms).where(schema.alarms.c.at >= since)):
-            if r.kind == ANOMALY:
+            if r.kind == INDEX_ANOMALY:
                 anomalies.setdefault(r.dev_eui, []).append(
                     IndexAnomaly(at=_utc(r.at), series=r.channel, detail=r.detail, uplink_id=r.uplink_id)
                 )
@@ -323,80 +321,3 @@ def _points(everything: Sequence[Device], active: set[str], latest: Sequence[Rea
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-class AlertBook:
-    """Open, refresh, close and acknowledge alerts in the registry database."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def sync(self, findings: Sequence[Finding], now: datetime) -> list[int]:
-        """Apply a full evaluation; returns the ids of alerts opened now."""
-        t = schema.alerts
-        opened: list[int] = []
-        with database_errors("alerts update"), self.engine.begin() as conn:
-            current = {r.key: r for r in conn.execute(select(t).where(t.c.ended_at.is_(None)))}
-            seen = set()
-            for f in findings:
-                seen.add(f.key)
-                row = current.get(f.key)
-                if row is None:
-                    result = conn.execute(
-                        insert(t).values(
-                            tenant_id=f.tenant_id,
-                            site_id=f.site_id,
-                            dev_eui=f.dev_eui,
-                            kind=f.kind.value,
-                            key=f.key,
-                            message=f.message,
-                            evidence=f.evidence,
-                            started_at=now,
-                            updated_at=now,
-                        )
-                    )
-                    opened.append(int(result.inserted_primary_key[0]))  # type: ignore[index]
-                else:
-                    conn.execute(
-                        update(t)
-                        .where(t.c.id == row.id)
-                        .values(message=f.message, evidence=f.evidence, updated_at=now)
-                    )
-            for key, row in current.items():
-                if key not in seen:
-                    conn.execute(update(t).where(t.c.id == row.id).values(ended_at=now, updated_at=now))
-        return opened
-
-    def list(
-        self,
-        tenant_id: int | None,
-        *,
-        status: str = "open",
-        site_id: int | None = None,
-        offset: int = 0,
-        limit: int = 100,
-    ) -> list[dict[str, Any]]:
-        t = schema.alerts
-        query = select(t).order_by(t.c.started_at.desc(), t.c.id.desc()).offset(offset).limit(limit)
-        if tenant_id is not None:
-            query = query.where(t.c.tenant_id == tenant_id)
-        if site_id is not None:
-            query = query.where(t.c.site_id == site_id)
-        if status == "open":
-            query = query.where(t.c.ended_at.is_(None))
-        elif status == "closed":
-            query = query.where(t.c.ended_at.is_not(None))
-        with database_errors("alerts read"), self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
-
-    def get(self, alert_id: int) -> dict[str, Any]:
-        with database_errors("alerts read"), self.engine.connect() as conn:
-            row = conn.execute(select(schema.alerts).where(schema.alerts.c.id == alert_id)).first()
-        if row is None:
-            raise NotFound(f"alert {alert_id} not found")
-        return dict(row._mapping)
-
-    def acknowledge(self, alert_id: int, by: str, now: datetime) -> None:
-        t = schema.alerts
-        with database_errors("alerts update"), self.engine.begin() as conn:
-            conn.execute(update(t).where(t.c.id == alert_id).values(acknowledged_at=now, acknowledged_by=by))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 import httpx
+
+from domain.alerts.book import Alert
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +33,8 @@ class Webhook:
         self.timeout = timeout
         self._failing = False
 
-    def send(self, alerts: Sequence[dict[str, Any]]) -> bool:
-        body = {"alerts": [_jsonable(a) for a in alerts]}
+    def send(self, alerts: Sequence[Alert]) -> bool:
+        body = {"alerts": [_jsonable(asdict(a)) for a in alerts]}
         try:
             response = httpx.post(self.url, json=body, timeout=self.timeout)
             response.raise_for_status()

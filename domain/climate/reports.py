@@ -7,9 +7,6 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-from api.bounds import check_windows
-from api.deps import AppState
-from api.problems import Problem
 from decoders import Kind
 from domain.alerts.thresholds import Thresholds
 from domain.climate.degree_days import (
@@ -19,10 +16,12 @@ from domain.climate.degree_days import (
     normalized,
     period_degree_days,
 )
+from domain.climate.errors import NoOutdoorTemperature
 from domain.climate.weather import WeatherBook, WeatherSource
 from domain.consumption.analytics import CONSUMPTION_QUANTITIES, METERED, consumption, unit_of
-from registry import Device, Site
-from store import Window
+from domain.consumption.bounds import check_windows
+from registry import Device, Registry, Site
+from store import StoreReader, Window
 from store.rollup import window_end, window_start
 
 COMFORT_QUANTITIES = ("temperature", "co2", "humidity")
@@ -108,99 +107,6 @@ def aligned(window: Window, start: datetime, end: datetime, tz: str) -> tuple[da
     return first, last
 
 
-def outdoor_days(
-    state: AppState, site: Site, start: datetime, end: datetime
-) -> tuple[str, dict[date, DayTemperature]]:
-    """The site's outdoor temperature per local day in [start, end), and where it came from."""
-    tz = state.settings.timezone
-    source = WeatherBook(state.archive.engine).source(site.id)
-    if source.station:
-        rows = WeatherBook(state.archive.engine).observations(site.tenant_id, source.station, start, end)
-        return f"station:{source.station}", {d.day: d for d in daily_temperatures(rows, tz)}
-    if source.dev_eui:
-        return f"device:{source.dev_eui}", _sensor_days(state, source.dev_eui, start, end)
-    raise Problem(
-        409,
-        "No outdoor temperature",
-        f"site {site.name} has no outdoor temperature source: "
-        f"set one with PUT /api/v1/sites/{site.id}/weather",
-    )
-
-
-def _sensor_days(state: AppState, dev_eui: str, start: datetime, end: datetime) -> dict[date, DayTemperature]:
-    tz = state.settings.timezone
-    zone = ZoneInfo(tz)
-    channels = sorted({r.channel for r in state.store.latest([dev_eui]) if r.quantity == "temperature"})
-    if not channels:
-        return {}
-    days: dict[date, DayTemperature] = {}
-    for b in state.store.aggregate(dev_eui, "temperature", start, end, Window.DAY, tz, channel=channels[0]):
-        if b.min is not None and b.max is not None and b.mean is not None:
-            day = b.start.astimezone(zone).date()
-            days[day] = DayTemperature(day=day, min=b.min, max=b.max, mean=b.mean, count=b.count)
-    return days
-
-
-def heating(
-    state: AppState,
-    site: Site,
-    quantity: str,
-    window: Window,
-    start: datetime,
-    end: datetime,
-    base: float,
-    reference_degree_days: float | None,
-) -> HeatingSeries:
-    tz = state.settings.timezone
-    zone = ZoneInfo(tz)
-    unit = unit_of(quantity)
-    start, end = aligned(window, start, end, tz)
-    source, days = outdoor_days(state, site, start, end)
-    today = datetime.now(zone).date()
-    if days and today not in days and start.astimezone(zone).date() <= today < end.astimezone(zone).date():
-        # The day under way, before the outdoor temperature's first report of it: no degree day
-        # accrued yet rather than a gap (a gap refuses the normalization, every night after 0:00).
-        days = {**days, today: DayTemperature(day=today, min=base, max=base, mean=base, count=0)}
-    devices = state.registry.list_devices(site_id=site.id, limit=100_000)
-    series = consumption(state.store, devices, quantity, window, start, end, tz)
-    points: list[HeatingPoint] = []
-    missing = 0
-    for p in series.points:
-        first = p.start.astimezone(zone).date()
-        last = (p.end.astimezone(zone) - timedelta(microseconds=1)).date()
-        missing += sum(1 for k in range((last - first).days + 1) if first + timedelta(days=k) not in days)
-        dju = period_degree_days(days, first, last, base)
-        per = p.consumption / dju if p.consumption is not None and dju else None
-        points.append(
-            HeatingPoint(
-                start=p.start,
-                end=p.end,
-                consumption=p.consumption,
-                degree_days=None if dju is None else round(dju, 6),
-                per_degree_day=per,
-            )
-        )
-    total_dju = None if missing else round(sum(p.degree_days or 0.0 for p in points), 6)
-    scaled = None
-    if reference_degree_days is not None and total_dju is not None:
-        scaled = normalized(series.total, total_dju, reference_degree_days)
-    return HeatingSeries(
-        quantity=quantity,
-        unit=unit,
-        window=window.value,
-        timezone=tz,
-        base_temperature=base,
-        method=METHOD,
-        temperature_source=source,
-        points=points,
-        total=series.total,
-        total_degree_days=total_dju,
-        missing_temperature_days=missing,
-        reference_degree_days=reference_degree_days,
-        normalized=scaled,
-    )
-
-
 def targets_of(th: Thresholds) -> ComfortTargets:
     return ComfortTargets(
         temperature_min=th.temperature_min,
@@ -228,63 +134,168 @@ def outside(quantity: str, value: float, t: ComfortTargets) -> bool:
     return value > t.co2_max
 
 
-def comfort(
-    state: AppState, site: Site, start: datetime, end: datetime, th: Thresholds, source: WeatherSource
-) -> ComfortReport:
-    """Each indoor sensor's daily min/max/mean and the share of its readings in occupied hours
-    outside the targets."""
-    tz = state.settings.timezone
-    targets = targets_of(th)
-    devices = [
-        d
-        for d in state.registry.list_devices(site_id=site.id, limit=100_000)
-        if d.dev_eui != source.dev_eui  # the outdoor sensor is not a room
-    ]
-    check_windows(Window.DAY, start, end, series=len(devices) * len(COMFORT_QUANTITIES))
-    out: list[ComfortDevice] = []
-    for device in devices:
-        quantities = _comfort_quantities(state, device, start, end, targets)
-        if quantities:
-            out.append(ComfortDevice(dev_eui=device.dev_eui, name=device.name, quantities=quantities))
-    return ComfortReport(site_id=site.id, timezone=tz, start=start, end=end, targets=targets, devices=out)
+class ClimateReports:
+    """Heating per degree day and comfort of sites: built once per process from the store, the
+    registry and the weather book, in the town's time zone."""
 
+    def __init__(self, store: StoreReader, registry: Registry, weather: WeatherBook, tz: str) -> None:
+        self.store = store
+        self.registry = registry
+        self.weather = weather
+        self.tz = tz
 
-def _comfort_quantities(
-    state: AppState, device: Device, start: datetime, end: datetime, targets: ComfortTargets
-) -> list[ComfortQuantity]:
-    tz = state.settings.timezone
-    zone = ZoneInfo(tz)
-    latest = state.store.latest([device.dev_eui])
-    if any(r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES for r in latest):
-        return []  # a meter's housing sensor (a pulse counter's, in a plant room) is not a room
-    series = sorted(
-        {
-            (r.quantity, r.channel)
-            for r in latest
-            if r.quantity in COMFORT_QUANTITIES and r.kind == Kind.INSTANTANEOUS.value
-        },
-        key=lambda qc: (COMFORT_QUANTITIES.index(qc[0]), qc[1]),
-    )
-    if not series:
-        return []
-    readings = state.store.query(device.dev_eui, start, end, quantities=[q for q, _ in series])
-    result: list[ComfortQuantity] = []
-    for quantity, channel in series:
-        values = [
-            r.value
-            for r in readings
-            if r.quantity == quantity and r.channel == channel and occupied(r.ts, zone, targets)
-        ]
-        buckets = state.store.aggregate(device.dev_eui, quantity, start, end, Window.DAY, tz, channel=channel)
-        share = sum(1 for v in values if outside(quantity, v, targets)) / len(values) if values else None
-        result.append(
-            ComfortQuantity(
-                quantity=quantity,
-                unit=unit_of(quantity),
-                channel=channel,
-                days=[ComfortDay(start=b.start, min=b.min, max=b.max, mean=b.mean) for b in buckets],
-                readings=len(values),
-                share_outside_target=share,
-            )
+    def outdoor_days(
+        self, site: Site, start: datetime, end: datetime
+    ) -> tuple[str, dict[date, DayTemperature]]:
+        """The site's outdoor temperature per local day in [start, end), and where it came from."""
+        tz = self.tz
+        source = self.weather.source(site.id)
+        if source.station:
+            rows = self.weather.observations(site.tenant_id, source.station, start, end)
+            return f"station:{source.station}", {d.day: d for d in daily_temperatures(rows, tz)}
+        if source.dev_eui:
+            return f"device:{source.dev_eui}", self._sensor_days(source.dev_eui, start, end)
+        raise NoOutdoorTemperature(
+            f"site {site.name} has no outdoor temperature source: "
+            f"set one with PUT /api/v1/sites/{site.id}/weather"
         )
-    return result
+
+    def _sensor_days(self, dev_eui: str, start: datetime, end: datetime) -> dict[date, DayTemperature]:
+        tz = self.tz
+        zone = ZoneInfo(tz)
+        channels = sorted({r.channel for r in self.store.latest([dev_eui]) if r.quantity == "temperature"})
+        if not channels:
+            return {}
+        days: dict[date, DayTemperature] = {}
+        for b in self.store.aggregate(
+            dev_eui, "temperature", start, end, Window.DAY, tz, channel=channels[0]
+        ):
+            if b.min is not None and b.max is not None and b.mean is not None:
+                day = b.start.astimezone(zone).date()
+                days[day] = DayTemperature(day=day, min=b.min, max=b.max, mean=b.mean, count=b.count)
+        return days
+
+    def heating(
+        self,
+        site: Site,
+        quantity: str,
+        window: Window,
+        start: datetime,
+        end: datetime,
+        base: float,
+        reference_degree_days: float | None,
+    ) -> HeatingSeries:
+        tz = self.tz
+        zone = ZoneInfo(tz)
+        unit = unit_of(quantity)
+        start, end = aligned(window, start, end, tz)
+        source, days = self.outdoor_days(site, start, end)
+        today = datetime.now(zone).date()
+        if (
+            days
+            and today not in days
+            and start.astimezone(zone).date() <= today < end.astimezone(zone).date()
+        ):
+            # The day under way, before the outdoor temperature's first report of it: no degree day
+            # accrued yet rather than a gap (a gap refuses the normalization, every night after 0:00).
+            days = {**days, today: DayTemperature(day=today, min=base, max=base, mean=base, count=0)}
+        devices = self.registry.list_devices(site_id=site.id, limit=100_000)
+        series = consumption(self.store, devices, quantity, window, start, end, tz)
+        points: list[HeatingPoint] = []
+        missing = 0
+        for p in series.points:
+            first = p.start.astimezone(zone).date()
+            last = (p.end.astimezone(zone) - timedelta(microseconds=1)).date()
+            missing += sum(1 for k in range((last - first).days + 1) if first + timedelta(days=k) not in days)
+            dju = period_degree_days(days, first, last, base)
+            per = p.consumption / dju if p.consumption is not None and dju else None
+            points.append(
+                HeatingPoint(
+                    start=p.start,
+                    end=p.end,
+                    consumption=p.consumption,
+                    degree_days=None if dju is None else round(dju, 6),
+                    per_degree_day=per,
+                )
+            )
+        total_dju = None if missing else round(sum(p.degree_days or 0.0 for p in points), 6)
+        scaled = None
+        if reference_degree_days is not None and total_dju is not None:
+            scaled = normalized(series.total, total_dju, reference_degree_days)
+        return HeatingSeries(
+            quantity=quantity,
+            unit=unit,
+            window=window.value,
+            timezone=tz,
+            base_temperature=base,
+            method=METHOD,
+            temperature_source=source,
+            points=points,
+            total=series.total,
+            total_degree_days=total_dju,
+            missing_temperature_days=missing,
+            reference_degree_days=reference_degree_days,
+            normalized=scaled,
+        )
+
+    def comfort(
+        self, site: Site, start: datetime, end: datetime, th: Thresholds, source: WeatherSource
+    ) -> ComfortReport:
+        """Each indoor sensor's daily min/max/mean and the share of its readings in occupied hours
+        outside the targets."""
+        tz = self.tz
+        targets = targets_of(th)
+        devices = [
+            d
+            for d in self.registry.list_devices(site_id=site.id, limit=100_000)
+            if d.dev_eui != source.dev_eui  # the outdoor sensor is not a room
+        ]
+        check_windows(Window.DAY, start, end, series=len(devices) * len(COMFORT_QUANTITIES))
+        out: list[ComfortDevice] = []
+        for device in devices:
+            quantities = self._comfort_quantities(device, start, end, targets)
+            if quantities:
+                out.append(ComfortDevice(dev_eui=device.dev_eui, name=device.name, quantities=quantities))
+        return ComfortReport(site_id=site.id, timezone=tz, start=start, end=end, targets=targets, devices=out)
+
+    def _comfort_quantities(
+        self, device: Device, start: datetime, end: datetime, targets: ComfortTargets
+    ) -> list[ComfortQuantity]:
+        tz = self.tz
+        zone = ZoneInfo(tz)
+        latest = self.store.latest([device.dev_eui])
+        if any(r.kind in METERED and r.quantity in CONSUMPTION_QUANTITIES for r in latest):
+            return []  # a meter's housing sensor (a pulse counter's, in a plant room) is not a room
+        series = sorted(
+            {
+                (r.quantity, r.channel)
+                for r in latest
+                if r.quantity in COMFORT_QUANTITIES and r.kind == Kind.INSTANTANEOUS.value
+            },
+            key=lambda qc: (COMFORT_QUANTITIES.index(qc[0]), qc[1]),
+        )
+        if not series:
+            return []
+        readings = self.store.query(device.dev_eui, start, end, quantities=[q for q, _ in series])
+        result: list[ComfortQuantity] = []
+        for quantity, channel in series:
+            values = [
+                r.value
+                for r in readings
+                if r.quantity == quantity and r.channel == channel and occupied(r.ts, zone, targets)
+            ]
+            buckets = self.store.aggregate(
+                device.dev_eui, quantity, start, end, Window.DAY, tz, channel=channel
+            )
+            share = sum(1 for v in values if outside(quantity, v, targets)) / len(values) if values else None
+            result.append(
+                ComfortQuantity(
+                    quantity=quantity,
+                    unit=unit_of(quantity),
+                    channel=channel,
+                    days=[ComfortDay(start=b.start, min=b.min, max=b.max, mean=b.mean) for b in buckets],
+                    readings=len(values),
+                    share_outside_target=share,
+                )
+            )
+        return result

@@ -9,15 +9,32 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import orjson
+from pydantic import BaseModel, Field
 
-from api.bounds import MAX_RANGE, check_range, check_windows
-from api.problems import Problem
-from api.schemas import ConsumptionPoint, ConsumptionSeries
 from decoders import CANONICAL_UNITS, METERING_QUANTITIES, Kind, Quantity
+from domain.consumption.bounds import MAX_RANGE, check_range, check_windows
+from domain.consumption.errors import InvalidRange, InvalidTime, NoConsumption, UnknownQuantity
 from kernel.types import Reading
 from registry import Device
 from store import Bucket, StoreReader, Window
 from store.rollup import window_key, window_start, zone_window_end
+
+
+class ConsumptionPoint(BaseModel):
+    start: datetime
+    end: datetime
+    consumption: float | None = Field(description="in the quantity's unit; null when not measurable")
+    readings: int
+
+
+class ConsumptionSeries(BaseModel):
+    quantity: str
+    unit: str
+    window: str
+    timezone: str
+    points: list[ConsumptionPoint]
+    total: float
+
 
 _DEFAULT_SPAN = {
     Window.HOUR: timedelta(days=2),
@@ -43,16 +60,16 @@ def time_range(
 ) -> tuple[datetime, datetime]:
     """Defaults: ``default_span`` (else the window's usual span) up to now. Rejects naive,
     inverted or absurd ranges, times outside 1970-2200 before any arithmetic on them, and ranges
-    of more windows than a series holds (api.bounds), before anything is read."""
+    of more windows than a series holds (``domain.consumption.bounds``), before anything is read."""
     for value in (start, end):
         if value is not None and value.tzinfo is None:
-            raise Problem(422, "Invalid time", "times need a UTC offset, e.g. 2026-01-01T00:00:00+01:00")
+            raise InvalidTime("times need a UTC offset, e.g. 2026-01-01T00:00:00+01:00")
         if value is not None and not EARLIEST <= value <= LATEST:
-            raise Problem(422, "Invalid time", f"times go from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}")
+            raise InvalidTime(f"times go from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}")
     end = end or datetime.now(UTC)
     start = start or end - (default_span or _DEFAULT_SPAN[window])
     if start >= end:
-        raise Problem(422, "Invalid range", "start must be before end")
+        raise InvalidRange("start must be before end")
     check_range(start, end, max_span)
     check_windows(window, start, end)
     return start, end
@@ -87,7 +104,7 @@ def pick_quantity(
         return quantity
     found = metered_quantities(store, devices, latest)
     if not found:
-        raise Problem(404, "No consumption", f"{what} has no metering readings yet")
+        raise NoConsumption(f"{what} has no metering readings yet")
     return found[0]
 
 
@@ -95,7 +112,7 @@ def unit_of(quantity: str) -> str:
     try:
         return CANONICAL_UNITS[Quantity(quantity)]
     except ValueError:
-        raise Problem(422, "Invalid quantity", f"unknown quantity {quantity!r}") from None
+        raise UnknownQuantity(f"unknown quantity {quantity!r}") from None
 
 
 def consumption(

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from api.schemas import ConsumptionPoint, ConsumptionSeries
-from domain.consumption.analytics import consumption, metered_buckets
+from domain.consumption.analytics import ConsumptionPoint, ConsumptionSeries, consumption, metered_buckets
 from domain.costs.pricing import Slice, price, total_cost
 from domain.costs.tariffs import Tariff
 from registry import Device

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from api.app import close_state, open_state
-from domain.alerts.evaluate import AlertBook, AlertKind, evaluate
+from domain.alerts import AlertBook, AlertKind, evaluate
 from gateway_bridge.envelopes import parse
 from ingest.pipeline import Ingestor
 from kernel.settings import Settings

@@ -28,7 +28,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from api.app import AppState, close_state, create_app, open_state
 from bench.dashboard import seed
-from domain.alerts.evaluate import AlertBook, evaluate
+from domain.alerts import AlertBook, evaluate
 from domain.alerts.rules import abnormal_finding
 from domain.alerts.thresholds import Thresholds
 from gateway_bridge.envelopes import parse

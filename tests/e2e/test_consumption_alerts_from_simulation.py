@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import close_state, create_app, open_state
 from api.deps import AppState
-from domain.alerts.evaluate import AlertBook, AlertKind, evaluate
+from domain.alerts import AlertBook, AlertKind, evaluate
 from domain.alerts.findings import Finding
 from gateway_bridge.envelopes import parse
 from ingest.pipeline import Ingestor

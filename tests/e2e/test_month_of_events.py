@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import func, select
 
 from api.app import close_state, open_state
-from domain.alerts.evaluate import AlertBook, evaluate
+from domain.alerts import AlertBook, evaluate
 from domain.consumption.analytics import consumption
 from gateway_bridge.mqtt import MqttPublisher
 from kernel.settings import MqttTarget, Settings
@@ -100,9 +100,7 @@ def test_a_month_of_events_and_faults(mosquitto: MosquittoProcess, tmp_path: Pat
 
     try:
         # -- every event raised its alert, and nothing else raised one ---------------------------
-        alerts = {
-            (a["kind"], a["dev_eui"] or "", a["site_id"]) for a in book.list(None, status="all", limit=1000)
-        }
+        alerts = {(a.kind, a.dev_eui or "", a.site_id) for a in book.list(None, status="all", limit=1000)}
         sites = {s.slug: s.id for s in state.registry.list_sites()}
         expected = {
             ("leak", "b0b0b0b0b0b00101", sites["mairie"]),
@@ -114,7 +112,7 @@ def test_a_month_of_events_and_faults(mosquitto: MosquittoProcess, tmp_path: Pat
         }
         assert alerts == expected
         # the revived counter's silence alert closed once it spoke again (after its re-join)
-        closed = {(a["kind"], a["dev_eui"]) for a in book.list(None, status="closed", limit=1000)}
+        closed = {(a.kind, a.dev_eui) for a in book.list(None, status="closed", limit=1000)}
         assert ("silent_device", "b0b0b0b0b0b00202") in closed
         # the 16-bit rollovers and the recorded replacement are no anomaly
         with state.archive.engine.connect() as conn:

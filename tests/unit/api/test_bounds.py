@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.bounds import MAX_VALUES, MAX_WINDOWS, count_windows
 from api.deps import AppState
+from domain.consumption.bounds import MAX_VALUES, MAX_WINDOWS, count_windows
 from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Device, Role

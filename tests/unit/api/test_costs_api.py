@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from domain.alerts.evaluate import AlertBook, AlertKind, Finding
+from domain.alerts import AlertBook, AlertKind, Finding
 from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Device, Role

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from domain.alerts.evaluate import AlertBook, AlertKind, Finding
+from domain.alerts import AlertKind, Finding
 from kernel.fields import TAGS_MAX, check_tags, check_text
 from kernel.settings import Settings
 from registry import Role
@@ -152,11 +152,12 @@ def test_a_long_key_name_can_acknowledge_an_alert(world: World) -> None:
     town = state.registry.owner_tenant()
     _, token = state.registry.create_key(town.id, Role.TECHNICIAN, "t" * 200)
     assert world.send("POST", "/devices", json=_device()).status_code == 201
-    book = AlertBook(state.archive.engine)
-    book.sync([Finding(AlertKind.LOW_BATTERY, "battery", town.id, "low", dev_eui=EUI)], datetime.now(UTC))
-    (alert,) = book.list(town.id)
+    state.alerts.sync(
+        [Finding(AlertKind.LOW_BATTERY, "battery", town.id, "low", dev_eui=EUI)], datetime.now(UTC)
+    )
+    (alert,) = state.alerts.list(town.id)
     r = world.client.post(
-        f"/api/v1/alerts/{alert['id']}/acknowledge", headers={"Authorization": f"Bearer {token}"}
+        f"/api/v1/alerts/{alert.id}/acknowledge", headers={"Authorization": f"Bearer {token}"}
     )
     assert r.status_code == 200 and r.json()["acknowledged_by"] == "t" * 64
 

@@ -97,7 +97,7 @@ def test_replay_writes_nothing_new(env: tuple[Ingestor, Registry, MemoryStore]) 
 def test_decrease_is_an_anomaly_not_a_consumption(env: tuple[Ingestor, Registry, MemoryStore]) -> None:
     from sqlalchemy import select
 
-    from domain.alerts.evaluate import AlertKind, evaluate
+    from domain.alerts import AlertKind, evaluate
     from registry import schema
 
     ingestor, registry, store = env

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.alerts.evaluate import AlertKind, Thresholds, evaluate
+from domain.alerts import AlertKind, Thresholds, evaluate
 from domain.alerts.rules import (
     IndexAnomaly,
     abnormal_finding,

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
+import json
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
-from domain.alerts.evaluate import (
-    AlertBook,
-    AlertKind,
-    Thresholds,
-    battery_finding,
-    leak_finding,
-    link_finding,
-    silent_finding,
-)
+from domain.alerts import AlertBook, AlertKind, Thresholds, Webhook
+from domain.alerts.evaluate import battery_finding, leak_finding, link_finding, silent_finding
 from registry import Device, open_registry
 
 DEV = Device("0102030405060708", 1, "École - eau", "netvox/r718h", site_id=1, expected_interval_s=900)
@@ -63,11 +60,67 @@ def test_book_opens_refreshes_and_closes(tmp_path: Path) -> None:
     assert finding is not None
     (opened,) = book.sync([finding], NOW)
     assert book.sync([finding], NOW + timedelta(hours=1)) == []  # same alert, refreshed
-    assert [a["id"] for a in book.list(town.id)] == [opened]
+    assert [a.id for a in book.list(town.id)] == [opened]
     book.acknowledge(opened, "paul", NOW)
-    assert book.get(opened)["acknowledged_by"] == "paul"
+    assert book.get(opened).acknowledged_by == "paul"
     book.sync([], NOW + timedelta(hours=2))  # the leak stopped
     assert book.list(town.id) == []
     (closed,) = book.list(town.id, status="closed")
-    assert closed["ended_at"] is not None
+    assert closed.ended_at is not None
     registry.close()
+
+
+class _Hook(http.server.BaseHTTPRequestHandler):
+    bodies: ClassVar[list[bytes]] = []
+
+    def do_POST(self) -> None:
+        self.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_the_webhook_posts_each_new_alert_with_all_its_fields(tmp_path: Path) -> None:
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    town = registry.owner_tenant()
+    site = registry.ensure_site(town.id, "ecole")
+    device = Device(DEV.dev_eui, town.id, DEV.name, DEV.model, site_id=site.id)
+    registry.add_devices([device])
+    book = AlertBook(registry.engine)
+    finding = leak_finding(device, nights(0.012, 0.015, 0.011), TH)
+    assert finding is not None
+    (opened,) = book.sync([finding], NOW)
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert Webhook(f"http://127.0.0.1:{server.server_port}/hook").send([book.get(opened)])
+    finally:
+        server.shutdown()
+        server.server_close()
+        registry.close()
+    (sent,) = json.loads(_Hook.bodies[-1])["alerts"]
+    assert list(sent) == [
+        "id",
+        "tenant_id",
+        "site_id",
+        "dev_eui",
+        "kind",
+        "key",
+        "message",
+        "evidence",
+        "started_at",
+        "updated_at",
+        "ended_at",
+        "acknowledged_at",
+        "acknowledged_by",
+    ]
+    assert (sent["id"], sent["kind"], sent["dev_eui"], sent["site_id"]) == (
+        opened,
+        "leak",
+        DEV.dev_eui,
+        site.id,
+    )
+    assert datetime.fromisoformat(sent["started_at"]) == NOW and sent["ended_at"] is None
+    assert sent["evidence"] == json.loads(json.dumps(finding.evidence, default=str))

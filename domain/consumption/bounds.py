@@ -2,13 +2,13 @@
 
 A series is one value per window (hour, day, week, month, year) of the range, so its size is
 known from the range and the window alone: it is counted before anything is read, and a range
-that would give more windows than an answer holds is refused with a problem document naming the
-limit and what to ask instead (a larger window, a shorter range). An answer with several series
-(a tenant's sites, the open data's sites, a site's room sensors) is bounded by its number of
-values. Endpoints of raw readings serve a shorter range. No user of the technicians' page or of
-the open data meets these limits: hourly over two years (17,544 windows) and daily over twenty
-years (7,305) are answered; hourly over twenty years (175,000 windows, 127 MB of JSON and 800 MB
-of memory for one tenant) is not.
+that would give more windows than an answer holds is refused (``AnswerTooLarge``: the API's 422
+problem document names the limit and what to ask instead, a larger window or a shorter range).
+An answer with several series (a tenant's sites, the open data's sites, a site's room sensors)
+is bounded by its number of values. Endpoints of raw readings serve a shorter range. No user of
+the technicians' page or of the open data meets these limits: hourly over two years (17,544
+windows) and daily over twenty years (7,305) are answered; hourly over twenty years (175,000
+windows, 127 MB of JSON and 800 MB of memory for one tenant) is not.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Final
 
-from api.problems import Problem
+from domain.consumption.errors import AnswerTooLarge
 from store import Window
 
 MAX_WINDOWS: Final = 20_000
@@ -48,8 +48,7 @@ def count_windows(window: Window, start: datetime, end: datetime) -> int:
 
 def check_range(start: datetime, end: datetime, max_range: timedelta = MAX_RANGE) -> None:
     if end - start > max_range:
-        raise Problem(
-            422,
+        raise AnswerTooLarge(
             "Range too large",
             f"a range is at most {max_range.days} days here: ask a shorter one",
             max_range_days=max_range.days,
@@ -61,8 +60,7 @@ def check_windows(window: Window, start: datetime, end: datetime, series: int = 
     over ``series`` series, before anything is read."""
     windows = count_windows(window, start, end)
     if windows > MAX_WINDOWS:
-        raise Problem(
-            422,
+        raise AnswerTooLarge(
             "Too many windows",
             f"window={window.value} from {start.isoformat()} to {end.isoformat()} is about "
             f"{windows:,} windows; a series holds at most {MAX_WINDOWS:,}: ask a larger window or "
@@ -72,8 +70,7 @@ def check_windows(window: Window, start: datetime, end: datetime, series: int = 
         )
     values = windows * max(series, 1)
     if values > MAX_VALUES:
-        raise Problem(
-            422,
+        raise AnswerTooLarge(
             "Answer too large",
             f"window={window.value} from {start.isoformat()} to {end.isoformat()} over {series} "
             f"series is about {values:,} values; an answer holds at most {MAX_VALUES:,}: ask a "
