@@ -1,9 +1,9 @@
-"""The FastAPI application: ``create_app(settings)`` builds it; the lifespan opens store and registry."""
+"""The FastAPI application: ``create_app(settings, state)`` builds it on what the process opened."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -28,48 +28,12 @@ from api.routers import (
     sites,
 )
 from dashboards import STATIC_DIR
-from domain.alerts import AlertBook, ThresholdBook
-from domain.climate.reports import ClimateReports
-from domain.climate.weather import WeatherBook
-from domain.costs.tariffs import TariffBook
 from domain.portability.usage import RequestCounter
-from ingest.archive import Archive
 from kernel import __version__
-from kernel.settings import Settings, load_settings
-from registry import open_registry
-from store.open import open_store
+from kernel.settings import Settings
 
-
-def open_state(settings: Settings) -> AppState:
-    """Open what the API needs; the caller closes it with ``close_state``."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    registry = open_registry(settings.effective_registry_url)
-    try:
-        store = open_store(
-            settings.effective_store_url,
-            raw_retention_days=settings.raw_retention_days,
-            timezone=settings.timezone,
-        )
-    except Exception:
-        registry.close()
-        raise
-    weather = WeatherBook(registry.engine)
-    return AppState(
-        settings=settings,
-        registry=registry,
-        archive=Archive(registry.engine),
-        store=store,
-        tariffs=TariffBook(registry.engine),
-        alerts=AlertBook(registry.engine),
-        weather=weather,
-        thresholds=ThresholdBook(registry.engine),
-        climate=ClimateReports(store, registry, weather, settings.timezone),
-    )
-
-
-def close_state(state: AppState) -> None:
-    state.store.close()
-    state.registry.close()
+# How to open the state for the app's lifetime: ``releve.services.opened``.
+StateOpener = Callable[[Settings], AbstractContextManager[AppState]]
 
 
 def _forget_cached_reads(scope: Scope) -> None:
@@ -78,19 +42,19 @@ def _forget_cached_reads(scope: Scope) -> None:
         state.forget()
 
 
-def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
-    """The API and the technicians' page. Pass ``state`` to share open stores (``releve run``)."""
+def create_app(settings: Settings, state: AppState | StateOpener) -> FastAPI:
+    """The API and the technicians' page, on ``state``: open already (shared with the bridge in
+    ``releve run``), or opened by ``state(settings)`` for the app's lifetime (``releve.services``
+    opens everything a process uses; the API opens nothing itself)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = state is None
-        app.state.releve = state or open_state(settings)
-        try:
-            yield
-        finally:
-            usage_counting.flush_now(app)
-            if owned:
-                close_state(app.state.releve)
+        with nullcontext(state) if isinstance(state, AppState) else state(settings) as opened:
+            app.state.releve = opened
+            try:
+                yield
+            finally:
+                usage_counting.flush_now(app)
 
     app = FastAPI(
         title="releve",
@@ -119,9 +83,3 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
 
     app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
     return app
-
-
-def app_from_environment() -> FastAPI:
-    """The app configured by RELEVE_* (and RELEVE_CONFIG): what each of several uvicorn workers
-    builds (``releve api --workers N``, or ``uvicorn --factory api.app:app_from_environment``)."""
-    return create_app(load_settings())

@@ -81,7 +81,7 @@ def build(workdir: Path, fleet_args: tuple[int, int], store_url: str, fill: bool
 
 
 class Api:
-    """uvicorn with ``workers`` processes of api.app:app_from_environment, from checkout ``code``."""
+    """uvicorn with ``workers`` processes of the app factory (releve.services), from checkout ``code``."""
 
     def __init__(self, workdir: Path, store_url: str, workers: int, variant: Variant) -> None:
         self.port = free_port()
@@ -94,11 +94,14 @@ class Api:
         }
         if variant.cache_ttl is not None:
             env["RELEVE_API_CACHE_TTL_S"] = str(variant.cache_ttl)
+        # The app factory moved with the layout of issue 23 (a "before" checkout may predate it).
+        before_layout = not (variant.code / "releve" / "services.py").exists()
+        factory = "api.app:app_from_environment" if before_layout else "releve.services:app_from_environment"
         cmd = [
             sys.executable,
             "-m",
             "uvicorn",
-            "api.app:app_from_environment",
+            factory,
             "--factory",
             "--host",
             "127.0.0.1",

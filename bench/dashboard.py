@@ -25,12 +25,14 @@ from zoneinfo import ZoneInfo
 import httpx
 import uvicorn
 
-from api.app import AppState, close_state, create_app, open_state
+from api.app import create_app
+from api.deps import AppState
 from bench.report import machine_line, write_section
 from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Device, Registry, Role
 from releve.broker import free_port, wait_for_port
+from releve.services import close_state, open_state
 from store import Store
 
 USES = ("school", "gym", "library", "town hall", "pool", "nursery", "church", "workshop")

@@ -61,17 +61,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_api(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from releve.services import web_app
 
     settings = _settings(args)
     if args.workers > 1:  # each worker process builds its app from the environment
-        from api.app import close_state, open_state
+        from releve.services import close_state, open_state
 
         close_state(open_state(settings))  # migrate the registry and store once, not in every worker
         if args.config:
             os.environ["RELEVE_CONFIG"] = str(args.config.resolve())
         uvicorn.run(
-            "api.app:app_from_environment",
+            "releve.services:app_from_environment",
             factory=True,
             workers=args.workers,
             host=settings.api_host,
@@ -79,13 +79,13 @@ def cmd_api(args: argparse.Namespace) -> int:
             log_level="info",
         )
         return 0
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
+    uvicorn.run(web_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
     return 0
 
 
 def cmd_bridge(args: argparse.Namespace) -> int:
-    from api.app import close_state, open_state
     from releve.runtime import mqtt_target_or_exit, start_bridge
+    from releve.services import close_state, open_state
 
     settings = _settings(args)
     if not all(source.mqtt_url for source in settings.sources):
@@ -299,10 +299,10 @@ def cmd_devices_set_model(args: argparse.Namespace) -> int:
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
-    from api.app import close_state, open_state
     from ingest.pipeline import Ingestor
     from ingest.reprocess import reprocess
     from releve.runtime import key_wrapper, time_bounds
+    from releve.services import close_state, open_state
 
     if not (args.device or args.model):
         print("give --device EUI or --model ID", file=sys.stderr)
@@ -364,9 +364,9 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from api.app import close_state, open_state
     from domain.portability.export import export_tenant
     from registry.errors import NotFound
+    from releve.services import close_state, open_state
 
     state = open_state(_settings(args))
     partial = args.out.with_name(args.out.name + ".partial")
@@ -386,9 +386,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from api.app import close_state, open_state
     from domain.portability.export import ArchiveError
     from domain.portability.restore import import_archive
+    from releve.services import close_state, open_state
 
     state = open_state(_settings(args))
     try:
@@ -404,9 +404,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_devices_erase_data(args: argparse.Namespace) -> int:
-    from api.app import close_state, open_state
     from domain.portability.erasure import erase_device_data
     from registry.errors import NotFound
+    from releve.services import close_state, open_state
 
     state = open_state(_settings(args))
     try:

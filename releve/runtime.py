@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from api.app import close_state, create_app, open_state
+from api.app import create_app
 from api.deps import AppState
 from domain.climate.weather import WeatherBook, WeatherSource
 from domain.costs.tariffs import Period, Tariff, TariffBook
@@ -21,6 +21,7 @@ from ingest.plausibility import TimeBounds
 from kernel.settings import MqttTarget, Settings
 from kernel.types import Lns
 from registry import Device, Registry, Role
+from releve.services import close_state, open_state
 from simulator.fleet import Fleet
 from simulator.player import now_utc, play, resume_point, save_resume_point
 

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.app import close_state, open_state
 from domain.alerts import AlertBook, AlertKind, evaluate
 from gateway_bridge.envelopes import parse
 from ingest.pipeline import Ingestor
 from kernel.settings import Settings
 from kernel.types import Uplink
 from releve.runtime import provision_fleet
+from releve.services import close_state, open_state
 from simulator.fleet import load_fleet
 from simulator.player import reports
 

@@ -26,7 +26,8 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from api.app import AppState, close_state, create_app, open_state
+from api.app import create_app
+from api.deps import AppState
 from bench.dashboard import seed
 from domain.alerts import AlertBook, evaluate
 from domain.alerts.rules import abnormal_finding
@@ -38,6 +39,7 @@ from kernel.types import Uplink
 from registry import Role
 from releve.broker import free_port, wait_for_port
 from releve.runtime import provision_fleet
+from releve.services import close_state, open_state
 from simulator.fleet import load_fleet
 from simulator.player import reports
 from tests.e2e.a11y import audit, contrast

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import close_state, create_app, open_state
+from api.app import create_app
 from api.deps import AppState
 from domain.alerts import AlertBook, AlertKind, evaluate
 from domain.alerts.findings import Finding
@@ -22,6 +22,7 @@ from kernel.settings import Settings
 from kernel.types import Uplink
 from registry import Role
 from releve.runtime import provision_fleet
+from releve.services import close_state, open_state
 from simulator.fleet import load_fleet
 from simulator.player import reports
 from simulator.profiles import outdoor_temperature
@@ -108,7 +109,7 @@ def test_heating_per_dju_and_comfort_of_the_simulated_gym(
     # the station: the simulator's own outdoor temperature, every hour
     hours = [datetime(2026, 11, 2, tzinfo=PARIS) + timedelta(hours=h) for h in range(24 * 21)]
     csv = "time,temperature\n" + "".join(f"{t.isoformat()},{outdoor_temperature(t):.2f}\n" for t in hours)
-    with TestClient(create_app(state.settings, state=state)) as c:
+    with TestClient(create_app(state.settings, state)) as c:
         h, op = {"Authorization": f"Bearer {token}"}, {"Authorization": f"Bearer {operator}"}
         r = c.post("/api/v1/weather/village/import?dry_run=false", content=csv, headers=op)
         assert r.json()["imported"] == len(hours)

@@ -23,7 +23,6 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from api.app import close_state, open_state
 from domain.alerts import AlertBook, evaluate
 from domain.consumption.analytics import consumption
 from gateway_bridge.mqtt import MqttPublisher
@@ -31,6 +30,7 @@ from kernel.settings import MqttTarget, Settings
 from registry import schema
 from releve.broker import MosquittoProcess
 from releve.runtime import provision_fleet, start_bridge
+from releve.services import close_state, open_state
 from simulator.engine import DeviceSim
 from simulator.faults import FaultCounts, Faults
 from simulator.fleet import ReplacementEvent, load_fleet

@@ -22,13 +22,14 @@ import orjson
 import pytest
 import uvicorn
 
-from api.app import close_state, create_app, open_state
+from api.app import create_app
 from api.deps import AppState
 from gateway_bridge.mqtt import MqttPublisher
 from kernel.settings import MqttTarget, Settings
 from registry import Role
 from releve.broker import MosquittoProcess, free_port, wait_for_port
 from releve.runtime import provision_fleet, start_bridge
+from releve.services import close_state, open_state
 from simulator.fleet import load_fleet
 from simulator.player import play
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Device, Role
+from releve.services import web_app
 
 A_EUI = "a000000000000001"
 B_EUI = "b000000000000001"
@@ -21,7 +21,7 @@ B_EUI = "b000000000000001"
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
     settings = Settings(data_dir=tmp_path)
-    app = create_app(settings)
+    app = web_app(settings)
     with TestClient(app) as c:
         state = app.state.releve
         town = state.registry.owner_tenant()

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Device, Role
+from releve.services import web_app
 
 METER = "a000000000000010"
 ROOM = "a000000000000011"
@@ -48,7 +48,7 @@ class Env:
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Env]:
-    app = create_app(Settings(data_dir=tmp_path))
+    app = web_app(Settings(data_dir=tmp_path))
     with TestClient(app) as c:
         state = app.state.releve
         town = state.registry.owner_tenant()

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from domain.alerts import AlertBook, AlertKind, Finding
 from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Device, Role
+from releve.services import web_app
 
 PARIS = ZoneInfo("Europe/Paris")
 LINKY = "e000000000000001"
@@ -77,7 +77,7 @@ def _series(
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    app = create_app(Settings(data_dir=tmp_path))
+    app = web_app(Settings(data_dir=tmp_path))
     with TestClient(app) as c:
         state = app.state.releve
         town = state.registry.owner_tenant()

@@ -56,9 +56,9 @@ def reading(eui: str, i: int) -> Reading:
 
 
 def make_app(tmp_path: Path, ttl: float) -> FastAPI:
-    from api.app import create_app
+    from releve.services import web_app
 
-    return create_app(Settings(data_dir=tmp_path, api_cache_ttl_s=ttl))
+    return web_app(Settings(data_dir=tmp_path, api_cache_ttl_s=ttl))
 
 
 @pytest.fixture

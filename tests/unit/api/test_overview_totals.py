@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.app import close_state, open_state
 from api.deps import AppState
 from api.routers.overview import overview
 from bench.dashboard import seed
 from domain.consumption.analytics import consumption
 from kernel.settings import Settings
 from registry import Role
+from releve.services import close_state, open_state
 from store import Window
 
 

@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
 from api.deps import AppState
 from domain.portability.restore import import_archive
 from ingest.archive import Archive
@@ -22,6 +21,7 @@ from kernel.settings import Settings
 from kernel.types import Lns, Reading, Uplink
 from registry import Device, Role, open_registry
 from registry.schema import api_usage
+from releve.services import web_app
 from store.sqlite import SqliteStore
 
 A_EUI = "a000000000000001"
@@ -42,7 +42,7 @@ class Env:
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Env]:
-    app = create_app(Settings(data_dir=tmp_path))
+    app = web_app(Settings(data_dir=tmp_path))
     with TestClient(app) as c:
         state: AppState = app.state.releve
         reg = state.registry

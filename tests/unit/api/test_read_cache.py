@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.read_cache import RegistryReads, TtlCache
 from kernel.settings import Settings
 from registry import Device, Registry, Role, open_registry
 from registry.errors import NotFound
+from releve.services import web_app
 
 
 class Clock:
@@ -77,7 +77,7 @@ def test_site_and_devices_are_cached_for_the_ttl(registry: Registry) -> None:
 
 
 def test_writes_through_the_api_are_seen_at_once(tmp_path: Path) -> None:
-    app = create_app(Settings(data_dir=tmp_path))
+    app = web_app(Settings(data_dir=tmp_path))
     with TestClient(app) as c:
         state = app.state.releve
         _, token = state.registry.create_key(state.registry.owner_tenant().id, Role.ADMIN, "admin")

@@ -28,12 +28,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.app import close_state, create_app, open_state
+from api.app import create_app
 from ingest.archive import Archive
 from ingest.pipeline import Ingestor
 from kernel.settings import Settings
 from kernel.types import Lns, Uplink
 from registry import Device, Role
+from releve.services import close_state, open_state
 
 CHECKS = [
     not_a_server_error,

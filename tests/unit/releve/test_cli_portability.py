@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from api.app import close_state, open_state
 from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Device, audit
 from releve.cli import main
+from releve.services import close_state, open_state
 
 EUI = "0102030405060708"
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
