@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -11,15 +10,23 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import orjson
 
 from kernel.fields import NAME_MAX, NOTE_MAX, SHORT_MAX, check_text
-from kernel.settings import Settings, load_settings
-
-if TYPE_CHECKING:
-    from registry import Registry
+from releve.commands import (
+    cmd_devices_erase_data,
+    cmd_devices_import,
+    cmd_devices_list,
+    cmd_devices_set_model,
+    cmd_export,
+    cmd_import,
+    cmd_keys_create,
+    cmd_keys_revoke,
+    cmd_reprocess,
+    parse_time,
+    settings_from,
+)
 
 
 def _text(field: str, max_length: int) -> Callable[[str], str]:
@@ -34,22 +41,11 @@ def _text(field: str, max_length: int) -> Callable[[str], str]:
     return check
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings(args.config)
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request at INFO: one line per InfluxDB write drowned the bridge's log.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
-    return settings
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from releve.runtime import run_all
     from simulator.fleet import load_fleet
 
-    settings = _settings(args)
+    settings = settings_from(args)
     fleet = None if args.no_simulator else load_fleet(args.fleet)
     try:
         run_all(settings, fleet, announce=print)
@@ -63,7 +59,7 @@ def cmd_api(args: argparse.Namespace) -> int:
 
     from releve.services import web_app
 
-    settings = _settings(args)
+    settings = settings_from(args)
     if args.workers > 1:  # each worker process builds its app from the environment
         from releve.services import close_state, open_state
 
@@ -87,7 +83,7 @@ def cmd_bridge(args: argparse.Namespace) -> int:
     from releve.runtime import mqtt_target_or_exit, start_bridge
     from releve.services import close_state, open_state
 
-    settings = _settings(args)
+    settings = settings_from(args)
     if not all(source.mqtt_url for source in settings.sources):
         mqtt_target_or_exit(settings)
     stop = threading.Event()
@@ -116,11 +112,6 @@ def cmd_bridge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_time(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def cmd_simulate(args: argparse.Namespace) -> int:
     from gateway_bridge.mqtt import MqttPublisher
     from kernel.settings import MqttTarget
@@ -128,10 +119,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from simulator.fleet import load_fleet
     from simulator.player import FileSink, Sink, play
 
-    settings = _settings(args)
+    settings = settings_from(args)
     fleet = load_fleet(args.fleet)
-    end = _parse_time(args.end) if args.end else datetime.now(UTC)
-    start = _parse_time(args.start) if args.start else end - timedelta(days=args.days)
+    end = parse_time(args.end) if args.end else datetime.now(UTC)
+    start = parse_time(args.start) if args.start else end - timedelta(days=args.days)
     speed = None if args.mode == "backfill" else (1.0 if args.mode == "realtime" else args.speed)
     truth = args.truth.open("wb") if args.truth else None
     sink: Sink
@@ -230,195 +221,6 @@ def cmd_decoders(args: argparse.Namespace) -> int:
         ports = ",".join(str(p) for p in sorted(spec.ports)) or "any"
         quantities = ", ".join(sorted(q.value for q in spec.quantities))
         print(f"{spec.model_id:45} ports {ports:10} {quantities}")
-    return 0
-
-
-def _open_registry(args: argparse.Namespace) -> Registry:
-    from registry import open_registry
-
-    settings = _settings(args)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return open_registry(settings.effective_registry_url)
-
-
-def cmd_devices_import(args: argparse.Namespace) -> int:
-    from ingest.archive import Archive
-    from registry.devices_csv import parse_devices_csv
-    from registry.provisioning import import_devices
-
-    registry = _open_registry(args)
-    try:
-        tenant = registry.ensure_tenant(args.tenant) if args.tenant else registry.owner_tenant()
-        try:
-            text = args.file.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            text = args.file.read_text(encoding="cp1252")
-        result = import_devices(
-            registry, Archive(registry.engine), tenant.id, parse_devices_csv(text), dry_run=args.dry_run
-        )
-    finally:
-        registry.close()
-    for error in result.errors:
-        print(f"{args.file}:{error.line}: {error.reason}", file=sys.stderr)
-    if not result.ok:
-        print(f"nothing imported: {len(result.errors)} bad row(s)", file=sys.stderr)
-        return 1
-    verb = "would import" if result.dry_run else "imported"
-    print(f"{verb} {result.imported} device(s) into tenant {tenant.slug}")
-    return 0
-
-
-def cmd_devices_list(args: argparse.Namespace) -> int:
-    registry = _open_registry(args)
-    try:
-        sites = {s.id: s.name for s in registry.list_sites()}
-        for d in registry.list_devices(limit=1_000_000):
-            print(f"{d.dev_eui}  {d.model:32} {sites.get(d.site_id or -1, '-'):24} {d.name}")
-    finally:
-        registry.close()
-    return 0
-
-
-def cmd_devices_set_model(args: argparse.Namespace) -> int:
-    from decoders import MODELS
-    from registry.errors import NotFound
-
-    if args.model not in MODELS:
-        print(f"unknown model {args.model!r} (see `releve decoders`)", file=sys.stderr)
-        return 2
-    registry = _open_registry(args)
-    try:
-        registry.set_model(args.dev_eui.lower(), args.model)
-    except NotFound as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    finally:
-        registry.close()
-    print(f"{args.dev_eui}: model {args.model}; run `releve reprocess --device {args.dev_eui} --since ...`")
-    return 0
-
-
-def cmd_reprocess(args: argparse.Namespace) -> int:
-    from ingest.pipeline import Ingestor
-    from ingest.reprocess import reprocess
-    from releve.runtime import key_wrapper, time_bounds
-    from releve.services import close_state, open_state
-
-    if not (args.device or args.model):
-        print("give --device EUI or --model ID", file=sys.stderr)
-        return 2
-    settings = _settings(args)
-    state = open_state(settings)
-    try:
-        devices = [
-            d
-            for d in state.registry.list_devices(limit=10_000_000)
-            if (args.device and d.dev_eui == args.device.lower()) or (args.model and d.model == args.model)
-        ]
-        if not devices:
-            print("no such device or model in the registry", file=sys.stderr)
-            return 1
-        keys, times = key_wrapper(settings), time_bounds(settings)
-        ingestor = Ingestor(state.registry, state.archive, state.store, keys=keys, times=times)
-        reports = reprocess(ingestor, devices, _parse_time(args.since), dry_run=args.dry_run)
-    finally:
-        close_state(state)
-    verb = "would change" if args.dry_run else "changed"
-    for r in reports:
-        print(
-            f"{r.dev_eui} ({r.model}): {r.uplinks} uplinks; {verb}: {r.changed} readings, "
-            f"{r.added} added, {r.removed} removed; {r.now_decoded} now decoded, {r.now_failing} now failing"
-        )
-        for example in r.examples:
-            print(f"    {example}")
-    return 0
-
-
-def cmd_keys_create(args: argparse.Namespace) -> int:
-    from registry import Role
-
-    registry = _open_registry(args)
-    try:
-        tenant = registry.ensure_tenant(args.tenant) if args.tenant else registry.owner_tenant()
-        key, token = registry.create_key(tenant.id, Role(args.role), args.name)
-    finally:
-        registry.close()
-    print(token)
-    print(f"key {key.prefix}: role {key.role.value}, tenant {tenant.slug}; shown once", file=sys.stderr)
-    return 0
-
-
-def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    from registry.errors import NotFound
-
-    registry = _open_registry(args)
-    try:
-        registry.revoke_key(args.prefix)
-    except NotFound as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    finally:
-        registry.close()
-    print(f"revoked {args.prefix}")
-    return 0
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from domain.portability.export import export_tenant
-    from registry.errors import NotFound
-    from releve.services import close_state, open_state
-
-    state = open_state(_settings(args))
-    partial = args.out.with_name(args.out.name + ".partial")
-    try:
-        with partial.open("wb") as out:
-            manifest = export_tenant(state.registry, state.store, args.tenant, out)
-        partial.replace(args.out)
-    except NotFound as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    finally:
-        partial.unlink(missing_ok=True)
-        close_state(state)
-    counts = ", ".join(f"{v} {k}" for k, v in manifest["counts"].items())
-    print(f"exported tenant {args.tenant} to {args.out}: {counts}")
-    return 0
-
-
-def cmd_import(args: argparse.Namespace) -> int:
-    from domain.portability.export import ArchiveError
-    from domain.portability.restore import import_archive
-    from releve.services import close_state, open_state
-
-    state = open_state(_settings(args))
-    try:
-        report = import_archive(state.registry, state.store, args.file)
-    except ArchiveError as exc:
-        print(f"nothing imported: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        close_state(state)
-    counts = ", ".join(f"{v} {k}" for k, v in report.counts.as_dict().items())
-    print(f"imported tenant {report.tenant}: {counts} ({report.new_uplinks} uplinks were new)")
-    return 0
-
-
-def cmd_devices_erase_data(args: argparse.Namespace) -> int:
-    from domain.portability.erasure import erase_device_data
-    from registry.errors import NotFound
-    from releve.services import close_state, open_state
-
-    state = open_state(_settings(args))
-    try:
-        device = state.registry.get_device(args.dev_eui.lower())
-        entry = erase_device_data(state.registry.engine, state.store, device, actor="cli", note=args.note)
-    except NotFound as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    finally:
-        close_state(state)
-    counts = ", ".join(f"{v} {k}" for k, v in entry.counts.items())
-    print(f"erased the data of {entry.target}: {counts} (audit entry {entry.id})")
     return 0
 
 

@@ -19,12 +19,12 @@ from typing import Any
 import httpx
 import pytest
 
-from api.app import close_state, open_state
 from api.deps import AppState
 from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Role
 from releve.broker import free_port
+from releve.services import close_state, open_state
 from tests.servers import api_server
 
 pytestmark = pytest.mark.integration

@@ -13,12 +13,12 @@ from typing import Any, cast
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.deps import AppState
 from domain.consumption.bounds import MAX_VALUES, MAX_WINDOWS, count_windows
 from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Device, Role
+from releve.services import web_app
 from store import Store, Window
 
 EUI = "a000000000000001"
@@ -54,7 +54,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    app = create_app(Settings(data_dir=tmp_path, api_cache_ttl_s=0))
+    app = web_app(Settings(data_dir=tmp_path, api_cache_ttl_s=0))
     with TestClient(app) as client:
         state: AppState = app.state.releve
         reg = state.registry

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from domain.alerts import AlertKind, Finding
 from kernel.fields import TAGS_MAX, check_tags, check_text
 from kernel.settings import Settings
 from registry import Role
 from releve.cli import main
+from releve.services import web_app
 
 EUI = "a000000000000001"
 NUL = "eau\x00mairie"
@@ -37,7 +37,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    app = create_app(Settings(data_dir=tmp_path))
+    app = web_app(Settings(data_dir=tmp_path))
     with TestClient(app) as client:
         reg = app.state.releve.registry
         town = reg.owner_tenant()

@@ -20,7 +20,6 @@ from typing import Any
 import orjson
 import pytest
 
-from api.app import close_state, open_state
 from domain.portability.archive_members import MAX_ARCHIVE_BYTES, MAX_LINE_BYTES, MAX_MEMBER_BYTES
 from domain.portability.export import ArchiveError, export_tenant
 from domain.portability.restore import import_archive
@@ -28,6 +27,7 @@ from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Device, Registry, open_registry
 from releve.cli import main
+from releve.services import close_state, open_state
 from store.sqlite import SqliteStore
 
 EUI = "0102030405060708"
