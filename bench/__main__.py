@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -87,7 +88,7 @@ def bench_bare_paho(broker: MosquittoProcess, items: list[tuple[str, bytes, str,
 
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id="bench-bare", protocol=paho.MQTTv5)
     client.on_message = on_message
-    props = Properties(PacketTypes.CONNECT)
+    props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
     props.SessionExpiryInterval = 3600
     client.connect(target.host, target.port, clean_start=False, properties=props)
     client.subscribe("application/#", qos=1)
@@ -162,7 +163,7 @@ def main() -> None:
             influx.start()
         influx_url = args.influx_url or f"influxdb://127.0.0.1:{influx.http_port}/bench"
         try:
-            for name, fn in [
+            scenarios: list[tuple[str, Callable[[dict[str, Any]], float]]] = [
                 (
                     "bare paho subscriber, count only (uplinks/s)",
                     lambda d: bench_bare_paho(d["broker"], items),
@@ -175,7 +176,8 @@ def main() -> None:
                     "releve bridge -> InfluxDB (uplinks/s)",
                     lambda d: bench_bridge(d["broker"], items, influx_url + f"{d['n']}", d["dir"]),
                 ),
-            ]:
+            ]
+            for name, fn in scenarios:
                 values = []
                 for n in range(args.runs):
                     run_dir = Path(tempfile.mkdtemp(dir=tmp))

@@ -12,6 +12,7 @@ import heapq
 import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from ingest.meter import Point, index_step
@@ -21,7 +22,13 @@ from simulator.fleet import DeviceSpec, Fleet, SiteSpec
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2025, 12, 1, tzinfo=PARIS)
-USES = ("office", "school", "gym", "library", "housing")
+USES: tuple[Literal["office", "school", "gym", "library", "housing"], ...] = (
+    "office",
+    "school",
+    "gym",
+    "library",
+    "housing",
+)
 
 
 def bench_fleet(meters: int, sites: int, start: datetime = START, interval_s: int = 900) -> Fleet:

@@ -449,12 +449,12 @@ def steady(args: argparse.Namespace) -> None:
                 live: list[Consumer] = []
                 for key, workers in (("bridge", 1), ("workers", args.workers)):
                     if key in keys:
-                        c = ReleveBridge(
+                        bridge = ReleveBridge(
                             workers, influx.url, f"live{run_no}", tmp / f"r{run_no}", args.window
                         )
-                        c.workdir.mkdir(parents=True)
-                        provision(fleet, c.registry_url)
-                        live.append(c)
+                        bridge.workdir.mkdir(parents=True)
+                        provision(fleet, bridge.registry_url)
+                        live.append(bridge)
                         run_no += 1
                 if "nodered" in keys:
                     live.append(NodeRed(influx, f"live{run_no}", tmp / f"n{run_no}"))
@@ -506,10 +506,10 @@ def backlog(args: argparse.Namespace) -> None:
         runs: list[Consumer] = []
         for i, (key, workers) in enumerate((("bridge", 1), ("workers", args.workers))):
             if key in keys:
-                c = ReleveBridge(workers, influx.url, f"backlog{i}", tmp / f"r{i}", args.window)
-                c.workdir.mkdir(parents=True)
-                provision(fleet, c.registry_url)
-                runs.append(c)
+                bridge = ReleveBridge(workers, influx.url, f"backlog{i}", tmp / f"r{i}", args.window)
+                bridge.workdir.mkdir(parents=True)
+                provision(fleet, bridge.registry_url)
+                runs.append(bridge)
         if "nodered" in keys:
             runs.append(NodeRed(influx, "backlognr", tmp / "nr"))
         for c in runs:

@@ -15,7 +15,7 @@ from kernel.settings import Settings
 from kernel.types import Uplink
 from releve.runtime import provision_fleet
 from releve.services import close_state, open_state
-from simulator.fleet import load_fleet
+from simulator.fleet import LeakEvent, load_fleet
 from simulator.player import reports
 
 pytestmark = pytest.mark.e2e
@@ -42,10 +42,10 @@ def test_leak_alert_with_its_evidence(tmp_path: Path) -> None:
         findings = evaluate(state.registry, state.archive.engine, state.store, end, "Europe/Paris")
         leaks = [f for f in findings if f.kind is AlertKind.LEAK]
         (leak,) = leaks
-        (event,) = fleet.events
-        assert leak.dev_eui == event.dev_eui
+        (planted,) = fleet.events
+        assert isinstance(planted, LeakEvent) and leak.dev_eui == planted.dev_eui
         nights = leak.evidence["night_min_flow_m3h"]
-        assert len(nights) == 3 and all(n["min_m3h"] >= 0.9 * event.flow_m3h for n in nights)
+        assert len(nights) == 3 and all(n["min_m3h"] >= 0.9 * planted.flow_m3h for n in nights)
         assert "L/h" in leak.message
         # Every device reported within its interval: nothing silent; batteries are fine.
         assert not [f for f in findings if f.kind is not AlertKind.LEAK]

@@ -135,7 +135,7 @@ def assert_exactly_once(data: Path, items: Sequence[tuple[str, bytes]]) -> None:
         total, pending = archived(registry)
         assert (total, pending) == (len(items), 0)
         with registry.engine.connect() as conn:
-            states = dict(
+            states: dict[str, int] = dict(
                 conn.execute(
                     select(schema.uplinks.c.state, func.count()).group_by(schema.uplinks.c.state)
                 ).all()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -36,7 +36,7 @@ class Env:
     state: AppState
     tokens: dict[str, str]
 
-    def get(self, path: str, who: str, params: dict[str, str | int] | None = None) -> httpx.Response:
+    def get(self, path: str, who: str, params: dict[str, str | int] | None = None) -> httpx2.Response:
         return self.client.get(path, headers={"Authorization": f"Bearer {self.tokens[who]}"}, params=params)
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from decoders import AlarmKind, BadLength, BadValue, Kind, Quantity, UnknownFrameType
+from decoders import AlarmKind, BadLength, BadValue, Frame, Kind, Quantity, UnknownFrameType
 from decoders.vendors import _mbus
 from decoders.vendors._mbus import Family
 
@@ -14,7 +14,7 @@ WATER = {Family.VOLUME: Quantity.WATER_VOLUME, Family.FLOW_TEMPERATURE: Quantity
 DATE_S8 = "84046d2a2d1336"  # 2024-06-19 13:42 UTC, storage 8
 
 
-def frame(hex_body: str) -> _mbus.Frame:
+def frame(hex_body: str) -> Frame:
     return _mbus.to_frame(_mbus.parse_records(bytes.fromhex(hex_body), "test"), WATER, "test")
 
 

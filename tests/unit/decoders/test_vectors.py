@@ -8,19 +8,10 @@ from decoders import MODELS, decode
 from tests.unit.decoders.expected import assert_matches
 from tests.unit.decoders.vectors import Case, iter_cases, vector_models
 
-# Shared-vector models whose decoder is not written yet. The set may only shrink: a decoder added
-# for one of them must take it off, or the coverage test below fails. Empty since issue #3.
-PENDING: set[str] = set()
-
-CASES = [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="decoder not written yet (issue #3)"))
-    if c.model in PENDING and c.model not in MODELS
-    else c
-    for c in iter_cases()
-]
+CASES = list(iter_cases())
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id if isinstance(c, Case) else c.values[0].id for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_vector(case: Case) -> None:
     assert case.expected is not None, f"{case.model}: no expectation mapping for this shared vector"
     if case.expected.error is not None:
@@ -36,5 +27,5 @@ def test_every_registered_model_has_vectors() -> None:
 
 
 def test_every_vector_file_has_a_model() -> None:
-    unknown = vector_models() - set(MODELS)
-    assert unknown <= PENDING, f"vectors without a model (and not a known gap): {sorted(unknown - PENDING)}"
+    unknown = sorted(vector_models() - set(MODELS))
+    assert not unknown, f"vectors without a model: {unknown}"

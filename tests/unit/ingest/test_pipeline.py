@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -309,7 +310,7 @@ def test_new_radio_device_on_the_same_meter_continues_the_point(tmp_path: Path) 
     town = registry.owner_tenant()
     site = registry.ensure_site(town.id, "ecole")
     new = "0102030405060799"
-    common = {
+    common: dict[str, Any] = {
         "pulse_quantity": "water_volume",
         "pulse_weight": 0.001,
         "site_id": site.id,

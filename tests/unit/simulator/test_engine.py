@@ -7,7 +7,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from simulator.engine import DeviceSim, simulators
-from simulator.fleet import load_fleet
+from simulator.fleet import LeakEvent, load_fleet
 from simulator.profiles import occupancy, outdoor_temperature
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -72,6 +72,7 @@ def test_reports_interleave_every_device_in_time_order() -> None:
 def test_a_leak_adds_its_flow_day_and_night() -> None:
     fleet = load_fleet()
     (leak,) = fleet.events
+    assert isinstance(leak, LeakEvent)
     sim = _sim(leak.dev_eui)
     night = datetime(2026, 11, 12, 2, tzinfo=PARIS)  # the library is closed at 2 a.m.
     before = datetime(2026, 11, 5, 2, tzinfo=PARIS)

@@ -81,8 +81,8 @@ def test_fold_statistics_and_unknown_consumption() -> None:
 _P = ZoneInfo("Europe/Paris")
 
 
-def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def _utc(year: int, month: int, day: int, hour: int) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
 
 
 def test_plan_whole_days_and_ragged_ends() -> None:

@@ -40,7 +40,8 @@ def leaking(
     store: Store, start: datetime, end: datetime, skip: tuple[datetime, datetime] | None = None
 ) -> None:
     """A reading every 15 minutes (UTC time) from ``start`` to ``end``, none within ``skip``."""
-    readings, index, at = [], 100.0, start.astimezone(UTC)
+    readings: list[Reading] = []
+    index, at = 100.0, start.astimezone(UTC)
     while at < end:
         if skip is None or not skip[0] <= at < skip[1]:
             delta = None if not readings else FLOW / 4 * (1 + len_gap(readings[-1].ts, at))
