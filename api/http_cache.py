@@ -18,6 +18,8 @@ per-process cache of the documents themselves.
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Response
@@ -64,6 +66,6 @@ def json_response(found: CachedBody, if_none_match: str | None, hit: bool) -> Re
     return Response(found.body, media_type="application/json", headers=headers)
 
 
-def result_cache(ttl_s: float) -> TtlCache[CachedBody] | None:
+def result_cache(ttl_s: float, clock: Callable[[], float] = time.monotonic) -> TtlCache[CachedBody] | None:
     """The per-process cache of series, or None when ``ttl_s`` is 0."""
-    return TtlCache(ttl_s, max_entries=2_000) if ttl_s > 0 else None
+    return TtlCache(ttl_s, max_entries=2_000, clock=clock) if ttl_s > 0 else None

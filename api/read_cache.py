@@ -80,12 +80,16 @@ class RegistryReads:
     """The registry reads of the API's hot paths, through the caches above."""
 
     def __init__(
-        self, registry: Registry, key_ttl_s: float = KEY_TTL_S, ttl_s: float = REGISTRY_TTL_S
+        self,
+        registry: Registry,
+        key_ttl_s: float = KEY_TTL_S,
+        ttl_s: float = REGISTRY_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.registry = registry
-        self._keys: TtlCache[ApiKey] = TtlCache(key_ttl_s)
-        self._sites: TtlCache[Site] = TtlCache(ttl_s)
-        self._devices: TtlCache[tuple[Device, ...]] = TtlCache(ttl_s)
+        self._keys: TtlCache[ApiKey] = TtlCache(key_ttl_s, clock=clock)
+        self._sites: TtlCache[Site] = TtlCache(ttl_s, clock=clock)
+        self._devices: TtlCache[tuple[Device, ...]] = TtlCache(ttl_s, clock=clock)
 
     def cached_key(self, token: str) -> ApiKey | None:
         """The key of ``token`` if authenticated less than the TTL ago (no database access)."""

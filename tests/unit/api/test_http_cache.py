@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.deps import AppState
-from api.http_cache import matches
-from api.read_cache import TtlCache
+from api.http_cache import matches, result_cache
+from api.read_cache import RegistryReads, TtlCache
 from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Device, Role
@@ -80,8 +80,7 @@ def town(tmp_path: Path) -> Iterator[Town]:
         for eui in ("a000000000000001", "b000000000000001"):
             state.store.write([reading(eui, i) for i in range(6)])
         clock = Clock()
-        assert state.series is not None
-        state.series._clock = clock
+        state.series = result_cache(TTL, clock)
         keys = [
             {"Authorization": f"Bearer {reg.create_key(tenant.id, role, name)[1]}"}
             for tenant, role, name in (
@@ -142,8 +141,7 @@ def test_a_revoked_key_is_refused_though_its_series_is_cached(town: Town) -> Non
     viewer = {"Authorization": f"Bearer {created['token']}"}
     assert town.series(viewer)[0] == 200
     key_clock = Clock()
-    town.state.reads._keys._clock = key_clock
-    town.state.reads._keys.clear()
+    town.state.reads = RegistryReads(town.state.registry, clock=key_clock)  # keys read from now on
     assert town.series(viewer)[0] == 200
     town.state.registry.revoke_key(created["prefix"])
     key_clock.now += 5.0

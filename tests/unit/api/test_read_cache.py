@@ -44,9 +44,8 @@ def registry(tmp_path: Path) -> Iterator[Registry]:
 
 
 def test_a_revoked_key_works_at_most_the_ttl_and_unknown_tokens_are_not_cached(registry: Registry) -> None:
-    reads = RegistryReads(registry, key_ttl_s=5.0)
     clock = Clock()
-    reads._keys._clock = clock
+    reads = RegistryReads(registry, key_ttl_s=5.0, clock=clock)
     key, token = registry.create_key(registry.owner_tenant().id, Role.VIEWER, "k")
     assert reads.authenticate(token) == key
     registry.revoke_key(key.prefix)  # by another process (the CLI): this one still holds it
@@ -57,10 +56,8 @@ def test_a_revoked_key_works_at_most_the_ttl_and_unknown_tokens_are_not_cached(r
 
 
 def test_site_and_devices_are_cached_for_the_ttl(registry: Registry) -> None:
-    reads = RegistryReads(registry, ttl_s=2.0)
     clock = Clock()
-    reads._sites._clock = clock
-    reads._devices._clock = clock
+    reads = RegistryReads(registry, ttl_s=2.0, clock=clock)
     town = registry.owner_tenant()
     site = registry.ensure_site(town.id, "ecole", "École")
     with pytest.raises(NotFound):

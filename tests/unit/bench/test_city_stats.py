@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -44,9 +45,24 @@ def test_stat_ticks_counts_user_system_and_waited_children() -> None:
     assert stat_ticks(STAT) == 1200 + 300 + 40 + 10
 
 
+def _cpu_ticks(hz: int) -> int:
+    """This process's CPU time and its waited children's, as times(2) counts it, in clock ticks."""
+    now = os.times()
+    return round((now.user + now.system + now.children_user + now.children_system) * hz)
+
+
 def test_stat_ticks_reads_a_real_proc_file() -> None:
-    text = Path(f"/proc/{os.getpid()}/stat").read_text()
-    assert stat_ticks(text) >= 0
+    """This process's own /proc/<pid>/stat against the same counters read by times(2): other
+    fields (page faults, priorities, start time) would be far off."""
+    spent = time.process_time() + 0.3
+    while time.process_time() < spent:  # burn CPU time, so that the counters are far from zero
+        pass
+    hz = os.sysconf("SC_CLK_TCK")
+    before = _cpu_ticks(hz)
+    ticks = stat_ticks(Path(f"/proc/{os.getpid()}/stat").read_text())
+    after = _cpu_ticks(hz)
+    assert ticks >= 0.25 * hz
+    assert before - 2 <= ticks <= after + 2
 
 
 def test_cpu_share_is_ticks_over_wall_time() -> None:

@@ -19,8 +19,10 @@ from tests.fakes import MemoryStore
 class QueueSource:
     def __init__(self) -> None:
         self.messages: queue.Queue[Message] = queue.Queue()
+        self.acked: list[list[int]] = []  # the message ids of each batch acknowledged
 
     def ack(self, messages: Sequence[Message]) -> int:
+        self.acked.append([m.mid for m in messages])
         return len(messages)
 
 
@@ -46,7 +48,8 @@ def test_a_batch_gathers_what_arrives_within_the_linger(tmp_path: Path) -> None:
             time.sleep(0.02)
 
     threading.Thread(target=trickle).start()
-    assert [m.mid for m in b._drain()] == [1, 2, 3, 4, 5]
+    b.intake()
+    assert source.acked == [[1, 2, 3, 4, 5]]
 
 
 def test_a_full_batch_does_not_wait_and_a_quiet_queue_gives_nothing(tmp_path: Path) -> None:
@@ -56,7 +59,11 @@ def test_a_full_batch_does_not_wait_and_a_quiet_queue_gives_nothing(tmp_path: Pa
     for mid in range(1, 6):
         source.messages.put(message(mid))
     started = time.monotonic()
-    assert [m.mid for m in b._drain()] == [1, 2, 3]
+    b.intake()
+    assert source.acked == [[1, 2, 3]]
     assert time.monotonic() - started < 1.0
-    quiet = bridge(tmp_path / "q", QueueSource(), linger=30.0, wait=0.05)
-    assert quiet._drain() == []  # nothing within batch_wait_s: no batch, no linger
+    silence = QueueSource()
+    quiet = bridge(tmp_path / "q", silence, linger=30.0, wait=0.05)
+    started = time.monotonic()
+    assert quiet.intake() == [] and silence.acked == []  # nothing within batch_wait_s: no batch
+    assert time.monotonic() - started < 1.0  # ... and no linger

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -103,10 +104,16 @@ def test_chirpstack_v4_docs_uplink_fields() -> None:
 
 
 def test_protobuf_uplink_equals_json_uplink() -> None:
+    """The docs' uplink published as protobuf (json=false) reads as the same uplink as its JSON."""
     (pb,) = [e for e in MANIFEST if e["file"] == "chirpstack_v4/up_protobuf_docs_constructed.json"]
     ((topic, body, _),) = messages(pb)
     up = parse(topic, body)
+    same = json.loads((FIXTURES / pb["file"]).read_text())["decoded_equivalent_file"]
+    (js,) = [e for e in MANIFEST if e["file"] == f"chirpstack_v4/{same}"]
+    ((json_topic, json_body, _),) = messages(js)
+    from_json = parse(json_topic, json_body)
     assert isinstance(up, Uplink) and up.dev_eui == "0101010101010101" and up.payload == b"\xaa"
+    assert isinstance(from_json, Uplink) and asdict(up) == asdict(from_json)
 
 
 def test_chirpstack_v3_base64_eui_and_status() -> None:
