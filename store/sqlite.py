@@ -39,12 +39,19 @@ from store.rollup import (
     zone_window_end,
 )
 from store.sqlite_sql import (
+    AFTER,
+    BEFORE,
     CHUNK,
     DAY,
+    DELETE,
+    DELETE_LATEST,
     HOUR_US,
+    INSIDE,
     LATEST,
+    LATEST_AGAIN,
     MONTH,
     MONTH_KEY,
+    RESTORE_HOUR,
     ROLLUP,
     SCHEMA,
     SPAN_INDEX,
@@ -52,7 +59,9 @@ from store.sqlite_sql import (
     WINDOW_KEY,
     from_us,
     hour_of,
+    hour_row,
     reading_of,
+    reading_row,
     to_us,
 )
 
@@ -191,21 +200,7 @@ class SqliteStore:
 
     def _write_rows(self, readings: Sequence[Reading]) -> tuple[_Params, _Params, _Params, _Params]:
         """The parameters of a write: readings, and the hours, days and months they touch."""
-        rows = [
-            (
-                r.dev_eui,
-                r.quantity,
-                r.channel,
-                to_us(r.ts),
-                r.value,
-                r.unit,
-                r.kind,
-                r.delta,
-                r.f_cnt,
-                r.uplink_id,
-            )
-            for r in readings
-        ]
+        rows = [reading_row(r) for r in readings]
         hours = sorted({(row[0], row[1], row[2], row[3] - row[3] % HOUR_US) for row in rows})
         days = sorted({self._day_row(*h) for h in hours})
         months = sorted({self._month_row(e, q, ch, day) for e, q, ch, day, *_ in days})  # type: ignore[arg-type]
@@ -218,32 +213,17 @@ class SqliteStore:
         hours = sorted({(e, q, ch, t - t % HOUR_US) for e, q, ch, t in keys})
         series = sorted({(e, q, ch) for e, q, ch, _ in keys})
         with self._tx() as conn:
-            conn.executemany(
-                "DELETE FROM readings WHERE dev_eui = ? AND quantity = ? AND channel = ? AND ts = ?", keys
-            )
-            conn.executemany(
-                "DELETE FROM rollup_1h WHERE dev_eui = ? AND quantity = ? AND channel = ? AND hour = ?", hours
-            )
+            conn.executemany(DELETE["readings"], keys)
+            conn.executemany(DELETE["rollup_1h"], hours)
             conn.executemany(ROLLUP, hours)
             days = sorted({self._day_row(*h) for h in hours})
-            conn.executemany(
-                "DELETE FROM rollup_1d WHERE dev_eui = ? AND quantity = ? AND channel = ? AND day = ?",
-                [d[:4] for d in days],
-            )
+            conn.executemany(DELETE["rollup_1d"], [d[:4] for d in days])
             conn.executemany(DAY, days)
             months = sorted({self._month_row(e, q, ch, day) for e, q, ch, day, *_ in days})  # type: ignore[arg-type]
-            conn.executemany(
-                "DELETE FROM rollup_1mo WHERE dev_eui = ? AND quantity = ? AND channel = ? AND month = ?",
-                [m[:4] for m in months],
-            )
+            conn.executemany(DELETE["rollup_1mo"], [m[:4] for m in months])
             conn.executemany(MONTH, months)
-            conn.executemany("DELETE FROM latest WHERE dev_eui = ? AND quantity = ? AND channel = ?", series)
-            conn.executemany(
-                "INSERT INTO latest SELECT dev_eui, quantity, channel, ts, value, unit, kind, delta, "
-                "f_cnt, uplink_id FROM readings WHERE dev_eui = ? AND quantity = ? AND channel = ? "
-                "ORDER BY ts DESC LIMIT 1",
-                series,
-            )
+            conn.executemany(DELETE_LATEST, series)
+            conn.executemany(LATEST_AGAIN, series)
 
     def query(
         self, dev_eui: str, start: datetime, end: datetime, quantities: Collection[str] | None = None
@@ -413,24 +393,14 @@ class SqliteStore:
     def neighbours(
         self, spans: Sequence[SeriesSpan], reach: timedelta
     ) -> dict[tuple[str, str, str], Neighbourhood]:
-        # Three indexed look-ups a span, on the primary key: microseconds each in SQLite.
-        series = "dev_eui = ? AND quantity = ? AND channel = ?"
         out: dict[tuple[str, str, str], Neighbourhood] = {}
+        far = int(reach.total_seconds() * 1_000_000)
         for span in spans:
             key = (span.dev_eui, span.quantity, span.channel)
-            start, end, far = to_us(span.start), to_us(span.end), int(reach.total_seconds() * 1_000_000)
-            before = self._select(
-                f"SELECT * FROM readings WHERE {series} AND ts < ? AND ts >= ? ORDER BY ts DESC LIMIT 1",
-                [*key, start, start - far],
-            )
-            inside = self._select(
-                f"SELECT * FROM readings WHERE {series} AND ts >= ? AND ts <= ? ORDER BY ts",
-                [*key, start, end],
-            )
-            after = self._select(
-                f"SELECT * FROM readings WHERE {series} AND ts > ? AND ts <= ? ORDER BY ts LIMIT 1",
-                [*key, end, end + far],
-            )
+            start, end = to_us(span.start), to_us(span.end)
+            before = self._select(BEFORE, [*key, start, start - far])
+            inside = self._select(INSIDE, [*key, start, end])
+            after = self._select(AFTER, [*key, end, end + far])
             if before or inside or after:
                 out[key] = Neighbourhood(
                     reading_of(before[0]) if before else None,
@@ -446,27 +416,12 @@ class SqliteStore:
         return [SeriesHour(r["quantity"], r["channel"], hour_of(r)) for r in rows]
 
     def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
-        rows = [
-            (
-                dev_eui,
-                h.quantity,
-                h.channel,
-                to_us(h.rollup.hour),
-                h.rollup.count,
-                h.rollup.consumption,
-                h.rollup.min,
-                h.rollup.max,
-                h.rollup.total,
-                h.rollup.first,
-                h.rollup.last,
-            )
-            for h in hours
-        ]
+        rows = [hour_row(dev_eui, h) for h in hours]
         if rows:
             days = sorted({self._day_row(r[0], r[1], r[2], r[3]) for r in rows})
             months = sorted({self._month_row(e, q, ch, day) for e, q, ch, day, *_ in days})  # type: ignore[arg-type]
             with self._tx() as conn:
-                conn.executemany("INSERT OR REPLACE INTO rollup_1h VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+                conn.executemany(RESTORE_HOUR, rows)
                 conn.executemany(DAY, days)  # the restored hours' days and months, as a write does
                 conn.executemany(MONTH, months)
 

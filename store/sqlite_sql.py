@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from kernel.types import Reading
 from store.protocol import Window
-from store.rollup import HourRollup
+from store.rollup import HourRollup, SeriesHour
 
 _US = 1_000_000
 HOUR_US = 3600 * _US
@@ -116,6 +116,30 @@ CHUNK = 500
 SPAN_INDEX = {"rollup_1h": "INDEXED BY rollup_1h_time", "rollup_1d": "INDEXED BY rollup_1d_span"}
 MONTH_KEY = {Window.MONTH: "local", Window.YEAR: "substr(local, 1, 4)"}
 
+# A series' newest point before a time (and not before a second), its points in a span, its
+# oldest point after a time (and not after a second): three primary-key look-ups.
+_SERIES = "dev_eui = ? AND quantity = ? AND channel = ?"
+BEFORE = f"SELECT * FROM readings WHERE {_SERIES} AND ts < ? AND ts >= ? ORDER BY ts DESC LIMIT 1"
+INSIDE = f"SELECT * FROM readings WHERE {_SERIES} AND ts >= ? AND ts <= ? ORDER BY ts"
+AFTER = f"SELECT * FROM readings WHERE {_SERIES} AND ts > ? AND ts <= ? ORDER BY ts LIMIT 1"
+
+# A delete: the points, then their hours, days and months (recomputed from what is left), then
+# each series' latest point.
+DELETE = {
+    table: f"DELETE FROM {table} WHERE {_SERIES} AND {column} = ?"
+    for table, column in (
+        ("readings", "ts"),
+        ("rollup_1h", "hour"),
+        ("rollup_1d", "day"),
+        ("rollup_1mo", "month"),
+    )
+}
+DELETE_LATEST = f"DELETE FROM latest WHERE {_SERIES}"
+LATEST_AGAIN = (
+    "INSERT INTO latest SELECT dev_eui, quantity, channel, ts, value, unit, kind, delta, f_cnt, uplink_id "
+    f"FROM readings WHERE {_SERIES} ORDER BY ts DESC LIMIT 1"
+)
+
 
 def to_us(ts: datetime) -> int:
     if ts.tzinfo is None:
@@ -126,6 +150,15 @@ def to_us(ts: datetime) -> int:
 
 def from_us(value: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=value)
+
+
+RowOfReading = tuple[str, str, str, int, float, str, str, float | None, int | None, int | None]
+
+
+def reading_row(r: Reading) -> RowOfReading:
+    """A reading as the parameters of ``UPSERT`` and ``LATEST``."""
+    ts = to_us(r.ts)
+    return (r.dev_eui, r.quantity, r.channel, ts, r.value, r.unit, r.kind, r.delta, r.f_cnt, r.uplink_id)
 
 
 def reading_of(row: sqlite3.Row) -> Reading:
@@ -140,6 +173,31 @@ def reading_of(row: sqlite3.Row) -> Reading:
         f_cnt=row["f_cnt"],
         uplink_id=row["uplink_id"],
         delta=row["delta"],
+    )
+
+
+RESTORE_HOUR = "INSERT OR REPLACE INTO rollup_1h VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+
+
+HourRow = tuple[str, str, str, int, int, float | None, float, float, float, float, float]
+
+
+def hour_row(dev_eui: str, h: SeriesHour) -> HourRow:
+    """An hourly rollup as the parameters of ``RESTORE_HOUR``."""
+    r = h.rollup
+    at = to_us(r.hour)
+    return (
+        dev_eui,
+        h.quantity,
+        h.channel,
+        at,
+        r.count,
+        r.consumption,
+        r.min,
+        r.max,
+        r.total,
+        r.first,
+        r.last,
     )
 
 

@@ -35,21 +35,8 @@ class Alert:
 
 
 def _alert(row: Any) -> Alert:
-    return Alert(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        site_id=row.site_id,
-        dev_eui=row.dev_eui,
-        kind=row.kind,
-        key=row.key,
-        message=row.message,
-        evidence=row.evidence or {},
-        started_at=row.started_at,
-        updated_at=row.updated_at,
-        ended_at=row.ended_at,
-        acknowledged_at=row.acknowledged_at,
-        acknowledged_by=row.acknowledged_by,
-    )
+    """An alert from its row (the columns are the fields)."""
+    return Alert(**{**row._mapping, "evidence": row.evidence or {}})
 
 
 class AlertBook:

@@ -8,7 +8,7 @@ import gzip
 import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
@@ -23,34 +23,42 @@ log = logging.getLogger(__name__)
 PARALLEL = 4  # read requests side by side
 
 
+class Connection(TypedDict, total=False):
+    """How to reach and write a database: credentials (a user and password, or a token for
+    InfluxDB 2.x/3.x), the raw and rollup retention policies, the write precision, the timeout."""
+
+    username: str | None
+    password: str | None
+    token: str | None
+    raw_rp: str  # "raw"
+    rollup_rp: str  # "rollups"
+    precision: str  # "ns"
+    timeout: float  # 30 s
+    transport: httpx.BaseTransport | None
+
+
 class InfluxClient:
     """One database of an InfluxDB server: its retention policies, measurements and requests."""
 
-    def __init__(
-        self,
-        base_url: str,
-        database: str,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        token: str | None = None,
-        raw_rp: str = "raw",
-        rollup_rp: str = "rollups",
-        precision: str = "ns",
-        timeout: float = 30.0,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
+    def __init__(self, base_url: str, database: str, **connection: Unpack[Connection]) -> None:
+        token = connection.get("token")
+        username, password = connection.get("username"), connection.get("password")
+        precision = connection.get("precision", "ns")
         precision_ns(precision)
         self.base_url = base_url
         self.database = database
-        self.raw_rp = raw_rp
-        self.rollup_rp = rollup_rp
+        self.raw_rp = connection.get("raw_rp", "raw")
+        self.rollup_rp = connection.get("rollup_rp", "rollups")
         self.precision = precision
         self._pool: ThreadPoolExecutor | None = None
         headers = {"Authorization": f"Token {token}"} if token else {}
         auth = (username, password or "") if username and not token else None
         self._client = httpx.Client(
-            base_url=base_url, headers=headers, auth=auth, timeout=timeout, transport=transport
+            base_url=base_url,
+            headers=headers,
+            auth=auth,
+            timeout=connection.get("timeout", 30.0),
+            transport=connection.get("transport"),
         )
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -6,14 +6,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kernel.types import HOUR_NS, Reading, SeriesKey
+from store.influx import neighbours as influx_neighbours
 from store.influx.client import PARALLEL, InfluxClient, readings_of, series_of
 from store.influx.held import HeldRollups
 from store.influx.lineprotocol import MERGE, any_of, as_float, chunks, from_ns, quote_str, timestamp
-from store.protocol import Bucket, Window
+from store.protocol import Bucket, Neighbourhood, SeriesSpan, Window
 from store.rollup import HourRollup, SeriesHour, combine, fold, plan, split_months, window_end, window_start
 
 _READ_CHUNK = 1000
@@ -204,6 +205,14 @@ class InfluxReads:
                     )
                     out[n_statement].append((key, bucket))
         return out
+
+    def neighbours(
+        self, spans: Sequence[SeriesSpan], reach: timedelta
+    ) -> dict[tuple[str, str, str], Neighbourhood]:
+        """``Store.neighbours`` (``store.influx.neighbours``)."""
+        return influx_neighbours.neighbours(
+            self.client.query_many, readings_of, any_of, self.client.raw, spans, reach
+        )
 
     def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
         """Each series' newest reading. Asked of every shard, that is one per week of raw

@@ -30,7 +30,8 @@ import logging
 import threading
 import time
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import Unpack
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -38,13 +39,11 @@ import httpx
 
 from kernel.types import HOUR_NS, Reading
 from store.errors import BadStoreUrl, StoreError, StoreRejected
-from store.influx import neighbours as influx_neighbours
-from store.influx.client import InfluxClient, readings_of
+from store.influx.client import Connection, InfluxClient
 from store.influx.dirty import Dirty
 from store.influx.held import HeldRollups
 from store.influx.lineprotocol import (
     SeriesPrefixes,
-    any_of,
     as_float,
     line,
     point,
@@ -56,7 +55,6 @@ from store.influx.lineprotocol import (
 from store.influx.open_hours import HourKey, HourStats, OpenHours
 from store.influx.reads import InfluxReads
 from store.influx.rollups import Rollups, spans
-from store.protocol import Bucket, Neighbourhood, SeriesSpan, Window
 from store.rollup import SeriesHour
 
 log = logging.getLogger(__name__)
@@ -64,41 +62,23 @@ log = logging.getLogger(__name__)
 _WARN_EVERY_S = 60.0
 
 
-class InfluxStore:
-    """The Store protocol on an InfluxDB v1 HTTP API."""
+class InfluxStore(InfluxReads):
+    """The Store protocol on an InfluxDB v1 HTTP API: the reads (``InfluxReads``), and the writes."""
 
     def __init__(
         self,
         base_url: str,
         database: str,
         *,
-        username: str | None = None,
-        password: str | None = None,
-        token: str | None = None,
-        raw_rp: str = "raw",
-        rollup_rp: str = "rollups",
-        precision: str = "ns",
         raw_retention_days: int | None = None,
         create: bool = True,
         batch_size: int = 5000,
         timezone: str = "Europe/Paris",
-        timeout: float = 30.0,
-        transport: httpx.BaseTransport | None = None,
+        **connection: Unpack[Connection],
     ) -> None:
-        self.client = InfluxClient(
-            base_url,
-            database,
-            username=username,
-            password=password,
-            token=token,
-            raw_rp=raw_rp,
-            rollup_rp=rollup_rp,
-            precision=precision,
-            timeout=timeout,
-            transport=transport,
-        )
+        """``connection``: credentials, retention policies, precision, timeout (``InfluxClient``)."""
+        self.client = InfluxClient(base_url, database, **connection)
         self.batch_size = batch_size
-        self.timezone = timezone
         self.dropped_beyond_retention = 0
         self._warned_at = -_WARN_EVERY_S
         self.prefixes = SeriesPrefixes()
@@ -115,7 +95,7 @@ class InfluxStore:
         # Writers in several threads (one bridge per network server) share this object: what
         # it folds and holds in memory is changed under this lock.
         self._lock = threading.RLock()
-        self.reads = InfluxReads(self.client, timezone, self._held, self._lock)
+        super().__init__(self.client, timezone, self._held, self._lock)
         if create:
             self.client.create(raw_retention_days)
 
@@ -394,51 +374,6 @@ class InfluxStore:
 
     def rebuild_months(self, start: datetime, end: datetime) -> int:
         return self.rollups.rebuild_months(start, end)
-
-    def query(
-        self, dev_eui: str, start: datetime, end: datetime, quantities: Collection[str] | None = None
-    ) -> list[Reading]:
-        return self.reads.query(dev_eui, start, end, quantities)
-
-    def aggregate(
-        self,
-        dev_eui: str,
-        quantity: str,
-        start: datetime,
-        end: datetime,
-        window: Window,
-        tz: str,
-        channel: str = "",
-    ) -> list[Bucket]:
-        return self.reads.aggregate(dev_eui, quantity, start, end, window, tz, channel)
-
-    def aggregate_many(
-        self,
-        dev_euis: Collection[str],
-        quantity: str,
-        start: datetime,
-        end: datetime,
-        window: Window,
-        tz: str,
-        channel: str | None = None,
-    ) -> dict[tuple[str, str], list[Bucket]]:
-        return self.reads.aggregate_many(dev_euis, quantity, start, end, window, tz, channel)
-
-    def latest(self, dev_euis: Collection[str] | None = None) -> list[Reading]:
-        return self.reads.latest(dev_euis)
-
-    def neighbours(
-        self, spans: Sequence[SeriesSpan], reach: timedelta
-    ) -> dict[tuple[str, str, str], Neighbourhood]:
-        return influx_neighbours.neighbours(
-            self.client.query_many, readings_of, any_of, self.client.raw, spans, reach
-        )
-
-    def hourly(self, dev_eui: str) -> list[SeriesHour]:
-        return self.reads.hourly(dev_eui)
-
-    def count(self, dev_euis: Collection[str], start: datetime, end: datetime) -> dict[str, int]:
-        return self.reads.count(dev_euis, start, end)
 
     def close(self) -> None:
         self.client.close()

@@ -28,13 +28,13 @@ def test_only_devices_with_a_silent_series_are_looked_for_further_back(
     store.write([temp(eui, NOW - timedelta(days=d), d) for eui in live for d in (100, 1)])
     store.write([temp(silent, NOW - timedelta(days=60), 60.0)])
     asked: list[tuple[list[str], str]] = []
-    newest_of = store.reads.newest_of
+    newest_of = store.newest_of
 
     def spy(wheres: list[str], when: str) -> object:
         asked.append((wheres, when))
         return newest_of(wheres, when)
 
-    monkeypatch.setattr(store.reads, "newest_of", spy)
+    monkeypatch.setattr(store, "newest_of", spy)
     assert {(r.dev_eui, r.value) for r in store.latest(live)} == {(e, 1.0) for e in live}
     assert len(asked) == 1 and asked[0][1].startswith("time >= ")  # the newest shards alone
 

@@ -56,7 +56,7 @@ def count(registry: Registry, table: str) -> int:
 
 
 def test_the_registry_of_the_previous_layout_opens_with_its_data(tmp_path: Path) -> None:
-    registry = opened(restore("registry-1f185f3.sql", tmp_path / "registry.db"))
+    registry = opened(restore("registry-1f185f3.dump", tmp_path / "registry.db"))
     try:
         key = registry.authenticate(TOKEN_1F185F3)
         assert key is not None and key.sees_all_tenants
@@ -81,7 +81,7 @@ def test_the_registry_of_the_previous_layout_opens_with_its_data(tmp_path: Path)
 
 
 def test_a_version_1_registry_upgrades_through_every_step(tmp_path: Path) -> None:
-    registry = opened(restore("registry-v1-dfff3c6.sql", tmp_path / "registry.db"))
+    registry = opened(restore("registry-v1-dfff3c6.dump", tmp_path / "registry.db"))
     try:
         assert registry.authenticate(TOKEN_V1) is not None
         water = registry.get_device(WATER)
@@ -96,7 +96,7 @@ def test_a_version_1_registry_upgrades_through_every_step(tmp_path: Path) -> Non
 
 
 def test_the_readings_of_the_previous_layout_open_and_take_new_ones(tmp_path: Path) -> None:
-    path = restore("readings-1f185f3.sql", tmp_path / "readings.db")
+    path = restore("readings-1f185f3.dump", tmp_path / "readings.db")
     engine = create_engine(f"sqlite:///{path}")
     with engine.connect() as conn:
         before = conn.exec_driver_sql("SELECT count(*) FROM rollup_1d").scalar_one()

@@ -5,11 +5,15 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
-from domain.alerts import AlertBook, AlertKind, Thresholds, Webhook
+import pytest
+
+from domain.alerts import AlertBook, AlertKind, Finding, Thresholds, Webhook
 from domain.alerts.evaluate import battery_finding, leak_finding, link_finding, silent_finding
 from registry import Device, open_registry
 
@@ -49,25 +53,40 @@ def test_battery_and_link() -> None:
     assert poor is not None and poor.evidence["loss_pct"] == 40.0
 
 
-def test_book_opens_refreshes_and_closes(tmp_path: Path) -> None:
+@dataclass
+class Leaking:
+    """A town whose school's water meter leaks, and its alert book."""
+
+    book: AlertBook
+    town: int
+    site: int
+    finding: Finding
+
+
+@pytest.fixture
+def leaking(tmp_path: Path) -> Iterator[Leaking]:
     registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
     town = registry.owner_tenant()
     site = registry.ensure_site(town.id, "ecole")
     device = Device(DEV.dev_eui, town.id, DEV.name, DEV.model, site_id=site.id)
     registry.add_devices([device])
-    book = AlertBook(registry.engine)
     finding = leak_finding(device, nights(0.012, 0.015, 0.011), TH)
     assert finding is not None
+    yield Leaking(AlertBook(registry.engine), town.id, site.id, finding)
+    registry.close()
+
+
+def test_book_opens_refreshes_and_closes(leaking: Leaking) -> None:
+    book, town, finding = leaking.book, leaking.town, leaking.finding
     (opened,) = book.sync([finding], NOW)
     assert book.sync([finding], NOW + timedelta(hours=1)) == []  # same alert, refreshed
-    assert [a.id for a in book.list(town.id)] == [opened]
+    assert [a.id for a in book.list(town)] == [opened]
     book.acknowledge(opened, "paul", NOW)
     assert book.get(opened).acknowledged_by == "paul"
     book.sync([], NOW + timedelta(hours=2))  # the leak stopped
-    assert book.list(town.id) == []
-    (closed,) = book.list(town.id, status="closed")
+    assert book.list(town) == []
+    (closed,) = book.list(town, status="closed")
     assert closed.ended_at is not None
-    registry.close()
 
 
 class _Hook(http.server.BaseHTTPRequestHandler):
@@ -82,24 +101,15 @@ class _Hook(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_the_webhook_posts_each_new_alert_with_all_its_fields(tmp_path: Path) -> None:
-    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
-    town = registry.owner_tenant()
-    site = registry.ensure_site(town.id, "ecole")
-    device = Device(DEV.dev_eui, town.id, DEV.name, DEV.model, site_id=site.id)
-    registry.add_devices([device])
-    book = AlertBook(registry.engine)
-    finding = leak_finding(device, nights(0.012, 0.015, 0.011), TH)
-    assert finding is not None
-    (opened,) = book.sync([finding], NOW)
+def test_the_webhook_posts_each_new_alert_with_all_its_fields(leaking: Leaking) -> None:
+    (opened,) = leaking.book.sync([leaking.finding], NOW)
     server = http.server.HTTPServer(("127.0.0.1", 0), _Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        assert Webhook(f"http://127.0.0.1:{server.server_port}/hook").send([book.get(opened)])
+        assert Webhook(f"http://127.0.0.1:{server.server_port}/hook").send([leaking.book.get(opened)])
     finally:
         server.shutdown()
         server.server_close()
-        registry.close()
     (sent,) = json.loads(_Hook.bodies[-1])["alerts"]
     assert list(sent) == [
         "id",
@@ -120,7 +130,7 @@ def test_the_webhook_posts_each_new_alert_with_all_its_fields(tmp_path: Path) ->
         opened,
         "leak",
         DEV.dev_eui,
-        site.id,
+        leaking.site,
     )
     assert datetime.fromisoformat(sent["started_at"]) == NOW and sent["ended_at"] is None
-    assert sent["evidence"] == json.loads(json.dumps(finding.evidence, default=str))
+    assert sent["evidence"] == json.loads(json.dumps(leaking.finding.evidence, default=str))
