@@ -32,11 +32,9 @@ def parse_time(value: str) -> datetime:
 
 
 def _open_registry(args: argparse.Namespace) -> Registry:
-    from registry import open_registry
+    from releve.services import open_registry_of
 
-    settings = settings_from(args)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return open_registry(settings.effective_registry_url)
+    return open_registry_of(settings_from(args))
 
 
 def cmd_devices_import(args: argparse.Namespace) -> int:

@@ -18,15 +18,20 @@ from domain.climate.weather import WeatherBook
 from domain.costs.tariffs import TariffBook
 from ingest.archive import Archive
 from kernel.settings import Settings, load_settings
-from registry import open_registry
+from registry import Registry, open_registry
 from store.open import open_store
+
+
+def open_registry_of(settings: Settings) -> Registry:
+    """The registry alone (migrated to the current schema), for the commands that need nothing else."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return open_registry(settings.effective_registry_url)
 
 
 def open_state(settings: Settings) -> AppState:
     """Open the registry (migrated to the current schema) and the store; the caller closes them
     with ``close_state``."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    registry = open_registry(settings.effective_registry_url)
+    registry = open_registry_of(settings)
     try:
         store = open_store(
             settings.effective_store_url,
