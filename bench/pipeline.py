@@ -24,6 +24,7 @@ from bench.workload import Item, cached, recent_start, town
 from gateway_bridge.mqtt import Message
 from gateway_bridge.service import Bridge
 from ingest.archive import Archive
+from ingest.flushing import FlushPolicy
 from ingest.pipeline import Ingestor
 from registry import open_registry
 from releve.runtime import provision_fleet
@@ -77,13 +78,14 @@ def run(
     provision_fleet(registry, town(devices, recent_start(len(items), devices)))
     store = open_store(store_url)
     archive = Archive(registry.engine)
-    bridge = Bridge(ListSource(items), Ingestor(registry, archive, store), batch_size=batch, batch_wait_s=0)
+    ingestor = Ingestor(registry, archive, store, flush=FlushPolicy(every_s=hold))
+    bridge = Bridge(ListSource(items), ingestor, batch_size=batch, batch_wait_s=0)
     start = time.perf_counter()
     server_start = server_cpu_s(server_pid)
-    bridge.ingestor.hold(hold)
+    ingestor.hold()
     while bridge.counters.messages < len(items):
         bridge.step()
-    bridge.ingestor.hold(0)
+    ingestor.release()
     elapsed = time.perf_counter() - start
     server = server_cpu_s(server_pid) - server_start
     store.close()

@@ -28,6 +28,7 @@ from bench.report import machine_line, write_section
 from bench.workload import Item, cached, recent_start, town
 from gateway_bridge.service import Bridge
 from ingest.archive import Archive
+from ingest.flushing import FlushPolicy
 from ingest.pipeline import Ingestor
 from registry import open_registry
 from releve.runtime import provision_fleet
@@ -42,16 +43,16 @@ def drain(items: Sequence[Item], registry_url: str, store_url: str, *, crash: bo
     flush (no rollups written, no uplink marked), as a SIGKILL would."""
     registry = open_registry(registry_url)
     store = open_store(store_url)
-    ingestor = Ingestor(registry, Archive(registry.engine), store)
+    # with ``crash``, nothing is flushed before the "kill", whatever the size
+    policy = FlushPolicy(HOLD_S, 10**9, 10**9) if crash else FlushPolicy(HOLD_S)
+    ingestor = Ingestor(registry, Archive(registry.engine), store, flush=policy)
     bridge = Bridge(ListSource(items), ingestor, batch_size=500, batch_wait_s=0)
-    ingestor.hold(HOLD_S)
-    if crash:  # nothing is flushed before the "kill", whatever the size
-        ingestor.flush_max_points = ingestor.flush_max_uplinks = 10**9
+    ingestor.hold()
     start = time.perf_counter()
     while bridge.counters.messages < len(items):
         bridge.step()
     if not crash:
-        ingestor.hold(0)
+        ingestor.release()
     elapsed = time.perf_counter() - start
     store.close()
     registry.close()
@@ -62,8 +63,8 @@ def recover(registry_url: str, store_url: str) -> tuple[float, int]:
     """Uplinks per second of a new process's catch-up, and how many it processed."""
     registry = open_registry(registry_url)
     store = open_store(store_url)
-    ingestor = Ingestor(registry, Archive(registry.engine), store)
-    ingestor.hold(HOLD_S)
+    ingestor = Ingestor(registry, Archive(registry.engine), store, flush=FlushPolicy(HOLD_S))
+    ingestor.hold()
     start = time.perf_counter()
     done = ingestor.recover(500)
     elapsed = time.perf_counter() - start

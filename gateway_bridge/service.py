@@ -69,17 +69,12 @@ class Bridge:
         source_name: str = "default",
         batch_size: int = 500,
         batch_wait_s: float = 0.05,
-        rollup_flush_s: float = 30.0,
         batch_linger_s: float = 0.25,
-        rollup_max_points: int = 50_000,
     ) -> None:
         """``batch_linger_s``: a batch closes when it is full or this long after its first
         message. Each batch costs a few transactions and requests whatever its size: at a city's
-        steady 150 uplinks/s, batches of one or two messages took most of a core.
-        ``rollup_flush_s``: while running, the store may hold the rollups it folds in memory
-        this long (a series' points in that time cost one rollup point per period); the uplinks
-        behind them are marked processed only once they are written. ``rollup_max_points``: or
-        sooner, once that many rollup points or uplinks wait (a catch-up's memory)."""
+        steady 150 uplinks/s, batches of one or two messages took most of a core. While running,
+        the store holds the rollups it folds in memory as the ingestor's ``FlushPolicy`` says."""
         self.source = source
         self.ingestor = ingestor
         self.lns = lns
@@ -87,8 +82,6 @@ class Bridge:
         self.batch_size = batch_size
         self.batch_wait_s = batch_wait_s
         self.batch_linger_s = batch_linger_s
-        self.rollup_flush_s = rollup_flush_s
-        ingestor.flush_max_points = ingestor.flush_max_uplinks = rollup_max_points
         self.counters = Counters()
         self._held: list[Message] = []
         self._store_down_since: float | None = None
@@ -110,7 +103,7 @@ class Bridge:
         slow store slows the intake and the broker keeps the backlog.
         """
         self._stop = stop
-        self.ingestor.hold(self.rollup_flush_s)
+        self.ingestor.hold()
         # What waited in the archive (a crash, a store outage) is processed by the processor
         # thread first; meanwhile this thread takes, archives and acknowledges what the broker
         # sends, so the connection stays alive and the backlog moves into the archive.
@@ -138,7 +131,7 @@ class Bridge:
         # What is archived but not processed stays pending: the next start processes it.
         processor.join(30)
         try:
-            self.ingestor.hold(0)  # write what the store holds, mark its uplinks
+            self.ingestor.release()  # write what the store holds, mark its uplinks
         except (StoreError, DatabaseUnavailable):
             log.warning("store unavailable at stop: uplinks since the last flush stay pending")
 

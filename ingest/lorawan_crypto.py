@@ -18,6 +18,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from kernel.types import Uplink
+
 UPLINK, DOWNLINK = 0, 1
 _WRAP_VERSION = b"\x01"
 
@@ -79,3 +81,18 @@ class KeyWrapper:
             return self._aead.decrypt(blob[1:13], blob[13:], dev_eui.encode())
         except InvalidTag as exc:
             raise KeyUnusable("wrong master key, or a wrapped key of another device") from exc
+
+
+def plaintext(up: Uplink, wrapped: bytes | None, keys: KeyWrapper | None) -> bytes:
+    """An uplink's payload, decrypted with its device's AppSKey (``wrapped`` under the master key
+    of ``keys``) when the town holds it: a device with a stored AppSKey sends frames the network
+    server could not read (it does not have the key), decrypted here per LoRaWAN 1.0.x."""
+    if wrapped is None:
+        if up.encrypted:
+            raise KeyUnusable("the payload is encrypted and releve holds no AppSKey for this device")
+        return up.payload
+    if keys is None:
+        raise KeyUnusable("an AppSKey is stored but RELEVE_MASTER_KEY is not set")
+    if up.dev_addr is None or up.f_cnt is None:
+        raise KeyUnusable("decryption needs the DevAddr and frame counter, absent from the envelope")
+    return frm_payload(keys.unwrap(wrapped, up.dev_eui), up.dev_addr, up.f_cnt, up.payload)

@@ -9,25 +9,26 @@ uplinks stay pending in the archive and the caller retries them.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from decoders import CANONICAL_UNITS, DecodeError, Frame, Quantity, decode, get_model
 from ingest.archive import Archive, ArchivedUplink, Mark
+from ingest.devices import DeviceCache
+from ingest.flushing import FlushPolicy, FlushSchedule
 from ingest.linkstats import LinkUpdate
-from ingest.lorawan_crypto import KeyUnusable, KeyWrapper, frm_payload
+from ingest.lorawan_crypto import KeyUnusable, KeyWrapper, plaintext
 from ingest.meter_state import DeltaPlan, MeterState, register_max
 from ingest.plausibility import ImplausibleTime, TimeBounds
-from kernel.types import Reading, Replacement, Uplink
+from kernel.types import Reading, Uplink
 from registry import Device, Registry, store_edits
 from store import Store
 from store.errors import StoreRejected
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BatchReport", "DeviceCache", "Ingestor", "register_max"]
+__all__ = ["BatchReport", "DeviceCache", "FlushPolicy", "Ingestor", "decoder_of", "register_max"]
 
 
 @dataclass
@@ -43,69 +44,6 @@ class BatchReport:
     errors: list[str] = field(default_factory=list)
 
 
-class DeviceCache:
-    """Registry look-ups with a short TTL for unknown devices, so a device provisioned now is seen
-    within seconds, and a longer one for known devices (a model changed with ``releve devices
-    set-model`` applies within ``known_ttl_s``; a reprocess or a meter replacement empties the
-    cache through the store's edit counter)."""
-
-    def __init__(self, registry: Registry, ttl_s: float = 10.0, known_ttl_s: float = 120.0) -> None:
-        self._registry = registry
-        self._ttl = ttl_s
-        self._known_ttl = known_ttl_s
-        self._entries: dict[str, tuple[float, Device | None]] = {}
-        self._replacements: dict[str, tuple[float, dict[tuple[str, str], tuple[Replacement, ...]]]] = {}
-
-    def prime(self, dev_euis: Collection[str]) -> None:
-        """Look up, in one query each, the devices of a batch that are not cached (or expired)."""
-        now = time.monotonic()
-        stale = [e for e in set(dev_euis) if self._expired(self._entries.get(e), now)]
-        if stale:
-            if len(self._entries) + len(stale) > 100_000:
-                self._entries.clear()
-            found = self._registry.find_devices(stale)
-            for eui in stale:
-                self._entries[eui] = (now, found.get(eui))
-        known = [e for e in set(dev_euis) if self._entries[e][1] is not None]
-        stale = [e for e in known if now - self._replacements.get(e, (-1e18, {}))[0] >= self._known_ttl]
-        if stale:
-            if len(self._replacements) + len(stale) > 100_000:
-                self._replacements.clear()
-            for eui, swaps in self._registry.replacements_of(stale).items():
-                self._replacements[eui] = (now, swaps)
-
-    def _expired(self, entry: tuple[float, Device | None] | None, now: float) -> bool:
-        if entry is None:
-            return True
-        return now - entry[0] >= (self._ttl if entry[1] is None else self._known_ttl)
-
-    def clear(self) -> None:
-        self._entries.clear()
-        self._replacements.clear()
-
-    def replacements(self, dev_eui: str) -> dict[tuple[str, str], tuple[Replacement, ...]]:
-        now = time.monotonic()
-        hit = self._replacements.get(dev_eui)
-        if hit is not None and now - hit[0] < self._known_ttl:
-            return hit[1]
-        found = self._registry.replacements(dev_eui)
-        if len(self._replacements) > 100_000:
-            self._replacements.clear()
-        self._replacements[dev_eui] = (now, found)
-        return found
-
-    def get(self, dev_eui: str) -> Device | None:
-        now = time.monotonic()
-        hit = self._entries.get(dev_eui)
-        if hit is not None and not self._expired(hit, now):
-            return hit[1]
-        device = self._registry.find_device(dev_eui)
-        if len(self._entries) > 100_000:
-            self._entries.clear()
-        self._entries[dev_eui] = (now, device)
-        return device
-
-
 class Ingestor:
     """Decodes archived uplinks and writes their readings, with consumption deltas, to the store."""
 
@@ -118,11 +56,13 @@ class Ingestor:
         *,
         shared: bool = False,
         times: TimeBounds | None = None,
+        flush: FlushPolicy | None = None,
     ) -> None:
         """``shared``: other bridge workers write the same series (a shared subscription spreads
         a device's uplinks over them), so the last point of each series is read from the store
         for every batch instead of trusted from this worker's memory. ``times``: which reading
-        times are plausible (the others fail their uplink, never reach the store)."""
+        times are plausible (the others fail their uplink, never reach the store). ``flush``:
+        when the rollups a store holds are written (``ingest.flushing``)."""
         self.shared = shared
         self.registry = registry
         self.keys = keys
@@ -134,59 +74,25 @@ class Ingestor:
         self._unknown_logged: set[str] = set()
         self.links = LinkUpdate(archive.engine)
         self._edits = -1  # the registry's count of store edits when this worker last looked
-        self.flush_every_s = 0.0
-        self._unmarked: list[Mark] = []
-        # The uplinks behind a chunked flush under way (None: none is), marked when it ends.
-        self._flushing: list[Mark] | None = None
-        self.flush_chunk = 5000  # rollup points written per batch while a flush is under way
-        # A flush is also due once the store holds this many points or this many uplinks wait
-        # for it, whatever the time: a catch-up processes in 30 s what took an outage minutes to
-        # send, and holding all of its rollups and marks cost 130 MB (bench.city, 10,000 devices).
-        # The bridge sets both from ``RELEVE_BRIDGE_ROLLUP_MAX_POINTS``.
-        self.flush_max_points = 50_000
-        self.flush_max_uplinks = 50_000
-        self._flushed_at = time.monotonic()
+        self.flushes = FlushSchedule(store, archive.mark, flush or FlushPolicy())
 
-    def hold(self, seconds: float) -> None:
-        """Let the store hold the rollups it folds in memory for up to ``seconds`` (the bridge).
+    def hold(self) -> None:
+        """Let the store hold the rollups it folds in memory (the bridge, ``FlushPolicy``): the
+        uplinks behind them are marked processed only once they are written, so after a crash
+        they are still pending and processing them again recomputes those rollups."""
+        self.flushes.hold()
 
-        The uplinks behind them are marked processed in the archive only once they are written:
-        after a crash they are still pending, and processing them again recomputes those rollups
-        from the stored readings. 0: rollups written and uplinks marked with every batch.
-        """
-        self.flush()
-        # A store that holds nothing (SQLite) has its rollups written with each batch: its
-        # uplinks are marked processed with each batch too.
-        self.flush_every_s = seconds if self.store.hold_rollups(seconds > 0) else 0.0
+    def release(self) -> None:
+        """Write what the store holds and mark the uplinks behind it; hold nothing from now on."""
+        self.flushes.release()
 
     def flush(self) -> None:
         """Write what the store holds, then mark the uplinks behind it processed."""
-        unmarked = [*(self._flushing or []), *self._unmarked]
-        self._flushing, self._unmarked = None, []
-        self._flushed_at = time.monotonic()
-        self.store.flush()  # on failure the uplinks stay pending in the archive, to be retried
-        self.archive.mark(unmarked)
+        self.flushes.flush()
 
     def flush_if_due(self) -> None:
-        """Every ``flush_every_s``, or sooner once ``flush_max_points`` or ``flush_max_uplinks``
-        are held, write what the store holds, ``flush_chunk`` points per call (a call per batch:
-        a large flush does not hold up the next batches' raw readings), and mark the uplinks
-        behind it once it is all written. While the store holds more than ``flush_max_points``
-        the chunks grow, so what is held stays bounded however fast batches come."""
-        held = self.store.held()
-        if self._flushing is None:
-            if not self._unmarked:
-                return
-            due = time.monotonic() - self._flushed_at >= self.flush_every_s
-            if not due and held < self.flush_max_points and len(self._unmarked) < self.flush_max_uplinks:
-                return
-            self._flushing, self._unmarked = self._unmarked, []
-            self._flushed_at = time.monotonic()
-        # On failure the uplinks stay pending in the archive, to be retried; the store keeps
-        # what it has not written, and the next flush writes it.
-        if self.store.flush(max(self.flush_chunk, held - self.flush_max_points)):
-            done, self._flushing = self._flushing, None
-            self.archive.mark(done)
+        """``FlushSchedule.flush_if_due``: by time, or once too much is held."""
+        self.flushes.flush_if_due()
 
     def _forget(self) -> None:
         """Another process edited the store: what this worker holds of its series may be stale."""
@@ -216,7 +122,7 @@ class Ingestor:
         since it began), oldest first; returns how many.
 
         Paged by id: what is processed stays pending until the rollups behind it are written, as
-        in the normal flow (a flush every ``flush_every_s``, spread over the batches), so a long
+        in the normal flow (``FlushPolicy``: a flush every 30 s, spread over the batches), so a long
         catch-up does not rewrite every series' rollups batch after batch. The last flush writes
         the rest and marks every uplink behind it. ``stopping``: asked between pages (a process
         told to stop leaves the rest pending for its next start).
@@ -260,10 +166,7 @@ class Ingestor:
                 results.append(Mark(item.id, "mac_only", None, None, 0))
                 continue
             try:
-                payload = self.plaintext(up, device)
-                spec = get_model(device.model)
-                frame = decode(device.model, up.f_port, payload)
-                built = self.readings_of(item, device, frame)
+                frame, built = self.read(item, device)
             except (DecodeError, KeyUnusable, ImplausibleTime) as exc:
                 report.failed += 1
                 results.append(Mark(item.id, "failed", f"{type(exc).__name__}: {exc}", device.model, 0))
@@ -271,7 +174,7 @@ class Ingestor:
             frames.append((item, frame))
             readings.extend(built)
             report.decoded += 1
-            results.append(Mark(item.id, "decoded", None, f"{spec.model_id}@{spec.version}", len(built)))
+            results.append(Mark(item.id, "decoded", None, decoder_of(device.model), len(built)))
         plan, refused = self._write(readings, edits)
         if refused:  # isolated: failed with the store's reason, like a frame that cannot be decoded
             report.decoded -= len(refused)
@@ -284,9 +187,9 @@ class Ingestor:
         report.anomalies = len(plan.anomalies)
         self.links.record_anomalies(plan.anomalies)
         report.readings = len(plan.readings)
-        self._unmarked.extend(results)
+        self.flushes.add(results)
         self.links.apply(batch, frames)
-        self.flush_if_due()
+        self.flushes.flush_if_due()
         return report
 
     def _write(self, readings: list[Reading], edits: int) -> tuple[DeltaPlan, dict[int, str]]:
@@ -340,23 +243,13 @@ class Ingestor:
                 refused[ids[0]] = str(one)
         return refused
 
-    def plaintext(self, up: Uplink, device: Device) -> bytes:
-        """The payload, decrypted with the device's AppSKey when the town holds it.
-
-        A device with a stored AppSKey sends frames the network server could not read (it does
-        not have the key): they are decrypted here, per LoRaWAN 1.0.x.
-        """
-        wrapped = device.app_skey_wrapped
-        if wrapped is None:
-            if up.encrypted:
-                raise KeyUnusable("the payload is encrypted and releve holds no AppSKey for this device")
-            return up.payload
-        if self.keys is None:
-            raise KeyUnusable("an AppSKey is stored but RELEVE_MASTER_KEY is not set")
-        if up.dev_addr is None or up.f_cnt is None:
-            raise KeyUnusable("decryption needs the DevAddr and frame counter, absent from the envelope")
-        key = self.keys.unwrap(wrapped, up.dev_eui)
-        return frm_payload(key, up.dev_addr, up.f_cnt, up.payload)
+    def read(self, item: ArchivedUplink, device: Device) -> tuple[Frame, list[Reading]]:
+        """An archived uplink decoded with its device's model: the frame and its readings (the
+        payload decrypted first where the town holds the AppSKey). ``DecodeError``, ``KeyUnusable``
+        and ``ImplausibleTime`` say why an uplink cannot be read."""
+        payload = plaintext(item.uplink, device.app_skey_wrapped, self.keys)
+        frame = decode(device.model, item.uplink.f_port, payload)
+        return frame, self.readings_of(item, device, frame)
 
     def readings_of(self, item: ArchivedUplink, device: Device, frame: Frame) -> list[Reading]:
         """A frame's readings in the device's units and quantities; ``ImplausibleTime`` when one
@@ -386,3 +279,9 @@ class Ingestor:
                 )
             )
         return out
+
+
+def decoder_of(model: str) -> str:
+    """The model and decoder version that read an uplink, as the archive records it."""
+    spec = get_model(model)
+    return f"{spec.model_id}@{spec.version}"

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from decoders import DecodeError, Kind, decode, get_model
+from decoders import DecodeError, Kind
 from ingest.archive import ArchivedUplink, Mark
 from ingest.lorawan_crypto import KeyUnusable
 from ingest.meter import Point, delta_step, index_step
-from ingest.pipeline import Ingestor, register_max
+from ingest.pipeline import Ingestor, decoder_of, register_max
 from ingest.plausibility import ImplausibleTime
 from kernel.types import Reading
 from registry import Device, store_edits
@@ -100,8 +100,7 @@ def _device(ingestor: Ingestor, device: Device, since: datetime, dry_run: bool) 
         gone = [key for key in before if key not in after]
         deletes.extend(gone)
         report.removed += len(gone)
-        spec = get_model(device.model)
-        marks.append(Mark(item.id, "decoded", None, f"{spec.model_id}@{spec.version}", len(after)))
+        marks.append(Mark(item.id, "decoded", None, decoder_of(device.model), len(after)))
     if not dry_run:
         ingestor.store.delete(device.dev_eui, deletes)
         ingestor.store.write(writes)
@@ -112,9 +111,7 @@ def _device(ingestor: Ingestor, device: Device, since: datetime, dry_run: bool) 
 
 def _decode(ingestor: Ingestor, item: ArchivedUplink, device: Device) -> list[Reading] | str:
     try:
-        payload = ingestor.plaintext(item.uplink, device)
-        frame = decode(device.model, item.uplink.f_port, payload)
-        return ingestor.readings_of(item, device, frame)
+        return ingestor.read(item, device)[1]
     except (DecodeError, KeyUnusable, ImplausibleTime) as exc:
         return f"{type(exc).__name__}: {exc}"
 

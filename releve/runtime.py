@@ -15,6 +15,7 @@ from domain.climate.weather import WeatherBook, WeatherSource
 from domain.costs.tariffs import Period, Tariff, TariffBook
 from gateway_bridge.mqtt import MqttConsumer
 from gateway_bridge.service import Bridge
+from ingest.flushing import FlushPolicy
 from ingest.lorawan_crypto import KeyWrapper
 from ingest.pipeline import Ingestor
 from ingest.plausibility import TimeBounds
@@ -72,12 +73,15 @@ def start_bridge(
                 keys=key_wrapper(settings),
                 shared=shared,
                 times=time_bounds(settings),
+                flush=FlushPolicy(
+                    every_s=settings.bridge_rollup_flush_s,
+                    max_points=settings.bridge_rollup_max_points,
+                    max_uplinks=settings.bridge_rollup_max_points,
+                ),
             ),
             lns=None if source.lns == "auto" else Lns(source.lns),
             source_name=source.name,
             batch_size=settings.bridge_batch_size,
-            rollup_flush_s=settings.bridge_rollup_flush_s,
-            rollup_max_points=settings.bridge_rollup_max_points,
             batch_linger_s=settings.bridge_linger_s,
         )
         consumer.start()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ingest.archive import Archive
+from ingest.flushing import FlushPolicy
 from ingest.pipeline import Ingestor
 from kernel.types import Lns, Uplink
 from registry import Device, Registry, open_registry
@@ -178,16 +179,16 @@ def test_uplinks_wait_for_the_rollups_only_where_the_store_holds_them(tmp_path: 
     )
     archive = Archive(registry.engine)
     in_place = Ingestor(registry, archive, MemoryStore())
-    in_place.hold(30.0)  # the store writes its rollups with each batch: nothing to wait for
+    in_place.hold()  # the store writes its rollups with each batch: nothing to wait for
     run(in_place, [up(1, r718h(5), 0)])
     assert archive.pending() == []
 
     store = HoldingStore()
     holding = Ingestor(registry, archive, store)
-    holding.hold(30.0)
+    holding.hold()
     run(holding, [up(2, r718h(6), 15)])
     assert [u.uplink.f_cnt for u in archive.pending()] == [2]  # a crash now replays it
-    holding.hold(0)  # the bridge stops: the held rollups are written, then the uplink is marked
+    holding.release()  # the bridge stops: the held rollups are written, then the uplink is marked
     assert store.flushes >= 1 and not store.holding and archive.pending() == []
     registry.close()
 
@@ -198,9 +199,9 @@ def test_a_flush_spread_over_batches_marks_its_uplinks_when_it_ends(tmp_path: Pa
         [Device(EUI, registry.owner_tenant().id, "eau", "netvox/r718h", pulse_quantity="water_volume")]
     )
     archive = Archive(registry.engine)
-    ingestor = Ingestor(registry, archive, HoldingStore(chunks=3))
-    ingestor.hold(30.0)
-    ingestor.flush_every_s = 0.0  # due at once
+    # held a nanosecond: due at once
+    ingestor = Ingestor(registry, archive, HoldingStore(chunks=3), flush=FlushPolicy(every_s=1e-9))
+    ingestor.hold()
     run(ingestor, [up(1, r718h(5), 0)])  # due: the flush starts, 1 of 3 chunks
     run(ingestor, [up(2, r718h(6), 15)])  # 2 of 3
     assert [u.uplink.f_cnt for u in archive.pending()] == [1, 2]
@@ -220,10 +221,11 @@ def test_a_flush_is_due_once_the_store_holds_too_much_whatever_the_time(tmp_path
     )
     archive = Archive(registry.engine)
     store = HoldingStore()
-    ingestor = Ingestor(registry, archive, store)
-    ingestor.hold(3600.0)  # never due by time in this test
+    # never due by time in this test
+    policy = FlushPolicy(every_s=3600.0, max_points=100, max_uplinks=3, chunk=10)
+    ingestor = Ingestor(registry, archive, store, flush=policy)
+    ingestor.hold()
     store.limits.clear()
-    ingestor.flush_max_points, ingestor.flush_max_uplinks, ingestor.flush_chunk = 100, 3, 10
     store.held_points = 99
     run(ingestor, [up(1, r718h(5), 0)])
     assert [u.uplink.f_cnt for u in archive.pending()] == [1] and store.limits == []
@@ -262,7 +264,7 @@ def test_a_catch_up_pages_through_the_archive_and_flushes_once(tmp_path: Path) -
     archive = Archive(registry.engine)
     store = HoldingStore()
     ingestor = Ingestor(registry, archive, store)
-    ingestor.hold(30.0)
+    ingestor.hold()
     ingestor.accept([(up(i, r718h(i), 15 * i), "t") for i in range(1, 8)])  # the outage's backlog
     flushes = store.flushes
     assert ingestor.recover(limit=2) == 7  # four pages

@@ -1,0 +1,75 @@
+"""The devices the ingestion path decodes for: registry look-ups cached per batch, with their meter
+replacements."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection
+
+from kernel.types import Replacement
+from registry import Device, Registry
+
+__all__ = ["DeviceCache"]
+
+
+class DeviceCache:
+    """Registry look-ups with a short TTL for unknown devices, so a device provisioned now is seen
+    within seconds, and a longer one for known devices (a model changed with ``releve devices
+    set-model`` applies within ``known_ttl_s``; a reprocess or a meter replacement empties the
+    cache through the store's edit counter)."""
+
+    def __init__(self, registry: Registry, ttl_s: float = 10.0, known_ttl_s: float = 120.0) -> None:
+        self._registry = registry
+        self._ttl = ttl_s
+        self._known_ttl = known_ttl_s
+        self._entries: dict[str, tuple[float, Device | None]] = {}
+        self._replacements: dict[str, tuple[float, dict[tuple[str, str], tuple[Replacement, ...]]]] = {}
+
+    def prime(self, dev_euis: Collection[str]) -> None:
+        """Look up, in one query each, the devices of a batch that are not cached (or expired)."""
+        now = time.monotonic()
+        stale = [e for e in set(dev_euis) if self._expired(self._entries.get(e), now)]
+        if stale:
+            if len(self._entries) + len(stale) > 100_000:
+                self._entries.clear()
+            found = self._registry.find_devices(stale)
+            for eui in stale:
+                self._entries[eui] = (now, found.get(eui))
+        known = [e for e in set(dev_euis) if self._entries[e][1] is not None]
+        stale = [e for e in known if now - self._replacements.get(e, (-1e18, {}))[0] >= self._known_ttl]
+        if stale:
+            if len(self._replacements) + len(stale) > 100_000:
+                self._replacements.clear()
+            for eui, swaps in self._registry.replacements_of(stale).items():
+                self._replacements[eui] = (now, swaps)
+
+    def _expired(self, entry: tuple[float, Device | None] | None, now: float) -> bool:
+        if entry is None:
+            return True
+        return now - entry[0] >= (self._ttl if entry[1] is None else self._known_ttl)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._replacements.clear()
+
+    def replacements(self, dev_eui: str) -> dict[tuple[str, str], tuple[Replacement, ...]]:
+        now = time.monotonic()
+        hit = self._replacements.get(dev_eui)
+        if hit is not None and now - hit[0] < self._known_ttl:
+            return hit[1]
+        found = self._registry.replacements(dev_eui)
+        if len(self._replacements) > 100_000:
+            self._replacements.clear()
+        self._replacements[dev_eui] = (now, found)
+        return found
+
+    def get(self, dev_eui: str) -> Device | None:
+        now = time.monotonic()
+        hit = self._entries.get(dev_eui)
+        if hit is not None and not self._expired(hit, now):
+            return hit[1]
+        device = self._registry.find_device(dev_eui)
+        if len(self._entries) > 100_000:
+            self._entries.clear()
+        self._entries[dev_eui] = (now, device)
+        return device
