@@ -159,6 +159,7 @@ def kill_influx_while_writing(run: Run) -> None:
     run.influx.kill()
     time.sleep(3)
     run.influx.start()  # same port, same data
+    run.wait_done()  # back and caught up: the next fault is an outage of its own
 
 
 def freeze_influx_past_the_timeout(run: Run) -> None:
@@ -167,6 +168,7 @@ def freeze_influx_past_the_timeout(run: Run) -> None:
     run.influx.pause()
     time.sleep(6)  # the store's timeout is 2 s: requests fail, uplinks wait in the archive
     run.influx.resume()
+    run.wait_done()
 
 
 def kill_broker(run: Run) -> None:
@@ -232,6 +234,7 @@ def lock_the_store(path: Path, seconds: float) -> Fault:
         thread.start()
         locked.wait(10)
         thread.join()
+        run.wait_done()
 
     return fault
 
