@@ -21,6 +21,7 @@
   function logout() {
     sessionStorage.removeItem("releve.key");
     state.key = null; state.me = null;
+    fold(false);
     applyStatic();
     location.hash = "#/";
     renderLogin();
@@ -91,13 +92,21 @@
     }
   }
 
+  // On a phone the navigation folds behind "Menu": opened by the button, closed by a navigation or Escape.
+  const bar = document.querySelector("header.top"), menu = document.getElementById("menu");
+  function fold(open) { bar.classList.toggle("open", open); menu.setAttribute("aria-expanded", String(open)); }
+  menu.addEventListener("click", () => fold(menu.getAttribute("aria-expanded") !== "true"));
+  bar.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && bar.classList.contains("open")) { fold(false); menu.focus(); }
+  });
+
   document.getElementById("lang").addEventListener("change", (ev) => {
     state.lang = ev.target.value; localStorage.setItem("releve.lang", state.lang); applyStatic(); route(false);
   });
   document.getElementById("logout").addEventListener("click", logout);
   // The skip link moves the focus without touching the address (which holds the route).
   document.querySelector(".skip").addEventListener("click", (ev) => { ev.preventDefault(); main.focus(); });
-  window.addEventListener("hashchange", () => route(true));
+  window.addEventListener("hashchange", () => { fold(false); route(true); });
   applyStatic();
   route();
 })(window.Releve);

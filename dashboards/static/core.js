@@ -120,7 +120,9 @@ window.Releve = (function () {
     return figure;
   }
   function draw(target, spec) {
-    const width = spec.width || Math.max(260, Math.min(1100, (target.parentElement.clientWidth || 600) - 8));
+    // As wide as its box allows (a phone's 340 px, a desktop's card), at most spec.width (A4's).
+    const room = (target.parentElement.clientWidth || 600) - 8;
+    const width = Math.max(200, Math.min(spec.width || 1100, room));
     const tick = spec.tick === "hour" ? { hour: "2-digit", minute: "2-digit" }
       : spec.tick === "month" ? { month: "short" } : { day: "numeric", month: "short" };
     // Bars need half a step of room at both ends; consumption axes start at zero.
@@ -155,7 +157,20 @@ window.Releve = (function () {
     target.replaceChildren();
     new uPlot({ width, height: spec.height || 220, legend: { show: spec.series.length > 1, live: false }, scales, axes, series }, data, target);
   }
-  function drawAll(root) { for (const f of root.querySelectorAll("figure.figure")) if (f.draw) f.draw(); }
+  // Figures that draw to their box's width (charts, the map) are drawn again when it changes:
+  // a phone turned sideways, a window resized, the page printed.
+  function drawAll(root) { for (const f of root.querySelectorAll("figure")) if (f.draw) f.draw(); }
+  let drawnFor = window.innerWidth, redraw = null;
+  function redrawSoon() {
+    clearTimeout(redraw);
+    redraw = setTimeout(() => drawAll(document), 120);
+  }
+  window.addEventListener("resize", () => {
+    if (window.innerWidth === drawnFor) return;  // a phone's address bar folding: same width
+    drawnFor = window.innerWidth;
+    redrawSoon();
+  });
+  window.matchMedia("print").addEventListener("change", () => drawAll(document));
 
   // A table whose column headers are buttons (keyboard: Tab, then Enter or Space) that sort it.
   // columns: [{key, label, value(row) for sorting, cell(row) -> node, num, header (row header)}]

@@ -2,7 +2,7 @@
 // Interface texts, French first (the default), English second.
 window.RELEVE_I18N = {
   fr: {
-    skip: "Aller au contenu", lang: "Langue", logout: "Se déconnecter", loaded: "Page chargée : {page}",
+    skip: "Aller au contenu", menu: "Menu", lang: "Langue", logout: "Se déconnecter", loaded: "Page chargée : {page}",
     "nav.label": "Navigation principale", "nav.overview": "Vue d'ensemble", "nav.devices": "Capteurs", "nav.alerts": "Alertes",
     "role.viewer": "Lecture", "role.technician": "Technicien", "role.operator": "Opérateur", "role.admin": "Administrateur",
     sorted: "Tableau trié par {col}, ordre {dir}", "sort.asc": "croissant", "sort.desc": "décroissant",
@@ -87,7 +87,7 @@ window.RELEVE_I18N = {
     heat_energy: "Chaleur", hot_water_volume: "Eau chaude", temperature: "Température", co2: "CO₂", humidity: "Humidité",
   },
   en: {
-    skip: "Skip to content", lang: "Language", logout: "Log out", loaded: "Page loaded: {page}",
+    skip: "Skip to content", menu: "Menu", lang: "Language", logout: "Log out", loaded: "Page loaded: {page}",
     "nav.label": "Main navigation", "nav.overview": "Overview", "nav.devices": "Devices", "nav.alerts": "Alerts",
     "role.viewer": "Viewer", "role.technician": "Technician", "role.operator": "Operator", "role.admin": "Administrator",
     sorted: "Table sorted by {col}, {dir}", "sort.asc": "ascending", "sort.desc": "descending",

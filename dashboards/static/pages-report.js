@@ -46,21 +46,21 @@
         // "base" is what no tariff period counts: shown only beside named periods (HC, HP...).
         Object.keys(q.periods || {}).some((name) => name !== "base") ? el("p", {}, t("report.periods") + " : " +
           Object.entries(q.periods).map(([name, v]) => (name === "base" ? t("report.basePeriod") : name) + " " + fmt(v, q.unit)).join(" · ")) : null,
-        q.points.length ? el("table", { class: "points" }, el("caption", {}, t("report.points")),
+        q.points.length ? el("div", { class: "scroll" }, el("table", { class: "points" }, el("caption", {}, t("report.points")),
           el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("dev.point")), el("th", { scope: "col", class: "num" }, t("report.consumption")))),
-          el("tbody", {}, q.points.map((p) => el("tr", {}, el("th", { scope: "row" }, p.metering_point), el("td", { class: "num" }, fmt(p.consumption, q.unit)))))) : null);
+          el("tbody", {}, q.points.map((p) => el("tr", {}, el("th", { scope: "row" }, p.metering_point), el("td", { class: "num" }, fmt(p.consumption, q.unit))))))) : null);
     });
-    const alerts = r.alerts.length ? el("table", { class: "report-alerts" },
+    const alerts = r.alerts.length ? el("div", { class: "scroll" }, el("table", { class: "report-alerts" },
       el("thead", {}, el("tr", {}, ["report.kind", "report.message", "report.opened", "report.closed"].map((k) => el("th", { scope: "col" }, t(k))))),
       el("tbody", {}, r.alerts.map((a) => el("tr", {}, el("th", { scope: "row" }, t(a.kind)), el("td", {}, a.message),
-        el("td", {}, R.dateTime(a.opened_at)), el("td", {}, a.closed_at ? R.dateTime(a.closed_at) : t("report.stillOpen"))))))
+        el("td", {}, R.dateTime(a.opened_at)), el("td", {}, a.closed_at ? R.dateTime(a.closed_at) : t("report.stillOpen")))))))
       : el("p", {}, t("report.noAlerts"));
     const info = [site.address, site.floor_area_m2 ? t("site.area") + " : " + fmt(site.floor_area_m2, "m²") : null].filter(Boolean).join(" · ");
     const title = t("report.title", { site: site.name, month: monthName });
     main.replaceChildren(toolbar(id, r.month), el("article", { class: "report" },
       el("header", {}, el("p", { class: "muted" }, "releve · " + t("report.kicker")), el("h1", {}, title),
         info ? el("p", {}, info) : null),
-      r.quantities.length ? summary : el("p", {}, t("site.none")),
+      r.quantities.length ? el("div", { class: "scroll" }, summary) : el("p", {}, t("site.none")),
       costed ? el("p", { class: "total" }, t("report.totalCost") + " : " + R.euros(total)) : null,
       sections, el("section", { class: "report-alerts" }, el("h2", {}, t("report.alerts")), alerts),
       el("footer", { class: "muted" }, t("report.generated", { at: R.dateTime(r.generated_at), tz: r.timezone }))));

@@ -1,7 +1,8 @@
 """The technicians' page in headless Chromium (Debian's), driven by Playwright, against a real
 uvicorn serving a store fed by the simulator: log in, overview, a site, an alert, a CSV import,
-the monthly report (also in print media), accessibility checks on each page, and the overview's
-load time for 200 sites. Screenshots of each page go to test-artifacts/screenshots/.
+the monthly report (also in print media), accessibility checks on each page, every page at a
+phone's width (390 x 844) and a desktop's, and the overview's load time for 200 sites.
+Screenshots of each page go to test-artifacts/screenshots/ (``phone-*.png``, ``desktop-*.png``).
 
 ``RELEVE_BROWSER_DAYS`` (default 3) sets how many days of the simulated fleet are played; the
 README's screenshots come from a run with 400 days (last year's figures filled in).
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from api.app import create_app
 from api.deps import AppState
@@ -544,3 +545,118 @@ def test_a_viewer_is_not_shown_what_the_role_may_not_do(page: Page, site_url: tu
     page.goto(f"{base}/#/devices")  # typed by hand: the overview instead
     settled(page)
     assert page.locator("#overview").count() == 1
+
+
+
+SIZES: dict[str, ViewportSize] = {
+    "phone": {"width": 390, "height": 844},
+    "desktop": {"width": 1280, "height": 800},
+}
+
+
+def overflow(page: Page) -> int:
+    """How many CSS pixels the document is wider than the window (0 when it fits)."""
+    width: int = page.evaluate(
+        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - document.documentElement.clientWidth"
+    )
+    return width
+
+
+@pytest.fixture(params=list(SIZES))
+def sized(request: pytest.FixtureRequest, browser: Browser) -> Iterator[tuple[str, Page]]:
+    """A page at a phone's size (touch, the meta viewport honoured) or a desktop's."""
+    size: str = request.param
+    phone = size == "phone"
+    context = browser.new_context(
+        viewport=SIZES[size], locale="fr-FR", timezone_id="Europe/Paris", is_mobile=phone, has_touch=phone
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield size, page
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def test_every_page_fits_the_window(sized: tuple[str, Page], site_url: tuple[str, str]) -> None:
+    """No page scrolls sideways on a phone or a desktop: wide tables scroll in their box."""
+    size, page = sized
+    base, token = site_url
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+        sites = {s["name"]: s["id"] for s in client.get("/api/v1/sites").json()["items"]}
+        alerts = client.get("/api/v1/alerts").json()["items"]
+    library = sites["Bibliothèque"]
+    leak = next(a for a in alerts if a["kind"] == "leak")
+    month = datetime.now(ZoneInfo("Europe/Paris")).strftime("%Y-%m")
+    page.goto(f"{base}/")
+    page.wait_for_selector("#key")
+    assert overflow(page) == 0
+    page.screenshot(path=str(SHOTS / f"{size}-login.png"), full_page=True)
+    page.evaluate("key => sessionStorage.setItem('releve.key', key)", token)
+    routes = {
+        "overview": "#/",
+        "site": f"#/sites/{library}",
+        "report": f"#/sites/{library}/report/{month}",
+        "alerts": "#/alerts",
+        "alert": f"#/alerts/{leak['id']}",
+        "devices": "#/devices",
+    }
+    wide = {}
+    for name, route in routes.items():
+        page.goto(f"{base}/{route}")
+        settled(page)
+        wide[name] = overflow(page)
+        page.screenshot(path=str(SHOTS / f"{size}-{name}.png"), full_page=True)
+    assert all(v == 0 for v in wide.values()), f"wider than the window by (px): {wide}"
+    # Charts are drawn to their box: none is wider than the card that holds it.
+    assert page.evaluate("() => document.querySelectorAll('.uplot').length") == 0  # devices page
+    page.goto(f"{base}/{routes['site']}")
+    settled(page)
+    sticking_out = page.evaluate(
+        """() => [...document.querySelectorAll('.uplot')].filter(
+             (u) => u.getBoundingClientRect().right > u.closest('.card').getBoundingClientRect().right).length"""
+    )
+    assert sticking_out == 0
+
+
+def test_the_navigation_folds_on_a_phone(sized: tuple[str, Page], site_url: tuple[str, str]) -> None:
+    size, page = sized
+    base, token = site_url
+    login(page, base, token)
+    settled(page)
+    menu = page.get_by_role("button", name="Menu")
+    alerts = page.locator("#nav").get_by_role("link", name="Alertes")
+    if size == "desktop":
+        assert not menu.is_visible() and alerts.is_visible()
+        return
+    assert not alerts.is_visible() and not page.locator("#lang").is_visible()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    assert page.locator("#lang").is_visible() and page.locator("#logout").is_visible()
+    assert_accessible(page)
+    page.screenshot(path=str(SHOTS / "phone-menu.png"))
+    alerts.click()
+    page.wait_for_selector("article.alert")
+    expect(menu).to_have_attribute("aria-expanded", "false")  # a navigation folds it again
+    assert not alerts.is_visible()
+    menu.click()
+    page.keyboard.press("Escape")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    assert page.evaluate("document.activeElement.id") == "menu"
+
+
+def test_charts_follow_the_window(page: Page, site_url: tuple[str, str]) -> None:
+    """A desktop window narrowed to a phone's width: the charts are drawn again to fit."""
+    base, token = site_url
+    login(page, base, token)
+    page.get_by_role("link", name="École Jules Ferry").first.click()
+    page.wait_for_selector(".uplot")
+    settled(page)
+    wide = page.evaluate("() => document.querySelector('.uplot').getBoundingClientRect().width")
+    page.set_viewport_size(SIZES["phone"])
+    page.wait_for_function("() => document.querySelector('.uplot').getBoundingClientRect().width < 380")
+    assert overflow(page) == 0
+    page.set_viewport_size(SIZES["desktop"])
+    page.wait_for_function(f"() => document.querySelector('.uplot').getBoundingClientRect().width >= {wide - 1}")
