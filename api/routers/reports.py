@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
@@ -56,8 +56,12 @@ class ReportAlert(BaseModel):
     id: int
     kind: str
     message: str
+    dev_eui: str | None = None
     opened_at: datetime
     closed_at: datetime | None
+    evidence: dict[str, Any] = Field(
+        default_factory=dict, description="as in GET /alerts/{id}: what the message says, as data"
+    )
 
 
 class MonthlyReport(BaseModel):
@@ -135,8 +139,10 @@ def monthly_report(state: StateDep, key: KeyDep, site_id: Id, month: Month) -> M
             id=row.id,
             kind=row.kind,
             message=row.message,
+            dev_eui=row.dev_eui,
             opened_at=_utc(row.started_at),
             closed_at=None if row.ended_at is None else _utc(row.ended_at),
+            evidence=row.evidence,
         )
         for row in state.alerts.list(site.tenant_id, status="all", site_id=site.id, limit=10_000)
         if _utc(row.started_at) < end and (row.ended_at is None or _utc(row.ended_at) >= start)

@@ -375,8 +375,14 @@ def test_monthly_report(world: World) -> None:
         [LINKY_TARIFF, {"quantity": "water_volume", "price_per_unit": 3.0}],
     )
     book = AlertBook(state.archive.engine)
+    nights = {"night_min_flow_m3h": [{"night": "2026-03-12", "min_m3h": 0.02}], "threshold_m3h": 0.008}
     leak = Finding(
-        AlertKind.LEAK, "leak:mairie", world.town, "night flow at the Mairie", site_id=world.mairie
+        AlertKind.LEAK,
+        "leak:mairie",
+        world.town,
+        "night flow at the Mairie",
+        site_id=world.mairie,
+        evidence=nights,
     )
     book.sync([leak], datetime(2026, 3, 12, 3, tzinfo=UTC))
     book.sync([], datetime(2026, 3, 14, 3, tzinfo=UTC))  # closed in March
@@ -403,6 +409,7 @@ def test_monthly_report(world: World) -> None:
     assert [(a["message"], a["closed_at"] is not None) for a in body["alerts"]] == [
         ("night flow at the Mairie", True)
     ]
+    assert body["alerts"][0]["evidence"] == nights  # the page words it in the reader's language
     for month in ("2026-13", "2026-3", "march", "0000-01"):
         r = world.get("town_viewer", f"/sites/{world.mairie}/report", month=month)
         assert r.status_code == 422, month
