@@ -88,7 +88,7 @@
       R.announce(t("loaded", { page: title }));
     } catch (err) {
       main.removeAttribute("aria-busy");
-      if (state.key) main.replaceChildren(el("p", { class: "error", role: "alert" }, t("error") + " : " + err.message));
+      if (state.key) main.replaceChildren(el("p", { class: "error", role: "alert" }, R.labelled(t("error"), err.message)));
     }
   }
 

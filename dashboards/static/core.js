@@ -6,14 +6,26 @@ window.Releve = (function () {
   const ROLES = ["viewer", "technician", "operator", "admin"];
   const state = {
     key: sessionStorage.getItem("releve.key"), me: null,
-    lang: localStorage.getItem("releve.lang") || "fr", sort: { key: "name", dir: 1 },
+    // The overview opens with the buildings that have open alerts first.
+    lang: localStorage.getItem("releve.lang") || "fr", sort: { key: "alerts", dir: -1 },
   };
 
+  // A text in the reader's language. With a count {n}, the plural form the language gives it
+  // ("id.one", "id.other": French says 0 and 1 in the singular, English only 1).
   function t(id, vars) {
-    let text = (I18N[state.lang] && I18N[state.lang][id]) || I18N.fr[id] || id;
+    const dict = I18N[state.lang] || I18N.fr;
+    let key = id;
+    if (vars && typeof vars.n === "number") {
+      const form = id + "." + new Intl.PluralRules(locale()).select(vars.n);
+      key = form in dict ? form : id + ".other" in dict ? id + ".other" : id;
+      vars = Object.assign({}, vars, { n: vars.n.toLocaleString(locale()) });
+    }
+    let text = dict[key] || I18N.fr[key] || key;
     for (const [k, v] of Object.entries(vars || {})) text = text.replace("{" + k + "}", v);
     return text;
   }
+  // "Surface : 380 m²" in French, "Floor area: 380 m²" in English.
+  function labelled(label, value) { return t("labelled", { label, value }); }
   function locale() { return state.lang === "fr" ? "fr-FR" : "en-GB"; }
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -101,18 +113,30 @@ window.Releve = (function () {
 
   // A chart: uPlot draws; a summary (aria-label) and a data table in <details> tell the same.
   // spec: {title, unit, xs: [Date], tick: "hour"|"day"|"month", series: [{label, values, kind,
-  // color, dash, scale, unit}], summary}
+  // color, dash, scale, unit, hidePartial}], summary, partial}
+  // partial: the index of the window under way (today, this hour, this month), not a whole one:
+  // its bar is drawn apart (light, dashed) and named so, its row in the table says "under way";
+  // a series with hidePartial (a day's degree days need the whole day) leaves it out.
   const COLORS = { now: "#1d4f91", previous: "#5a6470", limit: "#a4262c", second: "#8a4f00" };
+  // The index of the window still under way among points {start, end} (today, this hour), or -1.
+  function windowUnderWay(points) {
+    const now = Date.now();
+    return points.findIndex((p) => new Date(p.start).getTime() <= now && now < new Date(p.end).getTime());
+  }
+  function underWay(i, spec) { return spec.partial !== undefined && spec.partial !== null && i === spec.partial; }
   function chart(spec) {
     const plot = el("div", { class: "plot", role: "img", "aria-label": spec.summary || spec.title });
+    const cell = (s, i) => underWay(i, spec) && s.hidePartial ? el("td", { class: "muted" }, t("chart.notYet"))
+      : el("td", { class: "num" }, fmt(s.values[i]));
     const fmtX = (d) => spec.tick === "hour" ? d.toLocaleString(locale(), { weekday: "short", hour: "2-digit", minute: "2-digit" })
       : spec.tick === "month" ? d.toLocaleDateString(locale(), { month: "short", year: "numeric" })
         : d.toLocaleDateString(locale(), { weekday: "short", day: "numeric", month: "short" });
     const table = el("table", { class: "data" },
       el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("chart.when")),
         spec.series.map((s) => el("th", { scope: "col" }, s.label + " (" + unitText(s.unit || spec.unit) + ")")))),
-      el("tbody", {}, spec.xs.map((x, i) => el("tr", {}, el("th", { scope: "row" }, fmtX(x)),
-        spec.series.map((s) => el("td", { class: "num" }, fmt(s.values[i])))))));
+      el("tbody", {}, spec.xs.map((x, i) => el("tr", {}, el("th", { scope: "row" }, fmtX(x),
+        underWay(i, spec) ? el("span", { class: "muted" }, " (" + t("chart.underWay") + ")") : null),
+        spec.series.map((s) => cell(s, i))))));
     const figure = el("figure", { class: "figure" },
       spec.title ? el("figcaption", {}, spec.title) : null, plot,
       el("details", { class: "data-table" }, el("summary", {}, t("chart.table")), table));
@@ -139,7 +163,18 @@ window.Releve = (function () {
     const axes = [{ incrs, values: (u, splits) => splits.map((v) => new Date(v * 1000).toLocaleString(locale(), tick)), stroke: "#1b1f24" },
       { size: 64, stroke: "#1b1f24", label: unitText(spec.unit), labelSize: 18 }];
     const series = [{ label: t("chart.when") }];
+    // The window under way: out of the series' own bars, into a light dashed one of its own.
+    const shown = [];
     for (const s of spec.series) {
+      const p = spec.partial;
+      if (p === undefined || p === null || (s.kind !== "bars" && !s.hidePartial)) { shown.push(s); continue; }
+      shown.push(Object.assign({}, s, { values: s.values.map((v, i) => i === p ? null : v) }));
+      if (s.kind === "bars" && s.values[p] !== null && s.values[p] !== undefined) {
+        shown.push(Object.assign({}, s, { label: s.label + " (" + t("chart.underWay") + ")", dash: [4, 3],
+          fill: "rgba(29,79,145,0.07)", values: s.values.map((v, i) => i === p ? v : null) }));
+      }
+    }
+    for (const s of shown) {
       const scale = s.scale || "y";
       if (!scales[scale]) {
         scales[scale] = { range: fromZero };
@@ -153,9 +188,9 @@ window.Releve = (function () {
         spanGaps: false,
       });
     }
-    const data = [xs, ...spec.series.map((s) => s.values)];
+    const data = [xs, ...shown.map((s) => s.values)];
     target.replaceChildren();
-    new uPlot({ width, height: spec.height || 220, legend: { show: spec.series.length > 1, live: false }, scales, axes, series }, data, target);
+    new uPlot({ width, height: spec.height || 220, legend: { show: shown.length > 1, live: false }, scales, axes, series }, data, target);
   }
   // Figures that draw to their box's width (charts, the map) are drawn again when it changes:
   // a phone turned sideways, a window resized, the page printed.
@@ -173,19 +208,22 @@ window.Releve = (function () {
   window.matchMedia("print").addEventListener("change", () => drawAll(document));
 
   // A table whose column headers are buttons (keyboard: Tab, then Enter or Space) that sort it.
-  // columns: [{key, label, value(row) for sorting, cell(row) -> node, num, header (row header)}]
+  // columns: [{key, label, value(row) for sorting, cell(row) -> node, num, header (row header)}];
+  // rows equal in the sorted column keep the first column's order (names A to Z).
+  // rowClass(row): a class for a row (the overview marks buildings with open alerts).
   function sortableTable(opts) {
     const sort = opts.sort;
     const table = el("table", { id: opts.id, class: "sortable" });
+    const missing = (v) => v === null || v === undefined;
+    const compare = (va, vb) => missing(va) || missing(vb) ? (missing(va) ? 1 : 0) - (missing(vb) ? 1 : 0)
+      : typeof va === "string" && typeof vb === "string" ? va.localeCompare(vb, locale()) : va < vb ? -1 : va > vb ? 1 : 0;
     function render() {
       const col = opts.columns.find((c) => c.key === sort.key) || opts.columns[0];
+      const first = opts.columns[0];
       const rows = opts.rows.slice().sort((a, b) => {
         const va = col.value(a), vb = col.value(b);
-        if (va === vb) return 0;
-        if (va === null || va === undefined) return 1;
-        if (vb === null || vb === undefined) return -1;
-        const order = typeof va === "string" && typeof vb === "string" ? va.localeCompare(vb, locale()) : va < vb ? -1 : 1;
-        return order * sort.dir;
+        if (missing(va) !== missing(vb)) return missing(va) ? 1 : -1;  // blanks last, either way
+        return compare(va, vb) * sort.dir || compare(first.value(a), first.value(b));
       });
       const head = el("tr", {}, opts.columns.map((c) => {
         if (!c.value) return el("th", { scope: "col", class: c.num ? "num" : null }, c.label);
@@ -201,7 +239,7 @@ window.Releve = (function () {
       table.replaceChildren(
         el("caption", { class: opts.captionHidden ? "sr-only" : null }, opts.caption),
         el("thead", {}, head),
-        el("tbody", {}, rows.map((r) => el("tr", {}, opts.columns.map((c) => c.header
+        el("tbody", {}, rows.map((r) => el("tr", { class: opts.rowClass ? opts.rowClass(r) : null }, opts.columns.map((c) => c.header
           ? el("th", { scope: "row" }, c.cell(r)) : el("td", { class: c.num ? "num" : c.nowrap ? "nowrap" : null }, c.cell(r)))))));
     }
     render();
@@ -209,6 +247,6 @@ window.Releve = (function () {
     return table;
   }
 
-  return { state, t, el, fmt, euros, pct, date, dateTime, since, allows, api, optional, announce, chart, drawAll,
-    sortableTable, unitText, locale, monthKey, monthName, COLORS, ApiError, onRevoked: null };
+  return { state, t, labelled, el, fmt, euros, pct, date, dateTime, since, allows, api, optional, announce, chart, drawAll,
+    sortableTable, windowUnderWay, unitText, locale, monthKey, monthName, COLORS, ApiError, onRevoked: null };
 })();

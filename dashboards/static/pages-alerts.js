@@ -4,27 +4,56 @@
   const { t, el, fmt } = R;
   const DAY = 86400000;
 
-  // The API's messages are English; the page words them in the reader's language from the evidence.
+  // The API's messages are in English: the page words each kind from its evidence, in the
+  // reader's language (the API's message when the evidence lacks what the wording needs).
+  // Also used by the site page and the monthly report.
   function alertText(a) {
     const ev = a.evidence || {};
-    if (R.state.lang !== "fr") return a.message;
-    if (a.kind === "leak" && ev.night_min_flow_m3h) {
-      const low = Math.min(...ev.night_min_flow_m3h.map((n) => n.min_m3h));
-      return `L'eau a coulé chaque heure de la nuit pendant ${ev.night_min_flow_m3h.length} nuits ` +
-        `(au moins ${fmt(low * 1000, "L/h")}, seuil ${fmt(ev.threshold_m3h * 1000, "L/h")}) : fuite probable.`;
+    const times = (n) => t("count.times", { n });
+    switch (a.kind) {
+      case "leak": {
+        const nights = ev.night_min_flow_m3h;
+        if (!nights || !nights.length) break;
+        const low = Math.min(...nights.map((n) => n.min_m3h));
+        return t("alertText.leak", { nights: t("count.nights", { n: nights.length }), low: fmt(low * 1000, "L/h"),
+          threshold: fmt(ev.threshold_m3h * 1000, "L/h") });
+      }
+      case "silent_device":
+        if (!("last_seen" in ev)) break;
+        return ev.last_seen ? t("alertText.silentSince", { at: R.dateTime(ev.last_seen) }) : t("alertText.silentNever");
+      case "silent_site":
+        if (!ev.devices) break;
+        return t("alertText.silentSite", { n: ev.devices.length });
+      case "low_battery": {
+        const level = ev.battery_level !== null && ev.battery_level !== undefined ? fmt(ev.battery_level, "%")
+          : ev.battery_voltage !== null && ev.battery_voltage !== undefined ? fmt(ev.battery_voltage, "V") : null;
+        if (level === null) break;
+        return t("alertText.lowBattery", { level });
+      }
+      case "poor_link":
+        if (ev.loss_pct === undefined) break;
+        return t("alertText.poorLink", { loss: fmt(ev.loss_pct, "%") });
+      case "abnormal_consumption":
+        if (!ev.day) break;
+        return t("alertText.abnormal", { day: R.date(ev.day + "T12:00:00"), value: fmt(ev.consumption, ev.unit),
+          ratio: fmt(ev.ratio, null, 1), median: fmt(ev.median, ev.unit) });
+      case "lighting_daylight":
+        if (!ev.hours) break;
+        return t("alertText.lighting", { hours: t("count.hours", { n: ev.hours.length }),
+          threshold: fmt(ev.threshold_kwh_per_hour, "kWh"), margin: ev.margin_min });
+      case "meter_anomaly":
+        if (!ev.occurrences) break;
+        return t("alertText.meterAnomaly", { times: times(ev.count || ev.occurrences.length) });
+      case "device_alarm": {
+        const seen = ev.occurrences || [];
+        if (!seen.length || t("alarm." + ev.alarm) === "alarm." + ev.alarm) break;
+        return t("alertText.deviceAlarm", { what: t("alarm." + ev.alarm), times: times(seen.length),
+          at: R.dateTime(seen[seen.length - 1].at) });
+      }
     }
-    if (a.kind === "silent_device") return `Aucune trame ${ev.last_seen ? "depuis le " + R.dateTime(ev.last_seen) : "depuis l'installation"}.`;
-    if (a.kind === "silent_site" && ev.devices) return `Les ${ev.devices.length} capteurs du site sont muets : vérifier la passerelle ou l'alimentation du bâtiment.`;
-    if (a.kind === "low_battery") return `Pile faible (${ev.battery_level !== null && ev.battery_level !== undefined ? fmt(ev.battery_level, "%") : fmt(ev.battery_voltage, "V")}) : prévoir son remplacement.`;
-    if (a.kind === "poor_link" && ev.loss_pct !== undefined) return `${fmt(ev.loss_pct, "%")} des trames perdues : vérifier l'antenne ou la position du capteur.`;
-    if (a.kind === "abnormal_consumption" && ev.day) return `Le ${R.date(ev.day)}, ${fmt(ev.consumption, ev.unit)} : ` +
-      `${fmt(ev.ratio, null, 1)} fois la médiane des mêmes jours de la semaine (${fmt(ev.median, ev.unit)}).`;
-    if (a.kind === "lighting_daylight" && ev.hours) return `L'éclairage a consommé pendant ${ev.hours.length} heure(s) de plein jour ` +
-      `(plus de ${fmt(ev.threshold_kwh_per_hour, "kWh")} par heure, lever et coucher du soleil ± ${ev.margin_min} min).`;
-    if (a.kind === "meter_anomaly" && ev.occurrences) return `L'index du compteur a reculé ou est reparti de zéro ${ev.count} fois : ` +
-      "ces relevés sont exclus de la consommation ; vérifier le compteur ou déclarer son remplacement.";
     return a.message;
   }
+  R.alertText = alertText;
 
   // Evidence of the consumption alerts (climate rules): a chart and a table from the alert itself.
   function ruleEvidence(a) {
@@ -79,7 +108,9 @@
     const flow = s.points.map((p) => p.consumption === null ? null : p.consumption * 1000 * 3600000 / (new Date(p.end) - new Date(p.start)));
     const threshold = ev.threshold_m3h * 1000;
     const low = Math.min(...nights.map((n) => n.min_m3h)) * 1000;
+    // The hour under way is partial (its flow so far spread over the whole hour): drawn apart.
     const figure = R.chart({ title: t("alerts.flowChart", { n: nights.length }), unit: "L/h", tick: "hour", xs, height: 240,
+      partial: R.windowUnderWay(s.points),
       summary: t("alerts.flowSummary", { n: nights.length, low: fmt(low, "L/h"), threshold: fmt(threshold, "L/h") }),
       series: [{ label: t("alerts.flow"), values: flow, kind: "bars" },
         { label: t("alerts.threshold"), values: xs.map(() => threshold), color: R.COLORS.limit, dash: [8, 4] }] });
@@ -94,7 +125,7 @@
       await R.api(`/api/v1/alerts/${a.id}/acknowledge`, { method: "POST" });
       R.announce(t("alerts.ackDone"));
       after();
-    } }, t("alerts.ack"), context ? el("span", { class: "sr-only" }, " : " + context) : null);
+    } }, t("alerts.ack"), context ? el("span", { class: "sr-only" }, R.labelled("", context)) : null);
   }
 
   async function siteNames() {
@@ -111,7 +142,7 @@
         (sites[a.site_id] ? sites[a.site_id] + " · " : "") + t("alerts.since") + " " + R.dateTime(a.started_at))),
       el("p", {}, alertText(a)), nightsTable(a),
       el("div", { class: "buttons" }, el("a", { class: "button secondary", href: "#/alerts/" + a.id }, t("alerts.details"),
-        el("span", { class: "sr-only" }, " : " + t(a.kind) + (sites[a.site_id] ? ", " + sites[a.site_id] : ""))),
+        el("span", { class: "sr-only" }, R.labelled("", t(a.kind) + (sites[a.site_id] ? ", " + sites[a.site_id] : "")))),
       ackButton(a, () => renderAlerts(main, params), t(a.kind) + (sites[a.site_id] ? ", " + sites[a.site_id] : "")))));
     const title = site && sites[site] ? t("alerts.titleSite", { site: sites[site] }) : t("alerts.title");
     main.replaceChildren(el("h1", {}, title),

@@ -22,7 +22,7 @@
         const d = await R.api("/api/v1/devices", { method: "POST", json: { dev_eui: eui.value, name: name.value, model: model.value,
           site: site.value, metering_point: point.value || null } });
         done(t("provision.done", { name: d.name, eui: d.dev_eui }));
-      } catch (err) { result.replaceChildren(el("p", { class: "error", role: "alert" }, t("error") + " : " + err.message)); }
+      } catch (err) { result.replaceChildren(el("p", { class: "error", role: "alert" }, R.labelled(t("error"), err.message))); }
     } },
       field("p-eui", "DevEUI", eui, t("provision.euiHelp")), field("p-name", t("dev.name"), name),
       field("p-model", t("dev.model"), model), field("p-site", t("overview.site"), site, t("provision.siteHelp")),
@@ -50,7 +50,7 @@
             el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("devices.line")), el("th", { scope: "col" }, t("devices.reason")))),
             el("tbody", {}, res.errors.map((e) => el("tr", {}, el("td", { class: "num" }, e.line), el("td", {}, e.reason))))) : null));
         if (!dryRun && !res.errors.length) { await renderDevices(main); R.announce(msg); }
-      } catch (err) { report.replaceChildren(el("p", { class: "error", role: "alert" }, t("error") + " : " + err.message)); }
+      } catch (err) { report.replaceChildren(el("p", { class: "error", role: "alert" }, R.labelled(t("error"), err.message))); }
     }
     const [devices, quarantine, sites, models] = await Promise.all([R.api("/api/v1/devices?limit=1000"), R.api("/api/v1/quarantine"),
       R.api("/api/v1/sites?limit=1000"), R.api("/api/v1/models")]);
@@ -81,7 +81,7 @@
           el("button", { type: "button", class: "secondary", onclick: () => send(false) }, t("devices.apply"))), report),
       el("section", { class: "card" }, el("h2", {}, t("devices.quarantine")),
         quarantine.items.length ? el("ul", { class: "quarantine" }, quarantine.items.map((q) => el("li", {},
-          el("span", { class: "mono" }, q.dev_eui), ` — ${q.uplinks} ${t("devices.uplinks")}, ${R.since(q.last_seen)} `,
+          el("span", { class: "mono" }, q.dev_eui), ` — ${t("devices.heard", { n: q.uplinks })}, ${R.since(q.last_seen)} `,
           el("a", { href: "#/devices?eui=" + q.dev_eui, class: "button secondary" }, t("provision.this"),
             el("span", { class: "sr-only" }, " " + q.dev_eui)))))
           : el("p", {}, t("devices.none"))),

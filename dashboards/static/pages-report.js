@@ -27,7 +27,7 @@
       el("tbody", {}, r.quantities.map((q) => el("tr", {},
         el("th", { scope: "row" }, t(q.quantity)),
         el("td", { class: "num" }, fmt(q.consumption, q.unit)),
-        el("td", { class: "num" }, fmt(q.previous_year, q.unit)),
+        el("td", { class: "num" }, q.previous_year === null ? el("span", { class: "muted" }, t("report.noData")) : fmt(q.previous_year, q.unit)),
         el("td", { class: "num" }, R.pct(q.change_pct)),
         el("td", { class: "num" }, q.cost === null || q.cost === undefined ? "–" : R.euros(q.cost)),
         el("td", { class: "num" }, q.intensity === null || q.intensity === undefined ? "–" : fmt(q.intensity, q.intensity_unit || q.unit + "/m2", 3))))));
@@ -37,31 +37,32 @@
       const xs = q.days.map((p) => new Date(p.start));
       const values = q.days.map((p) => p.consumption);
       const peak = Math.max(...values.filter((v) => v !== null), 0);
-      const figure = R.chart({ title: t("report.daily"), unit: q.unit, tick: "day", xs, width: A4_WIDTH_PX, height: 190,
+      const figure = R.chart({ title: t("report.daily"), unit: q.unit, tick: "day", xs, width: A4_WIDTH_PX, height: 190, partial: R.windowUnderWay(q.days),
         summary: t("report.chartSummary", { what: t(q.quantity), total: fmt(q.consumption, q.unit), peak: fmt(peak, q.unit) }),
         series: [{ label: t(q.quantity), values, kind: "bars" }] });
       return el("section", { class: "report-quantity" }, el("h2", {}, t(q.quantity), " — ", fmt(q.consumption, q.unit),
         q.cost !== null && q.cost !== undefined ? " · " + R.euros(q.cost) : ""),
         figure,
         // "base" is what no tariff period counts: shown only beside named periods (HC, HP...).
-        Object.keys(q.periods || {}).some((name) => name !== "base") ? el("p", {}, t("report.periods") + " : " +
-          Object.entries(q.periods).map(([name, v]) => (name === "base" ? t("report.basePeriod") : name) + " " + fmt(v, q.unit)).join(" · ")) : null,
+        Object.keys(q.periods || {}).some((name) => name !== "base") ? el("p", {}, R.labelled(t("report.periods"),
+          Object.entries(q.periods).map(([name, v]) => (name === "base" ? t("report.basePeriod") : name) + " " + fmt(v, q.unit)).join(" · "))) : null,
         q.points.length ? el("div", { class: "scroll" }, el("table", { class: "points" }, el("caption", {}, t("report.points")),
           el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("dev.point")), el("th", { scope: "col", class: "num" }, t("report.consumption")))),
           el("tbody", {}, q.points.map((p) => el("tr", {}, el("th", { scope: "row" }, p.metering_point), el("td", { class: "num" }, fmt(p.consumption, q.unit))))))) : null);
     });
     const alerts = r.alerts.length ? el("div", { class: "scroll" }, el("table", { class: "report-alerts" },
       el("thead", {}, el("tr", {}, ["report.kind", "report.message", "report.opened", "report.closed"].map((k) => el("th", { scope: "col" }, t(k))))),
-      el("tbody", {}, r.alerts.map((a) => el("tr", {}, el("th", { scope: "row" }, t(a.kind)), el("td", {}, a.message),
+      el("tbody", {}, r.alerts.map((a) => el("tr", {}, el("th", { scope: "row" }, t(a.kind)), el("td", {}, R.alertText(a)),
         el("td", {}, R.dateTime(a.opened_at)), el("td", {}, a.closed_at ? R.dateTime(a.closed_at) : t("report.stillOpen")))))))
       : el("p", {}, t("report.noAlerts"));
-    const info = [site.address, site.floor_area_m2 ? t("site.area") + " : " + fmt(site.floor_area_m2, "m²") : null].filter(Boolean).join(" · ");
+    const info = [site.address, site.floor_area_m2 ? R.labelled(t("site.area"), fmt(site.floor_area_m2, "m²")) : null].filter(Boolean).join(" · ");
     const title = t("report.title", { site: site.name, month: monthName });
     main.replaceChildren(toolbar(id, r.month), el("article", { class: "report" },
       el("header", {}, el("p", { class: "muted" }, "releve · " + t("report.kicker")), el("h1", {}, title),
         info ? el("p", {}, info) : null),
       r.quantities.length ? el("div", { class: "scroll" }, summary) : el("p", {}, t("site.none")),
-      costed ? el("p", { class: "total" }, t("report.totalCost") + " : " + R.euros(total)) : null,
+      r.quantities.some((q) => q.previous_year === null) ? el("p", { class: "help" }, t("report.noLastYear")) : null,
+      costed ? el("p", { class: "total" }, R.labelled(t("report.totalCost"), R.euros(total))) : null,
       sections, el("section", { class: "report-alerts" }, el("h2", {}, t("report.alerts")), alerts),
       el("footer", { class: "muted" }, t("report.generated", { at: R.dateTime(r.generated_at), tz: r.timezone }))));
     R.drawAll(main);

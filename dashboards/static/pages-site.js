@@ -28,7 +28,7 @@
         body.replaceChildren(figure);
         if (figure.draw) figure.draw(); else R.drawAll(body);
       } catch (err) {
-        body.replaceChildren(el("p", { class: "error" }, t("error") + " : " + err.message));
+        body.replaceChildren(el("p", { class: "error" }, R.labelled(t("error"), err.message)));
       }
       body.removeAttribute("aria-busy");
     };
@@ -50,6 +50,7 @@
       series(id, quantity, w, new Date(start.getTime() - back), new Date(end.getTime() - back))]);
     const xs = now.points.map((p) => new Date(p.start));
     const values = now.points.map((p) => p.consumption);
+    const partial = R.windowUnderWay(now.points);
     // The previous window matching each one (daylight-saving changes move starts by an hour).
     const tolerance = { hour: 1800000, day: DAY / 2, month: 15 * DAY }[w];
     const prev = xs.map((x) => {
@@ -57,14 +58,23 @@
       return p ? p.consumption : null;
     });
     const peak = Math.max(...values.filter((v) => v !== null), 0);
-    const summary = t("chart.summary", { what: t(quantity), total: fmt(now.total, now.unit), previous: fmt(before.total, before.unit),
-      period: t(SPANS[w].previous), peak: fmt(peak, now.unit) });
-    const figure = R.chart({ title: t("window.title." + w), unit: now.unit, tick: w, xs, summary, series: [
+    const summary = t("chart.summary", { what: t(quantity), total: covered(now, w), previous: covered(before, w),
+      period: t(SPANS[w].previous), peak: fmt(peak, now.unit) }) + (partial >= 0 ? " " + t("chart.partialSummary." + w) : "");
+    const figure = R.chart({ title: t("window.title." + w), unit: now.unit, tick: w, xs, summary, partial, series: [
       { label: t("chart.current"), values, kind: "bars" },
       { label: t(SPANS[w].previous), values: prev, color: R.COLORS.previous, dash: [6, 4] }] });
-    figure.prepend(el("p", { class: "total" }, "Σ " + fmt(now.total, now.unit), el("span", { class: "muted" },
-      " · " + t(SPANS[w].previous) + " " + fmt(before.total, before.unit))));
+    figure.prepend(el("p", { class: "total" }, "Σ " + covered(now, w), el("span", { class: "muted" },
+      " · " + t(SPANS[w].previous) + " " + covered(before, w))));
     return figure;
+  }
+
+  // A series' total, said honestly: "no data" when no window has readings, and how many windows
+  // do when only some have ("4 semaines avant 0 m³" meant "nothing was read then").
+  function covered(series, w) {
+    const known = series.points.filter((p) => p.consumption !== null).length;
+    if (!known) return t("chart.noData");
+    const total = fmt(series.total, series.unit);
+    return known < series.points.length ? total + " (" + t("coverage." + w, { n: known, total: series.points.length }) + ")" : total;
   }
 
   // This month so far, in the town's time zone: the last window of a monthly series.
@@ -78,7 +88,11 @@
     ]);
     const total = compare ? compare.current.total : current.consumption || 0;
     const facts = [[t("site.month"), fmt(total, monthly.unit)]];
-    if (compare) facts.push([t("overview.trend"), compare.change_pct === null ? "–" : R.pct(compare.change_pct)]);
+    if (compare) {
+      const read = compare.reference && compare.reference.points.some((p) => p.consumption !== null);
+      facts.push([t("overview.trend"), compare.change_pct !== null ? R.pct(compare.change_pct)
+        : el("span", { class: "muted" }, read ? R.labelled(t("site.lastYear"), fmt(compare.reference.total, monthly.unit)) : t("site.noLastYear"))]);
+    }
     if (intensity) facts.push([t("site.intensity"), fmt(intensity.intensity, intensity.unit, 3)]);
     else if (site.floor_area_m2) facts.push([t("site.intensity"), fmt(total / site.floor_area_m2, monthly.unit + "/m2", 3)]);
     if (cost && cost.total_cost !== null && cost.total_cost !== undefined) facts.push([t("site.cost"), R.euros(cost.total_cost)]);
@@ -94,31 +108,43 @@
     if (reference) params.reference_degree_days = reference;
     const h = await R.api(`/api/v1/sites/${id}/heating?` + q(params));
     const xs = h.points.map((p) => new Date(p.start));
-    const known = h.points.reduce((a, p) => a + (p.degree_days || 0), 0);
-    const summary = t("heating.summary", { total: fmt(h.total, h.unit), dju: fmt(h.total_degree_days !== null ? h.total_degree_days : known, null, 0), base: fmt(h.base_temperature) });
-    const figure = R.chart({ title: t("heating.chart"), unit: h.unit, tick: w, xs, summary, series: [
+    // A day's degree days need its whole day (Tmin, Tmax): today's, under way, are left out of
+    // the curve and of the figures, which then hold the whole days (today's consumption is
+    // drawn apart and said so). A month under way is drawn apart, its figures kept.
+    const partial = R.windowUnderWay(h.points);
+    const today = w === "day" && partial >= 0 ? h.points[partial] : null;
+    const whole = today ? h.points.filter((p) => p !== today) : h.points;
+    const missingDays = h.missing_temperature_days;
+    const total = today ? whole.reduce((a, p) => a + (p.consumption || 0), 0) : h.total;
+    const known = whole.reduce((a, p) => a + (p.degree_days || 0), 0);
+    const totalDju = today ? (missingDays ? null : known) : h.total_degree_days;
+    const scaled = today ? (reference && totalDju ? total * reference / totalDju : null) : h.normalized;
+    const summary = t("heating.summary", { total: fmt(total, h.unit), dju: fmt(totalDju !== null ? totalDju : known, null, 0), base: fmt(h.base_temperature) })
+      + (today ? " " + t("heating.todayApart") : "");
+    const figure = R.chart({ title: t("heating.chart"), unit: h.unit, tick: w, xs, summary, partial, series: [
       { label: t(quantity), values: h.points.map((p) => p.consumption), kind: "bars" },
-      { label: t("heating.dju"), values: h.points.map((p) => p.degree_days), color: R.COLORS.second, scale: "dju", unit: "DJU" }] });
+      { label: t("heating.dju"), values: h.points.map((p) => p.degree_days), color: R.COLORS.second, scale: "dju", unit: "DJU", hidePartial: w === "day" }] });
     // Days without outdoor temperature leave the totals open: per degree day counts the windows
     // that have both, and the card says how many days lack a temperature.
-    const both = h.points.filter((p) => p.consumption !== null && p.degree_days !== null);
+    const both = whole.filter((p) => p.consumption !== null && p.degree_days !== null);
     const dju = both.reduce((a, p) => a + p.degree_days, 0);
     const perDju = dju ? both.reduce((a, p) => a + p.consumption, 0) / dju : null;
-    const missing = h.missing_temperature_days ? " · " + t("heating.missing", { n: h.missing_temperature_days }) : "";
+    const missing = missingDays ? " · " + t("heating.missing", { n: missingDays }) : "";
     figure.prepend(el("dl", { class: "inline" },
-      el("dt", {}, t("heating.total")), el("dd", {}, fmt(h.total, h.unit)),
-      el("dt", {}, t("heating.dju")), el("dd", {}, fmt(h.total_degree_days !== null ? h.total_degree_days : dju, null, 0) +
+      el("dt", {}, t(today ? "heating.totalWhole" : "heating.total")), el("dd", {}, fmt(total, h.unit)),
+      el("dt", {}, t("heating.dju")), el("dd", {}, fmt(totalDju !== null ? totalDju : dju, null, 0) +
         " (" + t("heating.base", { base: fmt(h.base_temperature) }) + ")" + missing),
       el("dt", {}, t("heating.perDju")), el("dd", {}, fmt(perDju, h.unit + "/DJU")),
-      h.normalized !== null && h.normalized !== undefined ? [el("dt", {}, t("heating.normalized")),
-        el("dd", {}, fmt(h.normalized, h.unit) + (h.reference_degree_days ? " (" + fmt(h.reference_degree_days, "DJU", 0) + ")" : ""))] : null));
+      scaled !== null && scaled !== undefined ? [el("dt", {}, t("heating.normalized")),
+        el("dd", {}, fmt(scaled, h.unit) + (reference ? " (" + fmt(reference, "DJU", 0) + ")" : ""))] : null,
+      today ? [el("dt", {}, t("heating.today")), el("dd", {}, t("heating.todaySoFar", { value: fmt(today.consumption, h.unit) }))] : null));
     const input = el("input", { id: "heating-ref", type: "number", min: "1", max: "10000", step: "any", value: reference || "",
       "aria-describedby": "heating-ref-help" });
     figure.append(el("form", { class: "inline-form", onsubmit: (ev) => { ev.preventDefault(); setReference(Number(input.value) || null); } },
       el("label", { for: "heating-ref" }, t("heating.reference")), input,
       el("button", { type: "submit", class: "secondary" }, t("heating.normalize")),
       el("p", { id: "heating-ref-help", class: "help" }, t("heating.referenceHelp"))),
-      el("p", { class: "help" }, h.method));
+      el("p", { class: "help" }, t("heating.method", { base: fmt(h.base_temperature) })));
     return figure;
   }
 
@@ -134,10 +160,12 @@
         const summary = t("comfort.summary", { what: t(qu.quantity), device: d.name,
           share: outside === null || outside === undefined ? "–" : fmt(100 * outside, "%", 0),
           target: limits.map((v) => fmt(v, qu.unit)).join(" – ") });
-        const fig = R.chart({ title: d.name + " — " + t(qu.quantity), unit: qu.unit, tick: "day", xs, summary, height: 180, fromZero: false, series: [
-          { label: t("comfort.max"), values: qu.days.map((p) => p.max), color: R.COLORS.previous, dash: [2, 3] },
-          { label: t("comfort.mean"), values: qu.days.map((p) => p.mean) },
-          { label: t("comfort.min"), values: qu.days.map((p) => p.min), color: R.COLORS.previous, dash: [2, 3] },
+        // Today's minimum and maximum so far are not a day's (a night's CO₂ is no day's peak): left out.
+        const today = qu.days.findIndex((p) => new Date(p.start).getTime() <= Date.now() && Date.now() < new Date(p.start).getTime() + DAY);
+        const fig = R.chart({ title: d.name + " — " + t(qu.quantity), unit: qu.unit, tick: "day", xs, summary, height: 180, fromZero: false, partial: today, series: [
+          { label: t("comfort.max"), values: qu.days.map((p) => p.max), color: R.COLORS.previous, dash: [2, 3], hidePartial: true },
+          { label: t("comfort.mean"), values: qu.days.map((p) => p.mean), hidePartial: true },
+          { label: t("comfort.min"), values: qu.days.map((p) => p.min), color: R.COLORS.previous, dash: [2, 3], hidePartial: true },
           ...limits.map((v) => ({ label: t("comfort.target") + " " + fmt(v, qu.unit), values: xs.map(() => v), color: R.COLORS.limit, dash: [8, 4] }))] });
         if (outside !== null && outside !== undefined) fig.prepend(el("p", { class: outside > 0.1 ? "bad" : "good" }, summary));
         figures.push(fig);
@@ -166,7 +194,7 @@
           new_initial_index: Number(newIndex.value), note: note.value } });
         dialog.close();
         done(t("replace.done", { name: device.name }));
-      } catch (err) { error.textContent = t("error") + " : " + err.message; }
+      } catch (err) { error.textContent = R.labelled(t("error"), err.message); }
     } },
       el("h2", { id: id + "title" }, t("replace.title", { name: device.name })),
       el("p", { class: "help" }, t("replace.help")),
@@ -192,7 +220,7 @@
           const dialog = replacementDialog(d, metered, (msg) => { status.textContent = msg; R.announce(msg); });
           dialogs.append(dialog);
           action = el("button", { type: "button", class: "secondary", "aria-haspopup": "dialog",
-            onclick: () => dialog.showModal() }, t("replace.open"), el("span", { class: "sr-only" }, " : " + d.name));
+            onclick: () => dialog.showModal() }, t("replace.open"), el("span", { class: "sr-only" }, R.labelled("", d.name)));
         }
         const loss = d.frames ? 100 * (d.frames_lost || 0) / (d.frames + (d.frames_lost || 0)) : null;
         return el("tr", {},
@@ -207,15 +235,30 @@
     return el("section", { class: "card" }, el("div", { class: "scroll" }, table), dialogs);
   }
 
+  // The site's open alerts, where the technician looks first: kind, since when, the evidence in
+  // a line (the device's name before it), a link to the evidence page.
+  function alertsCard(alerts, devices) {
+    if (!alerts.length) return null;
+    const names = Object.fromEntries(devices.map((d) => [d.dev_eui, d.name]));
+    return el("section", { class: "card open-alerts", "aria-labelledby": "site-alerts" },
+      el("h2", { id: "site-alerts" }, el("span", { "aria-hidden": "true" }, "⚠ "), t("site.alerts", { n: alerts.length })),
+      el("ul", {}, alerts.map((a) => el("li", {},
+        el("p", { class: "alert-head" }, el("strong", {}, t(a.kind)), " ",
+          el("span", { class: "muted" }, t("alerts.since") + " " + R.dateTime(a.started_at) + " (" + R.since(a.started_at) + ")")),
+        el("p", {}, a.dev_eui && names[a.dev_eui] ? R.labelled(names[a.dev_eui], R.alertText(a)) : R.alertText(a)),
+        el("a", { href: "#/alerts/" + a.id }, t("alerts.details"), el("span", { class: "sr-only" }, R.labelled("", t(a.kind))))))));
+  }
+
   async function renderSite(main, id) {
-    const [site, devices] = await Promise.all([R.api("/api/v1/sites/" + id), R.api("/api/v1/devices?site_id=" + id + "&limit=1000")]);
+    const [site, devices, alerts] = await Promise.all([R.api("/api/v1/sites/" + id), R.api("/api/v1/devices?site_id=" + id + "&limit=1000"),
+      R.api("/api/v1/alerts?status=open&limit=100&site_id=" + encodeURIComponent(id))]);
     const end = new Date();
     // Which quantities the site meters: those whose last months hold consumption.
     const yearAgo = new Date(end.getFullYear() - 1, end.getMonth(), 1);
     const found = await Promise.all(QUANTITIES.map((qu) => series(id, qu, "month", yearAgo, end).catch(() => null)));
     const metered = QUANTITIES.filter((qu, i) => found[i] && found[i].points.some((p) => p.consumption !== null));
     const status = el("p", { role: "status", class: "good" });
-    const info = [site.address, site.use ? (t("use." + site.use).startsWith("use.") ? site.use : t("use." + site.use)) : null, site.floor_area_m2 ? t("site.area") + " : " + fmt(site.floor_area_m2, "m²") : null].filter(Boolean).join(" · ");
+    const info = [site.address, site.use ? (t("use." + site.use).startsWith("use.") ? site.use : t("use." + site.use)) : null, site.floor_area_m2 ? R.labelled(t("site.area"), fmt(site.floor_area_m2, "m²")) : null].filter(Boolean).join(" · ");
     const month = metered.length ? found[QUANTITIES.indexOf(metered[0])].points.at(-1).start.slice(0, 7) : R.monthKey(end);
     // Everything goes into this page's own container: if the reader navigates away while the
     // slower parts load, they land in a detached node instead of the next page.
@@ -226,7 +269,7 @@
       el("h1", {}, site.name), el("p", { class: "muted" }, info),
       el("p", { class: "buttons" }, el("a", { class: "button", href: `#/sites/${id}/report/${month}` }, t("report.open")),
         el("a", { class: "button secondary", href: `#/alerts?site=${id}` }, t("nav.alerts"))),
-      status);
+      status, alertsCard(alerts.items, devices.items) || "");
     if (!metered.length) page.append(el("p", { class: "card" }, t("site.none")));
     const facts = await Promise.all(metered.map((qu) => monthFacts(site, qu, found[QUANTITIES.indexOf(qu)])));
     if (facts.length) page.append(el("div", { class: "facts" }, facts));

@@ -261,7 +261,7 @@ def test_keyboard_reaches_and_sorts_the_overview(page: Page, site_url: tuple[str
     header = page.locator("#overview th", has=page.get_by_role("button", name=re.compile("^Eau ce mois")))
     expect(header).to_have_attribute("aria-sort", "descending")
     assert page.evaluate("document.activeElement.dataset.key") == "water_volume"  # focus kept
-    cells = page.locator("#overview tbody tr td:nth-child(2)").all_inner_texts()
+    cells = page.locator("#overview tbody tr td:nth-child(3)").all_inner_texts()
     values = [float(c.split(" ")[0].replace("\u202f", "").replace(",", ".")) for c in cells if c != "–"]
     assert values == sorted(values, reverse=True) and len(values) == 4
     page.keyboard.press("Space")
@@ -276,7 +276,7 @@ def test_keyboard_reaches_and_sorts_the_overview(page: Page, site_url: tuple[str
     # Narrowing by name, accents ignored.
     page.get_by_label("Filtrer par nom").fill("ecole")
     expect(page.locator("#overview tbody tr")).to_have_count(1)
-    expect(page.locator("#site-count")).to_have_text("1 bâtiment(s) sur 4")
+    expect(page.locator("#site-count")).to_have_text("1 bâtiment sur 4")
     page.get_by_label("Filtrer par nom").fill("")
     expect(page.locator("#overview tbody tr")).to_have_count(4)
     page.select_option("#lang", "en")
@@ -402,8 +402,8 @@ def test_csv_import_dry_run_reports_the_bad_row(
     page.get_by_role("button", name="Vérifier").click()
     status = page.locator("#import-report [role=status]")
     status.wait_for()
-    assert "1 ligne(s) en erreur" in status.inner_text()
-    assert page.get_by_role("status").filter(has_text="ligne(s) en erreur").count() == 1
+    assert "1 ligne en erreur" in status.inner_text()
+    assert page.get_by_role("status").filter(has_text="ligne en erreur").count() == 1
     assert "3" in page.locator("#import-report td.num").first.inner_text()
     page.screenshot(path=str(SHOTS / "devices-import.png"), full_page=True)
 
@@ -660,3 +660,107 @@ def test_charts_follow_the_window(page: Page, site_url: tuple[str, str]) -> None
     assert overflow(page) == 0
     page.set_viewport_size(SIZES["desktop"])
     page.wait_for_function(f"() => document.querySelector('.uplot').getBoundingClientRect().width >= {wide - 1}")
+
+
+def test_a_site_shows_its_open_alerts_and_the_overview_ranks_them_first(
+    sized: tuple[str, Page], site_url: tuple[str, str]
+) -> None:
+    size, page = sized
+    base, token = site_url
+    login(page, base, token)
+    settled(page)
+    # Buildings with open alerts first (the library's leak, the gym's abnormal day), then A to Z.
+    names = page.locator("#overview tbody th").all_inner_texts()
+    assert names == ["Bibliothèque", "Gymnase municipal", "École Jules Ferry", "Mairie"], names
+    expect(page.locator("#overview th", has=page.get_by_role("button", name=re.compile("^Alertes")))).to_have_attribute(
+        "aria-sort", "descending"
+    )
+    # The map names every building, with a scale.
+    labels = page.locator("figure.map svg text").all_text_contents()
+    assert set(names) <= set(labels) and any(re.fullmatch(r"[\d ,]+ k?m", x) for x in labels), labels
+    page.locator("#overview").get_by_role("link", name="Bibliothèque").click()
+    settled(page)
+    card = page.locator("section.open-alerts")
+    expect(card.get_by_role("heading")).to_have_text("⚠ 1 alerte en cours")
+    text = card.inner_text()
+    assert "Fuite" in text and "depuis le" in text, text
+    assert re.search(r"Bibliothèque - eau : L'eau a coulé chaque heure de la nuit pendant \d+ nuits", text), text
+    assert "L/h" in text and "fuite probable" in text
+    # It sits above the figures, where a phone shows it without scrolling.
+    assert card.bounding_box()["y"] < page.locator(".facts").bounding_box()["y"]  # type: ignore[index]
+    assert card.bounding_box()["y"] < SIZES[size]["height"]  # type: ignore[index]
+    assert_accessible(page)
+    page.screenshot(path=str(SHOTS / f"{size}-site-alert.png"))
+    card.get_by_role("link", name=re.compile("Détails et preuves")).click()
+    page.wait_for_selector(".alert .uplot")
+    settled(page)
+    assert "Fuite" in page.locator("h1").inner_text()
+
+
+def test_the_day_under_way_and_missing_data_are_said(page: Page, site_url: tuple[str, str]) -> None:
+    base, token = site_url
+    login(page, base, token)
+    page.get_by_role("link", name="École Jules Ferry").first.click()
+    page.wait_for_selector(".uplot")
+    settled(page)
+    water = page.locator("section.chart").first
+    # Today is drawn apart and named "under way" in the chart's legend and its table.
+    assert "Cette période (en cours)" in water.locator(".u-legend").inner_text()
+    rows = water.locator("details.data-table tbody tr")
+    assert "(en cours)" in (rows.last.locator("th").text_content() or "")
+    assert "(en cours)" not in (rows.nth(rows.count() - 2).locator("th").text_content() or "")
+    if DAYS < 28:  # four weeks before, nothing was read: said, not "0 m³"
+        expect(water.locator(".total")).to_contain_text("4 semaines avant pas de données")
+        expect(water.locator(".total")).to_contain_text("jours relevés sur")
+        fact = page.locator(".fact", has_text="Eau").locator("dd").nth(1)
+        expect(fact).to_have_text("pas de relevé l'an dernier")
+    # Today's degree days need the whole day: out of the curve, the table says why, the figures
+    # hold the whole days and say so.
+    heating = page.locator("section.chart", has_text="Chauffage corrigé du climat")
+    last = heating.locator("details.data-table tbody tr").last.text_content() or ""
+    assert "(en cours)" in last and "jour pas fini" in last
+    figures = heating.locator("dl.inline").inner_text()
+    assert "Consommation (jours finis)" in figures and "Aujourd'hui (en cours)" in figures
+    assert "Degrés-jours unifiés selon Météo-France" in heating.inner_text()
+
+
+I18N_KEY = re.compile(r"""\bt\("([a-zA-Z_.]+)"\s*[,)]""")
+STATIC = Path(__file__).resolve().parents[2] / "dashboards" / "static"
+
+
+def test_both_languages_are_complete(page: Page, site_url: tuple[str, str]) -> None:
+    """Every text has its French and English, with the same plural forms; no page in one language
+    shows the other's words (the API's English messages are worded by the page)."""
+    base, token = site_url
+    page.goto(f"{base}/")
+    page.wait_for_selector("#key")
+    fr, en = page.evaluate("() => [Object.keys(RELEVE_I18N.fr), Object.keys(RELEVE_I18N.en)]")
+    assert sorted(set(fr) - set(en)) == [] and sorted(set(en) - set(fr)) == []
+    keys = set(fr) | {k.rsplit(".", 1)[0] for k in fr if k.endswith((".one", ".other"))}
+    used = {m for path in STATIC.glob("*.js") for m in I18N_KEY.findall(path.read_text(encoding="utf-8"))}
+    assert sorted(used - keys) == []
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+        sites = {s["name"]: s["id"] for s in client.get("/api/v1/sites").json()["items"]}
+        leak = next(a for a in client.get("/api/v1/alerts").json()["items"] if a["kind"] == "leak")
+    month = datetime.now(ZoneInfo("Europe/Paris")).strftime("%Y-%m")
+    routes = [
+        "#/",
+        f"#/sites/{sites['Bibliothèque']}",
+        f"#/sites/{sites['École Jules Ferry']}",
+        f"#/sites/{sites['Bibliothèque']}/report/{month}",
+        "#/alerts",
+        f"#/alerts/{leak['id']}",
+        "#/devices",
+    ]
+    english = re.compile(r"\b(the|since|threshold|probably|Floor area|This month|no data|under way|Show the data)\b")
+    french = re.compile(r"\b(Ce mois|Surface|depuis le|pas de données|relevés? sur|en cours|Voir les données|Fuite|trames?)\b")
+    page.evaluate("key => sessionStorage.setItem('releve.key', key)", token)
+    for lang, foreign in (("fr", english), ("en", french)):
+        page.evaluate("lang => localStorage.setItem('releve.lang', lang)", lang)
+        for route in routes:
+            page.goto(f"{base}/{route}")
+            settled(page)
+            page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+            found = foreign.findall(page.locator("body").inner_text())
+            assert not found, f"{lang} page {route} shows {found}"
+    page.evaluate("() => localStorage.removeItem('releve.lang')")
