@@ -547,7 +547,6 @@ def test_a_viewer_is_not_shown_what_the_role_may_not_do(page: Page, site_url: tu
     assert page.locator("#overview").count() == 1
 
 
-
 SIZES: dict[str, ViewportSize] = {
     "phone": {"width": 390, "height": 844},
     "desktop": {"width": 1280, "height": 800},
@@ -614,8 +613,8 @@ def test_every_page_fits_the_window(sized: tuple[str, Page], site_url: tuple[str
     page.goto(f"{base}/{routes['site']}")
     settled(page)
     sticking_out = page.evaluate(
-        """() => [...document.querySelectorAll('.uplot')].filter(
-             (u) => u.getBoundingClientRect().right > u.closest('.card').getBoundingClientRect().right).length"""
+        """() => [...document.querySelectorAll('.uplot')].filter((u) =>
+             u.getBoundingClientRect().right > u.closest('.card').getBoundingClientRect().right).length"""
     )
     assert sticking_out == 0
 
@@ -659,7 +658,9 @@ def test_charts_follow_the_window(page: Page, site_url: tuple[str, str]) -> None
     page.wait_for_function("() => document.querySelector('.uplot').getBoundingClientRect().width < 380")
     assert overflow(page) == 0
     page.set_viewport_size(SIZES["desktop"])
-    page.wait_for_function(f"() => document.querySelector('.uplot').getBoundingClientRect().width >= {wide - 1}")
+    page.wait_for_function(
+        f"() => document.querySelector('.uplot').getBoundingClientRect().width >= {wide - 1}"
+    )
 
 
 def test_a_site_shows_its_open_alerts_and_the_overview_ranks_them_first(
@@ -672,9 +673,9 @@ def test_a_site_shows_its_open_alerts_and_the_overview_ranks_them_first(
     # Buildings with open alerts first (the library's leak, the gym's abnormal day), then A to Z.
     names = page.locator("#overview tbody th").all_inner_texts()
     assert names == ["Bibliothèque", "Gymnase municipal", "École Jules Ferry", "Mairie"], names
-    expect(page.locator("#overview th", has=page.get_by_role("button", name=re.compile("^Alertes")))).to_have_attribute(
-        "aria-sort", "descending"
-    )
+    expect(
+        page.locator("#overview th", has=page.get_by_role("button", name=re.compile("^Alertes")))
+    ).to_have_attribute("aria-sort", "descending")
     # The map names every building, with a scale.
     labels = page.locator("figure.map svg text").all_text_contents()
     assert set(names) <= set(labels) and any(re.fullmatch(r"[\d ,]+ k?m", x) for x in labels), labels
@@ -684,7 +685,9 @@ def test_a_site_shows_its_open_alerts_and_the_overview_ranks_them_first(
     expect(card.get_by_role("heading")).to_have_text("⚠ 1 alerte en cours")
     text = card.inner_text()
     assert "Fuite" in text and "depuis le" in text, text
-    assert re.search(r"Bibliothèque - eau : L'eau a coulé chaque heure de la nuit pendant \d+ nuits", text), text
+    assert re.search(r"Bibliothèque - eau : L'eau a coulé chaque heure de la nuit pendant \d+ nuits", text), (
+        text
+    )
     assert "L/h" in text and "fuite probable" in text
     # It sits above the figures, where a phone shows it without scrolling.
     assert card.bounding_box()["y"] < page.locator(".facts").bounding_box()["y"]  # type: ignore[index]
@@ -752,8 +755,12 @@ def test_both_languages_are_complete(page: Page, site_url: tuple[str, str]) -> N
         f"#/alerts/{leak['id']}",
         "#/devices",
     ]
-    english = re.compile(r"\b(the|since|threshold|probably|Floor area|This month|no data|under way|Show the data)\b")
-    french = re.compile(r"\b(Ce mois|Surface|depuis le|pas de données|relevés? sur|en cours|Voir les données|Fuite|trames?)\b")
+    english = re.compile(
+        r"\b(the|since|threshold|probably|Floor area|This month|no data|under way|Show the data)\b"
+    )
+    french = re.compile(
+        r"\b(Ce mois|Surface|depuis le|pas de données|relevés? sur|en cours|Voir les données|Fuite|trames?)\b"
+    )
     page.evaluate("key => sessionStorage.setItem('releve.key', key)", token)
     for lang, foreign in (("fr", english), ("en", french)):
         page.evaluate("lang => localStorage.setItem('releve.lang', lang)", lang)
