@@ -1,21 +1,78 @@
-"""Grafana boards for towns that run Grafana on InfluxDB, built by code so they stay consistent.
+"""Grafana boards for towns that run Grafana on releve's InfluxDB, built by code so that they
+follow the store's schema (ingest/influx_store.py).
 
-``releve grafana --out DIR`` (or ``build_all``) writes the dashboard JSON and the provisioning
-files (datasource and dashboard provider) that Grafana reads at start-up. Queries use InfluxQL on
-releve's measurements: ``rollup_1h`` (hourly consumption and statistics per series, kept for
-years) for consumption, ``reading`` (raw values, kept N days) for comfort and device health.
+Where they read: consumption from the rollups policy, never the raw readings: ``rollup_1h``
+(hours), ``rollup_1d`` (points at the local midnight of each day of the town's time zone),
+``rollup_1mo`` (points at the local first of each month); comfort and batteries from the raw
+policy's ``reading``. Both policies are named in every statement: InfluxDB resolves a bare
+measurement in the database's default policy (``raw``), where no rollup is.
+
+How they group, in the town's time zone (``tz()``): hours by ``time(1h)``; days by ``time(1d)``
+on the daily rollups; weeks, Monday to Sunday, by ``time(1w, -3d)`` on the daily rollups (weeks
+from the epoch's Thursday moved back three days: InfluxDB 1.x reads the zone's offset at the
+point's time minus the offset, so ``4d`` put the Monday after a change of time into the week
+before it; ``-3d`` reads it three days later, where no change of time falls for a Monday);
+months by ``time(1d)`` on the monthly rollups (each month's point alone in its day's bucket:
+InfluxQL has no calendar months). tests/e2e/test_grafana_boards.py runs every panel against a
+real InfluxDB and the API.
+
+``releve grafana --out DIR`` writes the files with a town's settings (releve/grafana_setup.py);
+dashboards/grafana/provisioning holds them built with the defaults (``build_all``).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 DATASOURCE_UID = "releve-influxdb"
+BOARD_UIDS = ("releve-consumption", "releve-comfort")
+
+# The metering quantities (decoders.METERING_QUANTITIES; a unit test keeps them equal): the
+# choices of the consumption board's quantity variable, with their names and units.
+CONSUMPTION = (
+    ("water_volume", "Eau froide (m³)"),
+    ("hot_water_volume", "Eau chaude (m³)"),
+    ("energy_import", "Électricité consommée (kWh)"),
+    ("energy_export", "Électricité produite (kWh)"),
+    ("gas_volume", "Gaz (m³)"),
+    ("heat_energy", "Chaleur (kWh)"),
+    ("reactive_energy_import", "Énergie réactive consommée (kvarh)"),
+    ("reactive_energy_export", "Énergie réactive fournie (kvarh)"),
+    ("pulse_count", "Impulsions (sans poids)"),
+)
+COMFORT = (
+    ("temperature", "Température", "celsius"),
+    ("co2", "CO₂", "ppm"),
+    ("humidity", "Humidité", "humidity"),
+)
 
 
-def _target(query: str, ref: str = "A", alias: str = "") -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where Grafana finds releve's InfluxDB, and how releve stores into it."""
+
+    url: str = "http://127.0.0.1:8086"
+    database: str = "releve"
+    raw_rp: str = "raw"
+    rollup_rp: str = "rollups"
+    timezone: str = "Europe/Paris"
+    username: str | None = None
+    token: bool = False  # InfluxDB 2.x/3.x through their v1 API: a token instead of a password
+    # where the provider reads the boards: Grafana's provisioning directory, as --out writes it
+    boards_dir: str = "/etc/grafana/provisioning/dashboards/releve"
+
+
+DEFAULT = Target()  # what dashboards/grafana/provisioning is built with
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _target(query: str, alias: str = "$tag_dev_eui", ref: str = "A") -> dict[str, Any]:
     return {
         "datasource": {"type": "influxdb", "uid": DATASOURCE_UID},
         "query": query,
@@ -30,181 +87,251 @@ def _panel(
     panel_id: int,
     title: str,
     targets: list[dict[str, Any]],
-    unit: str,
     grid: tuple[int, int, int, int],
-    kind: str,
+    *,
+    kind: str = "bars",
+    unit: str = "",
+    time_from: str | None = None,
+    description: str = "",
 ) -> dict[str, Any]:
     x, y, w, h = grid
+    custom: dict[str, Any] = {}
+    if kind == "bars":
+        custom = {"drawStyle": "bars", "fillOpacity": 60, "lineWidth": 1, "barAlignment": -1}
     panel: dict[str, Any] = {
         "id": panel_id,
-        "type": "timeseries",
+        "type": "timeseries" if kind in ("bars", "lines") else kind,
         "title": title,
+        "description": description,
         "datasource": {"type": "influxdb", "uid": DATASOURCE_UID},
         "gridPos": {"x": x, "y": y, "w": w, "h": h},
         "targets": targets,
-        "fieldConfig": {"defaults": {"unit": unit, "custom": {}}, "overrides": []},
+        "fieldConfig": {"defaults": {"unit": unit, "decimals": 3, "custom": custom}, "overrides": []},
         "options": {"legend": {"displayMode": "list", "placement": "bottom"}, "tooltip": {"mode": "multi"}},
     }
-    if kind == "bars":
-        panel["fieldConfig"]["defaults"]["custom"] = {"drawStyle": "bars", "fillOpacity": 60, "lineWidth": 1}
+    if kind in ("stat", "bargauge"):
+        panel["fieldConfig"]["defaults"] = {"unit": unit, "decimals": 3}
+        panel["options"] = {"reduceOptions": {"calcs": ["sum"], "fields": "", "values": False}}
+    if time_from:
+        # The panel's own range (Grafana's relative time): whole weeks or months to date.
+        panel["timeFrom"] = time_from
     return panel
 
 
-def _consumption(quantity: str, interval: str) -> str:
-    # rollup_1h holds hourly sums of the consumption deltas; Grafana folds them into the interval.
-    return (
-        f'SELECT sum("consumption") FROM "rollup_1h" WHERE "quantity" = \'{quantity}\' '
-        f'AND "dev_eui" =~ /^$device$/ AND $timeFilter GROUP BY time({interval}), "dev_eui" fill(none)'
-    )
-
-
-def consumption_dashboard() -> dict[str, Any]:
-    """Water and electricity per day and per hour, per meter."""
-    panels = [
-        _panel(
-            1,
-            "Eau par jour (m³)",
-            [_target(_consumption("water_volume", "1d"), alias="$tag_dev_eui")],
-            "m3",
-            (0, 0, 12, 9),
-            "bars",
-        ),
-        _panel(
-            2,
-            "Électricité par jour (kWh)",
-            [_target(_consumption("energy_import", "1d"), alias="$tag_dev_eui")],
-            "kwatth",
-            (12, 0, 12, 9),
-            "bars",
-        ),
-        _panel(
-            3,
-            "Eau par heure (m³) — la nuit révèle les fuites",
-            [_target(_consumption("water_volume", "1h"), alias="$tag_dev_eui")],
-            "m3",
-            (0, 9, 12, 9),
-            "bars",
-        ),
-        _panel(
-            4,
-            "Électricité par heure (kWh)",
-            [_target(_consumption("energy_import", "1h"), alias="$tag_dev_eui")],
-            "kwatth",
-            (12, 9, 12, 9),
-            "bars",
-        ),
-    ]
-    return _dashboard("releve-consumption", "releve — consommations", panels)
-
-
-def comfort_dashboard() -> dict[str, Any]:
-    """Temperature and CO2 of rooms, battery of devices."""
-
-    def raw(quantity: str) -> str:
-        return (
-            f'SELECT mean("value") FROM "reading" WHERE "quantity" = \'{quantity}\' '
-            f'AND "dev_eui" =~ /^$device$/ AND $timeFilter GROUP BY time($__interval), "dev_eui" fill(none)'
-        )
-
-    panels = [
-        _panel(
-            1,
-            "Température (°C)",
-            [_target(raw("temperature"), alias="$tag_dev_eui")],
-            "celsius",
-            (0, 0, 12, 9),
-            "lines",
-        ),
-        _panel(2, "CO₂ (ppm)", [_target(raw("co2"), alias="$tag_dev_eui")], "ppm", (12, 0, 12, 9), "lines"),
-        _panel(
-            3,
-            "Humidité (%)",
-            [_target(raw("humidity"), alias="$tag_dev_eui")],
-            "percent",
-            (0, 9, 12, 9),
-            "lines",
-        ),
-        _panel(
-            4,
-            "Batterie (%)",
-            [_target(raw("battery_level"), alias="$tag_dev_eui")],
-            "percent",
-            (12, 9, 12, 9),
-            "lines",
-        ),
-    ]
-    return _dashboard("releve-comfort", "releve — confort et capteurs", panels)
-
-
-def _dashboard(uid: str, title: str, panels: list[dict[str, Any]]) -> dict[str, Any]:
+def _dashboard(
+    uid: str, title: str, target: Target, variables: list[dict[str, Any]], panels: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "uid": uid,
         "title": title,
         "tags": ["releve"],
-        "timezone": "browser",
+        # The town's days: "today", "now/d" and the axes in its time zone, whatever the browser's.
+        "timezone": target.timezone,
+        "weekStart": "monday",
         "schemaVersion": 39,
         "version": 1,
         "editable": True,
-        "time": {"from": "now-30d", "to": "now"},
-        "templating": {
-            "list": [
-                {
-                    "name": "device",
-                    "label": "Capteur",
-                    "type": "query",
-                    "datasource": {"type": "influxdb", "uid": DATASOURCE_UID},
-                    "query": 'SHOW TAG VALUES FROM "rollup_1h" WITH KEY = "dev_eui"',
-                    "multi": True,
-                    "includeAll": True,
-                    "current": {"text": "All", "value": "$__all"},
-                    "refresh": 2,
-                }
-            ]
-        },
+        "refresh": "15m",
+        "time": {"from": "now-30d/d", "to": "now"},
+        "templating": {"list": variables},
         "panels": panels,
     }
 
 
-def datasource_yaml(url: str = "http://127.0.0.1:8086", database: str = "releve") -> str:
-    return (
-        "apiVersion: 1\n"
-        "datasources:\n"
-        "  - name: releve\n"
-        f"    uid: {DATASOURCE_UID}\n"
-        "    type: influxdb\n"
-        "    access: proxy\n"
-        f"    url: {url}\n"
-        "    jsonData:\n"
-        f"      dbName: {database}\n"
-        "      httpMode: GET\n"
+def _device_variable(query: str) -> dict[str, Any]:
+    return {
+        "name": "device",
+        "label": "Compteur (DevEUI)",
+        "type": "query",
+        "datasource": {"type": "influxdb", "uid": DATASOURCE_UID},
+        "query": query,
+        "multi": True,
+        "includeAll": True,
+        "allValue": ".*",
+        "current": {"text": "All", "value": "$__all"},
+        "refresh": 2,
+        "sort": 1,
+    }
+
+
+def consumption_dashboard(target: Target = DEFAULT) -> dict[str, Any]:
+    """A quantity's consumption (a variable: every metering quantity) per meter: the period's
+    total, per hour, day, week and month, in the town's time zone."""
+    rollups, tz = _q(target.rollup_rp), target.timezone
+    where = '"quantity" = \'$quantity\' AND "dev_eui" =~ /^$device$/ AND $timeFilter'
+
+    def series(measurement: str, group: str) -> str:
+        return (
+            f'SELECT sum("consumption") FROM {rollups}.{_q(measurement)} WHERE {where} '
+            f"GROUP BY time({group}), \"dev_eui\" fill(none) tz('{tz}')"
+        )
+
+    quantity = {
+        "name": "quantity",
+        "label": "Grandeur",
+        "type": "custom",
+        "query": ", ".join(f"{text} : {value}" for value, text in CONSUMPTION),
+        "options": [
+            {"text": text, "value": value, "selected": value == "water_volume"} for value, text in CONSUMPTION
+        ],
+        "current": {"text": CONSUMPTION[0][1], "value": CONSUMPTION[0][0]},
+        "multi": False,
+        "includeAll": False,
+    }
+    device = _device_variable(
+        f'SHOW TAG VALUES FROM {rollups}."rollup_1d" WITH KEY = "dev_eui" WHERE "quantity" = \'$quantity\''
+    )
+    what = "${quantity:text}"
+    panels = [
+        _panel(
+            1,
+            f"{what} — total de la période, compteurs choisis",
+            [_target(f'SELECT sum("consumption") FROM {rollups}."rollup_1d" WHERE {where}', alias="total")],
+            (0, 0, 8, 6),
+            kind="stat",
+            description="Somme des jours (du fuseau de la commune) de la période choisie.",
+        ),
+        _panel(
+            2,
+            f"{what} — par compteur sur la période",
+            [
+                _target(
+                    f'SELECT sum("consumption") FROM {rollups}."rollup_1d" WHERE {where} GROUP BY "dev_eui"'
+                )
+            ],
+            (8, 0, 16, 6),
+            kind="bargauge",
+        ),
+        _panel(
+            3,
+            f"{what} — par heure (la nuit révèle les fuites)",
+            [_target(series("rollup_1h", "1h"))],
+            (0, 6, 24, 8),
+            time_from="now-2d/d",
+        ),
+        _panel(4, f"{what} — par jour", [_target(series("rollup_1d", "1d"))], (0, 14, 24, 8)),
+        _panel(
+            5,
+            f"{what} — par semaine (lundi-dimanche)",
+            [_target(series("rollup_1d", "1w, -3d"))],
+            (0, 22, 12, 8),
+            time_from="now-12w/w",
+        ),
+        _panel(
+            6,
+            f"{what} — par mois",
+            [_target(series("rollup_1mo", "1d"))],
+            (12, 22, 12, 8),
+            time_from="now-11M/M",
+            description="Les mois du fuseau de la commune, lus dans les cumuls mensuels de releve.",
+        ),
+    ]
+    return _dashboard("releve-consumption", "releve — consommations", target, [quantity, device], panels)
+
+
+def comfort_dashboard(target: Target = DEFAULT) -> dict[str, Any]:
+    """Rooms' temperature, CO₂ and humidity (readings, and each day's minimum, mean and maximum),
+    and the devices' batteries."""
+    raw, rollups, tz = _q(target.raw_rp), _q(target.rollup_rp), target.timezone
+    names = "|".join(q for q, _, _ in COMFORT)
+    device = _device_variable(
+        f'SHOW TAG VALUES FROM {raw}."reading" WITH KEY = "dev_eui" WHERE "quantity" =~ /^({names})$/'
     )
 
+    def readings(quantity: str) -> str:
+        return (
+            f'SELECT mean("value") FROM {raw}."reading" WHERE "quantity" = \'{quantity}\' '
+            f'AND "dev_eui" =~ /^$device$/ AND $timeFilter '
+            f"GROUP BY time($__interval), \"dev_eui\" fill(none) tz('{tz}')"
+        )
 
-def provider_yaml(path: str) -> str:
+    def days(quantity: str) -> str:
+        return (
+            f'SELECT min("min") AS "min", sum("sum") / sum("count") AS "moyenne", max("max") AS "max" '
+            f'FROM {rollups}."rollup_1d" WHERE "quantity" = \'{quantity}\' AND "dev_eui" =~ /^$device$/ '
+            f"AND $timeFilter GROUP BY time(1d), \"dev_eui\" fill(none) tz('{tz}')"
+        )
+
+    panels = []
+    for i, (quantity, text, unit) in enumerate(COMFORT):
+        y = 9 * i
+        panels.append(
+            _panel(
+                1 + 2 * i,
+                f"{text} — relevés",
+                [_target(readings(quantity))],
+                (0, y, 12, 9),
+                kind="lines",
+                unit=unit,
+            )
+        )
+        panels.append(
+            _panel(
+                2 + 2 * i,
+                f"{text} — par jour (minimum, moyenne, maximum)",
+                [_target(days(quantity), alias="$tag_dev_eui $col")],
+                (12, y, 12, 9),
+                kind="lines",
+                unit=unit,
+            )
+        )
+    panels.append(
+        _panel(
+            7, "Piles (%)", [_target(readings("battery_level"))], (0, 27, 24, 8), kind="lines", unit="percent"
+        )
+    )
+    return _dashboard("releve-comfort", "releve — confort et piles", target, [device], panels)
+
+
+def datasource_yaml(target: Target = DEFAULT) -> str:
+    """The data source, secrets read from Grafana's environment (never written here)."""
+    lines = [
+        "apiVersion: 1",
+        "datasources:",
+        "  - name: releve",
+        f"    uid: {DATASOURCE_UID}",
+        "    type: influxdb",
+        "    access: proxy",
+        f"    url: {target.url}",
+    ]
+    if target.username and not target.token:
+        lines.append(f"    user: {json.dumps(target.username)}")
+    lines += ["    jsonData:", f"      dbName: {json.dumps(target.database)}", "      httpMode: GET"]
+    if target.token:
+        lines += ["      httpHeaderName1: Authorization", "    secureJsonData:"]
+        lines.append('      httpHeaderValue1: "Token ${RELEVE_INFLUX_TOKEN}"')
+    elif target.username:
+        lines += ["    secureJsonData:", '      password: "${RELEVE_INFLUX_PASSWORD}"']
+    return "\n".join(lines) + "\n"
+
+
+def provider_yaml(target: Target = DEFAULT) -> str:
     return (
         "apiVersion: 1\n"
         "providers:\n"
         "  - name: releve\n"
         "    folder: releve\n"
         "    type: file\n"
+        "    allowUiUpdates: false\n"
         "    options:\n"
-        f"      path: {path}\n"
+        f"      path: {target.boards_dir}\n"
     )
 
 
-def build_all(out: Path, dashboards_path: str = "/var/lib/grafana/dashboards/releve") -> list[Path]:
-    """Write the boards and provisioning files under ``out``; returns the paths written."""
+def build_all(out: Path, target: Target = DEFAULT) -> list[Path]:
+    """Write under ``out`` (Grafana's provisioning directory) the data source, the dashboard
+    provider and the boards in ``dashboards/releve/``; returns the paths written."""
+    boards = out / "dashboards" / "releve"
+    boards.mkdir(parents=True, exist_ok=True)
+    (out / "datasources").mkdir(parents=True, exist_ok=True)
     written = []
-    (out / "dashboards").mkdir(parents=True, exist_ok=True)
-    (out / "provisioning" / "datasources").mkdir(parents=True, exist_ok=True)
-    (out / "provisioning" / "dashboards").mkdir(parents=True, exist_ok=True)
-    for board in (consumption_dashboard(), comfort_dashboard()):
-        path = out / "dashboards" / f"{board['uid']}.json"
+    for board in (consumption_dashboard(target), comfort_dashboard(target)):
+        path = boards / f"{board['uid']}.json"
         path.write_text(json.dumps(board, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)
     files = {
-        out / "provisioning" / "datasources" / "releve.yaml": datasource_yaml(),
-        out / "provisioning" / "dashboards" / "releve.yaml": provider_yaml(dashboards_path),
+        out / "datasources" / "releve.yaml": datasource_yaml(target),
+        out / "dashboards" / "releve.yaml": provider_yaml(target),
     }
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")
