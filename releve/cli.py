@@ -20,6 +20,7 @@ from releve.commands import (
     cmd_devices_list,
     cmd_devices_set_model,
     cmd_export,
+    cmd_grafana,
     cmd_import,
     cmd_keys_create,
     cmd_keys_revoke,
@@ -308,6 +309,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="restore a tenant's export into this instance (idempotent)")
     p.add_argument("file", type=Path)
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("grafana", help="Grafana's data source and boards for this town's InfluxDB")
+    p.add_argument(
+        "--out", type=Path, required=True, help="Grafana's provisioning directory (/etc/grafana/provisioning)"
+    )
+    p.add_argument("--influx-url", default=None, help="InfluxDB as Grafana reaches it (default: the store's)")
+    p.set_defaults(func=cmd_grafana)
 
     p = sub.add_parser("reprocess", help="re-decode archived uplinks after a decoder fix or a model change")
     p.add_argument("--device", default=None, help="DevEUI")

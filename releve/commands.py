@@ -1,5 +1,6 @@
 """The commands that provision and administer data: devices, keys, reprocess, a tenant's export
-and import, a device's erasure; and what every command shares (its settings, its times)."""
+and import, a device's erasure, Grafana's files; and what every command shares (its settings,
+its times)."""
 
 from __future__ import annotations
 
@@ -215,4 +216,17 @@ def cmd_devices_erase_data(args: argparse.Namespace) -> int:
         close_state(state)
     counts = ", ".join(f"{v} {k}" for k, v in entry.counts.items())
     print(f"erased the data of {entry.target}: {counts} (audit entry {entry.id})")
+    return 0
+
+
+def cmd_grafana(args: argparse.Namespace) -> int:
+    from releve.grafana_setup import NotInflux, write
+
+    try:
+        written = write(settings_from(args), args.out, args.influx_url)
+    except NotInflux as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
     return 0
