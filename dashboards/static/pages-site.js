@@ -123,7 +123,7 @@
       + (today ? " " + t("heating.todayApart") : "");
     const figure = R.chart({ title: t("heating.chart"), unit: h.unit, tick: w, xs, summary, partial, series: [
       { label: t(quantity), values: h.points.map((p) => p.consumption), kind: "bars" },
-      { label: t("heating.dju"), values: h.points.map((p) => p.degree_days), color: R.COLORS.second, scale: "dju", unit: "DJU", hidePartial: w === "day" }] });
+      { label: t("heating.dju"), values: h.points.map((p) => p.degree_days), color: R.COLORS.second, scale: "dju", unit: t("heating.unit"), hidePartial: w === "day" }] });
     // Days without outdoor temperature leave the totals open: per degree day counts the windows
     // that have both, and the card says how many days lack a temperature.
     const both = whole.filter((p) => p.consumption !== null && p.degree_days !== null);
@@ -134,9 +134,9 @@
       el("dt", {}, t(today ? "heating.totalWhole" : "heating.total")), el("dd", {}, fmt(total, h.unit)),
       el("dt", {}, t("heating.dju")), el("dd", {}, fmt(totalDju !== null ? totalDju : dju, null, 0) +
         " (" + t("heating.base", { base: fmt(h.base_temperature) }) + ")" + missing),
-      el("dt", {}, t("heating.perDju")), el("dd", {}, fmt(perDju, h.unit + "/DJU")),
+      el("dt", {}, t("heating.perDju")), el("dd", {}, fmt(perDju, h.unit + "/" + t("heating.unit"))),
       scaled !== null && scaled !== undefined ? [el("dt", {}, t("heating.normalized")),
-        el("dd", {}, fmt(scaled, h.unit) + (reference ? " (" + fmt(reference, "DJU", 0) + ")" : ""))] : null,
+        el("dd", {}, fmt(scaled, h.unit) + (reference ? " (" + fmt(reference, t("heating.unit"), 0) + ")" : ""))] : null,
       today ? [el("dt", {}, t("heating.today")), el("dd", {}, t("heating.todaySoFar", { value: fmt(today.consumption, h.unit) }))] : null));
     const input = el("input", { id: "heating-ref", type: "number", min: "1", max: "10000", step: "any", value: reference || "",
       "aria-describedby": "heating-ref-help" });

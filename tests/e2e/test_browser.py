@@ -759,7 +759,8 @@ def test_both_languages_are_complete(page: Page, site_url: tuple[str, str]) -> N
         r"\b(the|since|threshold|probably|Floor area|This month|no data|under way|Show the data)\b"
     )
     french = re.compile(
-        r"\b(Ce mois|Surface|depuis le|pas de données|relevés? sur|en cours|Voir les données|Fuite|trames?)\b"
+        r"\b(Ce mois|Surface|depuis le|pas de données|relevés? sur|en cours|Voir les données|Fuite|trames?"
+        r"|DJU)\b"
     )
     page.evaluate("key => sessionStorage.setItem('releve.key', key)", token)
     for lang, foreign in (("fr", english), ("en", french)):
