@@ -108,35 +108,30 @@
     if (reference) params.reference_degree_days = reference;
     const h = await R.api(`/api/v1/sites/${id}/heating?` + q(params));
     const xs = h.points.map((p) => new Date(p.start));
-    // A day's degree days need its whole day (Tmin, Tmax): today's, under way, are left out of
-    // the curve and of the figures, which then hold the whole days (today's consumption is
-    // drawn apart and said so). A month under way is drawn apart, its figures kept.
+    // A day's degree days need its whole day (Tmin, Tmax): the API counts none for the day under
+    // way, and its figures pair the whole days' consumption with their degree days. Today's
+    // consumption so far is in its window's bar (drawn as partial) and said apart.
     const partial = R.windowUnderWay(h.points);
-    const today = w === "day" && partial >= 0 ? h.points[partial] : null;
-    const whole = today ? h.points.filter((p) => p !== today) : h.points;
-    const missingDays = h.missing_temperature_days;
-    const total = today ? whole.reduce((a, p) => a + (p.consumption || 0), 0) : h.total;
-    const known = whole.reduce((a, p) => a + (p.degree_days || 0), 0);
-    const totalDju = today ? (missingDays ? null : known) : h.total_degree_days;
-    const scaled = today ? (reference && totalDju ? total * reference / totalDju : null) : h.normalized;
-    const summary = t("heating.summary", { total: fmt(total, h.unit), dju: fmt(totalDju !== null ? totalDju : known, null, 0), base: fmt(h.base_temperature) })
+    const today = h.today;
+    const total = today ? h.total_whole_days : h.total;
+    const dju = h.total_degree_days !== null ? h.total_degree_days
+      : h.points.reduce((a, p) => a + (p.degree_days || 0), 0);
+    const summary = t("heating.summary", { total: fmt(total, h.unit), dju: fmt(dju, null, 0), base: fmt(h.base_temperature) })
       + (today ? " " + t("heating.todayApart") : "");
     const figure = R.chart({ title: t("heating.chart"), unit: h.unit, tick: w, xs, summary, partial, series: [
       { label: t(quantity), values: h.points.map((p) => p.consumption), kind: "bars" },
       { label: t("heating.dju"), values: h.points.map((p) => p.degree_days), color: R.COLORS.second, scale: "dju", unit: t("heating.unit"), hidePartial: w === "day" }] });
     // Days without outdoor temperature leave the totals open: per degree day counts the windows
     // that have both, and the card says how many days lack a temperature.
-    const both = whole.filter((p) => p.consumption !== null && p.degree_days !== null);
-    const dju = both.reduce((a, p) => a + p.degree_days, 0);
-    const perDju = dju ? both.reduce((a, p) => a + p.consumption, 0) / dju : null;
+    const missingDays = h.missing_temperature_days;
     const missing = missingDays ? " · " + t("heating.missing", { n: missingDays }) : "";
     figure.prepend(el("dl", { class: "inline" },
       el("dt", {}, t(today ? "heating.totalWhole" : "heating.total")), el("dd", {}, fmt(total, h.unit)),
-      el("dt", {}, t("heating.dju")), el("dd", {}, fmt(totalDju !== null ? totalDju : dju, null, 0) +
+      el("dt", {}, t("heating.dju")), el("dd", {}, fmt(dju, null, 0) +
         " (" + t("heating.base", { base: fmt(h.base_temperature) }) + ")" + missing),
-      el("dt", {}, t("heating.perDju")), el("dd", {}, fmt(perDju, h.unit + "/" + t("heating.unit"))),
-      scaled !== null && scaled !== undefined ? [el("dt", {}, t("heating.normalized")),
-        el("dd", {}, fmt(scaled, h.unit) + (reference ? " (" + fmt(reference, t("heating.unit"), 0) + ")" : ""))] : null,
+      el("dt", {}, t("heating.perDju")), el("dd", {}, fmt(h.per_degree_day, h.unit + "/" + t("heating.unit"))),
+      h.normalized !== null && h.normalized !== undefined ? [el("dt", {}, t("heating.normalized")),
+        el("dd", {}, fmt(h.normalized, h.unit) + (reference ? " (" + fmt(reference, t("heating.unit"), 0) + ")" : ""))] : null,
       today ? [el("dt", {}, t("heating.today")), el("dd", {}, t("heating.todaySoFar", { value: fmt(today.consumption, h.unit) }))] : null));
     const input = el("input", { id: "heating-ref", type: "number", min: "1", max: "10000", step: "any", value: reference || "",
       "aria-describedby": "heating-ref-help" });

@@ -30,9 +30,23 @@ COMFORT_QUANTITIES = ("temperature", "co2", "humidity")
 class HeatingPoint(BaseModel):
     start: datetime
     end: datetime
+    consumption: float | None = Field(description="the window's, the day under way's so far included")
+    degree_days: float | None = Field(
+        description="DJU of the window's whole days (a day's are known once it is over); null when "
+        "one of them lacks temperature, or none is over yet"
+    )
+    per_degree_day: float | None = Field(
+        description="the whole days' consumption per DJU; null without both or at 0 DJU"
+    )
+
+
+class HeatingToday(BaseModel):
+    """The local day under way: its consumption so far, in its window's and in ``total``, but in
+    no degree-day figure (its DJU need its whole day's Tmin and Tmax)."""
+
+    start: datetime
+    end: datetime
     consumption: float | None
-    degree_days: float | None = Field(description="DJU of the window; null when a day lacks temperature")
-    per_degree_day: float | None = Field(description="consumption per DJU; null without both or at 0 DJU")
 
 
 class HeatingSeries(BaseModel):
@@ -44,12 +58,20 @@ class HeatingSeries(BaseModel):
     method: str
     temperature_source: str = Field(description="station:NAME or device:DEV_EUI")
     points: list[HeatingPoint]
-    total: float
-    total_degree_days: float | None
-    missing_temperature_days: int
+    total: float = Field(description="the range's consumption, the day under way's so far included")
+    total_whole_days: float = Field(description="the consumption of the range's whole days")
+    today: HeatingToday | None = Field(description="the day under way, when the range holds it")
+    total_degree_days: float | None = Field(
+        description="DJU of the whole days; null when one lacks temperature"
+    )
+    missing_temperature_days: int = Field(description="whole days without outdoor temperature")
+    per_degree_day: float | None = Field(
+        description="consumption per DJU over the windows that have both (whole days)"
+    )
     reference_degree_days: float | None
     normalized: float | None = Field(
-        description="total scaled to reference_degree_days: total x reference / total_degree_days"
+        description="the whole days' consumption scaled to reference_degree_days: "
+        "total_whole_days x reference / total_degree_days"
     )
 
 
@@ -190,25 +212,36 @@ class ClimateReports:
         unit = unit_of(quantity)
         start, end = aligned(window, start, end, tz)
         source, days = self.outdoor_days(site, start, end)
-        today = datetime.now(zone).date()
-        if (
-            days
-            and today not in days
-            and start.astimezone(zone).date() <= today < end.astimezone(zone).date()
-        ):
-            # The day under way, before the outdoor temperature's first report of it: no degree day
-            # accrued yet rather than a gap (a gap refuses the normalization, every night after 0:00).
-            days = {**days, today: DayTemperature(day=today, min=base, max=base, mean=base, count=0)}
+        # A day's degree days need its whole day (Tmin, Tmax): the day under way has none yet (its
+        # night alone gave a morning 15 DJU), the days after it are not a gap, and every
+        # degree-day figure pairs the whole days' DJU with the whole days' consumption.
+        midnight = window_start(datetime.now(zone), Window.DAY, zone)
+        today = midnight.date()
         devices = self.registry.list_devices(site_id=site.id, limit=100_000)
         series = consumption(self.store, devices, quantity, window, start, end, tz)
+        under_way = None
+        if start <= midnight < end:
+            tomorrow = window_end(midnight, Window.DAY, zone)
+            day = consumption(self.store, devices, quantity, Window.DAY, midnight, tomorrow, tz).points
+            under_way = HeatingToday(
+                start=midnight, end=tomorrow, consumption=day[0].consumption if day else None
+            )
+        so_far = (under_way.consumption or 0.0) if under_way else 0.0
         points: list[HeatingPoint] = []
         missing = 0
+        paired = [0.0, 0.0]  # consumption and DJU of the windows that have both
         for p in series.points:
             first = p.start.astimezone(zone).date()
-            last = (p.end.astimezone(zone) - timedelta(microseconds=1)).date()
+            last = min((p.end.astimezone(zone) - timedelta(microseconds=1)).date(), today - timedelta(days=1))
             missing += sum(1 for k in range((last - first).days + 1) if first + timedelta(days=k) not in days)
-            dju = period_degree_days(days, first, last, base)
-            per = p.consumption / dju if p.consumption is not None and dju else None
+            dju = period_degree_days(days, first, last, base) if first <= last else None
+            whole = p.consumption
+            if whole is not None and p.start <= midnight < p.end:
+                whole -= so_far
+            per = whole / dju if whole is not None and dju else None
+            if whole is not None and dju is not None:
+                paired[0] += whole
+                paired[1] += dju
             points.append(
                 HeatingPoint(
                     start=p.start,
@@ -219,9 +252,10 @@ class ClimateReports:
                 )
             )
         total_dju = None if missing else round(sum(p.degree_days or 0.0 for p in points), 6)
+        total_whole = series.total - so_far
         scaled = None
         if reference_degree_days is not None and total_dju is not None:
-            scaled = normalized(series.total, total_dju, reference_degree_days)
+            scaled = normalized(total_whole, total_dju, reference_degree_days)
         return HeatingSeries(
             quantity=quantity,
             unit=unit,
@@ -232,8 +266,11 @@ class ClimateReports:
             temperature_source=source,
             points=points,
             total=series.total,
+            total_whole_days=total_whole,
+            today=under_way,
             total_degree_days=total_dju,
             missing_temperature_days=missing,
+            per_degree_day=paired[0] / paired[1] if paired[1] else None,
             reference_degree_days=reference_degree_days,
             normalized=scaled,
         )

@@ -725,6 +725,42 @@ def test_the_day_under_way_and_missing_data_are_said(page: Page, site_url: tuple
     figures = heating.locator("dl.inline").inner_text()
     assert "Consommation (jours finis)" in figures and "Aujourd'hui (en cours)" in figures
     assert "Degrés-jours unifiés selon Météo-France" in heating.inner_text()
+    # Per month: the month under way counts the degree days of its finished days only, and its
+    # days to come are no "day without temperature".
+    site_id = int(page.url.rsplit("/", 1)[1])
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+        now = datetime.now(UTC)
+        span = {"start": (now - timedelta(seconds=1)).isoformat(), "end": now.isoformat()}
+        months = client.get(f"/api/v1/sites/{site_id}/heating", params={"window": "month", **span}).json()
+        (month,) = months["points"]
+        days = client.get(
+            f"/api/v1/sites/{site_id}/heating",
+            params={"window": "day", "start": month["start"], "end": span["end"]},
+        ).json()
+    *whole, today = days["points"]
+    assert today["degree_days"] is None and months["today"] is not None
+    known = whole and all(p["degree_days"] is not None for p in whole)
+    expected = sum(p["degree_days"] for p in whole) if known else None
+    assert month["degree_days"] == (None if expected is None else pytest.approx(expected))
+    assert months["missing_temperature_days"] == days["missing_temperature_days"]
+    heating.get_by_role("radio", name="Mois (12 mois)").check()
+    row = heating.locator("details.data-table tbody tr").last
+    expect(row.locator("th")).to_contain_text(re.compile(r"\d{4} \(en cours\)"))  # "déc. 2026 (en cours)"
+    expect(heating.locator("dl.inline")).to_contain_text("Aujourd'hui (en cours)")
+    shown = (row.locator("td").nth(1).text_content() or "").replace("\u202f", "").replace(",", ".")
+    assert (shown == "–") if expected is None else (float(shown) == pytest.approx(expected, abs=0.5)), shown
+    # The page's twelve months: the days before the simulation lack temperature, the days to come
+    # do not.
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+        year = client.get(
+            f"/api/v1/sites/{site_id}/heating",
+            params={"window": "month", "start": (now - timedelta(days=365)).isoformat(), "end": span["end"]},
+        ).json()
+    first = datetime.fromisoformat(year["points"][0]["start"]).astimezone(ZoneInfo("Europe/Paris")).date()
+    assert year["missing_temperature_days"] <= (datetime.now(ZoneInfo("Europe/Paris")).date() - first).days
+    heating.screenshot(path=str(SHOTS / "heating-month.png"))
+    said = re.search(r"(\d+) jours? sans température", heating.inner_text())
+    assert (int(said[1]) if said else 0) == year["missing_temperature_days"]
 
 
 I18N_KEY = re.compile(r"""\bt\("([a-zA-Z_.]+)"\s*[,)]""")

@@ -183,7 +183,7 @@ def test_heating_per_degree_day_from_a_station(env: Env) -> None:
 
 def test_the_day_under_way_before_its_first_temperature_is_not_a_gap(env: Env) -> None:
     """Just after midnight the outdoor temperature has not reported yet today: the month so far
-    still has its degree days and its normalization (today counts none yet)."""
+    still has its degree days and its normalization (today has none until it is over)."""
     zone = ZoneInfo("Europe/Paris")
     today = datetime.now(zone).date()
     days = [today - timedelta(days=k) for k in (3, 2, 1)]
@@ -207,7 +207,7 @@ def test_the_day_under_way_before_its_first_temperature_is_not_a_gap(env: Env) -
         params={"start": start.isoformat(), "end": end.isoformat(), "reference_degree_days": 52},
         headers=env.h("town_viewer"),
     ).json()
-    assert [p["degree_days"] for p in body["points"]] == [13, 13, 13, 0]
+    assert [p["degree_days"] for p in body["points"]] == [13, 13, 13, None]
     assert body["missing_temperature_days"] == 0 and body["total_degree_days"] == 39
     # A day before today without temperature is still a gap.
     start = datetime.combine(days[0] - timedelta(days=1), time(0), zone)
@@ -345,3 +345,91 @@ def test_times_out_of_the_calendar_are_refused(env: Env) -> None:
     for path in ("heating", "comfort"):
         r = env.c.get(f"/api/v1/sites/{site}/{path}?end=0001-01-01T00:00:00Z", headers=env.h("town_viewer"))
         assert r.status_code == 422 and "1970" in r.json()["detail"], path
+
+
+def test_the_month_under_way_counts_its_whole_days_only(env: Env) -> None:
+    """A day's degree days are known once it is over (its Tmin and Tmax): the month under way
+    counts the days before today, pairs them with those days' consumption (per degree day, the
+    normalization), says today's consumption so far apart, and its days to come are no gap."""
+    zone = ZoneInfo("Europe/Paris")
+    now = datetime.now(zone)
+    today = now.date()
+    midnight = datetime.combine(today, time(0), zone)
+    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)  # last month's first day
+    whole = [first + timedelta(days=k) for k in range((today - first).days)]
+    # Every whole day 2/8 degC (13 DJU); today's night only 3 degC: 15 DJU if it were counted.
+    csv = "time,temperature\n" + "".join(
+        f"{datetime.combine(d, time(h), zone).isoformat()},{t}\n"
+        for d in whole
+        for h, t in ((4, 2.0), (15, 8.0))
+    )
+    csv += f"{midnight.isoformat()},3\n"
+    r = env.c.post(
+        "/api/v1/weather/paris-montsouris/import?dry_run=false", content=csv, headers=env.h("town_operator")
+    )
+    assert r.status_code == 200 and r.json()["imported"] == 2 * len(whole) + 1, r.text
+    env.c.put(
+        f"/api/v1/sites/{env.town_site}/weather",
+        json={"station": "paris-montsouris"},
+        headers=env.h("town_operator"),
+    )
+    # 1 kWh an hour from three days before today up to now.
+    hours = [
+        ts
+        for k in range(-72, 24)
+        if (ts := midnight.astimezone(UTC) + timedelta(hours=k, minutes=30)) <= now.astimezone(UTC)
+    ]
+    app_state = env.c.app.state.releve  # type: ignore[attr-defined]
+    app_state.store.write(
+        [
+            Reading(METER, "energy_import", 1000.0 + i, "kWh", "cumulative", ts, delta=1.0)
+            for i, ts in enumerate(hours, 1)
+        ]
+    )
+    so_far = sum(1 for ts in hours if ts >= midnight)
+    start = datetime.combine(first, time(0), zone)
+    body = env.c.get(
+        f"/api/v1/sites/{env.town_site}/heating",
+        params={
+            "window": "month",
+            "start": start.isoformat(),
+            "end": now.isoformat(),
+            "reference_degree_days": 100,
+        },
+        headers=env.h("town_viewer"),
+    ).json()
+    last_month, this_month = body["points"]
+    this_month_days = today.day - 1
+    assert last_month["degree_days"] == 13 * (len(whole) - this_month_days)
+    assert this_month["degree_days"] == (13 * this_month_days if this_month_days else None)
+    assert body["missing_temperature_days"] == 0  # the days to come are no gap
+    assert body["total_degree_days"] == 13 * len(whole)
+    assert body["total"] == len(hours) and body["total_whole_days"] == 72
+    assert datetime.fromisoformat(body["today"]["start"]) == midnight
+    assert body["today"]["consumption"] == (so_far or None)
+    assert body["normalized"] == pytest.approx(72 * 100 / (13 * len(whole)))
+    this_month_kwh = sum(1 for ts in hours if ts >= datetime.combine(today.replace(day=1), time(0), zone))
+    assert this_month["consumption"] == (this_month_kwh or None)
+    # Per degree day: the whole days' consumption over their DJU, in the windows that have both.
+    pairs = [
+        (kwh, dju)
+        for kwh, dju in (
+            (len(hours) - this_month_kwh, last_month["degree_days"]),
+            (this_month_kwh - so_far, this_month["degree_days"]),
+        )
+        if kwh and dju
+    ]
+    if this_month_kwh > so_far and this_month_days:
+        assert this_month["per_degree_day"] == pytest.approx(
+            (this_month_kwh - so_far) / (13 * this_month_days)
+        )
+    assert body["per_degree_day"] == pytest.approx(sum(k for k, _ in pairs) / sum(d for _, d in pairs))
+    # The same days by day: today's point has no degree days yet, nor a per degree day.
+    body = env.c.get(
+        f"/api/v1/sites/{env.town_site}/heating",
+        params={"start": (midnight - timedelta(days=3)).isoformat(), "end": now.isoformat()},
+        headers=env.h("town_viewer"),
+    ).json()
+    assert [p["degree_days"] for p in body["points"]] == [13, 13, 13, None]
+    assert body["points"][-1]["per_degree_day"] is None
+    assert body["total_degree_days"] == 39 and body["total_whole_days"] == 72
