@@ -55,6 +55,15 @@ def test_points_after_the_last_one_are_folded_in_memory_across_hours() -> None:
     assert stats[(eui, "water_volume", "", hour(75))] == HourStats(1, 0.5, 13.0, 13.0, 13.0, 13.0, 13.0)
 
 
+def test_two_points_of_a_batch_at_one_time_are_the_later_one() -> None:
+    """InfluxDB keeps one point per series and time, the later written: the hour counts it once."""
+    cache = seeded(Clock())
+    folded = cache.fold([reading(30, 12.0, 1.0), reading(30, 12.5, 1.5)])
+    assert folded.rest == []
+    key = ("0102030405060708", "water_volume", "", hour(0))
+    assert folded.hours[key] == HourStats(3, 2.5, 10.0, 12.5, 33.5, 10.0, 12.5)
+
+
 def test_a_late_or_repeated_point_goes_back_to_the_store() -> None:
     clock = Clock()
     cache = seeded(clock)
