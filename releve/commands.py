@@ -221,10 +221,11 @@ def cmd_devices_erase_data(args: argparse.Namespace) -> int:
 
 def cmd_grafana(args: argparse.Namespace) -> int:
     from releve.grafana_setup import NotInflux, write
+    from store.errors import BadStoreUrl
 
     try:
         written = write(settings_from(args), args.out, args.influx_url)
-    except NotInflux as exc:
+    except (NotInflux, BadStoreUrl) as exc:
         print(exc, file=sys.stderr)
         return 1
     for path in written:

@@ -9,10 +9,11 @@ the password (``RELEVE_INFLUX_PASSWORD``) or token (``RELEVE_INFLUX_TOKEN``) fro
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import urlsplit
 
 from dashboards.grafana import Target, build_all
 from kernel.settings import Settings
+from store.influx.client import parse_url
 
 
 class NotInflux(ValueError):
@@ -21,23 +22,22 @@ class NotInflux(ValueError):
 
 def target_of(settings: Settings, out: Path, influx_url: str | None = None) -> Target:
     """Where the boards read (``influx_url`` when Grafana reaches InfluxDB by another address)."""
-    parts = urlsplit(settings.effective_store_url)
-    if parts.scheme not in ("influxdb", "influxdbs"):
+    url = settings.effective_store_url
+    scheme = urlsplit(url).scheme
+    if scheme not in ("influxdb", "influxdbs"):
         raise NotInflux(
-            f"the store is {parts.scheme}: the Grafana boards read InfluxDB "
+            f"the store is {scheme}: the Grafana boards read InfluxDB "
             "(RELEVE_STORE_URL=influxdb://host:8086/database)"
         )
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname
-    scheme = "https" if parts.scheme == "influxdbs" else "http"
+    parsed = parse_url(url)  # the store's own reading of its URL (BadStoreUrl if it is wrong)
     return Target(
-        url=influx_url or f"{scheme}://{host}:{parts.port or 8086}",
-        database=parts.path.strip("/"),
-        raw_rp=query.get("rp", "raw"),
-        rollup_rp=query.get("rollup_rp", "rollups"),
+        url=influx_url or parsed.base_url,
+        database=parsed.database,
+        raw_rp=parsed.connection.get("raw_rp", "raw"),
+        rollup_rp=parsed.connection.get("rollup_rp", "rollups"),
         timezone=settings.timezone,
-        username=unquote(parts.username) if parts.username else None,
-        token="token" in query,
+        username=parsed.connection.get("username"),
+        token=parsed.connection.get("token") is not None,
         boards_dir=str((out / "dashboards" / "releve").resolve()),
     )
 

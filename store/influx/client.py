@@ -8,13 +8,15 @@ import gzip
 import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
 from decoders import CANONICAL_UNITS, Quantity
 from kernel.types import Reading, SeriesKey
-from store.errors import StoreRejected, StoreUnavailable
+from store.errors import BadStoreUrl, StoreRejected, StoreUnavailable
 from store.influx.lineprotocol import as_float, from_ns, precision_ns, quote_ident
 from store.influx.open_hours import HourStats
 
@@ -35,6 +37,41 @@ class Connection(TypedDict, total=False):
     precision: str  # "ns"
     timeout: float  # 30 s
     transport: httpx.BaseTransport | None
+
+
+@dataclass(frozen=True, slots=True)
+class InfluxUrl:
+    """What a store URL says: the server, the database, how to reach it, whether to create it."""
+
+    base_url: str
+    database: str
+    connection: Connection
+    create: bool
+
+
+def parse_url(url: str) -> InfluxUrl:
+    """``influxdb[s]://[user:pass@]host:port/database[?token=&rp=&rollup_rp=&precision=&create=]``."""
+    parts = urlsplit(url)
+    database = parts.path.strip("/")
+    if not parts.hostname or not database:
+        raise BadStoreUrl(f"expected influxdb://host:port/database, got {url!r}")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    scheme = "https" if parts.scheme == "influxdbs" else "http"
+    try:
+        port = parts.port or 8086
+    except ValueError as exc:
+        raise BadStoreUrl(f"bad port in {url!r}") from exc
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    connection: Connection = {
+        "username": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password else None,
+        "token": query.get("token"),
+        "raw_rp": query.get("rp", "raw"),
+        "rollup_rp": query.get("rollup_rp", "rollups"),
+        "precision": query.get("precision", "ns"),
+    }
+    create = query.get("create", "true").lower() != "false"
+    return InfluxUrl(f"{scheme}://{host}:{port}", database, connection, create)
 
 
 class InfluxClient:

@@ -32,14 +32,13 @@ import time
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Unpack
-from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from kernel.types import HOUR_NS, Reading
-from store.errors import BadStoreUrl, StoreError, StoreRejected
-from store.influx.client import Connection, InfluxClient
+from store.errors import StoreError, StoreRejected
+from store.influx.client import Connection, InfluxClient, parse_url
 from store.influx.dirty import Dirty
 from store.influx.held import HeldRollups
 from store.influx.lineprotocol import (
@@ -110,31 +109,15 @@ class InfluxStore(InfluxReads):
         timezone: str = "Europe/Paris",
     ) -> InfluxStore:
         """``influxdb[s]://[user:pass@]host:port/database[?token=&rp=&rollup_rp=&precision=&create=]``."""
-        parts = urlsplit(url)
-        database = parts.path.strip("/")
-        if not parts.hostname or not database:
-            raise BadStoreUrl(f"expected influxdb://host:port/database, got {url!r}")
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        scheme = "https" if parts.scheme == "influxdbs" else "http"
-        try:
-            port = parts.port or 8086
-        except ValueError as exc:
-            raise BadStoreUrl(f"bad port in {url!r}") from exc
-        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        parsed = parse_url(url)
+        connection: Connection = {**parsed.connection, "timeout": timeout, "transport": transport}
         return cls(
-            f"{scheme}://{host}:{port}",
-            database,
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            token=query.get("token"),
-            raw_rp=query.get("rp", "raw"),
-            rollup_rp=query.get("rollup_rp", "rollups"),
-            precision=query.get("precision", "ns"),
+            parsed.base_url,
+            parsed.database,
             raw_retention_days=raw_retention_days,
-            create=query.get("create", "true").lower() != "false",
-            timeout=timeout,
-            transport=transport,
+            create=parsed.create,
             timezone=timezone,
+            **connection,
         )
 
     def write(self, readings: Sequence[Reading]) -> None:

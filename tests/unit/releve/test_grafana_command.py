@@ -61,3 +61,12 @@ def test_sqlite_is_refused_with_the_reason(
     assert main(["grafana", "--out", str(tmp_path / "out")]) == 1
     assert "read InfluxDB" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_wrong_store_url_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RELEVE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RELEVE_STORE_URL", "influxdb://influx.example:80x6/releve")
+    assert main(["grafana", "--out", str(tmp_path / "out")]) == 1
+    assert "bad port" in capsys.readouterr().err
