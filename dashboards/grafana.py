@@ -16,13 +16,21 @@ months by ``time(1d)`` on the monthly rollups (each month's point alone in its d
 InfluxQL has no calendar months). tests/e2e/test_grafana_boards.py runs every panel against a
 real InfluxDB and the API.
 
-``releve grafana --out DIR`` writes the files with a town's settings (releve/grafana_setup.py);
-dashboards/grafana/provisioning holds them built with the defaults (``build_all``).
+Meters by name: InfluxDB knows a meter by its DevEUI only (the series' tag, what the boards'
+queries and their device variable read), its name is in releve's registry. ``releve grafana
+--out DIR`` (releve/grafana_setup.py) writes the boards with a town's settings and each meter's
+name as the display name of its series (a field override per series a panel can show: the
+aliases, ``$tag_dev_eui`` and ``$tag_dev_eui $col``, are DevEUIs); Grafana's file provider reads
+the boards again when the command runs again after meters are added or renamed. A meter the
+boards were not written with shows by its DevEUI; the device variable lists DevEUIs (InfluxDB's
+tag values: every meter with data, never a stale list). dashboards/grafana/provisioning holds
+the files built with the defaults and no names (``build_all``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +74,43 @@ class Target:
 
 
 DEFAULT = Target()  # what dashboards/grafana/provisioning is built with
+
+
+@dataclass(frozen=True, slots=True)
+class Meter:
+    """A device as the boards name it: its DevEUI (the series' tag), its name, and the quantities
+    it reads (the panels it can appear in; ``None``: not known, named in every panel)."""
+
+    dev_eui: str
+    name: str
+    quantities: frozenset[str] | None = None
+
+
+def display_names(meters: Iterable[Meter], quantities: Iterable[str]) -> dict[str, str]:
+    """The name of each meter that reads one of ``quantities``, by DevEUI; a name that several of
+    them share is followed by each one's DevEUI."""
+    wanted = set(quantities)
+    chosen = [m for m in meters if m.quantities is None or m.quantities & wanted]
+    seen: dict[str, int] = {}
+    for m in chosen:
+        seen[m.name] = seen.get(m.name, 0) + 1
+    return {m.dev_eui: m.name if seen[m.name] == 1 else f"{m.name} ({m.dev_eui})" for m in chosen}
+
+
+def _named(
+    panel: dict[str, Any], names: Mapping[str, str], suffixes: tuple[str, ...] = ("",)
+) -> dict[str, Any]:
+    """``panel`` showing each series by its meter's name instead of the DevEUI of its alias
+    (``suffixes``: what the alias adds after the DevEUI, one series each)."""
+    panel["fieldConfig"]["overrides"] = [
+        {
+            "matcher": {"id": "byName", "options": eui + suffix},
+            "properties": [{"id": "displayName", "value": name + suffix}],
+        }
+        for eui, name in sorted(names.items())
+        for suffix in suffixes
+    ]
+    return panel
 
 
 def _q(name: str) -> str:
@@ -154,10 +199,11 @@ def _device_variable(query: str) -> dict[str, Any]:
     }
 
 
-def consumption_dashboard(target: Target = DEFAULT) -> dict[str, Any]:
+def consumption_dashboard(target: Target = DEFAULT, meters: Iterable[Meter] = ()) -> dict[str, Any]:
     """A quantity's consumption (a variable: every metering quantity) per meter: the period's
-    total, per hour, day, week and month, in the town's time zone."""
+    total, per hour, day, week and month, in the town's time zone; ``meters`` named."""
     rollups, tz = _q(target.rollup_rp), target.timezone
+    names = display_names(meters, (q for q, _ in CONSUMPTION))
     where = '"quantity" = \'$quantity\' AND "dev_eui" =~ /^$device$/ AND $timeFilter'
 
     def series(measurement: str, group: str) -> str:
@@ -182,15 +228,7 @@ def consumption_dashboard(target: Target = DEFAULT) -> dict[str, Any]:
         f'SHOW TAG VALUES FROM {rollups}."rollup_1d" WITH KEY = "dev_eui" WHERE "quantity" = \'$quantity\''
     )
     what = "${quantity:text}"
-    panels = [
-        _panel(
-            1,
-            f"{what} — total de la période, compteurs choisis",
-            [_target(f'SELECT sum("consumption") FROM {rollups}."rollup_1d" WHERE {where}', alias="total")],
-            (0, 0, 8, 6),
-            kind="stat",
-            description="Somme des jours (du fuseau de la commune) de la période choisie.",
-        ),
+    per_meter = [
         _panel(
             2,
             f"{what} — par compteur sur la période",
@@ -226,16 +264,28 @@ def consumption_dashboard(target: Target = DEFAULT) -> dict[str, Any]:
             description="Les mois du fuseau de la commune, lus dans les cumuls mensuels de releve.",
         ),
     ]
+    panels = [
+        _panel(
+            1,
+            f"{what} — total de la période, compteurs choisis",
+            [_target(f'SELECT sum("consumption") FROM {rollups}."rollup_1d" WHERE {where}', alias="total")],
+            (0, 0, 8, 6),
+            kind="stat",
+            description="Somme des jours (du fuseau de la commune) de la période choisie.",
+        ),
+        *(_named(panel, names) for panel in per_meter),
+    ]
     return _dashboard("releve-consumption", "releve — consommations", target, [quantity, device], panels)
 
 
-def comfort_dashboard(target: Target = DEFAULT) -> dict[str, Any]:
+def comfort_dashboard(target: Target = DEFAULT, meters: Iterable[Meter] = ()) -> dict[str, Any]:
     """Rooms' temperature, CO₂ and humidity (readings, and each day's minimum, mean and maximum),
-    and the devices' batteries."""
+    and the devices' batteries; ``meters`` named."""
+    meters = list(meters)
     raw, rollups, tz = _q(target.raw_rp), _q(target.rollup_rp), target.timezone
-    names = "|".join(q for q, _, _ in COMFORT)
+    comfort = "|".join(q for q, _, _ in COMFORT)
     device = _device_variable(
-        f'SHOW TAG VALUES FROM {raw}."reading" WITH KEY = "dev_eui" WHERE "quantity" =~ /^({names})$/'
+        f'SHOW TAG VALUES FROM {raw}."reading" WITH KEY = "dev_eui" WHERE "quantity" =~ /^({comfort})$/'
     )
 
     def readings(quantity: str) -> str:
@@ -255,31 +305,38 @@ def comfort_dashboard(target: Target = DEFAULT) -> dict[str, Any]:
     panels = []
     for i, (quantity, text, unit) in enumerate(COMFORT):
         y = 9 * i
+        names = display_names(meters, [quantity])
         panels.append(
-            _panel(
-                1 + 2 * i,
-                f"{text} — relevés",
-                [_target(readings(quantity))],
-                (0, y, 12, 9),
-                kind="lines",
-                unit=unit,
+            _named(
+                _panel(
+                    1 + 2 * i,
+                    f"{text} — relevés",
+                    [_target(readings(quantity))],
+                    (0, y, 12, 9),
+                    kind="lines",
+                    unit=unit,
+                ),
+                names,
             )
         )
         panels.append(
-            _panel(
-                2 + 2 * i,
-                f"{text} — par jour (minimum, moyenne, maximum)",
-                [_target(days(quantity), alias="$tag_dev_eui $col")],
-                (12, y, 12, 9),
-                kind="lines",
-                unit=unit,
+            _named(
+                _panel(
+                    2 + 2 * i,
+                    f"{text} — par jour (minimum, moyenne, maximum)",
+                    [_target(days(quantity), alias="$tag_dev_eui $col")],
+                    (12, y, 12, 9),
+                    kind="lines",
+                    unit=unit,
+                ),
+                names,
+                (" min", " moyenne", " max"),
             )
         )
-    panels.append(
-        _panel(
-            7, "Piles (%)", [_target(readings("battery_level"))], (0, 27, 24, 8), kind="lines", unit="percent"
-        )
+    batteries = _panel(
+        7, "Piles (%)", [_target(readings("battery_level"))], (0, 27, 24, 8), kind="lines", unit="percent"
     )
+    panels.append(_named(batteries, display_names(meters, ["battery_level"])))
     return _dashboard("releve-comfort", "releve — confort et piles", target, [device], panels)
 
 
@@ -318,14 +375,16 @@ def provider_yaml(target: Target = DEFAULT) -> str:
     )
 
 
-def build_all(out: Path, target: Target = DEFAULT) -> list[Path]:
+def build_all(out: Path, target: Target = DEFAULT, meters: Iterable[Meter] = ()) -> list[Path]:
     """Write under ``out`` (Grafana's provisioning directory) the data source, the dashboard
-    provider and the boards in ``dashboards/releve/``; returns the paths written."""
+    provider and the boards in ``dashboards/releve/``, ``meters`` named; returns the paths
+    written."""
+    meters = list(meters)
     boards = out / "dashboards" / "releve"
     boards.mkdir(parents=True, exist_ok=True)
     (out / "datasources").mkdir(parents=True, exist_ok=True)
     written = []
-    for board in (consumption_dashboard(target), comfort_dashboard(target)):
+    for board in (consumption_dashboard(target, meters), comfort_dashboard(target, meters)):
         path = boards / f"{board['uid']}.json"
         path.write_text(json.dumps(board, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)

@@ -223,11 +223,20 @@ def cmd_grafana(args: argparse.Namespace) -> int:
     from releve.grafana_setup import NotInflux, write
     from store.errors import BadStoreUrl
 
+    settings = settings_from(args)
     try:
-        written = write(settings_from(args), args.out, args.influx_url)
+        written = write(settings, args.out, args.influx_url)
     except (NotInflux, BadStoreUrl) as exc:
         print(exc, file=sys.stderr)
         return 1
-    for path in written:
+    for path in written.paths:
         print(path)
+    if written.named is None:
+        print(
+            f"no registry at {settings.effective_registry_url}: meters are shown by DevEUI "
+            "(RELEVE_REGISTRY_URL or RELEVE_DATA_DIR names them)",
+            file=sys.stderr,
+        )
+    else:
+        print(f"{written.named} meter(s) named; run again after adding or renaming meters", file=sys.stderr)
     return 0

@@ -9,13 +9,16 @@ releve's boards use:
 - ``$var`` / ``${var}``: a variable's value; a multi-value one as ``(a|b)`` with regex
   characters escaped, "All" as its ``allValue``;
 - relative times ``now``, ``now-N[dwM]`` and rounding ``/d``, ``/w`` (Monday), ``/M`` in the
-  dashboard's time zone.
+  dashboard's time zone;
+- a series' name (``alias``: ``$tag_KEY``, ``$col``, ``$m``) and the display name a ``byName``
+  override gives it (``display_name``).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 # Grafana's rounding of an interval (ms): (upper bound of the raw interval, rounded interval).
@@ -90,3 +93,32 @@ def interpolate(
     if re.search(r"\$[A-Za-z_{]", text):
         raise AssertionError(f"a macro or variable is left in {text!r}")
     return text
+
+
+_ALIAS = re.compile(r"\$(\w+)|\[\[([\s\S]+?)\]\]")
+
+
+def alias(pattern: str, series: dict[str, Any], column: str) -> str:
+    """The name of ``column`` of an InfluxDB answer's ``series`` in a panel, by its target's alias."""
+
+    def one(found: re.Match[str]) -> str:
+        key = found[1] or found[2]
+        if key in ("m", "measurement"):
+            return str(series["name"])
+        if key == "col":
+            return column
+        if key.startswith("tag_"):
+            return str(series.get("tags", {}).get(key[4:], found[0]))
+        return found[0]
+
+    return _ALIAS.sub(one, pattern)
+
+
+def display_name(panel: dict[str, Any], name: str) -> str:
+    """What the panel shows for a series of this name: a ``byName`` override's display name."""
+    for override in panel["fieldConfig"]["overrides"]:
+        if override["matcher"] == {"id": "byName", "options": name}:
+            for prop in override["properties"]:
+                if prop["id"] == "displayName":
+                    return str(prop["value"])
+    return name

@@ -8,7 +8,9 @@ variables substituted (tests/grafana_macros.py) over the board's own time range 
 panel's), is run against that InfluxDB as if looked at on the last day of each week; each
 meter's points and totals must equal the API's for the same range and window (consumption), or
 what the API's readings give (comfort: means per interval, each local day's minimum, mean and
-maximum).
+maximum). The boards are written with the town's registry, as ``releve grafana`` writes them:
+every series a panel shows is named by its meter's name (its alias, the DevEUI, and the field
+override Grafana matches it with).
 """
 
 from __future__ import annotations
@@ -27,17 +29,25 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from dashboards.grafana import CONSUMPTION, Target, comfort_dashboard, consumption_dashboard
+from dashboards.grafana import (
+    CONSUMPTION,
+    Meter,
+    Target,
+    comfort_dashboard,
+    consumption_dashboard,
+    display_names,
+)
 from gateway_bridge.envelopes import parse
 from ingest.pipeline import Ingestor
 from kernel.settings import Settings
 from kernel.types import Uplink
 from registry import Role
+from releve.grafana_setup import meter_of
 from releve.runtime import provision_fleet
 from releve.services import close_state, open_state
 from simulator.fleet import load_fleet
 from simulator.player import reports
-from tests.grafana_macros import interpolate, interval, relative
+from tests.grafana_macros import alias, display_name, interpolate, interval, relative
 from tests.influx_server import influxd
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -53,6 +63,7 @@ class Town:
     influx: httpx.Client
     api: TestClient
     nows: list[datetime]  # the end of each week played: the boards are looked at then
+    meters: list[Meter]  # as ``releve grafana`` names them from the registry
 
 
 def last_sunday(year: int, month: int) -> datetime:
@@ -111,7 +122,8 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
                 httpx.Client(base_url=url, timeout=30) as influx,
                 TestClient(create_app(settings, state), headers={"Authorization": f"Bearer {key}"}) as api,
             ):
-                yield Town(influx, api, [last for _, last in played])
+                meters = [meter_of(d) for d in state.registry.list_devices(limit=10_000)]
+                yield Town(influx, api, [last for _, last in played], meters)
         finally:
             close_state(state)
 
@@ -159,7 +171,8 @@ WEEKS = pytest.mark.parametrize("week", [0, 1, 2], ids=["summer-time", "winter-t
 @pytest.mark.parametrize("selection", ["all", "two"])
 def test_every_consumption_panel_shows_the_api_figures(town: Town, week: int, selection: str) -> None:
     now = town.nows[week]
-    board = consumption_dashboard(Target())
+    board = consumption_dashboard(Target(), town.meters)
+    names = display_names(town.meters, [q for q, _ in CONSUMPTION])
     device_query = next(v for v in board["templating"]["list"] if v["name"] == "device")["query"]
     shown: dict[str, int] = defaultdict(int)  # points per panel, over the quantities
     for quantity, _ in CONSUMPTION:
@@ -189,6 +202,8 @@ def test_every_consumption_panel_shows_the_api_figures(town: Town, week: int, se
                 shown[panel["title"]] += len(series)
                 continue
             got = {s["tags"]["dev_eui"]: s["values"] for s in series}
+            for s in series:  # each meter by its name in the registry
+                assert display_name(panel, alias(target["alias"], s, "sum")) == names[s["tags"]["dev_eui"]]
             assert set(got) == set(measured), (panel["title"], quantity, set(got), set(measured))
             for eui, values in got.items():
                 api_points = [
@@ -236,7 +251,7 @@ def readings(
 @WEEKS
 def test_every_comfort_panel_shows_the_api_readings(town: Town, week: int) -> None:
     now = town.nows[week]
-    board = comfort_dashboard(Target())
+    board = comfort_dashboard(Target(), town.meters)
     (device,) = board["templating"]["list"]
     devices = tag_values(town, interpolate(device["query"], {}, now, now))
     assert len(devices) >= 3
@@ -250,6 +265,12 @@ def test_every_comfort_panel_shows_the_api_readings(town: Town, week: int) -> No
         quantity = statement.split('"quantity" = \'')[1].split("'")[0]
         series = run(town, statement)
         got = {s["tags"]["dev_eui"]: s for s in series}
+        names = display_names(town.meters, [quantity])
+        for s in series:  # each series by its meter's name in the registry, then its column
+            for column in s["columns"][1:]:
+                suffix = "" if column == "mean" else f" {column}"
+                shown_as = display_name(panel, alias(target["alias"], s, column))
+                assert shown_as == names[s["tags"]["dev_eui"]] + suffix, (panel["title"], shown_as)
         expected: dict[str, dict[int, tuple[float, float, float]]] = {}
         for eui in devices:
             values = readings(town, eui, quantity, start, end)
