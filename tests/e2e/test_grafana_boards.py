@@ -105,7 +105,7 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
             fleet = fleet.model_copy(update={"start": began})
             provision_fleet(state.registry, fleet)
             ingestor = Ingestor(state.registry, state.archive, state.store)
-            ingestor.hold(30)  # as the bridge writes into InfluxDB: rollups held, then flushed
+            ingestor.hold()  # as the bridge writes into InfluxDB: rollups held (30 s), then flushed
             for first, last in played:
                 batch: list[tuple[Uplink, str]] = []
                 for report in reports(fleet, first.astimezone(UTC), last.astimezone(UTC)):
