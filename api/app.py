@@ -26,6 +26,7 @@ from api.routers import (
     portability,
     reports,
     sites,
+    tenants,
 )
 from dashboards import STATIC_DIR
 from domain.portability.usage import RequestCounter
@@ -69,7 +70,19 @@ def create_app(settings: Settings, state: AppState | StateOpener) -> FastAPI:
     app.add_middleware(ForgetOnWrite, forget=_forget_cached_reads)
     usage_counting.install(app, RequestCounter())
 
-    routers = (overview, devices, sites, costs, reports, alerts, keys, operations, open_data, climate)
+    routers = (
+        overview,
+        devices,
+        sites,
+        costs,
+        reports,
+        alerts,
+        keys,
+        tenants,
+        operations,
+        open_data,
+        climate,
+    )
     for module in (*routers, charter, portability):
         app.include_router(module.router)
 

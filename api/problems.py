@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.climate.errors import NoOutdoorTemperature
 from domain.consumption.errors import ConsumptionError
-from registry.errors import Conflict, DatabaseUnavailable, NotFound
+from registry.errors import Conflict, DatabaseUnavailable, Invalid, NotFound
 from store.errors import StoreUnavailable
 
 PROBLEM = "application/problem+json"
@@ -61,6 +61,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
         return _response(409, "Conflict", str(exc), request)
+
+    @app.exception_handler(Invalid)
+    async def _refused(request: Request, exc: Invalid) -> JSONResponse:
+        return _response(422, "Invalid change", str(exc), request)
 
     @app.exception_handler(DatabaseUnavailable)
     async def _unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:

@@ -72,11 +72,15 @@ class DeviceCreate(BaseModel):
     @field_validator("app_skey")
     @classmethod
     def _key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            raw = value.get_secret_value()
-            if len(raw) != 32 or any(ch not in "0123456789abcdefABCDEF" for ch in raw):
-                raise ValueError("an AppSKey is 32 hexadecimal digits")
-        return value
+        return check_app_skey(value)
+
+
+def check_app_skey(value: SecretStr | None) -> SecretStr | None:
+    if value is not None:
+        raw = value.get_secret_value()
+        if len(raw) != 32 or any(ch not in "0123456789abcdefABCDEF" for ch in raw):
+            raise ValueError("an AppSKey is 32 hexadecimal digits")
+    return value
 
 
 class DevicePublic(BaseModel):
@@ -141,16 +145,102 @@ class SiteCreate(BaseModel):
     open_data: bool = Field(default=False, description="publish this site's daily consumption as open data")
 
 
+class SiteUpdate(BaseModel):
+    """The fields of a site to change (those left out stay as they are; null clears one)."""
+
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
+
+    name: Name | None = None
+    address: Text | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    floor_area_m2: float | None = Field(default=None, gt=0)
+    use: Short | None = None
+    open_data: bool | None = None
+    tenant_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**53,
+        description="move the site, its devices and tariffs (network owner's admin)",
+    )
+
+
+class DeviceUpdate(BaseModel):
+    """The fields of a device to change (those left out stay as they are; null clears one).
+
+    ``status``: ``decommissioned`` keeps its history and stops its decoding and silence alerts
+    (what it sends goes to the quarantine); ``active`` puts it back in service."""
+
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
+
+    name: Name | None = None
+    site_id: int | None = Field(default=None, ge=1, le=2**53, description="a site of the device's tenant")
+    model: str | None = Field(default=None, max_length=120)
+    metering_point: Label | None = None
+    pulse_quantity: str | None = Field(default=None, max_length=64)
+    pulse_weight: float | None = Field(default=None, gt=0)
+    register_max: float | None = Field(default=None, gt=0)
+    expected_interval_s: int | None = Field(default=None, gt=0, le=7 * 86400)
+    tags: Tags | None = None
+    purpose: Text | None = None
+    operated_by: Name | None = None
+    installed_at: date | None = None
+    status: str | None = Field(default=None, pattern="^(active|decommissioned)$")
+    app_skey: SecretStr | None = Field(
+        default=None,
+        description="a new AppSKey (32 hex digits; a key rotated): stored encrypted, never returned",
+    )
+
+    @field_validator("app_skey")
+    @classmethod
+    def _key(cls, value: SecretStr | None) -> SecretStr | None:
+        return check_app_skey(value)
+
+
 class RowErrorPublic(BaseModel):
     line: int
-    reason: str
+    reason: str = Field(description="in English")
+    code: str = Field(
+        default="invalid", description="the reason as a code, for a client to say it in its language"
+    )
+    params: dict[str, str] = Field(default_factory=dict)
+
+
+class RowChangePublic(BaseModel):
+    line: int
+    dev_eui: str
+    action: str = Field(description="created, updated or unchanged")
+    changes: dict[str, list[object]] = Field(description="each field changed: [before, after]")
+    new_site: bool = False
 
 
 class ImportReport(BaseModel):
     dry_run: bool
-    imported: int
+    imported: int = Field(description="devices created or updated")
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_sites: list[str] = Field(default_factory=list)
+    rows: list[RowChangePublic] = Field(default_factory=list)
     errors: list[RowErrorPublic]
+    encoding: str = Field(default="utf-8", description="how the file's bytes were read")
     released_uplinks: int = 0
+
+
+class TenantPublic(BaseModel):
+    id: int
+    slug: str
+    name: str
+    is_owner: bool
+
+
+class TenantCreate(BaseModel):
+    slug: str = Field(pattern="^[a-z0-9][a-z0-9-]{0,63}$", description="lowercase letters, digits and '-'")
+    name: Name
+
+
+class TenantUpdate(BaseModel):
+    name: Name
 
 
 class KeyCreate(BaseModel):
@@ -183,6 +273,13 @@ class QuarantinePublic(BaseModel):
     last_seen: datetime
     uplinks: int
     last_f_port: int
+    ports: list[int] = Field(default_factory=list)
+    last_f_cnt: int | None = Field(default=None, description="the newest frame counter heard")
+    device_name: str | None = Field(default=None, description="the network server's name of the device")
+    device_profile: str | None = Field(
+        default=None, description="the network server's kind of device (device profile, brand/model)"
+    )
+    ignored: bool = False
 
 
 class UplinkPublic(BaseModel):

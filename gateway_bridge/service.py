@@ -138,6 +138,7 @@ class Bridge:
     def _process_loop(self, work: queue.Queue[list[ArchivedUplink]], stop: threading.Event) -> None:
         while not (stop.is_set() and work.empty()):
             try:
+                self._devices_changed()
                 if self._catching_up.is_set() and time.monotonic() >= self._next_retry:
                     self._retry_pending()
                     continue
@@ -156,6 +157,7 @@ class Bridge:
     def step(self) -> None:
         """Take one batch (or the held one), archive it, ack it, process it (in this thread)."""
         self._process(self.intake())
+        self._devices_changed()
         if self._catching_up.is_set() and time.monotonic() >= self._next_retry:
             self._retry_pending()
 
@@ -264,6 +266,15 @@ class Bridge:
             )
         self._store_down_since = None
         self._retry_delay = 1.0
+
+    def _devices_changed(self) -> None:
+        """A device provisioned or changed meanwhile (the API, a command, an import): what waits in
+        the archive, its quarantined uplinks returned to processing among them, is processed now."""
+        try:
+            if self.ingestor.devices_changed():
+                self._catching_up.set()
+        except DatabaseUnavailable:
+            pass  # looked at again in a second
 
     def _store_failed(self) -> None:
         self._catching_up.set()

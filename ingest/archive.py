@@ -62,12 +62,18 @@ class QuarantinedDevice:
     last_seen: datetime
     uplinks: int
     last_f_port: int
+    last_f_cnt: int | None = None
+    ports: tuple[int, ...] = ()
+    # what the network server calls it and its kind (see kernel.types.Uplink.device_profile)
+    device_name: str | None = None
+    device_profile: str | None = None
 
 
 def _meta(uplink: Uplink) -> dict[str, Any]:
     return {
         "dev_addr": uplink.dev_addr,
         "device_name": uplink.device_name,
+        "device_profile": uplink.device_profile,
         "application_id": uplink.application_id,
         "lns_event_id": uplink.lns_event_id,
         "confirmed": uplink.confirmed,
@@ -111,6 +117,7 @@ def _uplink_from_row(row: Any) -> Uplink:
         ),
         dev_addr=meta.get("dev_addr"),
         device_name=meta.get("device_name"),
+        device_profile=meta.get("device_profile"),
         application_id=meta.get("application_id"),
         lns_event_id=meta.get("lns_event_id"),
         confirmed=bool(meta.get("confirmed", False)),
@@ -304,30 +311,62 @@ class Archive:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def quarantine(self, offset: int = 0, limit: int = 100) -> list[QuarantinedDevice]:
-        """Devices heard but not provisioned, with what was seen of them."""
-        u = schema.uplinks
+    def quarantine(
+        self, offset: int = 0, limit: int = 100, *, ignored: bool = False
+    ) -> list[QuarantinedDevice]:
+        """Devices heard but not provisioned (or decommissioned), newest first, with what was seen
+        of them; ``ignored``: those ops staff chose to ignore instead."""
+        u, ig = schema.uplinks, schema.ignored_devices
+        left_out = u.c.dev_eui.in_(select(ig.c.dev_eui))
         query = (
             select(
                 u.c.dev_eui,
                 func.min(u.c.received_at).label("first_seen"),
                 func.max(u.c.received_at).label("last_seen"),
                 func.count().label("uplinks"),
-                func.max(u.c.f_port).label("last_f_port"),
+                func.max(u.c.f_cnt).label("last_f_cnt"),
+                func.max(u.c.id).label("newest"),
             )
-            .where(u.c.state == "unknown_device")
+            .where(u.c.state == "unknown_device", left_out if ignored else ~left_out)
             .group_by(u.c.dev_eui)
-            .order_by(func.max(u.c.received_at).desc())
+            .order_by(func.max(u.c.received_at).desc(), u.c.dev_eui)
             .offset(offset)
             .limit(limit)
         )
-        with self.engine.connect() as conn:
-            return [
-                QuarantinedDevice(
-                    r.dev_eui, _utc(r.first_seen), _utc(r.last_seen), int(r.uplinks), int(r.last_f_port)
+        with database_errors("quarantine read"), self.engine.connect() as conn:
+            groups = conn.execute(query).all()
+            euis = [g.dev_eui for g in groups]
+            newest = {
+                r.id: r
+                for r in conn.execute(
+                    select(u.c.id, u.c.f_port, u.c.meta).where(u.c.id.in_([g.newest for g in groups]))
                 )
-                for r in conn.execute(query)
-            ]
+            }
+            ports: dict[str, set[int]] = {}
+            for r in conn.execute(
+                select(u.c.dev_eui, u.c.f_port)
+                .where(u.c.dev_eui.in_(euis), u.c.state == "unknown_device")
+                .distinct()
+            ):
+                ports.setdefault(r.dev_eui, set()).add(int(r.f_port))
+        out = []
+        for g in groups:
+            last = newest[g.newest]
+            meta = last.meta or {}
+            out.append(
+                QuarantinedDevice(
+                    g.dev_eui,
+                    _utc(g.first_seen),
+                    _utc(g.last_seen),
+                    int(g.uplinks),
+                    int(last.f_port),
+                    last_f_cnt=None if g.last_f_cnt is None else int(g.last_f_cnt),
+                    ports=tuple(sorted(ports.get(g.dev_eui, ()))),
+                    device_name=_text(meta.get("device_name")),
+                    device_profile=_text(meta.get("device_profile")),
+                )
+            )
+        return out
 
     def release_quarantine(self, dev_eui: str) -> int:
         """Return a newly provisioned device's quarantined uplinks to pending, for processing."""
@@ -354,6 +393,10 @@ def _archived(row: Any) -> ArchivedUplink:
         row.source,
         datetime.fromisoformat(archived_at) if isinstance(archived_at, str) else None,
     )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _utc(value: datetime) -> datetime:

@@ -9,6 +9,7 @@ uplinks stay pending in the archive and the caller retries them.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -75,6 +76,8 @@ class Ingestor:
         self.links = LinkUpdate(archive.engine)
         self._edits = -1  # the registry's count of store edits when this worker last looked
         self.flushes = FlushSchedule(store, archive.mark, flush or FlushPolicy())
+        self._device_changes: int | None = None  # the registry's count of device changes, last look
+        self._device_changes_read = 0.0
 
     def hold(self) -> None:
         """Let the store hold the rollups it folds in memory (the bridge, ``FlushPolicy``): the
@@ -93,6 +96,22 @@ class Ingestor:
     def flush_if_due(self) -> None:
         """``FlushSchedule.flush_if_due``: by time, or once too much is held."""
         self.flushes.flush_if_due()
+
+    def devices_changed(self, every_s: float = 1.0) -> bool:
+        """Whether devices were provisioned or changed since the last look (at most one look per
+        ``every_s``); if so, they are looked up again from now on, and the caller processes what
+        waits in the archive (``recover``: the uplinks they sent before being provisioned)."""
+        now = time.monotonic()
+        if now - self._device_changes_read < every_s:
+            return False
+        self._device_changes_read = now
+        changes = store_edits.device_changes(self.registry.engine)
+        if changes == self._device_changes or self._device_changes is None:
+            self._device_changes = changes
+            return False
+        self._device_changes = changes
+        self.devices.clear()
+        return True
 
     def _forget(self) -> None:
         """Another process edited the store: what this worker holds of its series may be stale."""
@@ -154,12 +173,13 @@ class Ingestor:
         for item in sorted(batch, key=lambda a: a.uplink.received_at):
             up = item.uplink
             device = self.devices.get(up.dev_eui)
-            if device is None:
+            if device is None or device.status != "active":
                 report.unknown_device += 1
                 if up.dev_eui not in self._unknown_logged and len(self._unknown_logged) < 10_000:
                     self._unknown_logged.add(up.dev_eui)
                     log.warning("first uplink from unprovisioned device %s: quarantined", up.dev_eui)
-                results.append(Mark(item.id, "unknown_device", "device not provisioned", None, 0))
+                why = "device not provisioned" if device is None else f"device {device.status}"
+                results.append(Mark(item.id, "unknown_device", why, None, 0))
                 continue
             if up.f_port == 0:
                 report.mac_only += 1

@@ -24,6 +24,9 @@ from registry import Device, store_edits
 
 _HISTORY = timedelta(days=2)  # history frames place readings up to this far before reception
 _LOOKBACK = timedelta(days=62)
+# Every uplink the device sent, whatever became of it: decoded, failed, quarantined before it was
+# provisioned (or while decommissioned), or still waiting for the bridge. Not the MAC-only ones.
+_REDECODED = ("decoded", "failed", "unknown_device", "pending")
 
 Key = tuple[str, str, datetime]
 
@@ -58,7 +61,7 @@ def _device(ingestor: Ingestor, device: Device, since: datetime, dry_run: bool) 
     rows = [
         row
         for row in ingestor.archive.select(dev_eui=device.dev_eui, since=since, limit=10_000_000)
-        if row[1] in ("decoded", "failed")
+        if row[1] in (_REDECODED if device.status == "active" else ("decoded", "failed"))
     ]
     rows.sort(key=lambda r: r[0].uplink.received_at)
     if not rows:
@@ -82,7 +85,7 @@ def _device(ingestor: Ingestor, device: Device, since: datetime, dry_run: bool) 
             deletes.extend(before)
             report.removed += len(before)
             continue
-        report.now_decoded += state == "failed"
+        report.now_decoded += state != "decoded"
         after = {(r.quantity, r.channel, r.ts): r for r in new}
         for key, reading in after.items():
             previous = before.get(key)

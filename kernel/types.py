@@ -67,6 +67,9 @@ class Uplink:
     spreading_factor: int | None = None
     frequency_hz: int | None = None
     encrypted: bool = False
+    # The network server's name for the device's kind (ChirpStack's device profile, TTS' brand and
+    # model, ThingPark's driver): shown in the quarantine, to provision the right model.
+    device_profile: str | None = None
     decoded_object: dict[str, object] | None = field(default=None, compare=False)
 
     @property

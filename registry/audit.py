@@ -2,14 +2,16 @@
 
 Entries are only ever added (an erasure on request must leave a trace of itself, not of the
 data it removed): when, the key prefix that asked, the tenant concerned, the action, its target
-and what it counted (e.g. readings, rollups and uplinks erased).
+and what it counted (e.g. readings, rollups and uplinks erased); for a change of the registry
+(a site or a device edited, decommissioned, removed; a tenant renamed; a key revoked), each
+field's value before and after.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
@@ -28,6 +30,8 @@ class AuditEntry:
     target: str
     counts: dict[str, int]
     note: str
+    # {field: [before, after]}; empty for entries that record no change of fields
+    changes: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def record(
@@ -39,9 +43,11 @@ def record(
     target: str,
     counts: Mapping[str, int],
     note: str = "",
+    changes: Mapping[str, tuple[object, object]] | None = None,
 ) -> AuditEntry:
-    """Append an entry and return it."""
+    """Append an entry and return it (``changes``: each field's value before and after)."""
     at = datetime.now(UTC)
+    changed = {name: [_plain(before), _plain(after)] for name, (before, after) in (changes or {}).items()}
     values: dict[str, Any] = {
         "at": at,
         "actor": actor[:64],
@@ -50,11 +56,23 @@ def record(
         "target": target[:200],
         "counts": dict(counts),
         "note": note[:500],
+        "changes": changed or None,
     }
     with database_errors("audit write"), engine.begin() as conn:
         result = conn.execute(insert(audit_log).values(**values))
         entry_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-    return AuditEntry(entry_id, at, values["actor"], tenant_id, action, values["target"], dict(counts), note)
+    return AuditEntry(
+        entry_id, at, values["actor"], tenant_id, action, values["target"], dict(counts), note, changed
+    )
+
+
+def _plain(value: object) -> Any:
+    """A value as JSON keeps it (dates as ISO text, tags as a dict)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    return value
 
 
 def entries(
@@ -79,6 +97,7 @@ def entries(
             r.target,
             {str(k): int(v) for k, v in (r.counts or {}).items()},
             r.note,
+            {str(k): list(v) for k, v in (r.changes or {}).items()},
         )
         for r in rows
     ], total

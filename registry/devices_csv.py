@@ -66,8 +66,25 @@ class DeviceRow:
 
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """A bad row: its line, the reason in English, and the same as a code with its parameters,
+    which the page says in its own language."""
+
     line: int
     reason: str
+    code: str = "invalid"
+    params: dict[str, str] = field(default_factory=dict)
+
+
+class RowProblem(ValueError):
+    """Why a row cannot be imported: ``code`` and ``params`` for translation, ``str()`` in English."""
+
+    def __init__(self, code: str, reason: str, **params: object) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.params = {k: str(v) for k, v in params.items()}
+
+    def at(self, line: int) -> RowError:
+        return RowError(line, str(self), self.code, self.params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +103,13 @@ def _float(value: str, column: str) -> float | None:
     try:
         number = float(value.replace(",", "."))
     except ValueError:
-        raise ValueError(f"{column}: not a number: {value!r}") from None
+        raise RowProblem(
+            "not_number", f"{column}: not a number: {value!r}", column=column, value=value
+        ) from None
     if number <= 0 or number != number or number == float("inf"):
-        raise ValueError(f"{column}: must be a positive number, got {value!r}")
+        raise RowProblem(
+            "not_positive", f"{column}: must be a positive number, got {value!r}", column=column, value=value
+        )
     return number
 
 
@@ -97,7 +118,9 @@ def _tags(value: str) -> dict[str, str]:
     for part in filter(None, (p.strip() for p in value.split(";"))):
         key, sep, val = part.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"tags: expected key=value pairs separated by ';', got {part!r}")
+            raise RowProblem(
+                "bad_tags", f"tags: expected key=value pairs separated by ';', got {part!r}", value=part
+            )
         tags[key.strip()] = val.strip()
     return tags
 
@@ -108,31 +131,48 @@ def _date(value: str, column: str) -> date | None:
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
-        raise ValueError(f"{column}: not a date (YYYY-MM-DD): {value!r}") from None
+        raise RowProblem(
+            "bad_date", f"{column}: not a date (YYYY-MM-DD): {value!r}", column=column, value=value
+        ) from None
 
 
 def validate_row(line: int, raw: dict[str, str], seen: dict[str, int]) -> DeviceRow:
     values = {k: (raw.get(k) or "").strip() for k in COLUMNS}
     missing = [k for k in REQUIRED if not values[k]]
     if missing:
-        raise ValueError(f"missing value for {', '.join(missing)}")
+        columns = ", ".join(missing)
+        raise RowProblem("missing", f"missing value for {columns}", columns=columns)
     try:
         eui = normalize_eui(values["dev_eui"])
     except ValueError as exc:
-        raise ValueError(f"dev_eui: {exc}") from None
+        raise RowProblem("bad_eui", f"dev_eui: {exc}", value=values["dev_eui"]) from None
     if eui in seen:
-        raise ValueError(f"dev_eui {eui} already on line {seen[eui]}")
+        raise RowProblem(
+            "duplicate_eui", f"dev_eui {eui} already on line {seen[eui]}", eui=eui, line=seen[eui]
+        )
     if values["model"] not in MODELS:
-        raise ValueError(f"model: unknown model {values['model']!r} (see `releve decoders`)")
+        model = values["model"]
+        raise RowProblem("unknown_model", f"model: unknown model {model!r}", value=model)
     pulse_quantity = values["pulse_quantity"] or None
     if pulse_quantity is not None and pulse_quantity not in {q.value for q in Quantity}:
-        raise ValueError(f"pulse_quantity: unknown quantity {pulse_quantity!r}")
+        raise RowProblem(
+            "unknown_quantity", f"pulse_quantity: unknown quantity {pulse_quantity!r}", value=pulse_quantity
+        )
     pulse_weight = _float(values["pulse_weight"], "pulse_weight")
     if (pulse_quantity is None) != (pulse_weight is None):
-        raise ValueError("pulse_quantity and pulse_weight go together")
+        raise RowProblem("pulse_pair", "pulse_quantity and pulse_weight go together")
     interval = _float(values["expected_interval_s"], "expected_interval_s")
     for column, limit in TEXT_LIMITS.items():
-        check_text(values[column], column, limit)
+        try:
+            check_text(values[column], column, limit)
+        except ValueError as exc:
+            raise RowProblem("bad_text", str(exc), column=column, limit=limit) from None
+    try:
+        tags = check_tags(_tags(values["tags"]))
+    except RowProblem:
+        raise
+    except ValueError as exc:
+        raise RowProblem("bad_tags", str(exc), value=values["tags"]) from None
     row = DeviceRow(
         line=line,
         dev_eui=eui,
@@ -144,13 +184,31 @@ def validate_row(line: int, raw: dict[str, str], seen: dict[str, int]) -> Device
         pulse_weight=pulse_weight,
         register_max=_float(values["register_max"], "register_max"),
         expected_interval_s=int(interval) if interval is not None else None,
-        tags=check_tags(_tags(values["tags"])),
+        tags=tags,
         purpose=values["purpose"] or None,
         operated_by=values["operated_by"] or None,
         installed_at=_date(values["installed_at"], "installed_at"),
     )
     seen[eui] = line
     return row
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """A spreadsheet's bytes as text, the same for every path (the page, the API, the CLI): UTF-8
+    (with or without its BOM), UTF-16 with its BOM ("Unicode text" exports), else Windows-1252,
+    the usual export of a French spreadsheet on Windows (Latin-1 for its five unused bytes).
+    Returns the text and the encoding read."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding), "utf-8" if encoding == "utf-8-sig" else "windows-1252"
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"
 
 
 def parse_devices_csv(text: str) -> CsvReport:
@@ -165,15 +223,17 @@ def parse_devices_csv(text: str) -> CsvReport:
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:
-        return CsvReport([], [RowError(1, "empty file: a header row is required")])
+        return CsvReport([], [RowError(1, "empty file: a header row is required", "empty")])
     reader.fieldnames = header
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
     errors: list[RowError] = []
     if missing:
-        errors.append(RowError(1, f"header: missing column(s) {', '.join(missing)}"))
+        names = ", ".join(missing)
+        errors.append(RowError(1, f"header: missing column(s) {names}", "header_missing", {"columns": names}))
     if unknown:
-        errors.append(RowError(1, f"header: unknown column(s) {', '.join(unknown)}"))
+        names = ", ".join(unknown)
+        errors.append(RowError(1, f"header: unknown column(s) {names}", "header_unknown", {"columns": names}))
     if errors:
         return CsvReport([], errors)
     rows: list[DeviceRow] = []
@@ -182,10 +242,12 @@ def parse_devices_csv(text: str) -> CsvReport:
         for raw in reader:
             line = reader.line_num
             if line > MAX_ROWS + 1:
-                errors.append(RowError(line, f"too many rows (at most {MAX_ROWS})"))
+                errors.append(
+                    RowError(line, f"too many rows (at most {MAX_ROWS})", "too_many", {"max": str(MAX_ROWS)})
+                )
                 break
             if None in raw:
-                errors.append(RowError(line, "more fields than header columns"))
+                errors.append(RowError(line, "more fields than header columns", "extra_fields"))
                 continue
             if not any((v or "").strip() for v in raw.values()):
                 continue
@@ -193,10 +255,10 @@ def parse_devices_csv(text: str) -> CsvReport:
             cells = {k: unneutralise((v or "").strip()) for k, v in raw.items()}
             try:
                 rows.append(validate_row(line, cells, seen))
-            except ValueError as exc:
-                errors.append(RowError(line, str(exc)))
+            except RowProblem as exc:
+                errors.append(exc.at(line))
     except csv.Error as exc:
-        errors.append(RowError(reader.line_num, f"unreadable CSV: {exc}"))
+        errors.append(RowError(reader.line_num, f"unreadable CSV: {exc}", "unreadable"))
     return CsvReport(rows, errors)
 
 

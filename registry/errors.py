@@ -24,6 +24,11 @@ class InvalidRow(RegistryError):
     """A CSV row or field that cannot be imported."""
 
 
+class Invalid(RegistryError):
+    """A change the registry refuses: an unknown model, a site of another tenant, a pulse weight
+    without its quantity."""
+
+
 class DatabaseUnavailable(RegistryError):
     """The registry/archive database cannot be reached or refused a write; retry later."""
 

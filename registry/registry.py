@@ -124,14 +124,18 @@ class Registry:
         return _site(row)
 
     # -- devices -------------------------------------------------------------------------------
-    def add_devices(self, devices: Sequence[Device]) -> None:
-        """Insert devices atomically: all or none; an existing DevEUI is a Conflict."""
+    def add_devices(self, devices: Sequence[Device], conn: Connection | None = None) -> None:
+        """Insert devices atomically: all or none; an existing DevEUI is a Conflict. ``conn``: in
+        the caller's transaction."""
         rows = [_device_values(d) for d in devices]
         if not rows:
             return
         try:
-            with self.engine.begin() as conn:
+            if conn is not None:
                 conn.execute(insert(schema.devices), rows)
+                return
+            with self.engine.begin() as own:
+                own.execute(insert(schema.devices), rows)
         except IntegrityError as exc:
             raise Conflict("a device with one of these DevEUIs already exists") from exc
 

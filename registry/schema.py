@@ -291,6 +291,19 @@ audit_log = Table(
     Column("target", String(200), nullable=False),
     Column("counts", JSON, nullable=False, default=dict),
     Column("note", String(500), nullable=False, default=""),
+    # A change of the registry: {field: [before, after]} (None on entries that are not changes).
+    Column("changes", JSON, nullable=True),
+)
+
+# Devices heard but not ours (a neighbour's sensor): their uplinks are kept, not decoded, and
+# left out of the quarantine's list until the ignore is lifted.
+ignored_devices = Table(
+    "ignored_devices",
+    metadata,
+    Column("dev_eui", String(16), primary_key=True),
+    Column("ignored_at", UtcDateTime(), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("note", String(500), nullable=False, default=""),
 )
 
 # API requests per tenant and UTC hour (the usage report).
@@ -303,7 +316,8 @@ api_usage = Table(
     PrimaryKeyConstraint("tenant_id", "hour"),
 )
 
-# One row (id 1): the number of edits of the store begun or ended (registry.store_edits).
+# Counters announced to the bridges (registry.store_edits): row 1, the edits of the store begun or
+# ended; row 2, the changes of devices (provisioned, edited, decommissioned, removed).
 store_edits = Table(
     "store_edits",
     metadata,

@@ -6,6 +6,11 @@ store otherwise (a reprocess, deltas recomputed after a meter replacement, an er
 wraps the edit in ``editing``, which bumps a counter in the registry before and after it. The
 bridge reads the counter once per batch (``current``): when it moved, the bridge forgets what it
 holds and starts again from what is stored.
+
+A second counter (row 2) counts the changes of devices: provisioned (also from the quarantine),
+edited, decommissioned or removed, by the API, a command or an import. A running bridge reads it
+every second (``device_changes``): when it moved, it looks its devices up again and processes
+what waits in the archive (the uplinks a device sent before it was provisioned), without a restart.
 """
 
 from __future__ import annotations
@@ -19,21 +24,42 @@ from sqlalchemy.engine import Engine
 from registry.errors import database_errors
 from registry.schema import store_edits
 
+_STORE = 1
+_DEVICES = 2
+
 
 def current(engine: Engine) -> int:
     """The number of edits begun or ended so far."""
-    with database_errors("reading the store's edit counter"), engine.connect() as conn:
-        epoch = conn.execute(select(store_edits.c.epoch).where(store_edits.c.id == 1)).scalar()
-    return int(epoch or 0)
+    return _read(engine, _STORE)
+
+
+def device_changes(engine: Engine) -> int:
+    """The number of changes of devices so far."""
+    return _read(engine, _DEVICES)
+
+
+def devices_changed(engine: Engine) -> None:
+    """Announce a change of devices to the running bridges."""
+    _bump(engine, _DEVICES)
 
 
 def bump(engine: Engine) -> None:
-    with database_errors("counting an edit of the store"), engine.begin() as conn:
+    _bump(engine, _STORE)
+
+
+def _read(engine: Engine, row: int) -> int:
+    with database_errors("reading the registry's change counters"), engine.connect() as conn:
+        epoch = conn.execute(select(store_edits.c.epoch).where(store_edits.c.id == row)).scalar()
+    return int(epoch or 0)
+
+
+def _bump(engine: Engine, row: int) -> None:
+    with database_errors("counting a change"), engine.begin() as conn:
         done = conn.execute(
-            update(store_edits).where(store_edits.c.id == 1).values(epoch=store_edits.c.epoch + 1)
+            update(store_edits).where(store_edits.c.id == row).values(epoch=store_edits.c.epoch + 1)
         )
         if done.rowcount == 0:
-            conn.execute(insert(store_edits).values(id=1, epoch=1))
+            conn.execute(insert(store_edits).values(id=row, epoch=1))
 
 
 @contextmanager

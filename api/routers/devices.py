@@ -1,36 +1,51 @@
-"""Devices: provisioning (one, or a CSV), their readings, consumption and raw uplinks."""
+"""Devices: provisioning (one, or a CSV), changes (edit, decommission, remove with its data), their
+readings, consumption and raw uplinks."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
-from api.deps import IdQuery, KeyDep, OperatorKey, StateDep, tenant_scope, visible_device
+from api.deps import AdminKey, IdQuery, KeyDep, OperatorKey, StateDep, tenant_scope, visible_device
 from api.problems import Problem
 from api.schemas import (
     DeviceCreate,
     DevicePublic,
+    DeviceUpdate,
     ImportReport,
     MeterReplacementCreate,
     MeterReplacementPublic,
     Page,
+    Printable,
     ReadingPublic,
+    RowChangePublic,
     RowErrorPublic,
     UplinkPublic,
 )
 from domain.consumption.analytics import ConsumptionSeries, consumption, pick_quantity, time_range, unit_of
 from domain.consumption.bounds import MAX_RAW_RANGE
+from domain.portability.erasure import delete_device
 from ingest.archive import ArchivedUplink
 from ingest.lorawan_crypto import KeyWrapper
 from ingest.pipeline import Ingestor
 from ingest.reprocess import recompute_deltas
+from kernel.fields import NOTE_MAX
 from registry import Device, schema
-from registry.devices_csv import CsvReport, devices_to_csv, parse_devices_csv, validate_row
-from registry.provisioning import import_devices
+from registry.changes import rotate_app_skey, update_device
+from registry.devices_csv import (
+    CsvReport,
+    RowProblem,
+    decode_csv,
+    devices_to_csv,
+    parse_devices_csv,
+    validate_row,
+)
+from registry.provisioning import ImportResult, import_devices
 from store import Window
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
@@ -85,8 +100,8 @@ def create_device(state: StateDep, key: OperatorKey, body: DeviceCreate) -> Devi
     cells = {k: "" if v is None else _cell(v) for k, v in body.model_dump(exclude={"app_skey"}).items()}
     try:
         row = validate_row(1, cells, {})  # the same rules as a CSV import
-    except ValueError as exc:
-        raise Problem(422, "Invalid device", str(exc)) from None
+    except RowProblem as exc:
+        raise Problem(422, "Invalid device", str(exc), code=exc.code, params=exc.params) from None
     report = CsvReport(rows=[row], errors=[])
     master = state.settings.master_key
     wrapper = KeyWrapper.from_setting(master.get_secret_value() if master else None)
@@ -94,13 +109,54 @@ def create_device(state: StateDep, key: OperatorKey, body: DeviceCreate) -> Devi
         raise Problem(
             422, "No master key", "set RELEVE_MASTER_KEY to store AppSKeys (they are kept encrypted)"
         )
-    result = import_devices(state.registry, state.archive, key.tenant_id, report, dry_run=False)
+    result = import_devices(
+        state.registry, state.archive, key.tenant_id, report, dry_run=False, actor=key.prefix, update=False
+    )
     if not result.ok:
-        raise Problem(409, "Conflict", "; ".join(e.reason for e in result.errors))
+        error = result.errors[0]
+        raise Problem(409, "Conflict", error.reason, code=error.code, params=error.params)
     if body.app_skey and wrapper is not None:
         secret = bytes.fromhex(body.app_skey.get_secret_value())
         state.registry.set_app_skey(row.dev_eui, wrapper.wrap(secret, row.dev_eui))
     return _public(state, state.registry.get_device(row.dev_eui))
+
+
+@router.patch("/{dev_eui}", summary="Change a device: fields, site, decommission or put back, AppSKey")
+def change_device(state: StateDep, key: OperatorKey, dev_eui: str, body: DeviceUpdate) -> DevicePublic:
+    device = visible_device(state, key, dev_eui.lower())
+    values = body.model_dump(exclude_unset=True, exclude={"app_skey"})
+    for required in ("name", "model", "status"):
+        if required in values and values[required] is None:
+            raise Problem(422, "Invalid change", f"{required} cannot be cleared")
+    if values.get("tags", {}) is None:
+        values["tags"] = {}
+    if body.app_skey is not None:
+        master = state.settings.master_key
+        wrapper = KeyWrapper.from_setting(master.get_secret_value() if master else None)
+        if wrapper is None:
+            raise Problem(
+                422, "No master key", "set RELEVE_MASTER_KEY to store AppSKeys (they are kept encrypted)"
+            )
+        secret = bytes.fromhex(body.app_skey.get_secret_value())
+        rotate_app_skey(state.registry, device, wrapper.wrap(secret, device.dev_eui), actor=key.prefix)
+    return _public(state, update_device(state.registry, device.dev_eui, values, actor=key.prefix))
+
+
+@router.delete(
+    "/{dev_eui}",
+    status_code=204,
+    summary="Remove a device with everything it measured (admin; audited). To keep its history, "
+    "decommission it instead (PATCH status)",
+)
+def remove_device(
+    state: StateDep,
+    key: AdminKey,
+    dev_eui: str,
+    note: Annotated[str, Query(max_length=NOTE_MAX, description="why"), Printable] = "",
+) -> Response:
+    device = visible_device(state, key, dev_eui.lower())
+    delete_device(state.registry, state.store, device, actor=key.prefix, note=note)
+    return Response(status_code=204)
 
 
 def _cell(value: object) -> str:
@@ -116,19 +172,47 @@ async def import_csv(
     body = await request.body()
     if len(body) > MAX_CSV_BYTES:
         raise Problem(413, "Too large", f"a CSV import is at most {MAX_CSV_BYTES // 1024 // 1024} MB")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        text = body.decode("cp1252", errors="replace")  # spreadsheets on Windows
-    result = import_devices(
-        state.registry, state.archive, key.tenant_id, parse_devices_csv(text), dry_run=dry_run
+    text, encoding = decode_csv(body)  # as the command does: the file's bytes, read here only
+    result = await run_in_threadpool(
+        import_devices,
+        state.registry,
+        state.archive,
+        key.tenant_id,
+        parse_devices_csv(text),
+        dry_run=dry_run,
+        actor=key.prefix,
     )
+    return import_report(result, encoding)
+
+
+def import_report(result: ImportResult, encoding: str) -> ImportReport:
     return ImportReport(
         dry_run=result.dry_run,
         imported=result.imported,
-        errors=[RowErrorPublic(line=e.line, reason=e.reason) for e in result.errors],
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        new_sites=result.new_sites,
+        rows=[
+            RowChangePublic(
+                line=r.line,
+                dev_eui=r.dev_eui,
+                action=r.action,
+                changes={k: [_json(before), _json(after)] for k, (before, after) in r.changes.items()},
+                new_site=r.new_site,
+            )
+            for r in result.rows
+        ],
+        errors=[
+            RowErrorPublic(line=e.line, reason=e.reason, code=e.code, params=e.params) for e in result.errors
+        ],
+        encoding=encoding,
         released_uplinks=result.released_uplinks,
     )
+
+
+def _json(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 @router.get(

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Response
 from api.deps import AdminKey, KeyDep, StateDep, tenant_scope
 from api.problems import Problem
 from api.schemas import KeyCreate, KeyCreated, KeyPublic, Page, WhoAmI
-from registry import Role
+from registry import Role, audit
+from registry.changes import revoke_key as revoke
 
 router = APIRouter(prefix="/api/v1", tags=["keys"])
 
@@ -32,6 +33,15 @@ def create_key(state: StateDep, key: AdminKey, body: KeyCreate) -> KeyCreated:
     if tenant_id != key.tenant_id and not key.sees_all_tenants:
         raise Problem(403, "Forbidden", "only the network owner's admins create keys for other tenants")
     created, token = state.registry.create_key(tenant_id, Role(body.role), body.name)
+    audit.record(
+        state.registry.engine,
+        actor=key.prefix,
+        tenant_id=tenant_id,
+        action="create_key",
+        target=f"key {created.prefix}",
+        counts={},
+        changes={"role": (None, created.role.value), "name": (None, created.name)},
+    )
     return KeyCreated(
         prefix=created.prefix,
         role=created.role.value,
@@ -46,6 +56,7 @@ def revoke_key(state: StateDep, key: AdminKey, prefix: str) -> Response:
     visible = {k.prefix for k in state.registry.list_keys(tenant_scope(key))}
     if prefix not in visible:
         raise Problem(404, "Not found", f"no active key {prefix}")
-    state.registry.revoke_key(prefix)
+    owner = next(k.tenant_id for k in state.registry.list_keys(tenant_scope(key)) if k.prefix == prefix)
+    revoke(state.registry, prefix, owner, actor=key.prefix)
     state.reads.forget_keys()  # at once in this process; other workers within api.read_cache.KEY_TTL_S
     return Response(status_code=204)

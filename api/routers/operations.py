@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from api.deps import AdminKey, KeyDep, OperatorKey, StateDep, tenant_scope
+from api.problems import Problem
 from api.routers.devices import Limit, Offset, uplink_public
-from api.schemas import DeadLetterPublic, ModelPublic, Page, QuarantinePublic, UplinkPublic
+from api.schemas import DeadLetterPublic, ModelPublic, Page, Printable, QuarantinePublic, UplinkPublic
 from decoders import MODELS
+from kernel.fields import NOTE_MAX
+from kernel.types import normalize_eui
+from registry.changes import ignore_device, unignore_device
 
 router = APIRouter(prefix="/api/v1", tags=["operations"])
 
@@ -27,11 +33,11 @@ def list_models(_key: KeyDep) -> list[ModelPublic]:
     ]
 
 
-@router.get("/quarantine", summary="Devices heard but not provisioned")
+@router.get("/quarantine", summary="Devices heard but not provisioned (ignored=true: those ignored)")
 def quarantine(
-    state: StateDep, _key: OperatorKey, offset: Offset = 0, limit: Limit = 100
+    state: StateDep, _key: OperatorKey, offset: Offset = 0, limit: Limit = 100, ignored: bool = False
 ) -> Page[QuarantinePublic]:
-    entries = state.archive.quarantine(offset=offset, limit=limit)
+    entries = state.archive.quarantine(offset=offset, limit=limit, ignored=ignored)
     return Page(
         items=[
             QuarantinePublic(
@@ -40,12 +46,46 @@ def quarantine(
                 last_seen=e.last_seen,
                 uplinks=e.uplinks,
                 last_f_port=e.last_f_port,
+                ports=list(e.ports),
+                last_f_cnt=e.last_f_cnt,
+                device_name=e.device_name,
+                device_profile=e.device_profile,
+                ignored=ignored,
             )
             for e in entries
         ],
         offset=offset,
         limit=limit,
     )
+
+
+def _eui(value: str) -> str:
+    try:
+        return normalize_eui(value)
+    except ValueError as exc:
+        raise Problem(422, "Invalid DevEUI", str(exc)) from None
+
+
+@router.put(
+    "/quarantine/{dev_eui}/ignored",
+    status_code=204,
+    summary="Ignore a device heard (a neighbour's): its uplinks kept, not decoded, out of the list",
+)
+def ignore(
+    state: StateDep,
+    key: OperatorKey,
+    dev_eui: str,
+    note: Annotated[str, Query(max_length=NOTE_MAX), Printable] = "",
+) -> Response:
+    ignore_device(state.registry, _eui(dev_eui), actor=key.prefix, tenant_id=key.tenant_id, note=note)
+    return Response(status_code=204)
+
+
+@router.delete("/quarantine/{dev_eui}/ignored", status_code=204, summary="Stop ignoring a device heard")
+def unignore(state: StateDep, key: OperatorKey, dev_eui: str) -> Response:
+    if not unignore_device(state.registry, _eui(dev_eui), actor=key.prefix, tenant_id=key.tenant_id):
+        raise Problem(404, "Not found", f"device {dev_eui} is not ignored")
+    return Response(status_code=204)
 
 
 @router.get("/uplinks/failed", summary="Uplinks that failed to decode, with the error")

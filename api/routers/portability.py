@@ -39,6 +39,9 @@ class AuditEntryPublic(BaseModel):
     target: str
     counts: dict[str, int]
     note: str
+    changes: dict[str, list[object]] = Field(
+        default_factory=dict, description="a change of the registry: each field, [before, after]"
+    )
 
 
 class TenantUsagePublic(BaseModel):
@@ -116,10 +119,11 @@ def _entry(e: audit.AuditEntry) -> AuditEntryPublic:
         target=e.target,
         counts=e.counts,
         note=e.note,
+        changes=e.changes,
     )
 
 
-@router.get("/audit", summary="The audit log (erasures), newest first")
+@router.get("/audit", summary="The audit log (every change and erasure), newest first")
 def audit_log(
     state: StateDep, key: AdminKey, offset: Offset = 0, limit: Limit = 100
 ) -> Page[AuditEntryPublic]:

@@ -1,4 +1,4 @@
-"""Sites (buildings): list, create, and their consumption summed over their devices."""
+"""Sites (buildings): list, create, change, remove, and their consumption summed over their devices."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from api.deps import AppState, Id, KeyDep, OperatorKey, StateDep, check_visible,
 from api.http_cache import cached_body, json_response
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
-from api.schemas import Page, SiteCreate, SitePublic
+from api.schemas import Page, SiteCreate, SitePublic, SiteUpdate
 from domain.consumption.analytics import (
     ConsumptionSeries,
     consumption,
@@ -23,6 +23,7 @@ from domain.consumption.analytics import (
     time_range,
 )
 from registry import ApiKey, Site
+from registry.changes import delete_site, update_site
 from registry.provisioning import slugify
 from store import Window
 
@@ -64,6 +65,30 @@ def create_site(state: StateDep, key: OperatorKey, body: SiteCreate) -> SitePubl
     attrs = body.model_dump(exclude={"name"}, exclude_none=True)
     site = state.registry.ensure_site(key.tenant_id, slugify(body.name), body.name, **attrs)
     return _public(site, len(state.registry.list_devices(site_id=site.id)))
+
+
+@router.patch("/{site_id}", summary="Change a site (its tenant: the network owner's admin)")
+def change_site(state: StateDep, key: OperatorKey, site_id: Id, body: SiteUpdate) -> SitePublic:
+    site = visible_site(state, key, site_id)
+    values = body.model_dump(exclude_unset=True)
+    for required in ("name", "open_data", "tenant_id"):
+        if required in values and values[required] is None:
+            raise Problem(422, "Invalid change", f"{required} cannot be cleared")
+    if values.get("tenant_id", site.tenant_id) != site.tenant_id and not key.sees_all_tenants:
+        raise Problem(403, "Forbidden", "only the network owner's admin moves a site to another tenant")
+    changed = update_site(state.registry, site.id, values, actor=key.prefix)
+    return _public(changed, len(state.registry.list_devices(site_id=site.id, limit=100_000)))
+
+
+@router.delete(
+    "/{site_id}",
+    status_code=204,
+    summary="Remove a site that no device refers to (409 otherwise: move or remove them first)",
+)
+def remove_site(state: StateDep, key: OperatorKey, site_id: Id) -> Response:
+    site = visible_site(state, key, site_id)
+    delete_site(state.registry, site.id, actor=key.prefix)
+    return Response(status_code=204)
 
 
 @router.get("/{site_id}", summary="One site")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, delete
 
-from registry import Device, audit, schema, store_edits
+from registry import Device, Registry, audit, schema, store_edits
 from registry.audit import AuditEntry
+from registry.changes import DEVICE_FIELDS, delete_device_row
 from registry.errors import database_errors
 from store import StoreWriter
 
@@ -33,3 +34,26 @@ def erase_device_data(
         counts={"readings": readings, "uplinks": int(uplinks.rowcount), "alarms": int(alarms.rowcount)},
         note=note,
     )
+
+
+def delete_device(
+    registry: Registry, store: StoreWriter, device: Device, *, actor: str, note: str = ""
+) -> AuditEntry:
+    """Remove a device and everything it measured (a test device, one installed by mistake): its
+    data erased as above, then its registry row, meter replacements and alerts; two audit entries,
+    the erasure's counts and the device's fields as they were. To keep its history, decommission
+    it instead (``registry.changes.update_device`` with status ``decommissioned``)."""
+    entry = erase_device_data(registry.engine, store, device, actor=actor, note=note)
+    delete_device_row(registry, device)
+    fields = {k: getattr(device, k) for k in DEVICE_FIELDS}
+    audit.record(
+        registry.engine,
+        actor=actor,
+        tenant_id=device.tenant_id,
+        action="delete_device",
+        target=device.dev_eui,
+        counts=entry.counts,
+        note=note,
+        changes={k: (v, None) for k, v in fields.items() if v not in (None, {})},
+    )
+    return entry

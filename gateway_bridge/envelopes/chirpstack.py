@@ -79,6 +79,7 @@ def parse_v4(event: str, doc: dict[str, Any], topic_eui: str | None, now: dateti
             receptions=tuple(receptions),
             dev_addr=c.text(doc, "devAddr"),
             device_name=c.text(info, "deviceName"),
+            device_profile=c.label(info.get("deviceProfileName")),
             application_id=c.text(info, "applicationId"),
             lns_event_id=c.text(doc, "deduplicationId"),
             confirmed=bool(doc.get("confirmed", False)),

@@ -57,6 +57,13 @@ def text(doc: dict[str, Any], key: str, *, required: bool = False) -> str | None
     return value
 
 
+def label(*parts: object) -> str | None:
+    """An informative name (a device profile) from its parts, or None: never fails an uplink for
+    it (a part that is not text is left out), bounded to 120 characters."""
+    texts = [p for p in parts if isinstance(p, str) and p]
+    return "/".join(texts)[:120] or None
+
+
 def integer(
     doc: dict[str, Any], key: str, *, default: int | None = None, lo: int = 0, hi: int = 2**32 - 1
 ) -> int | None:

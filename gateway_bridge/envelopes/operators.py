@@ -80,11 +80,23 @@ def parse_thingpark(doc: dict[str, Any], now: datetime) -> Event:
         receptions=tuple(receptions),
         dev_addr=(c.text(up, "DevAddr") or "").lower() or None,
         device_name=c.text(c.obj(up, "CustomerData"), "name"),
+        device_profile=_driver(up),
         confirmed=_int(up, "AckRequested") == 1,
         spreading_factor=_int(up, "SpFact", 12) or _int(up, "Spfact", 12),
         frequency_hz=round(frequency * 1_000_000) if frequency else None,
         decoded_object=decoded if isinstance(decoded, dict) else None,
     )
+
+
+def _driver(up: dict[str, Any]) -> str | None:
+    """ThingPark's driver of the device (its maker and model), as ``maker/model``."""
+    driver = up.get("DriverCfg")
+    if not isinstance(driver, dict):
+        return None
+    part = driver.get("mod") if isinstance(driver.get("mod"), dict) else driver.get("app")
+    if isinstance(part, dict):
+        return c.label(part.get("pId"), part.get("mId"))
+    return c.label(driver.get("id"))
 
 
 def is_live_objects(doc: dict[str, Any]) -> bool:

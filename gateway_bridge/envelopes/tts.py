@@ -94,6 +94,7 @@ def parse(event: str, doc: dict[str, Any], topic_device: str | None, now: dateti
             receptions=tuple(receptions),
             dev_addr=(c.text(ids, "dev_addr") or "").lower() or None,
             device_name=device_id,
+            device_profile=_version(up.get("version_ids")),
             application_id=c.text(c.obj(ids, "application_ids"), "application_id"),
             lns_event_id=event_id,
             confirmed=bool(up.get("confirmed", False)),
@@ -104,3 +105,8 @@ def parse(event: str, doc: dict[str, Any], topic_device: str | None, now: dateti
     if event == "join" and dev_eui is not None:
         return JoinEvent(dev_eui, time, Lns.TTS_V3, (c.text(ids, "dev_addr") or "").lower() or None)
     return Ignored(Lns.TTS_V3, event, dev_eui)
+
+
+def _version(ids: object) -> str | None:
+    """The device's brand and model as TTS knows them (the Device Repository's ids)."""
+    return c.label(ids.get("brand_id"), ids.get("model_id")) if isinstance(ids, dict) else None

@@ -16,6 +16,7 @@ from registry.migrations import (
     v5_climate,
     v6_charter_and_usage,
     v7_store_edits,
+    v8_ops_changes,
 )
 
 STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
@@ -26,6 +27,7 @@ STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (5, v5_climate.upgrade),
     (6, v6_charter_and_usage.upgrade),
     (7, v7_store_edits.upgrade),
+    (8, v8_ops_changes.upgrade),
 )
 LATEST = STEPS[-1][0]
 

@@ -158,7 +158,14 @@ def test_register_fields_are_set_through_post_and_csv(env: Env) -> None:
         "a00000000000000b,compteur,netvox/r718h,Dépôt,eau,Régie,30/06/2024\n"
     )
     report = env.client.post("/api/v1/devices/import?dry_run=true", content=sheet, headers=headers).json()
-    assert report["errors"] == [{"line": 3, "reason": "installed_at: not a date (YYYY-MM-DD): '30/06/2024'"}]
+    assert report["errors"] == [
+        {
+            "line": 3,
+            "reason": "installed_at: not a date (YYYY-MM-DD): '30/06/2024'",
+            "code": "bad_date",
+            "params": {"column": "installed_at", "value": "30/06/2024"},
+        }
+    ]
     sheet = sheet.rsplit("\n", 2)[0] + "\n"
     assert (
         env.client.post("/api/v1/devices/import?dry_run=false", content=sheet, headers=headers).status_code

@@ -110,7 +110,14 @@ def test_the_csv_dry_run_reports_line_and_reason(world: World) -> None:
     )
     r = world.send("POST", "/devices/import?dry_run=true", content=sheet.encode())
     assert r.status_code == 200
-    assert r.json()["errors"] == [
+    # each reason also as a code and its parameters, which the page says in its language
+    assert [(e["code"], e["params"].get("column")) for e in r.json()["errors"]] == [
+        ("bad_text", "name"),
+        ("bad_text", "name"),
+        ("bad_tags", None),
+        ("bad_text", "site"),
+    ]
+    assert [{"line": e["line"], "reason": e["reason"]} for e in r.json()["errors"]] == [
         {
             "line": 3,
             "reason": f"name: character U+0000 (control) at position 4 is not allowed: {ONE_LINE}",
