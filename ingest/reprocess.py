@@ -9,7 +9,7 @@ span, so consumption and rollups follow. The report says, per device, what chang
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -47,13 +47,28 @@ class DeviceReport:
 
 
 def reprocess(
-    ingestor: Ingestor, devices: Sequence[Device], since: datetime, *, dry_run: bool = False
+    ingestor: Ingestor,
+    devices: Sequence[Device],
+    since: datetime,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[DeviceReport], None] | None = None,
 ) -> list[DeviceReport]:
-    """Re-decode the devices' archived uplinks received since ``since``."""
+    """Re-decode the devices' archived uplinks received since ``since``; ``progress`` is told of
+    each device done."""
+
+    def each() -> list[DeviceReport]:
+        reports = []
+        for device in devices:
+            reports.append(_device(ingestor, device, since, dry_run))
+            if progress is not None:
+                progress(reports[-1])
+        return reports
+
     if dry_run:
-        return [_device(ingestor, device, since, dry_run) for device in devices]
+        return each()
     with store_edits.editing(ingestor.registry.engine):
-        return [_device(ingestor, device, since, dry_run) for device in devices]
+        return each()
 
 
 def _device(ingestor: Ingestor, device: Device, since: datetime, dry_run: bool) -> DeviceReport:

@@ -14,6 +14,7 @@ from pathlib import Path
 import orjson
 
 from kernel.fields import NAME_MAX, NOTE_MAX, SHORT_MAX, check_text
+from releve import ops_commands
 from releve.commands import (
     cmd_devices_erase_data,
     cmd_devices_import,
@@ -122,8 +123,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     fleet = load_fleet(args.fleet)
-    end = parse_time(args.end) if args.end else datetime.now(UTC)
-    start = parse_time(args.start) if args.start else end - timedelta(days=args.days)
+    end = args.end or datetime.now(UTC)
+    start = args.start or end - timedelta(days=args.days)
     speed = None if args.mode == "backfill" else (1.0 if args.mode == "realtime" else args.speed)
     truth = args.truth.open("wb") if args.truth else None
     sink: Sink
@@ -249,8 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["backfill", "realtime", "accelerated"], default="backfill")
     p.add_argument("--speed", type=float, default=2880.0, help="accelerated: simulated s per real s")
     p.add_argument("--days", type=float, default=7.0, help="span ending at --end (default now)")
-    p.add_argument("--start", default=None, help="ISO time (default: --end minus --days)")
-    p.add_argument("--end", default=None, help="ISO time (default: now)")
+    p.add_argument("--start", default=None, type=parse_time, help="time (default: --end minus --days)")
+    p.add_argument("--end", default=None, type=parse_time, help="ISO time or 28/11/2026 (default: now)")
     p.add_argument("--mqtt-url", default=None)
     p.add_argument("--out", type=Path, default=None, help="write envelopes to this JSONL file instead")
     p.add_argument("--truth", type=Path, default=None, help="write the ground truth (JSONL) here")
@@ -320,7 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reprocess", help="re-decode archived uplinks after a decoder fix or a model change")
     p.add_argument("--device", default=None, help="DevEUI")
     p.add_argument("--model", default=None, help="every device of this model")
-    p.add_argument("--since", required=True, help="ISO date or time (UTC if no offset)")
+    p.add_argument(
+        "--since",
+        required=True,
+        type=parse_time,
+        help="2026-11-28, 28/11/2026 or 28/11/2026 06:00 (UTC if no offset)",
+    )
     p.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
     p.set_defaults(func=cmd_reprocess)
 
@@ -338,12 +344,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = keys.add_parser("revoke", help="revoke a key by its prefix")
     p.add_argument("prefix")
     p.set_defaults(func=cmd_keys_revoke)
+    ops_commands.add_parsers(sub, devices, keys)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from registry.errors import DatabaseUnavailable, RegistryError
+
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``releve devices list | head``): stop quietly, and let nothing
+        # write to the closed pipe again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (DatabaseUnavailable, OSError) as exc:
+        print(f"releve: {exc}", file=sys.stderr)
+        return 1
+    except RegistryError as exc:  # a user's mistake: no such device, site or tenant; a refused change
+        print(f"releve: {exc}", file=sys.stderr)
+        return 2
     return code
 
 

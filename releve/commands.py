@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from kernel.settings import Settings, load_settings
+from releve.progress import progress
 
 if TYPE_CHECKING:
-    from registry import Registry
+    from registry import Registry, Tenant
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -28,7 +29,25 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def parse_time(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
+    """A time as ISO 8601 (``2026-11-28``, ``2026-11-28T06:00+01:00``) or as a town writes it
+    (``28/11/2026``, ``28/11/2026 06:00``); UTC when no offset is given. An argparse type: a
+    value that is neither is a clear error (exit code 2), never a traceback."""
+    text = value.strip()
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        for form in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+            try:
+                parsed = datetime.strptime(text, form)
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            raise argparse.ArgumentTypeError(
+                f"not a date: {value!r} (give 2026-11-28, 28/11/2026 or 28/11/2026 06:00)"
+            ) from None
+    assert parsed is not None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -40,16 +59,16 @@ def _open_registry(args: argparse.Namespace) -> Registry:
 
 def cmd_devices_import(args: argparse.Namespace) -> int:
     from ingest.archive import Archive
-    from registry.devices_csv import parse_devices_csv
+    from registry.devices_csv import decode_csv, parse_devices_csv
     from registry.provisioning import import_devices
 
+    text, encoding = decode_csv(args.file.read_bytes())  # as the API does with the page's upload
     registry = _open_registry(args)
     try:
-        tenant = registry.ensure_tenant(args.tenant) if args.tenant else registry.owner_tenant()
-        try:
-            text = args.file.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            text = args.file.read_text(encoding="cp1252")
+        tenant = _tenant(registry, args.tenant)
+        if tenant is None:
+            print(f"releve: no tenant {args.tenant!r} (see `releve tenants list`)", file=sys.stderr)
+            return 2
         result = import_devices(
             registry, Archive(registry.engine), tenant.id, parse_devices_csv(text), dry_run=args.dry_run
         )
@@ -60,9 +79,38 @@ def cmd_devices_import(args: argparse.Namespace) -> int:
     if not result.ok:
         print(f"nothing imported: {len(result.errors)} bad row(s)", file=sys.stderr)
         return 1
-    verb = "would import" if result.dry_run else "imported"
-    print(f"{verb} {result.imported} device(s) into tenant {tenant.slug}")
+    for row in result.rows:
+        if row.action != "unchanged":
+            print(f"{args.file}:{row.line}: {row.dev_eui} {_would(row.action, result.dry_run)}")
+            for name, (before, after) in row.changes.items():
+                print(f"    {name}: {_cell(before)} -> {_cell(after)}")
+    verb = "would be" if result.dry_run else "were"
+    print(
+        f"{result.created} device(s) {verb} created, {result.updated} updated, {result.unchanged} unchanged "
+        f"in tenant {tenant.slug} (file read as {encoding})"
+    )
+    for site in result.new_sites:
+        print(f"new site: {site}")
     return 0
+
+
+def _would(action: str, dry_run: bool) -> str:
+    return f"would be {action}" if dry_run else action
+
+
+def _cell(value: object) -> str:
+    if value is None or value == {}:
+        return "(empty)"
+    if isinstance(value, dict):
+        return ";".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def _tenant(registry: Registry, slug: str | None) -> Tenant | None:
+    """The tenant of this slug (None: there is none), or the network owner's."""
+    if not slug:
+        return registry.owner_tenant()
+    return next((t for t in registry.list_tenants() if t.slug == slug), None)
 
 
 def cmd_devices_list(args: argparse.Namespace) -> int:
@@ -70,7 +118,8 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
     try:
         sites = {s.id: s.name for s in registry.list_sites()}
         for d in registry.list_devices(limit=1_000_000):
-            print(f"{d.dev_eui}  {d.model:32} {sites.get(d.site_id or -1, '-'):24} {d.name}")
+            status = "" if d.status == "active" else f"  ({d.status})"
+            print(f"{d.dev_eui}  {d.model:32} {sites.get(d.site_id or -1, '-'):24} {d.name}{status}")
     finally:
         registry.close()
     return 0
@@ -97,7 +146,7 @@ def cmd_devices_set_model(args: argparse.Namespace) -> int:
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from ingest.pipeline import Ingestor
-    from ingest.reprocess import reprocess
+    from ingest.reprocess import DeviceReport, reprocess
     from releve.runtime import key_wrapper, time_bounds
     from releve.services import close_state, open_state
 
@@ -117,7 +166,14 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
             return 1
         keys, times = key_wrapper(settings), time_bounds(settings)
         ingestor = Ingestor(state.registry, state.archive, state.store, keys=keys, times=times)
-        reports = reprocess(ingestor, devices, parse_time(args.since), dry_run=args.dry_run)
+        with progress("reprocess", "device", len(devices)) as update:
+            done: list[DeviceReport] = []
+
+            def step(report: DeviceReport) -> None:
+                done.append(report)
+                update(len(done), None)
+
+            reports = reprocess(ingestor, devices, args.since, dry_run=args.dry_run, progress=step)
     finally:
         close_state(state)
     verb = "would change" if args.dry_run else "changed"
@@ -136,7 +192,10 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
     registry = _open_registry(args)
     try:
-        tenant = registry.ensure_tenant(args.tenant) if args.tenant else registry.owner_tenant()
+        tenant = _tenant(registry, args.tenant)
+        if tenant is None:
+            print(f"releve: no tenant {args.tenant!r} (see `releve tenants list`)", file=sys.stderr)
+            return 2
         key, token = registry.create_key(tenant.id, Role(args.role), args.name)
     finally:
         registry.close()
@@ -168,12 +227,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     state = open_state(settings_from(args))
     partial = args.out.with_name(args.out.name + ".partial")
     try:
-        with partial.open("wb") as out:
-            manifest = export_tenant(state.registry, state.store, args.tenant, out)
+        with partial.open("wb") as out, progress("export", "device") as update:
+            manifest = export_tenant(state.registry, state.store, args.tenant, out, update)
         partial.replace(args.out)
     except NotFound as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        print(f"releve: {exc} (see `releve tenants list`)", file=sys.stderr)
+        return 2
     finally:
         partial.unlink(missing_ok=True)
         close_state(state)
@@ -189,7 +248,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     state = open_state(settings_from(args))
     try:
-        report = import_archive(state.registry, state.store, args.file)
+        with progress("import", "file") as update:
+            report = import_archive(state.registry, state.store, args.file, update)
     except ArchiveError as exc:
         print(f"nothing imported: {exc}", file=sys.stderr)
         return 1

@@ -16,7 +16,7 @@ import hashlib
 import io
 import tarfile
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -101,8 +101,15 @@ class _Member:
         return {"sha256": self._sha.hexdigest(), "bytes": self.size}
 
 
-def export_tenant(registry: Registry, store: StoreReader, slug: str, out: IO[bytes]) -> dict[str, Any]:
-    """Write the tenant's archive to ``out``; returns the manifest."""
+def export_tenant(
+    registry: Registry,
+    store: StoreReader,
+    slug: str,
+    out: IO[bytes],
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Write the tenant's archive to ``out``; returns the manifest. ``progress(done, total)``:
+    told of each device written."""
     tenant = find_tenant(registry, slug)
     sites = registry.list_sites(tenant.id)
     site_slugs = {s.id: s.slug for s in sites}
@@ -148,6 +155,8 @@ def export_tenant(registry: Registry, store: StoreReader, slug: str, out: IO[byt
             counts.readings += rd.lines
             counts.rollups += ro.lines
             members.extend([up, rd, ro])
+            if progress is not None:
+                progress(len(members) // 3, len(devices))
         digests = {m.name: m.close() for m in members}
         manifest = {
             "format": FORMAT,

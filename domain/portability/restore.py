@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import tarfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -160,13 +160,16 @@ def _manifest(tar: tarfile.TarFile, info: tarfile.TarInfo) -> dict[str, Any]:
 # -- import ------------------------------------------------------------------------------------
 
 
-def import_archive(registry: Registry, store: Store, path: Path) -> ImportReport:
-    """Verify, then restore the archive into this instance (idempotent)."""
+def import_archive(
+    registry: Registry, store: Store, path: Path, progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
+    """Verify, then restore the archive into this instance (idempotent). ``progress(done, total)``:
+    told of each member restored."""
     manifest = verify(path)
     with _open(path) as tar:
         try:
             with store_edits.editing(registry.engine):
-                return _import(registry, store, tar, manifest, path)
+                return _import(registry, store, tar, manifest, path, progress)
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise ArchiveError(f"{path}: archive became unreadable during the import: {exc}") from exc
         except (KeyError, TypeError, ValueError) as exc:
@@ -181,13 +184,21 @@ def _lines(tar: tarfile.TarFile, info: tarfile.TarInfo) -> Iterator[dict[str, An
 
 
 def _import(
-    registry: Registry, store: Store, tar: tarfile.TarFile, manifest: dict[str, Any], path: Path
+    registry: Registry,
+    store: Store,
+    tar: tarfile.TarFile,
+    manifest: dict[str, Any],
+    path: Path,
+    progress: Callable[[int, int], None] | None,
 ) -> ImportReport:
     report: ImportReport | None = None
     tenant_id = 0
     devices: set[str] = set()
     uplink_ids: dict[int, int] = {}
-    for info in tar:
+    total = len(manifest.get("members") or {})
+    for done, info in enumerate(tar):
+        if progress is not None and done:
+            progress(done - 1, total)  # the members before this one (the manifest first)
         if info.name == MANIFEST:
             continue
         if info.name == REGISTRY:

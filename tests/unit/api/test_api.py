@@ -155,7 +155,10 @@ def test_csv_dry_run_reports_bad_rows_and_imports_nothing(client: tuple[TestClie
         assert body["imported"] == 0
     r = c.get("/api/v1/devices/a000000000000010", headers=auth(tokens["town_admin"]))
     assert r.status_code == 404
-    assert c.get(f"/api/v1/devices/{A_EUI}", headers=auth(tokens["town_admin"])).json()["name"] != "already there"
+    assert (
+        c.get(f"/api/v1/devices/{A_EUI}", headers=auth(tokens["town_admin"])).json()["name"]
+        != "already there"
+    )
 
 
 def test_daily_consumption_in_the_towns_time_zone(client: tuple[TestClient, dict[str, str]]) -> None:

@@ -50,7 +50,7 @@ def test_export_then_import_elsewhere(
     monkeypatch.setenv("RELEVE_DATA_DIR", str(source))
     assert main(["export", "--tenant", "town", "--out", str(archive)]) == 0
     assert "24 readings" in capsys.readouterr().out
-    assert main(["export", "--tenant", "nobody", "--out", str(tmp_path / "x.tar.gz")]) == 1
+    assert main(["export", "--tenant", "nobody", "--out", str(tmp_path / "x.tar.gz")]) == 2
     assert not (tmp_path / "x.tar.gz").exists() and not (tmp_path / "x.tar.gz.partial").exists()
 
     monkeypatch.setenv("RELEVE_DATA_DIR", str(target))
