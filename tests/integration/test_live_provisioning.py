@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 
 from kernel.settings import Settings
 from registry import Role, schema
-from releve.broker import free_port
+from releve.broker import MosquittoProcess, free_port
 from releve.services import close_state, open_state
 from tests.integration.bridge_helpers import BridgeProcess, publish
-from tests.servers import MosquittoProcess, api_server
+from tests.servers import api_server
 
 pytestmark = pytest.mark.integration
 
