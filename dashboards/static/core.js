@@ -74,7 +74,8 @@ window.Releve = (function () {
   function monthKey(d) { return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0"); }
 
   class ApiError extends Error {
-    constructor(status, message) { super(message); this.status = status; }
+    // ``problem``: the problem document, whose ``code`` and ``params`` a page may say in its language.
+    constructor(status, message, problem) { super(message); this.status = status; this.problem = problem || null; }
   }
   async function api(path, options) {
     const opts = Object.assign({ headers: {} }, options || {});
@@ -92,7 +93,8 @@ window.Releve = (function () {
     const body = type.includes("json") ? await response.json() : await response.text();
     if (!response.ok) {
       const detail = body && body.detail;
-      throw new ApiError(response.status, typeof detail === "string" ? detail : response.statusText);
+      throw new ApiError(response.status, typeof detail === "string" ? detail : response.statusText,
+        body && typeof body === "object" ? body : null);
     }
     return body;
   }
