@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from ingest.pipeline import Ingestor
 from kernel.settings import Settings
 from kernel.types import Lns, Uplink
 from registry import Role
@@ -26,7 +27,8 @@ __all__ = ["browser"]  # the module's fixture, shared
 
 SHEET = (
     "dev_eui;name;model;site;pulse_quantity;pulse_weight;tags\n"
-    "a000000000000101;Eau m\u00e9diath\u00e8que;netvox/r718h;M\u00e9diath\u00e8que;water_volume;0,001;usage=eau\n"
+    "a000000000000101;Eau m\u00e9diath\u00e8que;netvox/r718h;M\u00e9diath\u00e8que;"
+    "water_volume;0,001;usage=eau\n"
     "a000000000000102;Eau cr\u00e8che;netvox/r718h;Cr\u00e8che;water_volume;0,01;\n"
     "a000000000000103;Elec cr\u00e8che;netvox/r718h;Cr\u00e8che;energy_import;1;\n"
 )
@@ -40,9 +42,6 @@ def ops_url(tmp_path: Path) -> Iterator[tuple[str, str]]:
     state.registry.ensure_site(town.id, "mairie", "Mairie")
     _, token = state.registry.create_key(town.id, Role.ADMIN, "ops")
     heard = Uplink("ffff00000000beef", 6, 42, bytes(11), datetime.now(UTC), Lns.CHIRPSTACK_V4)
-    state.archive.mark([])
-    from ingest.pipeline import Ingestor
-
     ingestor = Ingestor(state.registry, state.archive, state.store)
     ingestor.process(ingestor.accept([(heard, "test")]))
     server, thread = serve(settings, state)
