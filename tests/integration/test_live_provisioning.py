@@ -64,7 +64,8 @@ def wait_for(what: str, found: Callable[[], bool], timeout: float) -> float:
 @pytest.fixture
 def running(tmp_path: Path, mosquitto: MosquittoProcess) -> Iterator[tuple[str, dict[str, str], Path]]:
     data = tmp_path / "data"
-    settings = Settings(data_dir=data, api_port=free_port(), timezone="UTC")
+    # the town's time zone, as the bridge's (its days are the rollups' days)
+    settings = Settings(data_dir=data, api_port=free_port())
     state = open_state(settings)
     _, token = state.registry.create_key(state.registry.owner_tenant().id, Role.ADMIN, "ops")
     bridge = BridgeProcess(data, mosquitto.url)
@@ -153,3 +154,64 @@ def play_a_year_day(api: httpx.Client, data: Path, mqtt_url: str) -> None:
     assert [e["action"] for e in audit[:3]] == ["update_device", "update_device", "create_device"]
     assert audit[0]["changes"] == {"status": ["active", "decommissioned"]}
     assert audit[1]["changes"] == {"pulse_weight": [0.01, 0.001]}
+
+
+def test_moved_removed_and_keys_rotated_while_the_bridge_runs(
+    running: tuple[str, dict[str, str], Path], mosquitto: MosquittoProcess
+) -> None:
+    url, admin, data = running
+    with httpx.Client(base_url=url, headers=admin, timeout=10) as api:
+        device = {"dev_eui": EUI, "name": "Eau gymnase", "model": "netvox/r718h", "site": "Gymnase"}
+        device |= {"pulse_quantity": "water_volume", "pulse_weight": 0.01}
+        assert api.post("/api/v1/devices", json=device).status_code == 201
+        test = {"dev_eui": "70b3d5326000aa02", "name": "essai", "model": "netvox/r718h", "site": "Atelier"}
+        assert api.post("/api/v1/devices", json=test).status_code == 201
+        other = [
+            (t.replace(EUI, test["dev_eui"]), b.replace(EUI.encode(), test["dev_eui"].encode()))
+            for t, b in (uplink(n, 50 + n) for n in range(2))
+        ]
+        publish(mosquitto.url, [uplink(n, 1000 + 10 * n) for n in range(4)] + other)
+        wait_for("decoded", lambda: states(data).get("decoded") == 6, 15)
+
+        def total(site_id: int) -> float:
+            body = api.get(
+                f"/api/v1/sites/{site_id}/consumption",
+                params={
+                    "quantity": "water_volume",
+                    "window": "day",
+                    "start": (T0 - timedelta(days=1)).isoformat(),
+                },
+            ).json()
+            return float(body["total"] or 0)
+
+        sites = {s["name"]: s["id"] for s in api.get("/api/v1/sites").json()["items"]}
+        assert total(sites["Gymnase"]) == pytest.approx(0.3)
+
+        # Moved (a correction: the device was on the wrong building): its history follows it.
+        new = api.post("/api/v1/sites", json={"name": "Gymnase Jean Moulin"}).json()
+        r = api.patch(f"/api/v1/devices/{EUI}", json={"site_id": new["id"]})
+        assert r.status_code == 200 and r.json()["site_id"] == new["id"]
+        assert total(new["id"]) == pytest.approx(0.3)
+        assert api.delete(f"/api/v1/sites/{sites['Gymnase']}").status_code == 204
+        refused = api.delete(f"/api/v1/sites/{new['id']}")
+        assert refused.status_code == 409 and "still has 1 device" in refused.json()["detail"]
+
+        # The test device removed with its data; the other's readings untouched.
+        assert api.delete(f"/api/v1/devices/{test['dev_eui']}", params={"note": "essai"}).status_code == 204
+        assert api.get(f"/api/v1/devices/{test['dev_eui']}").status_code == 404
+        assert total(new["id"]) == pytest.approx(0.3)
+        entry = api.get("/api/v1/audit").json()["items"][0]
+        assert (entry["action"], entry["target"], entry["counts"]["uplinks"]) == (
+            "delete_device",
+            test["dev_eui"],
+            2,
+        )
+
+        # An admin key rotated: the new one works, the old one no longer.
+        created = api.post("/api/v1/keys", json={"role": "admin", "name": "ops 2027"}).json()
+        old = api.get("/api/v1/me").json()["prefix"]
+        assert api.delete(f"/api/v1/keys/{old}").status_code == 204
+        assert api.get("/api/v1/me").status_code == 401
+        fresh = {"Authorization": f"Bearer {created['token']}"}
+        actions = [e["action"] for e in api.get("/api/v1/audit", headers=fresh).json()["items"][:2]]
+        assert actions == ["revoke_key", "create_key"]
