@@ -161,8 +161,8 @@ def test_moved_removed_and_keys_rotated_while_the_bridge_runs(
 ) -> None:
     url, admin, data = running
     with httpx.Client(base_url=url, headers=admin, timeout=10) as api:
-        device = {"dev_eui": EUI, "name": "Eau gymnase", "model": "netvox/r718h", "site": "Gymnase"}
-        device |= {"pulse_quantity": "water_volume", "pulse_weight": 0.01}
+        device: dict[str, object] = {"dev_eui": EUI, "name": "Eau gymnase", "model": "netvox/r718h"}
+        device |= {"site": "Gymnase", "pulse_quantity": "water_volume", "pulse_weight": 0.01}
         assert api.post("/api/v1/devices", json=device).status_code == 201
         test = {"dev_eui": "70b3d5326000aa02", "name": "essai", "model": "netvox/r718h", "site": "Atelier"}
         assert api.post("/api/v1/devices", json=test).status_code == 201
