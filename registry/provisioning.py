@@ -156,10 +156,10 @@ def _refused(device: Device, tenant_id: int, update: bool) -> tuple[str, str] | 
     eui = device.dev_eui
     if device.tenant_id != tenant_id:
         return f"dev_eui {eui} is provisioned in another tenant: it cannot move by an import", "other_tenant"
-    if not update:
-        return f"dev_eui {eui} is already provisioned", "provisioned"
     if device.status != ACTIVE:
         return f"dev_eui {eui} is decommissioned: reactivate it first, or leave its row out", "decommissioned"
+    if not update:
+        return f"dev_eui {eui} is already provisioned", "provisioned"
     return None
 
 
