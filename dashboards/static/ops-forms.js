@@ -162,7 +162,7 @@
                 el("td", {}, t("csv." + e.code) !== "csv." + e.code ? t("csv." + e.code, e.params) : e.reason))))));
           return;
         }
-        const summary = t("import.summary", res);
+        const summary = ["created", "updated", "unchanged"].map((k) => t("import." + k, { n: res[k] })).join(", ") + ".";
         const msg = t(dryRun ? "import.checked" : "import.applied", { summary });
         const changed = res.rows.filter((r) => r.action !== "unchanged");
         report.replaceChildren(el("div", { class: "notice " + (dryRun ? "" : "done") },

@@ -85,26 +85,26 @@ def test_a_year_of_spreadsheets_and_changes_through_the_page(
     sheet = tmp_path / "parc.csv"
     sheet.write_bytes(SHEET.encode("cp1252"))
 
-    upload(page, sheet, "Vérifier", "Fichier valide. À l'import : 3 créé(s), 0 modifié(s), 0 inchangé(s)")
+    upload(page, sheet, "Vérifier", "Fichier valide. À l'import : 3 créés, 0 modifié, 0 inchangé")
     expect(page.locator("#import-report")).to_contain_text("windows-1252")
     expect(page.locator("#import-diff")).to_contain_text("Médiathèque")
     page.screenshot(path=str(SHOTS / f"ops-import-check-{width}.png"), full_page=True)
-    upload(page, sheet, "Importer", "Import terminé : 3 créé(s), 0 modifié(s), 0 inchangé(s)")
+    upload(page, sheet, "Importer", "Import terminé : 3 créés, 0 modifié, 0 inchangé")
     expect(page.locator("#devices")).to_contain_text("Eau médiathèque")
     expect(page.locator("#devices")).not_to_contain_text("\ufffd")
 
-    upload(page, sheet, "Importer", "Import terminé : 0 créé(s), 0 modifié(s), 3 inchangé(s)")
+    upload(page, sheet, "Importer", "Import terminé : 0 créé, 0 modifié, 3 inchangés")
     fixed = tmp_path / "parc-corrige.csv"
     fixed.write_bytes(SHEET.replace("Eau cr\u00e8che", "Eau de la cr\u00e8che").encode("cp1252"))
-    upload(page, fixed, "Vérifier", "0 créé(s), 1 modifié(s), 2 inchangé(s)")
+    upload(page, fixed, "Vérifier", "0 créé, 1 modifié, 2 inchangés")
     expect(page.locator("#import-diff")).to_contain_text("Eau crèche → Eau de la crèche")
     page.screenshot(path=str(SHOTS / f"ops-import-diff-{width}.png"), full_page=True)
-    upload(page, fixed, "Importer", "Import terminé : 0 créé(s), 1 modifié(s), 2 inchangé(s)")
+    upload(page, fixed, "Importer", "Import terminé : 0 créé, 1 modifié, 2 inchangés")
 
     # A bad row is said in French, naming no command.
     bad = tmp_path / "bad.csv"
     bad.write_bytes("dev_eui;name;model;site\nzz;X;acme/nothing;Mairie\n".encode("cp1252"))
-    upload(page, bad, "Vérifier", "Rien n'a été importé : 1 ligne(s) en erreur")
+    upload(page, bad, "Vérifier", "Rien n'a été importé : 1 ligne en erreur")
     reason = page.locator("#import-report td").nth(1).inner_text()
     assert "DevEUI invalide" in reason and "releve" not in reason
 
