@@ -137,10 +137,14 @@ def key_wrapper(settings: Settings) -> KeyWrapper | None:
 
 
 def provision_fleet(registry: Registry, fleet: Fleet) -> int:
-    """Register the demo fleet's sites and devices in the owner tenant (idempotent)."""
+    """Register the demo fleet's sites and devices in the owner tenant (idempotent); a new site
+    is published as open data when the fleet says so."""
     tenant = registry.owner_tenant()
+    known = {site.slug for site in registry.list_sites(tenant.id)}
     new: list[Device] = []
     for site_spec, device in fleet.devices():
+        # The open-data flag is the fleet's only for a new site: a town that changed it keeps it.
+        published = {} if site_spec.slug in known else {"open_data": site_spec.open_data}
         site = registry.ensure_site(
             tenant.id,
             site_spec.slug,
@@ -149,7 +153,9 @@ def provision_fleet(registry: Registry, fleet: Fleet) -> int:
             latitude=site_spec.latitude,
             longitude=site_spec.longitude,
             floor_area_m2=site_spec.floor_area_m2,
+            **published,
         )
+        known.add(site.slug)
         if registry.find_device(device.dev_eui) is None:
             new.append(
                 Device(

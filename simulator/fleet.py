@@ -158,6 +158,8 @@ class SiteSpec(BaseModel):
     latitude: float | None = None
     longitude: float | None = None
     floor_area_m2: float | None = None
+    # publish its daily consumption as open data (set when the site is first provisioned)
+    open_data: bool = False
     devices: list[DeviceSpec] = Field(default_factory=list)
 
 
