@@ -12,7 +12,7 @@ from starlette.types import Scope
 
 from api import problems, usage_counting
 from api.deps import AppState
-from api.middleware import MAX_BODY_BYTES, BodyLimit, ForgetOnWrite
+from api.middleware import MAX_BODY_BYTES, BodyLimit, ForgetOnWrite, OpenAccess
 from api.routers import (
     alerts,
     charter,
@@ -69,6 +69,7 @@ def create_app(settings: Settings, state: AppState | StateOpener) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(ForgetOnWrite, forget=_forget_cached_reads)
     usage_counting.install(app, RequestCounter())
+    app.add_middleware(OpenAccess)
 
     routers = (
         overview,

@@ -129,7 +129,7 @@ class SitePublic(BaseModel):
     longitude: float | None
     floor_area_m2: float | None
     use: str | None
-    open_data: bool = False
+    open_data: bool = Field(default=False, description="its daily consumption is published as open data")
     devices: int = 0
 
 
@@ -142,7 +142,13 @@ class SiteCreate(BaseModel):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     floor_area_m2: float | None = Field(default=None, gt=0)
     use: Short | None = None
-    open_data: bool = Field(default=False, description="publish this site's daily consumption as open data")
+    open_data: bool | None = Field(
+        default=None,
+        description=(
+            "publish this site's daily consumption as open data (GET /api/v1/open/catalog); "
+            "omitted: unchanged on an existing site, false on a new one"
+        ),
+    )
 
 
 class SiteUpdate(BaseModel):

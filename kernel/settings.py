@@ -15,6 +15,8 @@ from urllib.parse import unquote, urlsplit
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from kernel.fields import check_characters
+
 
 class MqttTarget(BaseModel):
     """A broker address parsed from ``mqtt://user:pass@host:port`` or ``mqtts://``."""
@@ -82,6 +84,13 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None
     alerts_interval_s: int = 300
     open_data_min_group: int = Field(default=5, ge=1)
+    # Who publishes the open data (the catalog's publisher and contact point): the town. Unset,
+    # the network owner's tenant name stands in.
+    town_name: str | None = Field(default=None, min_length=1, max_length=200)
+    town_email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    # Where re-users reach releve (https://data.example.fr): the links of the open-data catalog.
+    # Unset, the address the request came to (right unless a proxy rewrites it).
+    public_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     # How old a consumption series an API process may serve (api.http_cache); 0: no cache.
     api_cache_ttl_s: float = Field(default=10.0, ge=0, le=300)
     alert_webhook_url: str | None = None
@@ -106,6 +115,11 @@ class Settings(BaseSettings):
         if value:
             MqttTarget.parse(value)
         return value
+
+    @field_validator("town_name")
+    @classmethod
+    def _check_town(cls, value: str | None) -> str | None:
+        return None if value is None else check_characters(value)
 
     @field_validator("master_key")
     @classmethod

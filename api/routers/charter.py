@@ -8,16 +8,16 @@ dwelling or a person) or a measurement.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
-from fastapi import APIRouter
-from fastapi.responses import PlainTextResponse
+import orjson
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from api.deps import StateDep
-from api.problems import Problem
+from api.deps import AppState, StateDep
+from api.open_http import NOT_MODIFIED, IfNoneMatch, find_tenant, public_response
 from decoders import MODELS
-from domain.consumption.opendata import LICENCE, LICENCE_URL
+from domain.consumption.open_schemas import LICENCE_NAME, LICENCE_URL, SENSOR_COLUMNS
 from kernel.csv_cells import write_csv
 from registry import Device, Site, Tenant
 
@@ -43,31 +43,7 @@ class SensorRegister(BaseModel):
     publisher: str
     licence: str
     licence_url: str
-    generated_at: datetime
     sensors: list[SensorPublic]
-
-
-CSV_COLUMNS = (
-    "dev_eui",
-    "model",
-    "model_name",
-    "quantities",
-    "site",
-    "latitude",
-    "longitude",
-    "purpose",
-    "operated_by",
-    "installed_at",
-    "status",
-    "data_published",
-)
-
-
-def _tenant(state: StateDep, slug: str) -> Tenant:
-    for tenant in state.registry.list_tenants():
-        if tenant.slug == slug:
-            return tenant
-    raise Problem(404, "Not found", f"no publisher {slug!r}")
 
 
 def _sensor(device: Device, site: Site | None, tenant: Tenant) -> SensorPublic:
@@ -91,33 +67,40 @@ def _sensor(device: Device, site: Site | None, tenant: Tenant) -> SensorPublic:
     )
 
 
-def register(state: StateDep, slug: str) -> SensorRegister:
-    tenant = _tenant(state, slug)
+def register(state: AppState, slug: str) -> SensorRegister:
+    tenant = find_tenant(state, slug)
     sites = {s.id: s for s in state.registry.list_sites(tenant.id)}
     devices = state.registry.list_devices(tenant.id, limit=1_000_000)
     return SensorRegister(
         publisher=tenant.name,
-        licence=LICENCE,
+        licence=LICENCE_NAME,
         licence_url=LICENCE_URL,
-        generated_at=datetime.now(UTC),
         sensors=[_sensor(d, sites.get(d.site_id or 0), tenant) for d in devices],
     )
 
 
-@router.get("/{tenant}/sensors.json", summary="Public register of the tenant's sensors, JSON")
-def sensors_json(state: StateDep, tenant: str) -> SensorRegister:
-    return register(state, tenant)
+@router.get(
+    "/{tenant}/sensors.json",
+    summary="Public register of the tenant's sensors, JSON",
+    response_model=SensorRegister,
+    responses={**NOT_MODIFIED},
+)
+def sensors_json(state: StateDep, tenant: str, if_none_match: IfNoneMatch = None) -> Response:
+    body = orjson.dumps(register(state, tenant).model_dump(mode="json"))
+    return public_response(body, "application/json", if_none_match)
 
 
 @router.get(
     "/{tenant}/sensors.csv",
-    response_class=PlainTextResponse,
+    response_class=Response,
     summary="Public register of the tenant's sensors, CSV",
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    description="Columns and types: the Table Schema at /api/v1/open/schemas/sensors.schema.json.",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **NOT_MODIFIED},
 )
-def sensors_csv(state: StateDep, tenant: str) -> PlainTextResponse:
+def sensors_csv(state: StateDep, tenant: str, if_none_match: IfNoneMatch = None) -> Response:
     rows = (
-        [";".join(s.quantities) if k == "quantities" else getattr(s, k) for k in CSV_COLUMNS]
+        [";".join(s.quantities) if k == "quantities" else getattr(s, k) for k in SENSOR_COLUMNS]
         for s in register(state, tenant).sensors
     )
-    return PlainTextResponse(write_csv(CSV_COLUMNS, rows), media_type="text/csv")
+    body = write_csv(SENSOR_COLUMNS, rows).encode()
+    return public_response(body, "text/csv; charset=utf-8", if_none_match, filename=f"{tenant}-capteurs.csv")

@@ -23,6 +23,7 @@ from api.deps import AppState
 from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Role
+from registry.provisioning import slugify
 from releve.broker import free_port
 from releve.services import close_state, open_state
 from tests.servers import api_server
@@ -121,12 +122,12 @@ def test_public_sensor_register_neutralises_formulas(hostile_town: Town) -> None
 
 
 def test_open_consumption_neutralises_names_and_keeps_negative_numbers(hostile_town: Town) -> None:
-    params = {"start": "2026-05-05T00:00:00Z", "end": "2026-05-06T00:00:00Z"}
+    params = {"start": "2026-05-05", "end": "2026-05-05"}  # one day of the town's calendar
     r = httpx.get(f"{hostile_town.url}/api/v1/open/town/consumption.csv", params=params)
     assert r.status_code == 200
     assert r.text.splitlines() == [
-        "site,usage,jour,grandeur,unite,consommation",
-        f'"\'{SITE.replace(chr(34), chr(34) * 2)}",,2026-05-05,water_volume,m3,-1.5',
+        "code_site,site,usage,jour,grandeur,unite,consommation",
+        f'{slugify(SITE)},"\'{SITE.replace(chr(34), chr(34) * 2)}",,2026-05-05,water_volume,m3,-1.5',
     ]
     _text_cells_are_safe(_table(r.text), numeric={"consommation"})
 

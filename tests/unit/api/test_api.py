@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.consumption.open_schemas import LICENCE_URL
 from kernel.settings import Settings
 from kernel.types import Reading
 from registry import Device, Role
@@ -358,13 +359,13 @@ def test_open_data_is_public_redacted_and_grouped(client: tuple[TestClient, dict
     csv = c.get("/api/v1/open/town/consumption.csv", params=params)  # no key needed
     assert csv.status_code == 200
     assert csv.text.splitlines() == [
-        "site,usage,jour,grandeur,unite,consommation",
-        "Mairie,,2026-05-05,water_volume,m3,2",
+        "code_site,site,usage,jour,grandeur,unite,consommation",
+        "mairie,Mairie,,2026-05-05,water_volume,m3,2",
     ]  # the single flat is below the minimum group: never published
     assert "d000000000000001" not in csv.text and "eau mairie" not in csv.text
     geo = c.get("/api/v1/open/town/sites.geojson").json()
     assert [f["properties"]["name"] for f in geo["features"]] == ["Mairie"]
     catalog = c.get("/api/v1/open/catalog").json()
-    assert catalog[0]["dcat:dataset"][0]["dct:license"].startswith("https://www.etalab.gouv.fr")
+    assert catalog["dcat:dataset"][0]["dcterms:license"] == {"@id": LICENCE_URL}
     assert c.get("/api/v1/open/nobody/consumption.json").status_code == 404
     assert c.get("/api/v1/open/town/consumption.json", params={"quantity": "co2"}).status_code == 422

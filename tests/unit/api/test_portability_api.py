@@ -126,8 +126,8 @@ def test_sensor_register_lists_every_device_without_secrets(env: Env) -> None:
     assert table[0]["installed_at"] == "2025-01-15" and table[1]["purpose"] == ""
     assert env.client.get("/api/v1/open/nobody/sensors.json").status_code == 404
     catalog = env.client.get("/api/v1/open/catalog").json()
-    register = [d for d in catalog[0]["dcat:dataset"] if d["dct:identifier"] == "town-capteurs"]
-    urls = [x["dcat:accessURL"] for x in register[0]["dcat:distribution"]]
+    register = [d for d in catalog["dcat:dataset"] if d["dcterms:identifier"]["@value"] == "town-capteurs"]
+    urls = [x["dcat:downloadURL"]["@id"] for x in register[0]["dcat:distribution"]]
     assert urls == [
         "http://testserver/api/v1/open/town/sensors.csv",
         "http://testserver/api/v1/open/town/sensors.json",
