@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from api import problems, usage_counting
+from api import docs, problems, usage_counting
 from api.deps import AppState
 from api.middleware import MAX_BODY_BYTES, BodyLimit, ForgetOnWrite, OpenAccess
 from api.routers import (
@@ -62,9 +62,13 @@ def create_app(settings: Settings, state: AppState | StateOpener) -> FastAPI:
         version=__version__,
         summary="LoRaWAN metering for towns: provisioning, consumption, alerts, open data",
         lifespan=lifespan,
+        # served by api.docs from assets shipped in a package: no CDN
+        docs_url=None,
+        redoc_url=None,
     )
     problems.install(app)
     problems.document(app)
+    docs.install(app)
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(ForgetOnWrite, forget=_forget_cached_reads)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -30,6 +30,20 @@ Note = Annotated[str, Field(max_length=NOTE_MAX), Printable]
 Label = Annotated[str, Field(max_length=LABEL_MAX), Printable]
 Short = Annotated[str, Field(max_length=SHORT_MAX), Printable]
 Tags = Annotated[dict[str, str], Field(max_length=TAGS_MAX), AfterValidator(check_tags)]
+
+
+def csv_body(description: str) -> dict[str, Any]:
+    """The request body of an operation that reads a CSV file from the raw body (``openapi_extra``):
+    documented, so that a client (and Swagger UI's "Try it out") can send the file."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {
+                "text/csv": {"schema": {"type": "string", "format": "binary", "contentMediaType": "text/csv"}}
+            },
+        }
+    }
 
 
 class Page(BaseModel, Generic[T]):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from api.deps import Id, KeyDep, OperatorKey, StateDep, TechnicianKey, visible_device, visible_site
 from api.problems import Problem
 from api.routers.devices import Limit, Offset
-from api.schemas import Page, RowErrorPublic
+from api.schemas import Page, RowErrorPublic, csv_body
 from domain.alerts.thresholds import ThresholdError, Thresholds, as_dict, effective
 from domain.climate.degree_days import DEFAULT_BASE, daily_temperatures
 from domain.climate.reports import ComfortReport, HeatingSeries
@@ -97,7 +97,14 @@ class SiteThresholds(BaseModel):
     overridden: list[str] = Field(description="the thresholds this site sets; the others are defaults")
 
 
-@router.post("/weather/{station}/import", summary="Import a station's temperatures (CSV time,temperature)")
+@router.post(
+    "/weather/{station}/import",
+    summary="Import a station's temperatures (CSV time,temperature)",
+    openapi_extra=csv_body(
+        "A header row time,temperature, then one observation a row: a time with its UTC offset "
+        "(2026-01-15T06:00:00+01:00) and a temperature in °C"
+    ),
+)
 async def import_weather(
     request: Request, state: StateDep, key: OperatorKey, station: Station, dry_run: bool = True
 ) -> WeatherImportReport:

@@ -26,6 +26,7 @@ from api.schemas import (
     RowChangePublic,
     RowErrorPublic,
     UplinkPublic,
+    csv_body,
 )
 from domain.consumption.analytics import ConsumptionSeries, consumption, pick_quantity, time_range, unit_of
 from domain.consumption.bounds import MAX_RAW_RANGE
@@ -165,7 +166,15 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-@router.post("/import", summary="Import devices from CSV (dry_run=true validates only)")
+@router.post(
+    "/import",
+    summary="Import devices from CSV (dry_run=true validates only)",
+    openapi_extra=csv_body(
+        "The devices' spreadsheet as CSV (comma, semicolon or tab separated; UTF-8 or Windows-1252): "
+        "a header row with dev_eui,name,model,site and optionally metering_point,pulse_quantity,"
+        "pulse_weight,register_max,expected_interval_s,tags,purpose,operated_by,installed_at"
+    ),
+)
 async def import_csv(
     request: Request, state: StateDep, key: OperatorKey, dry_run: bool = True
 ) -> ImportReport:
