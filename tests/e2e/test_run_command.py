@@ -1,18 +1,24 @@
-"""`releve run` as a user runs it: data within a minute, Ctrl-C stops it cleanly, a restart resumes."""
+"""`releve run` as a user runs it: data within a minute, the demo's open data published and
+readable without a key, Ctrl-C stops it cleanly, a restart resumes."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from releve.broker import free_port
+from tests.open_data_readers import Graph, csv_errors
 
 pytestmark = pytest.mark.e2e
 
@@ -53,6 +59,60 @@ def site_water(base: str, key: str, timeout: float = 60) -> float:
     raise AssertionError("no consumption in the sites' last 31 days within a minute")
 
 
+DCAT = "http://www.w3.org/ns/dcat#"
+DCT = "http://purl.org/dc/terms/"
+PUBLIC_BUILDINGS = {"mairie", "ecole-jules-ferry", "gymnase", "bibliotheque"}
+WITH_ELECTRICITY = {"mairie", "ecole-jules-ferry", "gymnase"}  # the library has no meter of its own
+
+
+def open_data_published(base: str, timeout: float = 90) -> None:
+    """Without a key, as a harvester: the catalog lists the demo's datasets, read by a JSON-LD
+    processor, and its distributions hold yesterday's water of the four public buildings and the
+    electricity of those that meter it, each file valid against its Table Schema."""
+    yesterday = (datetime.now(ZoneInfo("Europe/Paris")).date() - timedelta(days=1)).isoformat()
+    deadline = time.monotonic() + timeout
+    missing: object = "no catalog"
+    while time.monotonic() < deadline:
+        graph = Graph(httpx.get(f"{base}/api/v1/open/catalog", timeout=10).json())
+        (dataset,) = [
+            d
+            for d in graph.of_type(f"{DCAT}Dataset")
+            if graph.one(d, f"{DCT}identifier")["value"] == "town-consommations"
+        ]
+        assert (
+            graph.iri(dataset, f"{DCT}license") == "https://www.etalab.gouv.fr/licence-ouverte-open-licence"
+        )
+        assert (
+            graph.one(graph.iri(dataset, f"{DCT}publisher"), "http://xmlns.com/foaf/0.1/name")["value"]
+            == "Town"
+        )
+        title = graph.one(dataset, f"{DCT}title")
+        assert title["language"] == "fr" and title["value"].startswith("Consommations d'eau et d'énergie")
+        period = graph.objects(dataset, f"{DCT}temporal")
+        rows: list[dict[str, str]] = []
+        for distribution in (o["value"] for o in graph.objects(dataset, f"{DCAT}distribution")):
+            r = httpx.get(graph.iri(distribution, f"{DCAT}downloadURL"), timeout=10)
+            assert r.status_code == 200
+            if r.headers["content-type"].startswith("text/csv"):
+                schema = httpx.get(graph.iri(distribution, f"{DCT}conformsTo"), timeout=10).json()
+                assert csv_errors(r.content, schema) == []
+                rows += csv.DictReader(io.StringIO(r.text))
+            else:
+                sites = {f["properties"]["code_site"] for f in r.json()["features"]}
+                assert sites == PUBLIC_BUILDINGS
+        found = {(row["code_site"], row["grandeur"]) for row in rows if row["jour"] == yesterday}
+        wanted = {(s, "water_volume") for s in PUBLIC_BUILDINGS} | {
+            (s, "energy_import") for s in WITH_ELECTRICITY
+        }
+        missing = wanted - found
+        if period and not missing:
+            end = graph.one(graph.iri(dataset, f"{DCT}temporal"), f"{DCAT}endDate")["value"]
+            assert end == yesterday  # never today
+            return
+        time.sleep(2)
+    raise AssertionError(f"the demo's open data lacks yesterday's {missing}")
+
+
 def stop(proc: subprocess.Popen[bytes]) -> int:
     proc.send_signal(signal.SIGINT)  # Ctrl-C
     return proc.wait(30)
@@ -70,6 +130,7 @@ def test_run_shows_data_stops_on_ctrl_c_and_resumes(tmp_path: Path, broker: str)
         key = (data / "admin-key.txt").read_text().strip()
         base = f"http://127.0.0.1:{port}"
         first = site_water(base, key)
+        open_data_published(base)
         page = httpx.get(f"{base}/ui/", timeout=5)
         assert page.status_code == 200 and "uPlot" in page.text
     finally:

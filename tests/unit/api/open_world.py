@@ -125,13 +125,16 @@ def _provision(registry: Registry) -> None:
     registry.add_devices(devices)
 
 
-def _measure(world: OpenWorld) -> None:
-    last_year = world.today.year - 1
+def populate(state: AppState, now: datetime) -> dict[tuple[str, date, str], float]:
+    """Provision the town and write what its meters read; what each site measured each day."""
+    _provision(state.registry)
+    today = now.astimezone(ZONE).date()
+    last_year = today.year - 1
     spans = [
         (datetime(last_year, 6, 10, tzinfo=ZONE), datetime(last_year, 6, 11, 23, tzinfo=ZONE)),
         (
-            datetime.combine(world.today - timedelta(days=3), datetime.min.time(), ZONE),
-            world.now.replace(minute=0, second=0, microsecond=0),
+            datetime.combine(today - timedelta(days=3), datetime.min.time(), ZONE),
+            now.replace(minute=0, second=0, microsecond=0),
         ),
     ]
     measured: dict[tuple[str, date, str], float] = defaultdict(float)
@@ -144,7 +147,7 @@ def _measure(world: OpenWorld) -> None:
             )
             for i, hour_end in enumerate(_hours(first + timedelta(hours=1), last + timedelta(hours=1)), 1):
                 ts = hour_end - timedelta(seconds=1)
-                if ts > world.now:
+                if ts > now:
                     break
                 readings.append(
                     Reading(
@@ -158,11 +161,9 @@ def _measure(world: OpenWorld) -> None:
                     )
                 )
                 measured[(meter.site, ts.astimezone(ZONE).date(), meter.quantity)] += meter.per_hour
-        world.state.store.write(readings)
-    world.state.store.write(
-        [Reading(ROOM, "temperature", 20.5, "°C", "instantaneous", world.now - timedelta(hours=1))]
-    )
-    world.measured = dict(measured)
+        state.store.write(readings)
+    state.store.write([Reading(ROOM, "temperature", 20.5, "°C", "instantaneous", now - timedelta(hours=1))])
+    return dict(measured)
 
 
 def open_world(tmp_path: Path, **settings: object) -> Iterator[OpenWorld]:
@@ -178,8 +179,7 @@ def open_world(tmp_path: Path, **settings: object) -> Iterator[OpenWorld]:
     app = web_app(config)
     with TestClient(app) as client:
         state: AppState = app.state.releve
-        _provision(state.registry)
+        now = datetime.now(UTC)
+        measured = populate(state, now)
         _, token = state.registry.create_key(state.registry.owner_tenant().id, Role.ADMIN, "admin")
-        world = OpenWorld(client, state, {"Authorization": f"Bearer {token}"}, datetime.now(UTC))
-        _measure(world)
-        yield world
+        yield OpenWorld(client, state, {"Authorization": f"Bearer {token}"}, now, measured)

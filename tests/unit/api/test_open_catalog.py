@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,49 +16,16 @@ import pytest
 from pyld import jsonld
 
 from domain.consumption.open_schemas import LICENCE_URL
+from tests.open_data_readers import RDF_TYPE, Graph, offline
 from tests.unit.api.open_world import EMAIL, SITES, TOWN, OpenWorld, open_world
 
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
 FOAF = "http://xmlns.com/foaf/0.1/"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 EU = "http://publications.europa.eu/resource/authority/"
 NAMESPACES = (DCAT, DCT, FOAF, VCARD, RDF_TYPE)
-
-
-def offline(url: str, options: object = None) -> Any:
-    raise AssertionError(f"the JSON-LD processor tried to fetch {url}")
-
-
-class Graph:
-    """The catalog's triples, as pyld gives them."""
-
-    def __init__(self, doc: dict[str, Any]) -> None:
-        dataset = jsonld.to_rdf(doc, {"documentLoader": offline})
-        self.triples: list[tuple[str, str, dict[str, str]]] = [
-            (t["subject"]["value"], t["predicate"]["value"], t["object"]) for t in dataset["@default"]
-        ]
-        self.index: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
-        for s, p, o in self.triples:
-            self.index[(s, p)].append(o)
-
-    def objects(self, subject: str, predicate: str) -> list[dict[str, str]]:
-        return self.index[(subject, predicate)]
-
-    def one(self, subject: str, predicate: str) -> dict[str, str]:
-        found = self.objects(subject, predicate)
-        assert len(found) == 1, (subject, predicate, found)
-        return found[0]
-
-    def iri(self, subject: str, predicate: str) -> str:
-        node = self.one(subject, predicate)
-        assert node["type"] in ("IRI", "blank node"), node
-        return node["value"]
-
-    def of_type(self, rdf_type: str) -> list[str]:
-        return [s for s, p, o in self.triples if p == RDF_TYPE and o["value"] == rdf_type]
 
 
 @pytest.fixture
