@@ -7,7 +7,7 @@ consumption (CSV, JSON) and the published sites (GeoJSON). No key; any origin (C
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import orjson
@@ -128,7 +128,8 @@ def _rows(
     quantities = [quantity] if quantity else opendata.published_quantities(state.store, sites)
     opendata.check_size(sites, len(quantities), first, last)
     rows = opendata.daily_rows(state.store, sites, quantities, first, last, settings.timezone)
-    days = f"{first.date().isoformat()}_{last.date().isoformat()}"
+    # the days it holds, the last one included
+    days = f"{first.date().isoformat()}_{max(first.date(), (last - timedelta(days=1)).date()).isoformat()}"
     return rows, f"{publisher.slug}-consommations-{days}"
 
 

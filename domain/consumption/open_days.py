@@ -3,9 +3,10 @@
 Re-users write dates as they read them, ``start=2026-12-01&end=2026-12-31``, in the town's time
 zone: a date needs no offset, and an ``end`` date is included (the 31st is in the answer). A time
 (``2026-12-01T06:00:00+01:00``, or without offset in the town's time zone) is accepted too, and
-the range is narrowed to the whole days it holds: the open files hold one row per whole day, so
-a day is never published half measured. Today is never published (its consumption is still
-growing): ``end`` stops at the last local midnight at the latest.
+the range is narrowed to the whole days it holds: the open files hold one row per whole day,
+never a part of one. Today is never published (its consumption is still growing): ``end`` stops
+at the last local midnight at the latest. (The first day of a meter's history counts from its
+first reading, as every consumption releve reports does.)
 """
 
 from __future__ import annotations

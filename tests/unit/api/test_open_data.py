@@ -64,7 +64,10 @@ def test_every_quantity_of_the_published_sites_with_its_unit_whole_days_never_to
     for secret in ("Dupont", "a000000000000001", "residence-a", "Résidence A", "depot", ROOM):
         assert secret not in r.text
     assert {row["code_site"] for row in rows} == TOWN_SITES
-    assert r.headers["content-disposition"].startswith('attachment; filename="town-consommations-')
+    assert (
+        r.headers["content-disposition"]
+        == f'attachment; filename="town-consommations-{since}_{yesterday}.csv"'
+    )
 
 
 def test_dates_without_offset_are_the_towns_days_and_the_end_date_is_included(world: OpenWorld) -> None:
