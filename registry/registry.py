@@ -52,6 +52,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# The network owner's name until the town names itself (``releve tenants rename``, the demo's fleet).
+DEFAULT_OWNER_NAME = "Town"
+
+
 class Registry:
     """Tenants, sites, devices and keys. Thread-safe: every call takes its own connection."""
 
@@ -85,7 +89,7 @@ class Registry:
             row = conn.execute(select(schema.tenants).where(schema.tenants.c.is_owner.is_(True))).first()
         if row is not None:
             return Tenant(row.id, row.slug, row.name, True)
-        return self.ensure_tenant("town", "Town", is_owner=True)
+        return self.ensure_tenant("town", DEFAULT_OWNER_NAME, is_owner=True)
 
     # -- sites ---------------------------------------------------------------------------------
     def ensure_site(self, tenant_id: int, slug: str, name: str | None = None, **attrs: Any) -> Site:

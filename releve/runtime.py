@@ -22,6 +22,8 @@ from ingest.plausibility import TimeBounds
 from kernel.settings import MqttTarget, Settings
 from kernel.types import Lns
 from registry import Device, Registry, Role
+from registry.changes import rename_tenant
+from registry.registry import DEFAULT_OWNER_NAME
 from releve.services import close_state, open_state
 from simulator.fleet import Fleet
 from simulator.player import now_utc, play, resume_point, save_resume_point
@@ -140,6 +142,8 @@ def provision_fleet(registry: Registry, fleet: Fleet) -> int:
     """Register the demo fleet's sites and devices in the owner tenant (idempotent); a new site
     is published as open data when the fleet says so."""
     tenant = registry.owner_tenant()
+    if fleet.town and tenant.name == DEFAULT_OWNER_NAME:  # a town that renamed itself keeps its name
+        tenant = rename_tenant(registry, tenant.id, fleet.town, actor="releve run")
     known = {site.slug for site in registry.list_sites(tenant.id)}
     new: list[Device] = []
     for site_spec, device in fleet.devices():

@@ -165,6 +165,9 @@ class SiteSpec(BaseModel):
 
 class Fleet(BaseModel):
     seed: int = 1
+    # The municipality the fleet belongs to: the demo names the network owner after it (the
+    # publisher of its open data) where it still has the default name.
+    town: str | None = Field(default=None, min_length=1, max_length=200)
     start: AwareDatetime
     timezone: str = "Europe/Paris"
     application_id: str = "00000000-0000-0000-0000-000000000000"

@@ -84,7 +84,7 @@ def open_data_published(base: str, timeout: float = 90) -> None:
         )
         assert (
             graph.one(graph.iri(dataset, f"{DCT}publisher"), "http://xmlns.com/foaf/0.1/name")["value"]
-            == "Town"
+            == "Commune de Saint-Lorain"  # named by the demo fleet
         )
         title = graph.one(dataset, f"{DCT}title")
         assert title["language"] == "fr" and title["value"].startswith("Consommations d'eau et d'énergie")
