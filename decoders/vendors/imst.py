@@ -9,7 +9,9 @@ bytes): 0x00 status (info byte: input protocol and meter type; status byte: 0 ok
 seconds), 0x10 meter id (ASCII), and OBIS objects: 0x40 with unit, 0x41 without unit, 0x42 as a
 string. An object starts with a group mask (bits 7..2 say which OBIS groups A..F follow), the
 OBIS bytes, then for 0x40 a DLMS unit code, for 0x40/0x41 a signed decimal scaler and a
-big-endian mantissa (the rest of the field), for 0x42 an ASCII value such as ``000123.456*kWh``.
+big-endian mantissa (the rest of the field, 1 to 9 bytes: the v1.1 format sends 9 for an object
+with unit, an SML 64-bit value behind a sign byte), for 0x42 an ASCII value such as
+``000123.456*kWh``.
 
 OBIS codes of electricity (A = 1) become readings: C.8.E energy indexes (1 import, 2 export,
 3/4 reactive import/export; tariff E > 0 -> channel ``T<E>``), C.7 instantaneous values (1 and
@@ -38,6 +40,7 @@ MODEL = "imst/ioke868"
 STATUS_PORT = 3
 METER_PORT = 5
 SEGMENTED = 0x40
+MANTISSA_MAX = 9  # bytes of an object's value field (v1.1 sends 9 for an object with unit)
 
 Info = list[tuple[str, str | int | float | bool]]
 
@@ -129,7 +132,7 @@ def _object(field_type: int, data: bytes, readings: list[DecodedReading], info: 
             unit_code = r.u8()
             unit = _DLMS_UNITS.get(unit_code, f"dlms unit {unit_code}")
         scaler = r.s8()
-        if not 0 < r.remaining <= 8:
+        if not 0 < r.remaining <= MANTISSA_MAX:
             raise BadValue(f"{MODEL}: OBIS {code} has a {r.remaining}-byte mantissa")
         signed = target is not None and target[0] is Quantity.POWER
         mantissa = r.sint(r.remaining) if signed else r.uint(r.remaining)
@@ -231,6 +234,7 @@ MODELS: tuple[ModelSpec, ...] = (
             }
         ),
         datasheet="IMST iO-KE868 payload description; TTN vendor/imst/ioke868.js (v1.1)",
+        version="2",
         ports=frozenset({STATUS_PORT, METER_PORT, STATUS_PORT | SEGMENTED, METER_PORT | SEGMENTED}),
     ),
 )
