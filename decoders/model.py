@@ -44,6 +44,15 @@ class Quantity(StrEnum):
     RETURN_TEMPERATURE = "return_temperature"  # degC (heating return)
     LEVEL = "level"  # m
     DISTANCE = "distance"  # m
+    # Water quality and outdoor (R726 probes)
+    PH = "ph"  # pH
+    ORP = "orp"  # mV, oxidation-reduction potential
+    TURBIDITY = "turbidity"  # NTU
+    DISSOLVED_OXYGEN = "dissolved_oxygen"  # mg/L
+    SOIL_MOISTURE = "soil_moisture"  # % volumetric water content
+    SOIL_TEMPERATURE = "soil_temperature"  # degC
+    WIND_SPEED = "wind_speed"  # m/s
+    WIND_DIRECTION = "wind_direction"  # degrees from north
     # Comfort / building
     TEMPERATURE = "temperature"  # degC (air, ambient)
     HUMIDITY = "humidity"  # % relative humidity
@@ -91,6 +100,14 @@ CANONICAL_UNITS: Final[MappingProxyType[Quantity, str]] = MappingProxyType(
         Quantity.RETURN_TEMPERATURE: "degC",
         Quantity.LEVEL: "m",
         Quantity.DISTANCE: "m",
+        Quantity.PH: "pH",
+        Quantity.ORP: "mV",
+        Quantity.TURBIDITY: "NTU",
+        Quantity.DISSOLVED_OXYGEN: "mg/L",
+        Quantity.SOIL_MOISTURE: "%",
+        Quantity.SOIL_TEMPERATURE: "degC",
+        Quantity.WIND_SPEED: "m/s",
+        Quantity.WIND_DIRECTION: "deg",
         Quantity.TEMPERATURE: "degC",
         Quantity.HUMIDITY: "%",
         Quantity.CO2: "ppm",

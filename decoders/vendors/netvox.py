@@ -1,4 +1,4 @@
-"""Netvox Class A/C sensors: R718H pulse counter, R711 climate, R718N3 currents, R809A plug, R72615A.
+"""Netvox Class A/C sensors: R718H pulse counter, R711 climate, R718N3 currents, R809A plug, R726.
 
 Formats: the Netvox user manuals (R718H, R711, R718N3 "3-phase current meter", R809A "power
 outlet with consumption monitoring", RA0715/R72615 series) and the TTN Device Repository codecs
@@ -10,12 +10,18 @@ powered devices. Port 7 carries responses to configuration commands (no measurem
 Units from the manuals: R718N3 currents are in mA, times a per-channel multiplier (1, 5, 10 or
 100, raised when a current exceeds 65 535 mA); R809A energy is in Wh, voltage in V, current in mA,
 power in W; R72615A CO2 is in 0.1 ppm (the codec divides by 10), temperature and humidity in
-0.01 degC / 0.01 %RH, and 0xFFFF marks a sensor that is absent or failed.
+0.01 degC / 0.01 %RH, and 0xFFFF marks a sensor that is absent or failed. The R726 series'
+probe reports (the same frames from R726 variants with other probes): 0x08 pH (0.01) and ORP
+(mV, signed), 0x09 turbidity (0.1 NTU) and EC-5 soil moisture (0.01 %), 0x0A 5TE soil moisture
+and soil temperature, 0x0B dissolved oxygen (0.01 mg/L) with its saturation, 0x0C wind speed
+(0.01 m/s), 0x0D wind direction (degrees) and barometric pressure (u32, 0.01 hPa); each probe's
+own temperature is a water or soil temperature on the probe's channel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from decoders._bytes import Reader, require_length
 from decoders.errors import BadValue, EncodeError, UnknownFrameType, UnsupportedPort
@@ -272,41 +278,80 @@ def decode_r809a(f_port: int, payload: bytes) -> Frame:
 
 # R72615A (RA0715 / R726 series) --------------------------------------------------------------
 
-# report type -> three 16-bit fields: (name, quantity or None for information, scale, signed)
-Field = tuple[str, Quantity | None, float, bool]
+
+class Field(NamedTuple):
+    """One value of an R726 report: a reading when ``quantity`` is set, information otherwise."""
+
+    name: str
+    quantity: Quantity | None
+    scale: float
+    signed: bool = False
+    size: int = 2
+    channel: str = ""
+
+
+_T = Quantity.WATER_TEMPERATURE
+# report type -> its fields, in frame order from byte 4 (RA0715 / R726 series user manual)
 _R726_FIELDS: dict[int, tuple[Field, ...]] = {
-    0x01: (("pm1_0_ug_m3", None, 1, False), ("pm2_5_ug_m3", None, 1, False), ("pm10_ug_m3", None, 1, False)),
-    0x02: (("pm1_0_ug_m3", None, 1, False), ("pm2_5_ug_m3", None, 1, False), ("pm10_ug_m3", None, 1, False)),
+    0x01: (Field("pm1_0_ug_m3", None, 1), Field("pm2_5_ug_m3", None, 1), Field("pm10_ug_m3", None, 1)),
+    0x02: (Field("pm1_0_ug_m3", None, 1), Field("pm2_5_ug_m3", None, 1), Field("pm10_ug_m3", None, 1)),
     0x03: (
-        ("particles_0_3um", None, 1, False),
-        ("particles_0_5um", None, 1, False),
-        ("particles_1_0um", None, 1, False),
+        Field("particles_0_3um", None, 1),
+        Field("particles_0_5um", None, 1),
+        Field("particles_1_0um", None, 1),
     ),
     0x04: (
-        ("particles_2_5um", None, 1, False),
-        ("particles_5_0um", None, 1, False),
-        ("particles_10um", None, 1, False),
+        Field("particles_2_5um", None, 1),
+        Field("particles_5_0um", None, 1),
+        Field("particles_10um", None, 1),
     ),
-    0x05: (("o3", None, 0.1, False), ("co", None, 0.1, False), ("no", None, 0.1, False)),
-    0x06: (("no2", None, 0.1, False), ("so2", None, 0.1, False), ("h2s", None, 0.1, False)),
+    0x05: (Field("o3", None, 0.1), Field("co", None, 0.1), Field("no", None, 0.1)),
+    0x06: (Field("no2", None, 0.1), Field("so2", None, 0.1), Field("h2s", None, 0.1)),
     0x07: (
-        ("co2", Quantity.CO2, 0.1, False),
-        ("nh3", None, 0.1, False),
-        ("noise", Quantity.SOUND_LEVEL, 0.1, False),
+        Field("co2", Quantity.CO2, 0.1),
+        Field("nh3", None, 0.1),
+        Field("noise", Quantity.SOUND_LEVEL, 0.1),
+    ),
+    0x08: (
+        Field("ph", Quantity.PH, 0.01),
+        Field("ph_probe_temperature", _T, 0.01, signed=True, channel="ph"),
+        Field("orp", Quantity.ORP, 1, signed=True),
+    ),
+    0x09: (
+        Field("turbidity", Quantity.TURBIDITY, 0.1),
+        Field("turbidity_probe_temperature", _T, 0.01, signed=True, channel="turbidity"),
+        Field("soil_moisture_ec5", Quantity.SOIL_MOISTURE, 0.01, channel="ec5"),
+    ),
+    0x0A: (
+        Field("soil_moisture_5te", Quantity.SOIL_MOISTURE, 0.01, channel="5te"),
+        Field("soil_temperature_5te", Quantity.SOIL_TEMPERATURE, 0.01, signed=True, channel="5te"),
+        Field("water_level_raw", None, 1),  # unit not given by the manual: information only
+        Field("soil_conductivity_5te_ds_m", None, 0.1, size=1),
+    ),
+    0x0B: (
+        Field("oxygen_probe_temperature", _T, 0.01, signed=True, channel="oxygen"),
+        Field("dissolved_oxygen", Quantity.DISSOLVED_OXYGEN, 0.01),
+        Field("oxygen_saturation_pct", None, 0.1),
     ),
     0x0C: (
-        ("temperature", Quantity.TEMPERATURE, 0.01, True),
-        ("humidity", Quantity.HUMIDITY, 0.01, False),
-        ("wind_speed", None, 0.01, False),
+        Field("temperature", Quantity.TEMPERATURE, 0.01, signed=True),
+        Field("humidity", Quantity.HUMIDITY, 0.01),
+        Field("wind_speed", Quantity.WIND_SPEED, 0.01),
     ),
-    0x0E: (("voc", None, 0.1, False),),
+    0x0D: (
+        Field("wind_direction", Quantity.WIND_DIRECTION, 1),
+        Field("pressure", Quantity.PRESSURE, 0.01, size=4),
+    ),
+    0x0E: (Field("voc", None, 0.1),),
 }
 # the R72615A's own sensors: a missing value there is a fault, elsewhere an absent option
 _R72615A_SENSORS = frozenset({Quantity.CO2, Quantity.TEMPERATURE, Quantity.HUMIDITY})
+R726_QUANTITIES = frozenset(f.quantity for fields in _R726_FIELDS.values() for f in fields if f.quantity)
 
 
 def decode_r72615a(f_port: int, payload: bytes) -> Frame:
-    """R72615A outdoor CO2 / temperature / humidity (R726 series frames); other sensors as info."""
+    """R72615A and the R726 / RA0715 series frames: a probe's value absent (all ones) is an absent
+    option, except on the R72615A's own CO2, temperature and humidity sensors (a fault)."""
     model = "netvox/r72615a"
     if f_port == CONFIG_PORT:
         return _config_response(model, payload, ())
@@ -317,19 +362,22 @@ def decode_r72615a(f_port: int, payload: bytes) -> Frame:
     readings = [battery]
     info: Info = []
     r = Reader(payload[4:], model)
-    for name, quantity, scale, signed in _R726_FIELDS[payload[2]]:
-        raw = r.u16be()
-        if raw == NO_SENSOR:
-            if quantity in _R72615A_SENSORS:
-                alarms += (Alarm(AlarmKind.SENSOR_FAULT, channel=name, detail=f"{name}: no value (0xFFFF)"),)
+    for field in _R726_FIELDS[payload[2]]:
+        raw = r.uint(field.size)
+        if raw == (1 << 8 * field.size) - 1:
+            if field.quantity in _R72615A_SENSORS:
+                detail = f"{field.name}: no value (all ones)"
+                alarms += (Alarm(AlarmKind.SENSOR_FAULT, channel=field.name, detail=detail),)
             else:
-                info.append((name, "no sensor"))
+                info.append((field.name, "no sensor"))
             continue
-        value = round((raw - 0x10000 if signed and raw & 0x8000 else raw) * scale, 6)
-        if quantity is None:
-            info.append((name, value))
+        if field.signed and raw >> (8 * field.size - 1):
+            raw -= 1 << 8 * field.size
+        value = round(raw * field.scale, 6)
+        if field.quantity is None:
+            info.append((field.name, value))
         else:
-            readings.append(DecodedReading(quantity, value, INST))
+            readings.append(DecodedReading(field.quantity, value, INST, channel=field.channel))
     return Frame(readings=tuple(readings), alarms=alarms, info=tuple(info))
 
 
@@ -379,16 +427,10 @@ MODELS: tuple[ModelSpec, ...] = (
         model_id="netvox/r72615a",
         name="Netvox R72615A wireless outdoor CO2 / temperature / humidity sensor",
         decode=decode_r72615a,
-        quantities=frozenset(
-            {
-                Quantity.CO2,
-                Quantity.TEMPERATURE,
-                Quantity.HUMIDITY,
-                Quantity.SOUND_LEVEL,
-                Quantity.BATTERY_VOLTAGE,
-            }
-        ),
-        datasheet="Netvox R72615A datasheet; TTN vendor/netvox/r72615a (codec ra0715_r72615_..._r72615a.js)",
+        quantities=R726_QUANTITIES | {Quantity.BATTERY_VOLTAGE},
+        datasheet="Netvox R72615A datasheet, RA0715 / R726 series user manual; "
+        "TTN vendor/netvox/r72615a (codec ra0715_r72615_..._r72615a.js)",
         ports=PORTS,
+        version="2",
     ),
 )
