@@ -27,6 +27,11 @@ class BadValue(DecodeError):
     """A field out of its documented range, a bad version byte, or a checksum mismatch."""
 
 
+class MissingConfig(DecodeError):
+    """The frame needs a device setting that it does not carry and that is not provisioned, or
+    the provisioned setting is not usable (the message names the tag to set)."""
+
+
 class UnknownModel(DecodeError):
     """No decoder is registered under this model id."""
 

@@ -7,6 +7,7 @@ measurement is simply not in the frame; a vendor error sentinel becomes an alarm
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -240,3 +241,43 @@ class Frame:
 
     def info_dict(self) -> dict[str, str | int | float | bool]:
         return dict(self.info)
+
+
+MAX_READ_PERIOD_S: Final = 7 * 86400
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceConfig:
+    """What a decoder may need to know of one device that its frames do not carry.
+
+    It comes from the device's provisioning (``from_tags``), never from I/O in a decoder.
+    ``read_period_s`` is the sensor's read period: it spaces the readings of a frame that carries
+    several of them under one timestamp (a Laird RS1xx aggregated notification).
+    """
+
+    read_period_s: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.read_period_s is not None and not 0 < self.read_period_s <= MAX_READ_PERIOD_S:
+            raise ValueError(f"read_period_s must be 1..{MAX_READ_PERIOD_S} s, got {self.read_period_s}")
+
+    @classmethod
+    def from_tags(cls, tags: Mapping[str, str]) -> DeviceConfig:
+        """The configuration set on a device as provisioning tags (``read_period_s=600``).
+
+        Raises ValueError naming the tag when its value is not one the decoders can use.
+        """
+        raw = tags.get(READ_PERIOD_TAG)
+        if raw is None or not raw.strip():
+            return cls()
+        try:
+            period = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"tag {READ_PERIOD_TAG}={raw!r} is not a whole number of seconds") from None
+        try:
+            return cls(read_period_s=period)
+        except ValueError as exc:
+            raise ValueError(f"tag {READ_PERIOD_TAG}={raw!r}: {exc}") from None
+
+
+READ_PERIOD_TAG: Final = "read_period_s"

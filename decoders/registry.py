@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from decoders.errors import UnknownModel, UnsupportedPort
-from decoders.model import Frame
+from decoders.model import DeviceConfig, Frame
 from decoders.spec import ModelSpec
 from decoders.vendors import (
     adeunis,
@@ -86,9 +86,14 @@ def get_model(model_id: str) -> ModelSpec:
         raise UnknownModel(model_id) from None
 
 
-def decode(model_id: str, f_port: int, payload: bytes) -> Frame:
-    """Decode one frame of ``model_id``; raises a DecodeError subclass on any malformed input."""
+def decode(model_id: str, f_port: int, payload: bytes, config: DeviceConfig | None = None) -> Frame:
+    """Decode one frame of ``model_id``; raises a DecodeError subclass on any malformed input.
+
+    ``config`` is the device's provisioned configuration, for the models whose frames may need it.
+    """
     spec = get_model(model_id)
     if spec.ports and f_port not in spec.ports:
         raise UnsupportedPort(model_id, f_port)
+    if config is not None and spec.decode_configured is not None:
+        return spec.decode_configured(f_port, payload, config)
     return spec.decode(f_port, payload)

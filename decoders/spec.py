@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from decoders.model import Frame, Quantity
+from decoders.model import DeviceConfig, Frame, Quantity
 
 DecodeFn = Callable[[int, bytes], Frame]
 EncodeFn = Callable[[Frame], tuple[int, bytes]]
+ConfiguredDecodeFn = Callable[[int, bytes, DeviceConfig], Frame]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +29,4 @@ class ModelSpec:
     ports: frozenset[int] = frozenset()
     encode: EncodeFn | None = None
     version: str = "1"
+    decode_configured: ConfiguredDecodeFn | None = None

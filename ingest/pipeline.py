@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from decoders import CANONICAL_UNITS, DecodeError, Frame, Quantity, decode, get_model
 from ingest.archive import Archive, ArchivedUplink, Mark
+from ingest.device_config import decoder_config
 from ingest.devices import DeviceCache
 from ingest.flushing import FlushPolicy, FlushSchedule
 from ingest.linkstats import LinkUpdate
@@ -268,7 +269,7 @@ class Ingestor:
         payload decrypted first where the town holds the AppSKey). ``DecodeError``, ``KeyUnusable``
         and ``ImplausibleTime`` say why an uplink cannot be read."""
         payload = plaintext(item.uplink, device.app_skey_wrapped, self.keys)
-        frame = decode(device.model, item.uplink.f_port, payload)
+        frame = decode(device.model, item.uplink.f_port, payload, decoder_config(device))
         return frame, self.readings_of(item, device, frame)
 
     def readings_of(self, item: ArchivedUplink, device: Device, frame: Frame) -> list[Reading]:

@@ -16,9 +16,12 @@ bound, and the counts of alarm and backlog messages waiting in flash), 0x02 aggr
 firmware version and 0x0A battery voltage. A set fault flag means the temperature and humidity of
 that frame are not measurements: they become a sensor-fault alarm, not numbers.
 
-An aggregated frame (0x02) carries one timestamp for N readings taken one sensor read period
-apart; that period is a configuration value, not in the frame. A one-reading aggregate is placed at
-its timestamp; a frame of several readings is refused rather than spread over a guessed period.
+An aggregated frame (0x02) carries one timestamp, that of its last reading, for N readings taken
+one sensor read period apart, oldest first. The period is a configuration value, not in the frame
+(the sensor's configuration frames 0x05/0x06 report it as ``read_period_s``): it comes from the
+device's provisioning (``DeviceConfig.read_period_s``, the device tag ``read_period_s``). A
+one-reading aggregate needs no period; a frame of several readings without a provisioned period
+raises MissingConfig rather than being spread over a guessed period.
 """
 
 from __future__ import annotations
@@ -26,8 +29,24 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from decoders._bytes import Reader, require_length
-from decoders.errors import BadLength, BadValue, EncodeError, UnknownFrameType, UnsupportedPort
-from decoders.model import Alarm, AlarmKind, DecodedReading, Frame, Kind, Quantity
+from decoders.errors import (
+    BadLength,
+    BadValue,
+    EncodeError,
+    MissingConfig,
+    UnknownFrameType,
+    UnsupportedPort,
+)
+from decoders.model import (
+    READ_PERIOD_TAG,
+    Alarm,
+    AlarmKind,
+    DecodedReading,
+    DeviceConfig,
+    Frame,
+    Kind,
+    Quantity,
+)
 from decoders.spec import ModelSpec
 
 MODEL = "laird/rs1xx-temp-rh-sensor"
@@ -123,7 +142,7 @@ def _temp_rh(payload: bytes) -> Frame:
     return Frame(readings=(*readings, battery), alarms=_fault_alarms(options), info=info)
 
 
-def _aggregated(payload: bytes) -> Frame:
+def _aggregated(payload: bytes, config: DeviceConfig) -> Frame:
     require_length(payload, f"{MODEL} aggregated notification", minimum=15)
     r = Reader(payload[1:], MODEL)
     options = _options(r.u8())
@@ -132,13 +151,19 @@ def _aggregated(payload: bytes) -> Frame:
         raise BadLength(
             f"{MODEL}: {count} aggregated reading(s) need {11 + 4 * count} bytes, got {len(payload)}"
         )
-    if count != 1:
-        raise UnknownFrameType(
+    period = config.read_period_s
+    if count > 1 and period is None:
+        raise MissingConfig(
             f"{MODEL}: an aggregate of {count} readings is spaced by the sensor read period, which the "
-            "frame does not carry; set the aggregate count to 1 or retrieve the backlog instead"
+            f"frame does not carry; set the device tag {READ_PERIOD_TAG} (the sensor's configuration "
+            "frame reports it)"
         )
-    at = _at(r.u32be())
-    readings = _pair(r, at, bool(options & OPT_FAULT))
+    last = _at(r.u32be())
+    faulty = bool(options & OPT_FAULT)
+    readings: list[DecodedReading] = []
+    for i in range(count):
+        at = last - timedelta(seconds=(count - 1 - i) * (period or 0))
+        readings.extend(_pair(r, at, faulty))
     info = (
         ("message", "aggregated_temp_rh"),
         *_option_info(options),
@@ -234,6 +259,11 @@ def _battery_voltage(payload: bytes) -> Frame:
 
 
 def decode_rs1xx_temp_rh(f_port: int, payload: bytes) -> Frame:
+    """Decode without the device's configuration: an aggregate of several readings is refused."""
+    return decode_rs1xx_temp_rh_configured(f_port, payload, DeviceConfig())
+
+
+def decode_rs1xx_temp_rh_configured(f_port: int, payload: bytes, config: DeviceConfig) -> Frame:
     if f_port != PORT:
         raise UnsupportedPort(MODEL, f_port)
     require_length(payload, MODEL, minimum=2)
@@ -241,7 +271,7 @@ def decode_rs1xx_temp_rh(f_port: int, payload: bytes) -> Frame:
     if kind == 0x01:
         return _temp_rh(payload)
     if kind == 0x02:
-        return _aggregated(payload)
+        return _aggregated(payload, config)
     if kind in (0x03, 0x04):
         return _backlog(payload, single=kind == 0x03)
     if kind in (0x05, 0x06):
@@ -331,6 +361,7 @@ MODELS: tuple[ModelSpec, ...] = (
         model_id=MODEL,
         name="Laird Sentrius RS1xx temperature and humidity sensor",
         decode=decode_rs1xx_temp_rh,
+        decode_configured=decode_rs1xx_temp_rh_configured,
         quantities=frozenset(
             {Quantity.TEMPERATURE, Quantity.HUMIDITY, Quantity.BATTERY_LEVEL, Quantity.BATTERY_VOLTAGE}
         ),
@@ -338,5 +369,6 @@ MODELS: tuple[ModelSpec, ...] = (
         "TTN vendor/laird/rs1xx-temp-rh-sensor.js",
         ports=frozenset({PORT}),
         encode=encode_rs1xx_temp_rh,
+        version="2",
     ),
 )

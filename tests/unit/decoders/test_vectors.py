@@ -16,9 +16,9 @@ def test_vector(case: Case) -> None:
     assert case.expected is not None, f"{case.model}: no expectation mapping for this shared vector"
     if case.expected.error is not None:
         with pytest.raises(case.expected.error):
-            decode(case.model, case.f_port, case.payload)
+            decode(case.model, case.f_port, case.payload, case.config)
         return
-    assert_matches(decode(case.model, case.f_port, case.payload), case.expected)
+    assert_matches(decode(case.model, case.f_port, case.payload, case.config), case.expected)
 
 
 def test_every_registered_model_has_vectors() -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from decoders import DeviceConfig
 from tests.unit.decoders import expectations
 from tests.unit.decoders.expected import Expected, from_json
 
@@ -25,6 +26,7 @@ class Case:
     f_port: int
     payload: bytes
     expected: Expected
+    config: DeviceConfig | None = None
 
 
 def _expectation_maps() -> dict[str, Callable[[dict[str, Any]], Expected]]:
@@ -69,6 +71,7 @@ def iter_cases() -> Iterator[Case]:
                 int(ex["f_port"]),
                 bytes.fromhex(ex["hex"]),
                 from_json(ex),
+                DeviceConfig(**ex["config"]) if "config" in ex else None,
             )
 
 

@@ -338,3 +338,39 @@ def test_an_erasure_elsewhere_is_not_the_history_of_the_next_reading(
     erase_device_data(registry.engine, store, device, actor="test")
     run(ingestor, [up(3, r718h(130), 30)])
     assert water(store) == [(T0 + timedelta(minutes=30), 0.13, None)]
+
+
+# A Laird RS1xx aggregate of two readings stamped with the last one (2026-06-01 08:00 UTC),
+# 52.33 %RH / 98.67 degC then 53.34 %RH / 99.68 degC, battery index 5.
+_LAIRD_AGGREGATE = bytes.fromhex("02000000000502" + "1578ae00" + "2134436222354463")
+
+
+@pytest.mark.parametrize(
+    ("tags", "state", "times"),
+    [
+        ({"read_period_s": "600"}, "decoded", [T0 - timedelta(minutes=10), T0]),
+        ({}, "failed", []),
+        ({"read_period_s": "ten minutes"}, "failed", []),
+    ],
+)
+def test_an_aggregate_is_spread_over_the_provisioned_read_period(
+    tmp_path: Path, tags: dict[str, str], state: str, times: list[datetime]
+) -> None:
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    registry.add_devices(
+        [Device(EUI, registry.owner_tenant().id, "salle", "laird/rs1xx-temp-rh-sensor", tags=tags)]
+    )
+    store = MemoryStore()
+    ingestor = Ingestor(registry, Archive(registry.engine), store)
+    run(ingestor, [up(1, _LAIRD_AGGREGATE, 5, port=1), up(2, bytes.fromhex("0a001e03"), 6, port=1)])
+    states = {u.uplink.f_cnt: (s, e) for u, s, e, _ in ingestor.archive.select(limit=10)}
+    assert states[1][0] == state
+    if state == "failed":
+        assert "MissingConfig" in (states[1][1] or "") and "read_period_s" in (states[1][1] or "")
+    # a frame that needs no configuration decodes without the tag; an unusable tag fails them all,
+    # kept for a re-decoding, rather than half the device's frames being read with a guess
+    assert states[2][0] == ("failed" if tags.get("read_period_s") == "ten minutes" else "decoded")
+    rows = store.query(EUI, T0 - timedelta(days=1), T0 + timedelta(days=1), ["temperature"])
+    assert [r.ts for r in rows] == times
+    assert [r.value for r in rows] == ([98.67, 99.68] if times else [])
+    registry.close()
