@@ -40,6 +40,7 @@ class Quantity(StrEnum):
     # Hydraulics
     FLOW = "flow"  # m3/h
     PIPE_PRESSURE = "pipe_pressure"  # bar (water network pressure)
+    DIFFERENTIAL_PRESSURE = "differential_pressure"  # Pa (air: filters, ducts, clean rooms)
     WATER_TEMPERATURE = "water_temperature"  # degC
     FLOW_TEMPERATURE = "flow_temperature"  # degC (heating supply)
     RETURN_TEMPERATURE = "return_temperature"  # degC (heating return)
@@ -96,6 +97,7 @@ CANONICAL_UNITS: Final[MappingProxyType[Quantity, str]] = MappingProxyType(
         Quantity.ELECTRIC_CHARGE: "Ah",
         Quantity.FLOW: "m3/h",
         Quantity.PIPE_PRESSURE: "bar",
+        Quantity.DIFFERENTIAL_PRESSURE: "Pa",
         Quantity.WATER_TEMPERATURE: "degC",
         Quantity.FLOW_TEMPERATURE: "degC",
         Quantity.RETURN_TEMPERATURE: "degC",

@@ -10,6 +10,7 @@ from decoders.model import DeviceConfig, Frame
 from decoders.spec import ModelSpec
 from decoders.vendors import (
     adeunis,
+    adeunis_sensors,
     aquascope,
     arwin,
     axioma,
@@ -38,6 +39,7 @@ from decoders.vendors import (
 
 _VENDOR_MODULES = (
     adeunis,
+    adeunis_sensors,
     aquascope,
     arwin,
     axioma,
