@@ -14,7 +14,7 @@ write status, 0x37 the software version: information.
   -32768 (-3276.8 degC) being a probe's error value (a sensor fault, not a temperature);
   0x58 threshold alarm (per probe: status 1 high, 2 low, then the temperature); 0x30 keep-alive.
 - Delta P: 0x53 differential pressure (s16, Pa), newest first; 0x55 its 0-10 V input (s16, mV);
-  0x54 / 0x56 threshold alarms with the value.
+  0x54 / 0x56 threshold alarms with the value; 0x2F acknowledges a downlink (information).
 - Dry Contacts 2: 0x40 data: four u16 event counters (channels A-D), then a byte of current and
   previous states (bit 2n current, 2n+1 previous, 1 = on/closed); 0x30 keep-alive: same counters,
   states in bits 0-3; 0x41 duration alarm, 0x59 time counters: information.
@@ -189,6 +189,10 @@ def _deltap(f_port: int, payload: bytes, config: DeviceConfig) -> Frame:
         return _recording_config(payload, 2, 4, 6)
     if code in _CONFIG_CODES:
         return _config(DELTAP, payload)
+    if code == 0x2F:
+        require_length(payload, f"{DELTAP} downlink acknowledgement", exact=3)
+        info = (("frame", "downlink_ack"), ("request_status", payload[2]))
+        return Frame(alarms=tuple(_status_alarms(status)), info=info)
     alarms = _status_alarms(status)
     if code in (0x53, 0x55):
         body = payload[2:]
