@@ -194,6 +194,13 @@ _ADEUNIS_LAYOUT: dict[str, dict[int, Callable[[bytes], bool]]] = {
         0x30: lambda p: len(p) == 2 + 2 * _probes(p) + _stamped(p),
         0x58: lambda p: len(p) == 2 + 3 * _probes(p) + _stamped(p),
     },
+    "adeunis/tic-cbe-linky-mono": {0x49: _exact(50, stamped=False)},
+    "adeunis/comfort-co2": {
+        0x6A: lambda p: _history(2, 5)(p),
+        0x6B: _exact(8),
+        0x51: _exact(9),
+        0x52: _exact(9),
+    },
     "adeunis/pulse-4": {
         0x46: _exact(10),
         0x47: _exact(6),
@@ -280,5 +287,213 @@ RULES["adeunis/pulse-4"] += (
         "a history frame whose differences take the index below zero is corrupted (an index only "
         "grows); the library prints negative counts, releve refuses the frame",
         _negative_history,
+    ),
+)
+
+
+def _tic_text(f_port: int, payload: bytes, output: Any) -> Any | None:
+    """TIC labels and values are printable ASCII; other bytes there mean a corrupted frame."""
+    if not payload or payload[0] not in (0x49, 0x4A):
+        return None
+    fields = (
+        [payload[2:14], payload[14:18], payload[46:50]]
+        if payload[0] == 0x49
+        else [payload[2:12], payload[13:]]
+    )
+    if all(0x20 <= b < 0x7F for field in fields for b in field.replace(b"\x00", b"")):
+        return None
+    return _refused("a TIC text field holds bytes that are not printable ASCII")
+
+
+def _signed_co2(f_port: int, payload: bytes, output: Any) -> Any | None:
+    content = _library(output)
+    if content is None or not isinstance(content.get("alarmCo2"), dict):
+        return None
+    value = content["alarmCo2"]["co2"]["value"]
+    if value >= 0:
+        return None
+    fixed = {**content, "alarmCo2": {**content["alarmCo2"], "co2": {"unit": "ppm", "value": value + 0x10000}}}
+    return {**output, "data": {**output["data"], "bytes": fixed}}
+
+
+RULES["adeunis/tic-cbe-linky-mono"] += (
+    Rule(
+        "adeunis: TIC text that is not text",
+        "the TIC fields (meter address, tariff option, period, alarm label and value) are ASCII by "
+        "the Enedis TIC specification; the library prints any bytes, releve refuses the frame",
+        _tic_text,
+    ),
+)
+RULES["adeunis/tic-cbe-linky-mono"] += (
+    Rule(
+        "adeunis: TIC alarm of an unknown type",
+        "the alarm type byte is one of eight defined codes; for another the library prints an empty "
+        "type and no alarm, releve refuses the frame",
+        lambda f_port, payload, output: (
+            _refused("unknown TIC alarm type")
+            if (_library(output) or {}).get("alarmType") == "" and payload[:1] == b"\x4a"
+            else None
+        ),
+    ),
+)
+RULES["adeunis/comfort-co2"] += (
+    Rule(
+        "adeunis: CO2 of an alarm frame read signed",
+        "the library reads the alarm frame's CO2 as a signed 16-bit value (its data frame reads it "
+        "unsigned): above 32767 ppm it prints a negative concentration",
+        _signed_co2,
+    ),
+)
+
+
+# --- Laird RS1xx (rs1xx-temp-rh-sensor.js) -------------------------------------------------------
+
+
+def _laird_fixed_ok(frac: int, whole: int, *, humidity: bool) -> bool:
+    if humidity:
+        return frac <= 99 and whole * 100 + frac <= 10000
+    f, w = frac - 256 if frac > 127 else frac, whole - 256 if whole > 127 else whole
+    return abs(f) <= 99 and not (f > 0 > w) and not (f < 0 < w)
+
+
+def _laird_pairs(payload: bytes, starts: list[int]) -> str | None:
+    for start in starts:
+        hum, temp = payload[start : start + 2], payload[start + 2 : start + 4]
+        if len(temp) < 2:
+            return "a reading cut short"
+        if not _laird_fixed_ok(hum[0], hum[1], humidity=True):
+            return f"humidity bytes {hum.hex()} are not a relative humidity (fraction 0-99, at most 100 %)"
+        if not _laird_fixed_ok(temp[0], temp[1], humidity=False):
+            return f"temperature bytes {temp.hex()} are not a value (fraction -99..99, same sign)"
+    return None
+
+
+def _laird_invalid(f_port: int, payload: bytes) -> str | None:
+    """Why the frame breaks the RS1xx LoRa Protocol note, or None (the checks the codec skips)."""
+    if f_port != 1:
+        return f"port {f_port} (the sensor sends on port 1)"
+    kind = payload[0] if payload else None
+    if kind == 0x01:
+        return _laird_pairs(payload, [2]) if len(payload) == 11 else "a notification is 11 bytes"
+    if kind == 0x02 and len(payload) >= 7:
+        count = payload[6]
+        if len(payload) != 11 + 4 * count:
+            return "the aggregate's count and length disagree"
+        return _laird_pairs(payload, [11 + 4 * i for i in range(count)])
+    if kind == 0x03:
+        return _laird_pairs(payload, [6]) if len(payload) == 10 else "a backlog message is 10 bytes"
+    if kind == 0x04 and len(payload) >= 3:
+        count = payload[2]
+        if len(payload) != 3 + 8 * count or count == 0:
+            return "the backlog list's count and length disagree"
+        return _laird_pairs(payload, [3 + 8 * i + 4 for i in range(count)])
+    if kind == 0x0A and len(payload) == 4:
+        ok = _laird_fixed_ok(payload[2], payload[3], humidity=False) and payload[3] < 128
+        return None if ok else "battery voltage bytes are not a positive value"
+    return None
+
+
+def _laird(f_port: int, payload: bytes, output: Any) -> Any | None:
+    why = _laird_invalid(f_port, payload)
+    return None if why is None else _refused(why)
+
+
+RULES["laird/rs1xx-temp-rh-sensor"] = (
+    Rule(
+        "laird: frame outside the protocol note",
+        "the codec checks no port, no count against the length, and no fixed-point byte pair (a "
+        "fraction byte is 0-99 with the value's sign, humidity at most 100 %): it prints 101.5 %RH, "
+        "or a null reading for a count larger than the list; releve refuses such frames",
+        _laird,
+    ),
+)
+
+
+# --- IMST iO-KE868 (ioke868.js) ------------------------------------------------------------------
+
+_IMST_PORTS = {3, 5, 0x43, 0x45}
+
+
+def _imst_fields(f_port: int, payload: bytes) -> tuple[list[bytes], str | None]:
+    """The frame's OBIS objects with a number (types 0x40, 0x41), or why the frame is malformed."""
+    body = payload[1:] if f_port & 0x40 else payload
+    if f_port & ~0x40 == 3:
+        return [], None if len(body) >= 28 else "a status frame is 28 bytes"
+    objects, pos = [], 0
+    while pos < len(body):
+        if pos + 2 > len(body) or pos + 2 + body[pos + 1] > len(body):
+            return objects, "a field cut short"
+        kind, data = body[pos], body[pos + 2 : pos + 2 + body[pos + 1]]
+        pos += 2 + len(data)
+        if kind in (0x40, 0x41, 0x42):
+            if not data:
+                return objects, "an empty OBIS object"
+            header = (
+                1 + bin(data[0] & 0xFC).count("1") + (1 if kind == 0x40 else 0) + (1 if kind != 0x42 else 0)
+            )
+            mantissa = len(data) - header
+            if kind != 0x42 and not 0 < mantissa <= 9:
+                return objects, f"a {mantissa}-byte value field (the format's is 1 to 9)"
+            if kind == 0x42 and mantissa < 0:
+                return objects, "an OBIS object cut short"
+            if kind != 0x42:
+                objects.append(data)
+        elif kind == 0x00 and len(data) < 2:
+            return objects, "a status field shorter than 2 bytes"
+        elif kind == 0x01 and len(data) != 4:
+            return objects, "a time field that is not 4 bytes"
+    return objects, None
+
+
+def _imst_structure(f_port: int, payload: bytes, output: Any) -> Any | None:
+    if f_port not in _IMST_PORTS:
+        return _refused(f"port {f_port} carries no meter data")
+    _, why = _imst_fields(f_port, payload)
+    return None if why is None else _refused(why)
+
+
+def _imst_wide(f_port: int, payload: bytes, output: Any) -> Any | None:
+    """Mantissas over 32 bits, which the codec shifts into a 32-bit integer, read whole."""
+    data = _data(output)
+    if data is None or f_port not in _IMST_PORTS:
+        return None
+    objects, why = _imst_fields(f_port, payload)
+    numbered = [o for o in data.get("OBIS_IDs", []) if isinstance(o.get("Scaler"), int)]
+    if why is not None or len(objects) != len(numbered):
+        return None
+    fixed, changed = [], False
+    for raw, obj in zip(objects, numbered, strict=True):
+        header = 1 + bin(raw[0] & 0xFC).count("1") + (1 if "unit" in obj else 0) + 1
+        mantissa = raw[header:]
+        power = (
+            obj["OBIS_ID"].split("_")[2:4] in (["1", "7"], ["16", "7"]) or obj["OBIS_ID"].split("_")[3] == "7"
+        )
+        whole = int.from_bytes(
+            mantissa, "big", signed=power and obj["OBIS_ID"].split("_")[2] in _SIGNED_POWER
+        )
+        if whole != obj["rawValue"]:
+            obj = {**obj, "rawValue": whole, "value": whole * 10.0 ** obj["Scaler"]}
+            changed = True
+        fixed.append(obj)
+    if not changed:
+        return None
+    others = [o for o in data.get("OBIS_IDs", []) if not isinstance(o.get("Scaler"), int)]
+    return {**output, "data": {**data, "OBIS_IDs": fixed + others}}
+
+
+_SIGNED_POWER = {"1", "16", "21", "41", "61", "36", "56", "76"}
+RULES["imst/ioke868"] = (
+    Rule(
+        "imst: malformed frame decoded",
+        "the codec decodes frames on any port, objects cut by the end of the frame, empty objects "
+        "and value fields of any length; releve refuses them (value fields are 1 to 9 bytes)",
+        _imst_structure,
+    ),
+    Rule(
+        "imst: mantissa over 32 bits",
+        "the codec builds the mantissa with 32-bit shifts (mantissa << 8), so an index above "
+        "2^31 units loses its high bytes or turns negative (an 8-byte SML value is common); releve "
+        "reads the whole field (two's complement for power, unsigned otherwise)",
+        _imst_wide,
     ),
 )

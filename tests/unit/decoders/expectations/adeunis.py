@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from decoders import DecodeError
-from decoders.vendors.adeunis import PULSE4_HISTORY_S
+from decoders.vendors.adeunis import COMFORT_CO2_HISTORY_S, PULSE4_HISTORY_S
 from tests.unit.decoders.expected import Expected, R
 
 _REFUSED = ("Invalid", "Unsupported")
@@ -21,7 +21,7 @@ _KEEP_ALIVE = (
 def pulse4(example: dict[str, Any]) -> Expected:
     data = example["expected"]["data"]["bytes"]
     kind = data["type"][:4]
-    if data["type"] in _REFUSED:
+    if data.get("type", "Invalid") in _REFUSED:
         return Expected(error=DecodeError)
     alarms: set[tuple[str, str]] = {("low_battery", "")} if data["status"]["lowBattery"] else set()
     at = datetime.fromisoformat(data["timestamp"]).replace(tzinfo=UTC) if "timestamp" in data else None
@@ -94,7 +94,7 @@ def _low_battery(data: dict[str, Any]) -> set[tuple[str, str]]:
 
 def temp4(example: dict[str, Any]) -> Expected:
     data = example["expected"]["data"]["bytes"]
-    if data["type"] in _REFUSED:
+    if data.get("type", "Invalid") in _REFUSED:
         return Expected(error=DecodeError)
     at, alarms = _stamp(data), _low_battery(data)
     readings: list[R] = []
@@ -123,7 +123,7 @@ def temp4(example: dict[str, Any]) -> Expected:
 
 def deltap(example: dict[str, Any]) -> Expected:
     data = example["expected"]["data"]["bytes"]
-    if data["type"] in _REFUSED:
+    if data.get("type", "Invalid") in _REFUSED:
         return Expected(error=DecodeError)
     alarms = _low_battery(data)
     readings: list[R] = []
@@ -142,7 +142,7 @@ def deltap(example: dict[str, Any]) -> Expected:
 
 def dry_contacts2(example: dict[str, Any]) -> Expected:
     data = example["expected"]["data"]["bytes"]
-    if data["type"] in _REFUSED:
+    if data.get("type", "Invalid") in _REFUSED:
         return Expected(error=DecodeError)
     at = _stamp(data)
     place = at.isoformat() if at else None
@@ -159,7 +159,7 @@ def dry_contacts2(example: dict[str, Any]) -> Expected:
 
 def analog(example: dict[str, Any]) -> Expected:
     data = example["expected"]["data"]["bytes"]
-    if data["type"] in _REFUSED:
+    if data.get("type", "Invalid") in _REFUSED:
         return Expected(error=DecodeError)
     readings: list[R] = []
     for entry in data.get("channels", []):
@@ -181,3 +181,61 @@ EXPECTATIONS.update(
         "adeunis/analog": analog,
     }
 )
+
+
+def comfort_co2(example: dict[str, Any]) -> Expected:
+    """History newest first, 10 minutes apart (releve's factory default of the sampling period)."""
+    data = example["expected"]["data"]["bytes"]
+    if data.get("type", "Invalid") in _REFUSED:
+        return Expected(error=DecodeError)
+    at, alarms = _stamp(data), _low_battery(data)
+    readings: list[R] = []
+    kind = data["type"][:4]
+    if kind == "0x6a":
+        for quantity, key in (("temperature", "temperature"), ("humidity", "humidity"), ("co2", "co2")):
+            values = [float(v) for v in data[key]["values"]]
+            readings += _series(quantity, "", list(values), at, COMFORT_CO2_HISTORY_S)
+    elif kind == "0x6b":
+        place = at.isoformat() if at else None
+        for quantity, key in (
+            ("temperature", "alarmTemperature"),
+            ("humidity", "alarmHumidity"),
+            ("co2", "alarmCo2"),
+        ):
+            readings.append(R(quantity, float(data[key][quantity]["value"]), "instantaneous", at=place))
+    elif kind in ("0x51", "0x52"):
+        channel = "1" if kind == "0x51" else "2"
+        state = data.get("state", data.get("currentState"))
+        readings.append(
+            R("digital_input", 1.0 if state in (True, "high", "closed", 1) else 0.0, "state", channel)
+        )
+    return Expected(readings=readings, alarms=alarms)
+
+
+def tic_cbe_linky_mono(example: dict[str, Any]) -> Expected:
+    data = example["expected"]["data"]["bytes"]
+    if data.get("type", "Invalid") in _REFUSED:
+        return Expected(error=DecodeError)
+    alarms = _low_battery(data)
+    readings: list[R] = []
+    kind = data["type"][:4]
+    if kind == "0x49":
+        if data["status"].get("readError"):
+            alarms.add(("sensor_fault", ""))
+        for label in ("BASE", "HCHC", "HCHP"):
+            if isinstance(data.get(label), dict):
+                readings.append(R("energy_import", data[label]["value"] / 1000, "cumulative", label))
+        if isinstance(data.get("IINST"), dict):
+            readings.append(R("current", float(data["IINST"]["value"]), "instantaneous"))
+        if isinstance(data.get("PAPP"), dict):
+            readings.append(R("apparent_power", float(data["PAPP"]["value"]), "instantaneous"))
+    elif kind == "0x4a":
+        label, alarm = data["label"], data["alarmType"]
+        if (label == "ADPS" and alarm == "labelAppearance") or (
+            label == "IINST" and alarm == "highThreshold"
+        ):
+            alarms.add(("over_current", ""))
+    return Expected(readings=readings, alarms=alarms)
+
+
+EXPECTATIONS.update({"adeunis/comfort-co2": comfort_co2, "adeunis/tic-cbe-linky-mono": tic_cbe_linky_mono})

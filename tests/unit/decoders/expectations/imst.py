@@ -26,8 +26,10 @@ _CANONICAL = {"power": "W", "current": "A", "voltage": "V", "frequency": "Hz"}
 
 
 def _reading(obj: dict[str, Any]) -> R | None:
-    groups = [int(g) for g in obj["OBIS_ID"].split("_")]
+    groups = [int(g) if g.isdigit() else None for g in obj["OBIS_ID"].split("_")]
     a, _, c, d, e, _ = groups
+    if c is None or d is None:
+        return None
     value = obj.get("value")
     if a != 1 or not isinstance(value, (int, float)):
         return None

@@ -46,8 +46,9 @@ def _pair(reading: dict[str, Any], at: datetime | None) -> list[R]:
 def rs1xx_temp_rh(example: dict[str, Any]) -> Expected:
     data = example["expected"]["data"]
     faulty = "Sensor fault flag" in data.get("options", [])
-    alarms = {("sensor_fault", "")} if faulty else set()
     kind = data["msgType"]
+    # the flag speaks of the temperature/humidity sensor: an alarm on the frames that carry it
+    alarms = {("sensor_fault", "")} if faulty and kind != "Laird_Battery_Voltage" else set()
     readings: list[R] = []
     if kind == "Laird_Internal_TH":
         readings = ([] if faulty else _pair(data, None)) + _battery(data)
