@@ -15,7 +15,7 @@ from tests.unit.decoders.expected import Expected, R
 
 
 def pls2_l(example: dict[str, Any]) -> Expected:
-    errors = example["expected"]["errors"]
+    errors = example["expected"].get("errors")
     if errors:
         return Expected(error=UnsupportedPort if "FPort" in errors[0] else BadLength)
     data = example["expected"]["data"]

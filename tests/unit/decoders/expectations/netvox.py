@@ -103,3 +103,45 @@ EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {
     "netvox/r718n3": r718n3,
     "netvox/r809a": r809a,
 }
+
+
+# R726 series: vendor field -> (quantity or None for information, factor, channel)
+_R726: dict[str, tuple[str | None, float, str]] = {
+    "CO2": ("co2", 1, ""),
+    "Noise": ("sound_level", 1, ""),
+    "Temperature": ("temperature", 1, ""),
+    "Humidity": ("humidity", 1, ""),
+    "WindSpeed": ("wind_speed", 1, ""),
+    "PH": ("ph", 1, ""),
+    "TempPH": ("water_temperature", 1, "ph"),
+    "ORP": ("orp", 1, ""),
+    "NTU": ("turbidity", 1, ""),
+    "TempNTU": ("water_temperature", 1, "turbidity"),
+    "EC5SoildHumi": ("soil_moisture", 1, "ec5"),
+    "SoildHumi5TE": ("soil_moisture", 1, "5te"),
+    "SoildTemp5TE": ("soil_temperature", 1, "5te"),
+    "TempLDO": ("water_temperature", 1, "oxygen"),
+    "LDO_DO": ("dissolved_oxygen", 1, ""),
+    "WindDirection": ("wind_direction", 1, ""),
+    "Atomsphere": ("pressure", 1, ""),
+}
+_R72615A_OWN = {"CO2": "co2", "Temperature": "temperature", "Humidity": "humidity"}
+
+
+def r72615a(example: dict[str, Any]) -> Expected:
+    data = example["expected"]["data"]
+    if data is None:
+        return Expected(error=UnsupportedPort)
+    if "Volt" not in data:
+        return Expected()
+    readings, alarms = _volt(data)
+    for name, (quantity, factor, channel) in _R726.items():
+        value = data.get(name)
+        if value == "NoSensor" and name in _R72615A_OWN:
+            alarms.add(("sensor_fault", _R72615A_OWN[name]))
+        elif isinstance(value, (int, float)) and quantity is not None:
+            readings.append(R(quantity, value * factor, "instantaneous", channel))
+    return Expected(readings=readings, alarms=alarms)
+
+
+EXPECTATIONS["netvox/r72615a"] = r72615a
