@@ -637,3 +637,91 @@ RULES["aquascope/wwd"] = (
         _wwd_255,
     ),
 )
+
+
+# --- Elvaco CMi4140 (cmi4140.js) -----------------------------------------------------------------
+
+
+def _mbus_records(payload: bytes) -> list[tuple[bytes, bytes]]:
+    """(VIF bytes, data) of the standard message's records, walked as the codec walks them."""
+    records, i = [], 1
+    while i < len(payload):
+        dif = payload[i]
+        width = 2 if dif == 0x84 else 1
+        vif = payload[i + 1 : i + 1 + width]
+        i += 1 + width
+        if len(payload) - i <= 5 and vif == b"\xfd":
+            vif += payload[i : i + 1]
+            i += 1
+        size = dif if 2 <= dif <= 4 else 4
+        records.append((vif, payload[i : i + size]))
+        i += size
+    return records
+
+
+def _cmi4140_signed(f_port: int, payload: bytes, output: Any) -> Any | None:
+    data = _data(output)
+    if data is None:
+        return None
+    fixed, changed = dict(data), False
+    for vif, raw in _mbus_records(payload):
+        if not raw:
+            continue
+        unsigned = int.from_bytes(raw, "little")
+        if vif == b"\xfd\x17":
+            if fixed.get("error_flag") != unsigned:
+                fixed["error_flag"], changed = unsigned, True
+            continue
+        if not raw[-1] & 0x80:
+            continue
+        invalid = unsigned == 1 << (8 * len(raw) - 1)  # the most negative value: "no value"
+        for name, value in data.items():
+            if not isinstance(value, (int, float)) or name == "error_flag":
+                continue
+            for decimals in range(8):
+                if abs(value * 10**decimals - unsigned) < 1e-6 * max(1, unsigned):
+                    if invalid:
+                        fixed.pop(name, None)
+                        fixed["invalid"] = [*fixed.get("invalid", []), name]
+                    else:
+                        fixed[name] = (unsigned - (1 << 8 * len(raw))) / 10**decimals
+                    changed = True
+                    break
+    return {**output, "data": fixed} if changed else None
+
+
+RULES["elvaco/cmi4140"] = (
+    Rule(
+        "elvaco: M-Bus integers read unsigned, error flags read as decimal",
+        "EN 13757-3 type B integers are two's complement, the most negative one meaning no value; "
+        "the codec reads them unsigned (a negative power or a cooling flow becomes 650 W, 'no "
+        "value' becomes 327.68), and parses the error flags' hex digits with "
+        "parseInt without a radix (flags 0xE2 read as 0: a meter error vanishes)",
+        _cmi4140_signed,
+    ),
+)
+
+
+# --- ELV LW-ESI (elv-lw-esi.js) ------------------------------------------------------------------
+
+
+def _elv_codes(f_port: int, payload: bytes, output: Any) -> Any | None:
+    data = _data(output)
+    energy = data.get("Energy_Data") if data is not None else None
+    if not isinstance(energy, dict):
+        return None
+    codes = [*energy.get("Energy_Counter_Unit", []), *energy.get("Energy_Power_Unit", [])]
+    kinds = energy.get("Consumption_Type", [])
+    if None in codes or any(kind not in ("Consumption", "Delivery") for kind in kinds):
+        return _refused("a consumption type or unit code the format does not define")
+    return None
+
+
+RULES["elv/elv-lw-esi"] = (
+    Rule(
+        "elv: undefined type or unit codes decoded",
+        "a consumption type of 0 ('Reserved') or above 2 and the unit code 3 are not defined; the "
+        "codec prints null or 'Reserved' and carries on with a counter of no known unit, releve refuses",
+        _elv_codes,
+    ),
+)
