@@ -234,7 +234,10 @@ def decode_em300_di(f_port: int, payload: bytes) -> Frame:
 
 # -- WS52x: smart socket ----------------------------------------------------------------------------
 def _socket(r: Reader, out: _Sink) -> None:
-    out.add(Quantity.SWITCH_STATE, float(r.u8() & 0x01), Kind.STATE)
+    state = r.u8()
+    if state > 1:
+        raise BadValue(f"WS52x: socket state byte {state} is neither 0 (off) nor 1 (on)")
+    out.add(Quantity.SWITCH_STATE, float(state), Kind.STATE)
 
 
 _WS52X = {
@@ -462,6 +465,7 @@ MODELS: tuple[ModelSpec, ...] = (
             }
         ),
         datasheet=_SOURCE.format(name="WS52x", model="ws52x"),
+        version="2",
         ports=frozenset({PORT}),
     ),
     ModelSpec(

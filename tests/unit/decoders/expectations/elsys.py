@@ -28,8 +28,10 @@ def tlv(example: dict[str, Any]) -> Expected:
     readings = [
         R(quantity, data[key] * factor, kind, channel=channel)
         for key, (quantity, kind, channel, factor) in KEYS.items()
-        if key in data
+        if key in data and key != "digital"
     ]
+    if "digital" in data:  # an input's level: any non-zero byte is on
+        readings.append(R("digital_input", 1.0 if data["digital"] else 0.0, "state"))
     alarms: set[tuple[str, str]] = set()
     if "waterleak" in data:
         readings.append(R("water_leak", 1.0 if data["waterleak"] else 0.0, "state"))
@@ -37,4 +39,4 @@ def tlv(example: dict[str, Any]) -> Expected:
     return Expected(readings=readings, alarms=alarms)
 
 
-EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {"elsys/ers-co2": tlv}
+EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {"elsys/ers-co2": tlv, "elsys/ems": tlv}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.unit.decoders.expected import Expected, R
@@ -40,6 +41,22 @@ def em300_di(example: dict[str, Any]) -> Expected:
         readings.append(R("pulse_count", data["pulse"], "cumulative"))
     if "gpio" in data:
         readings.append(R("digital_input", float(data["gpio"] != 0), "state"))
+    for record in data.get("history", []):
+        at = datetime.fromtimestamp(record["timestamp"], UTC).isoformat()
+        readings.append(R("temperature", record["temperature"], INST, at=at))
+        readings.append(R("humidity", record["humidity"], INST, at=at))
+        if "gpio" in record:
+            readings.append(R("digital_input", float(record["gpio"] != 0), "state", at=at))
+        if "pulse" in record:
+            readings.append(R("pulse_count", record["pulse"], "cumulative", at=at))
+    return Expected(readings=readings)
+
+
+def em500_pp(example: dict[str, Any]) -> Expected:
+    data = example["expected"]["data"]
+    readings = _common(data)
+    if "pressure" in data:
+        readings.append(R("pipe_pressure", data["pressure"] / 100, INST))  # kPa -> bar
     return Expected(readings=readings)
 
 
@@ -77,4 +94,5 @@ EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {
     "milesight-iot/em300-di": em300_di,
     "milesight-iot/ws52x": ws52x,
     "milesight-iot/am107": am107,
+    "milesight-iot/em500-pp": em500_pp,
 }
