@@ -862,3 +862,79 @@ RULES["milesight-iot/ws52x"] += (
         _ws52x_state,
     ),
 )
+
+
+# --- Talkpool OY1320 (oy1320.js) -----------------------------------------------------------------
+
+
+def _oy1320(f_port: int, payload: bytes, output: Any) -> Any | None:
+    if f_port != 2:
+        return _refused(f"port {f_port} (the reader sends on port 2)")
+    if len(payload) not in (6, 9):
+        return None
+    records = [payload[i : i + 6] if i == 0 else payload[i : i + 3] for i in (0, 6) if i < len(payload)]
+    if records[0][:2] != b"\x01\x21" or (len(records) > 1 and records[1][:2] != b"\x01\x20"):
+        return _refused("a record that is not the meter reading (01 21) then the alarm status (01 20)")
+    status = payload[8] if len(payload) == 9 else 0
+    corrected = {"MeterReading": int.from_bytes(payload[2:6], "big"), "Status": status}
+    data = _data(output)
+    return None if data == corrected else {**(output if isinstance(output, dict) else {}), "data": corrected}
+
+
+RULES["talkpool/oy1320"] = (
+    Rule(
+        "talkpool: OY1320 register read as 16 bits, status from the wrong byte",
+        "the codec reads the 32-bit meter register 0x21 from its two low bytes (the index wraps "
+        "every 65.536 m3) and takes the status as one hex digit of byte 4 (part of the reading), not "
+        "register 0x20's byte; it checks neither port nor record ids",
+        _oy1320,
+    ),
+)
+
+
+def _cmi4160_error_state(f_port: int, payload: bytes, output: Any) -> Any | None:
+    if not (isinstance(output, dict) and "Unknown dif 32" in str(output.get("exception", ""))):
+        return None
+    return {"unverifiable": "the codec throws on DIF 0x32 (a value during error state)"}
+
+
+RULES["elvaco/cmi4160"] = (
+    *RULES["elvaco/cmi4140"],
+    Rule(
+        "elvaco: CMi4160 values during error state",
+        "the CMi4160 sends its values with DIF 0x32 (function 'value during error state') while the "
+        "meter is in error; the codec has no entry for that DIF and throws, so the frame cannot be "
+        "compared (releve reads the values and raises the meter error)",
+        _cmi4160_error_state,
+    ),
+)
+
+
+# --- TEKTELIC (decoder_smart_room_sensor_co2.js) -------------------------------------------------
+
+_TEKTELIC_SIZES = {(0x00, 0xBA): 2, (0x00, 0xD3): 1, (0x11, 0xD3): 1, (0x0B, 0xE4): 2, (0x0E, 0xE4): 2}
+_TEKTELIC_SIZES |= {(0x0C, 0x73): 2, (0x0A, 0x00): 1, (0x0D, 0x04): 2, (0x03, 0x67): 2, (0x04, 0x68): 1}
+
+
+def _tektelic_cut(f_port: int, payload: bytes, output: Any) -> Any | None:
+    if f_port != 10:
+        return None
+    pos = 0
+    while pos + 2 <= len(payload):
+        size = _TEKTELIC_SIZES.get((payload[pos], payload[pos + 1]))
+        if size is None:
+            return None
+        if pos + 2 + size > len(payload):
+            return _refused("a value cut by the end of the frame")
+        pos += 2 + size
+    return _refused("a lone byte at the end of the frame") if pos < len(payload) else None
+
+
+RULES["tektelic/t00078xx-smart-room-sensor-co2"] = (
+    Rule(
+        "tektelic: value cut by the end of the frame decoded",
+        "the codec reads a value whose bytes the frame does not hold (-25.6 degC from a lone 0xFF); "
+        "releve refuses the frame",
+        _tektelic_cut,
+    ),
+)

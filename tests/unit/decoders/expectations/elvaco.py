@@ -28,4 +28,7 @@ def cmi4140(example: dict[str, Any]) -> Expected:
     return Expected(readings=readings, alarms=alarms)
 
 
-EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {"elvaco/cmi4140": cmi4140}
+EXPECTATIONS: dict[str, Callable[[dict[str, Any]], Expected]] = {
+    "elvaco/cmi4140": cmi4140,
+    "elvaco/cmi4160": cmi4140,
+}
