@@ -152,7 +152,7 @@ def _judge(model: str, seed: Seed, output: Any, outcome: Outcome, tally: Tally) 
         else:
             tally.agreed += 1
         return
-    corrected, used = output, []
+    corrected, used = output, list[str]()
     for rule in RULES.get(model, ()):
         fixed = rule.correct(seed.f_port, seed.payload, corrected)
         if fixed is not None:

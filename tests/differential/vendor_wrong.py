@@ -27,7 +27,8 @@ RULES: dict[str, tuple[Rule, ...]] = {}  # filled per vendor below
 
 def _data(output: Any) -> dict[str, Any] | None:
     if isinstance(output, dict) and isinstance(output.get("data"), dict):
-        return output["data"]
+        data: dict[str, Any] = output["data"]
+        return data
     return None
 
 
@@ -419,7 +420,8 @@ def _imst_fields(f_port: int, payload: bytes) -> tuple[list[bytes], str | None]:
     body = payload[1:] if f_port & 0x40 else payload
     if f_port & ~0x40 == 3:
         return [], None if len(body) >= 28 else "a status frame is 28 bytes"
-    objects, pos = [], 0
+    objects: list[bytes] = []
+    pos = 0
     while pos < len(body):
         if pos + 2 > len(body) or pos + 2 + body[pos + 1] > len(body):
             return objects, "a field cut short"

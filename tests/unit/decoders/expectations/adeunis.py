@@ -26,11 +26,11 @@ def pulse4(example: dict[str, Any]) -> Expected:
     alarms: set[tuple[str, str]] = {("low_battery", "")} if data["status"]["lowBattery"] else set()
     at = datetime.fromisoformat(data["timestamp"]).replace(tzinfo=UTC) if "timestamp" in data else None
     if kind == "0x46":
-        place = at.isoformat() if at else None
+        stamp = at.isoformat() if at else None
         counts = data["counterValues"]
         return Expected(
             readings=[
-                R("pulse_count", counts[i], "cumulative", channel=ch, at=place) for i, ch in enumerate("AB")
+                R("pulse_count", counts[i], "cumulative", channel=ch, at=stamp) for i, ch in enumerate("AB")
             ],
             alarms=alarms,
         )
