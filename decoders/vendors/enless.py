@@ -32,9 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from decoders._bytes import Reader, require_length
-from decoders.errors import BadValue, UnsupportedPort
+from decoders.errors import BadValue, EncodeError, UnsupportedPort
 from decoders.model import Alarm, AlarmKind, DecodedReading, Frame, Kind, Quantity
-from decoders.spec import ModelSpec
+from decoders.spec import EncodeFn, ModelSpec
 
 VENDOR = "enless-wireless"
 PORT = 1
@@ -181,6 +181,73 @@ def _pulse(contact: bool) -> Callable[[str, bytes], Frame]:
     return lambda model, payload: _pulses(model, payload, contact)
 
 
+# --- encoders (simulator): pulse counters and the ambient T&H ----------------------------------
+
+_FLOW_BITS = {AlarmKind.HIGH_FLOW: 0, AlarmKind.LOW_FLOW: 4, AlarmKind.LEAK: 8}
+
+
+def _state_word(frame: Frame) -> int:
+    levels = [r.value for r in frame.readings if r.quantity is Quantity.BATTERY_LEVEL]
+    if len(levels) != 1 or levels[0] not in BATTERY_LEVELS:
+        raise EncodeError(f"an Enless frame carries one battery level among {BATTERY_LEVELS}")
+    return BATTERY_LEVELS.index(levels[0]) << 2
+
+
+def _pulse_encoder(type_byte: int) -> EncodeFn:
+    def encode(frame: Frame) -> tuple[int, bytes]:
+        """Counters of inputs 1, 2 and oc (whole pulses), battery level, flow and leak alarms."""
+        counts = {r.channel: r.value for r in frame.readings if r.quantity is Quantity.PULSE_COUNT}
+        if set(counts) != set(_CHANNELS) or len(frame.readings) != 4:
+            raise EncodeError("a pulse frame carries the counters of inputs 1, 2 and oc and the battery")
+        if any(v != int(v) or not 0 <= v <= 0xFFFF_FFFF for v in counts.values()):
+            raise EncodeError("pulse counters are whole numbers of 32 bits")
+        alarm_word = 0
+        for alarm in frame.alarms:
+            if alarm.kind not in _FLOW_BITS or alarm.channel not in _CHANNELS:
+                raise EncodeError(f"{alarm.kind} on {alarm.channel!r} is not an Enless pulse alarm")
+            alarm_word |= 1 << _FLOW_BITS[alarm.kind] + _CHANNELS.index(alarm.channel)
+        body = b"".join(int(counts[ch]).to_bytes(4, "big") for ch in _CHANNELS)
+        header = bytes((0, 0, 1, type_byte, 0, 1))
+        return PORT, header + body + alarm_word.to_bytes(2, "big") + _state_word(frame).to_bytes(2, "big")
+
+    return encode
+
+
+def _encode_trh(frame: Frame) -> tuple[int, bytes]:
+    """Temperature (0.1 degC) and humidity (0.1 %) of the 600-021, battery level, temperature alarms."""
+    values = {r.quantity: r.value for r in frame.readings}
+    if (
+        set(values) != {Quantity.TEMPERATURE, Quantity.HUMIDITY, Quantity.BATTERY_LEVEL}
+        or len(frame.readings) != 3
+    ):
+        raise EncodeError("a T&H frame carries a temperature, a humidity and the battery level")
+    temperature, humidity = round(values[Quantity.TEMPERATURE] * 10), round(values[Quantity.HUMIDITY] * 10)
+    if (
+        abs(temperature / 10 - values[Quantity.TEMPERATURE]) > 1e-9
+        or abs(humidity / 10 - values[Quantity.HUMIDITY]) > 1e-9
+    ):
+        raise EncodeError("temperature and humidity travel in tenths")
+    if not -0x8000 <= temperature <= 0x7FFF or not 0 <= humidity <= 0xFFFF:
+        raise EncodeError("temperature or humidity out of the frame's range")
+    bits = {AlarmKind.HIGH_TEMPERATURE: 0x01, AlarmKind.LOW_TEMPERATURE: 0x02}
+    alarm_word = 0
+    for alarm in frame.alarms:
+        if alarm.kind not in bits or alarm.channel:
+            raise EncodeError(f"{alarm.kind} is not a 600-021 alarm")
+        alarm_word |= bits[alarm.kind]
+    body = temperature.to_bytes(2, "big", signed=True) + humidity.to_bytes(2, "big") + bytes(4)
+    tail = alarm_word.to_bytes(2, "big") + _state_word(frame).to_bytes(2, "big")
+    return PORT, bytes((0, 0, 1, 0x04, 0, 1)) + body + tail
+
+
+_ENCODERS: dict[str, EncodeFn] = {
+    "tx-trh-amb-600-021": _encode_trh,
+    "tx-pulse-600": _pulse_encoder(0x08),
+    "tx-pulse-atex-600-037": _pulse_encoder(0x09),
+    "tx-pulse-led-600-038": _pulse_encoder(0x0A),
+}
+
+
 # device id, name, type bytes, frame body, quantities
 _RANGE: tuple[tuple[str, str, frozenset[int], Callable[[str, bytes], Frame], frozenset[Quantity]], ...] = (
     (
@@ -267,6 +334,7 @@ MODELS: tuple[ModelSpec, ...] = tuple(
         model_id=f"{VENDOR}/{device}",
         name=name,
         decode=_decoder(f"{VENDOR}/{device}", types, body),
+        encode=_ENCODERS.get(device),
         quantities=quantities | {Quantity.BATTERY_LEVEL},
         datasheet="Enless TX 600 range datasheets; "
         f"TTN vendor/enless-wireless/enlessdecoder.js ({device}-codec.yaml)",
