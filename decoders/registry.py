@@ -36,6 +36,7 @@ from decoders.vendors import (
     strega,
     talkpool,
     tektelic,
+    watteco,
 )
 
 _VENDOR_MODULES = (
@@ -65,6 +66,7 @@ _VENDOR_MODULES = (
     strega,
     talkpool,
     tektelic,
+    watteco,
     cayenne,
 )
 
