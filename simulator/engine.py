@@ -60,10 +60,18 @@ class Snapshot:
     rate: float | None = None  # consumption per hour now (kW for energy, m3/h for volumes)
     # For meters that send their recent history: (time, true index, shown index), oldest first.
     history: tuple[tuple[datetime, float, float], ...] = ()
+    # ... and, for pulse counters among them, the raw pulse register at each of those times.
+    pulse_history: tuple[tuple[datetime, int], ...] = ()
 
 
-# Meters whose frame carries hourly history: how many hourly indexes, the newest at the report.
-HISTORY_HOURS = {"axioma/qalcosonic-w1": 24}
+# Meters whose frame carries their recent history: how many indexes, how far apart, the newest at
+# the report. The Axioma sends a day of hourly indexes; the nke Watteco pulse counters send batch
+# reports, here a quarter of an hour of indexes 5 minutes apart.
+HISTORY: dict[str, tuple[int, timedelta]] = {
+    "axioma/qalcosonic-w1": (24, timedelta(hours=1)),
+    "watteco/flasho": (3, timedelta(minutes=5)),
+    "watteco/pulse-senso": (3, timedelta(minutes=5)),
+}
 
 
 class DeviceSim:
@@ -236,16 +244,24 @@ class DeviceSim:
                 battery_v=battery_v,
                 battery_pct=battery_pct,
             )
-        hours = HISTORY_HOURS.get(device.model)
         history: tuple[tuple[datetime, float, float], ...] = ()
-        if hours:
-            # the index walk only goes forwards: take the older hours first
+        pulse_history: tuple[tuple[datetime, int], ...] = ()
+        if device.model in HISTORY:
+            samples, step = HISTORY[device.model]
+            # the index walk only goes forwards: take the older samples first
             rows = []
-            for k in range(hours):
-                t = ts - timedelta(hours=hours - 1 - k)
+            for k in range(samples):
+                t = ts - step * (samples - 1 - k)
                 true_index = self.index_at(t)
-                litres = math.floor(self.shown_at(t, true_index) * 1000 + 1e-9)  # the meter counts litres
-                rows.append((t, true_index, litres / 1000))
+                shown_then = self.shown_at(t, true_index)
+                if device.pulse_weight:
+                    counted = math.floor(shown_then / device.pulse_weight + 1e-9)
+                    rows.append((t, true_index, counted * device.pulse_weight))
+                    register = int(device.register_max) if device.register_max else None
+                    pulse_history += ((t, counted % register if register else counted),)
+                else:
+                    litres = math.floor(shown_then * 1000 + 1e-9)  # the meter counts litres
+                    rows.append((t, true_index, litres / 1000))
             history = tuple(rows)
         index = self.index_at(ts)
         shown = self.shown_at(ts, index)
@@ -267,6 +283,7 @@ class DeviceSim:
             battery_v=battery_v,
             battery_pct=battery_pct,
             history=history,
+            pulse_history=pulse_history,
             rate=self.slot_value(slot) * 4,
         )
 

@@ -119,6 +119,28 @@ def _elvaco_cmi4140(s: Snapshot) -> Frame:
     )
 
 
+def _watteco_batch(channel: str) -> Builder:
+    """An nke Watteco pulse counter's batch report: the pulse register at each sample, aged from
+    the report, and the battery at the report."""
+
+    def build(s: Snapshot) -> Frame:
+        assert s.pulse_history and s.battery_v is not None
+        readings = [
+            DecodedReading(
+                Quantity.PULSE_COUNT,
+                float(pulses),
+                Kind.CUMULATIVE,
+                channel,
+                offset_s=round((t - s.ts).total_seconds()) or None,
+            )
+            for t, pulses in s.pulse_history
+        ]
+        readings.append(_r(Quantity.BATTERY_VOLTAGE, s.battery_v))
+        return Frame(readings=tuple(readings))
+
+    return build
+
+
 def _adeunis_pulse4(s: Snapshot) -> Frame:
     assert s.pulses is not None
     return Frame(
@@ -139,6 +161,8 @@ BUILDERS: Mapping[str, Builder] = MappingProxyType(
         "axioma/qalcosonic-w1": _axioma_w1,
         "elvaco/cmi4140": _elvaco_cmi4140,
         "laird/rs1xx-temp-rh-sensor": _laird_rs1xx,
+        "watteco/flasho": _watteco_batch(""),
+        "watteco/pulse-senso": _watteco_batch("1"),
     }
 )
 

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from simulator.engine import DeviceSim, simulators
 from simulator.fleet import LeakEvent, load_fleet
 from simulator.profiles import occupancy, outdoor_temperature
@@ -50,7 +52,7 @@ def test_winter_is_colder_than_summer() -> None:
 
 
 def test_reports_follow_the_interval_with_a_phase() -> None:
-    sim = _sim("a81758fffe0a0001")
+    sim = _sim("a81758fffe0b0001")
     start = datetime(2026, 3, 1, tzinfo=PARIS)
     times = list(sim.report_times(start, start + timedelta(hours=2)))
     assert len(times) == 8
@@ -97,3 +99,35 @@ def test_every_envelope_format_parses_back_to_the_same_uplink() -> None:
             seen.setdefault(lns, []).append((up.dev_eui, up.f_port, up.f_cnt, up.payload))
     first = seen["chirpstack_v4"]
     assert all(v == first for v in seen.values())
+
+
+def test_the_town_halls_watteco_meters_send_batch_reports_of_their_last_indexes() -> None:
+    """Every quarter of an hour, the Flash'O and the Pulse Sens'O send the pulse registers of 10
+    and 5 minutes ago and of now in one batch report; decoded, each index has its own time."""
+    from decoders import Quantity, decode
+    from simulator.models import encode_report
+    from simulator.player import reports, truth_lines
+
+    fleet = load_fleet()
+    start = datetime(2026, 3, 2, 8, tzinfo=PARIS)  # a Monday morning: the town hall consumes
+    found = {}
+    for report in reports(fleet, start, start + timedelta(hours=1)):
+        device = report.sim.device
+        if not device.model.startswith("watteco/"):
+            continue
+        port, payload = encode_report(device.model, report.snapshot)
+        assert port == 125 and not payload[0] & 0x01  # bit 0 clear: a batch report
+        frame = decode(device.model, port, payload)
+        counts = sorted(
+            ((r.offset_s or 0), r.value) for r in frame.readings if r.quantity is Quantity.PULSE_COUNT
+        )
+        assert [offset for offset, _ in counts] == [-600, -300, 0]
+        truth = [orjson.loads(line) for line in truth_lines(report)]
+        assert [t["ts"] for t in truth] == [(report.ts + timedelta(seconds=o)).isoformat() for o, _ in counts]
+        weight = device.pulse_weight or 1.0
+        assert [round(t["shown"] / weight) for t in truth] == [value for _, value in counts]
+        assert counts[0][1] <= counts[1][1] <= counts[2][1]
+        assert frame.battery_voltage is not None
+        found.setdefault(device.model, []).append(counts[-1][1] - counts[0][1])
+    assert sorted(found) == ["watteco/flasho", "watteco/pulse-senso"]
+    assert sum(found["watteco/flasho"]) > 0  # the offices draw power on a Monday morning
