@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decoders._bytes import require_length
 from decoders.errors import EncodeError, UnknownFrameType, UnsupportedPort
 from decoders.model import AlarmKind, DecodedReading, Frame, Kind, Quantity
-from decoders.vendors import _zcl
+from decoders.vendors import _watteco_tic, _zcl
 from decoders.vendors._watteco_batch import Label, SampleType, decode_batch, encode_batch
 from decoders.vendors._watteco_clusters import (
     HANDLERS,
@@ -82,6 +82,8 @@ def _standard(profile: Profile, frame: _zcl.ZclFrame, out: Sink) -> None:
         out.info.append(("status", frame.status))  # the attribute could not be read
         return
     handler = HANDLERS.get((frame.cluster, frame.attribute))
+    if frame.cluster in _watteco_tic.CLUSTERS:
+        handler = _watteco_tic.tic
     if handler is None:  # a setting of the cluster (polarity, debounce, ...), not a measurement
         out.info.append(("value", frame.value.hex()))
         if frame.causes:

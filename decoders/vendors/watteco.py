@@ -54,6 +54,8 @@ _CLUSTER_QUANTITIES: Mapping[int, frozenset[Quantity]] = {
     0x800D: frozenset({Q.VOLTAGE, Q.CURRENT}),
     0x0052: frozenset({Q.ENERGY_IMPORT, Q.POWER}),
     0x8052: frozenset({Q.FREQUENCY, Q.VOLTAGE}),
+    0x0054: frozenset({Q.ENERGY_IMPORT, Q.CURRENT, Q.APPARENT_POWER}),
+    0x0056: frozenset({Q.ENERGY_IMPORT, Q.ENERGY_EXPORT, Q.CURRENT, Q.VOLTAGE, Q.APPARENT_POWER}),
 }
 CASE = Point(Q.DIGITAL_INPUT, "case", "case_open")
 PointEntry = tuple[tuple[int, int], int, Point]
@@ -237,6 +239,15 @@ _PROFILES: tuple[Profile, ...] = (
         ),
         1,
         _labels(_lb(0, T.I24, 1, Q.ENERGY_IMPORT, divide=1000)),
+    ),
+    Profile(
+        "watteco/ticso",
+        "nke Watteco TIC'O teleinformation reader (CBE, Linky historical and standard TIC)",
+        _source("TIC'O", "ticso") + "; nke Watteco TIC application layer description 1.2",
+        _points(
+            *(_pt(METERING, endpoint, None) for endpoint in (0, 1)),
+            *(_pt((cluster, 0), 0, None) for cluster in (0x0053, 0x0054, 0x0055, 0x0056, 0x0057)),
+        ),
     ),
     _th("watteco/th-sensor", "nke Watteco TH indoor temperature and humidity sensor", "TH (50-70-053)"),
     _th("watteco/indoor-temperature-humidity", "nke Watteco indoor temperature and humidity sensor", "TH"),
