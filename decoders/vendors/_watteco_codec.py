@@ -37,6 +37,9 @@ class BatchPoint:
 
 @dataclass(frozen=True, slots=True)
 class Profile:
+    """One model: what its standard reports' (cluster, attribute, endpoint) and its batch labels
+    become in releve's terms."""
+
     model_id: str
     name: str
     datasheet: str
@@ -141,6 +144,9 @@ def encode_profile(profile: Profile, frame: Frame) -> tuple[int, bytes]:
         raise EncodeError("nothing to encode")
     if any(r.at is not None for r in frame.readings):
         raise EncodeError(f"{profile.model_id}: the sensor has no calendar clock; readings carry ages")
+    for r in frame.readings:
+        if r.kind is not kind_of(r.quantity) or not math.isfinite(r.value):
+            raise EncodeError(f"{profile.model_id}: {r.quantity} {r.value} ({r.kind}) is not what it sends")
     if len(frame.readings) == 1 and frame.readings[0].offset_s is None:
         return PORT, _encode_standard(profile, frame.readings[0])
     return PORT, _encode_batch(profile, frame.readings)
@@ -174,10 +180,8 @@ def _encode_batch(profile: Profile, readings: tuple[DecodedReading, ...]) -> byt
     series: dict[int, list[tuple[int, float]]] = {}
     for r in readings:
         number = by_target.get((r.quantity, r.channel))
-        if number is None or r.kind is not kind_of(r.quantity):
-            raise EncodeError(
-                f"{profile.model_id}: no batch label carries {r.quantity} {r.channel!r} ({r.kind})"
-            )
+        if number is None:
+            raise EncodeError(f"{profile.model_id}: no batch label carries {r.quantity} {r.channel!r}")
         spec = profile.batch[number]
         raw = r.value * spec.divide
         if spec.label.sample_type is not T.FLOAT:

@@ -141,8 +141,10 @@ C = Kind.CUMULATIVE
         Frame(readings=(DecodedReading(Quantity.PULSE_COUNT, 10.5, C),)),
         Frame(readings=(DecodedReading(Quantity.PULSE_COUNT, 2.0**32, C),)),
         Frame(readings=(DecodedReading(Quantity.PULSE_COUNT, 1, C, offset_s=60),)),
+        Frame(readings=(DecodedReading(Quantity.PULSE_COUNT, float("nan"), C),)),
+        Frame(readings=(DecodedReading(Quantity.PULSE_COUNT, 1, Kind.DELTA),)),
     ],
-    ids=["empty", "ok", "no-temperature", "half-pulse", "too-large", "future"],
+    ids=["empty", "ok", "no-temperature", "half-pulse", "too-large", "future", "nan", "delta"],
 )
 def test_the_flasho_encoder_refuses_what_it_cannot_carry(frame: Frame) -> None:
     encode = get_model("watteco/flasho").encode
