@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from decoders import Quantity, decode
 from simulator.engine import DeviceSim, simulators
 from simulator.fleet import LeakEvent, load_fleet
+from simulator.models import encode_report
+from simulator.player import reports, truth_lines
 from simulator.profiles import occupancy, outdoor_temperature
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -104,13 +107,9 @@ def test_every_envelope_format_parses_back_to_the_same_uplink() -> None:
 def test_the_town_halls_watteco_meters_send_batch_reports_of_their_last_indexes() -> None:
     """Every quarter of an hour, the Flash'O and the Pulse Sens'O send the pulse registers of 10
     and 5 minutes ago and of now in one batch report; decoded, each index has its own time."""
-    from decoders import Quantity, decode
-    from simulator.models import encode_report
-    from simulator.player import reports, truth_lines
-
     fleet = load_fleet()
     start = datetime(2026, 3, 2, 8, tzinfo=PARIS)  # a Monday morning: the town hall consumes
-    found = {}
+    found: dict[str, list[float]] = {}
     for report in reports(fleet, start, start + timedelta(hours=1)):
         device = report.sim.device
         if not device.model.startswith("watteco/"):
