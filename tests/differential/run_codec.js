@@ -20,10 +20,12 @@ function scriptDecoder(path) {
   sandbox.module = { exports: sandbox.exports };
   vm.createContext(sandbox);
   vm.runInContext(code, sandbox, { filename: path, timeout: 5000 });
+  // nke Watteco's builds define a global `driver` whose decodeUplink is the codec
   const fn =
     sandbox.decodeUplink ||
     (sandbox.module.exports && sandbox.module.exports.decodeUplink) ||
-    (sandbox.exports && sandbox.exports.decodeUplink);
+    (sandbox.exports && sandbox.exports.decodeUplink) ||
+    (sandbox.driver && sandbox.driver.decodeUplink);
   if (typeof fn !== "function") {
     throw new Error(`${path} defines no decodeUplink`);
   }

@@ -9,6 +9,12 @@ No vendor code is in this repository. Two sources, both read when the tests run:
   every other vendor: it is on no package registry, so the tests cannot fetch it; they read it
   from the directory named by ``RELEVE_TTN_DEVICES`` (a work tree, or a bare git directory whose
   ``HEAD`` is read). Without it those models are skipped, and the skip says why.
+- For nke Watteco, whose codecs are on no package registry either (neither npm nor PyPI carries
+  the JavaScript drivers; PyPI's ``codec-Watteco`` is a 2022 Python codec of standard reports only,
+  without batch reports), a checkout of the vendor's own repository ``Watteco/Codec-API-LoRaWAN``
+  named by ``RELEVE_WATTECO_CODECS``: its ``devices/<product>/main.js`` is the build the TTN
+  Device Repository publishes as ``vendor/watteco/<model>.js``. Without it, Watteco models are
+  run from the TTN checkout, which has them when it is recent enough.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import yaml
 
 RUNNER = Path(__file__).with_name("run_codec.js")
 TTN_ENV = "RELEVE_TTN_DEVICES"
+WATTECO_ENV = "RELEVE_WATTECO_CODECS"
 ADEUNIS_PACKAGE = "@adeunis/codecs"
 ADEUNIS_VERSION = "1.6.1"
 _NODE_TIMEOUT_S = 300
@@ -216,3 +223,64 @@ class TtnCheckout:
                 ("script", str(local)), examples, f"TTN vendor/{vendor}/{file_name} ({self.revision()})"
             )
         return None
+
+
+# --- nke Watteco's own codec repository -----------------------------------------------------------
+
+# releve (TTN) model -> the product folder of Watteco/Codec-API-LoRaWAN whose driver it runs: the
+# Vaqa'O family shares one driver, and so do the TH-based sensors.
+WATTECO_DEVICES = {
+    "watteco/atmo": "atm'o",
+    "watteco/climo": "clim'o",
+    "watteco/flasho": "flash'o",
+    "watteco/hygrotempo": "hygrotemp'o",
+    "watteco/hygrotempo-remote": "hygrotemp'o_remote",
+    "watteco/indoor-temperature": "indoor_temperature",
+    "watteco/indoor-temperature-humidity": "th",
+    "watteco/intenso": "intens'o",
+    "watteco/presso": "press'o",
+    "watteco/pulse-senso": "pulse_sens'o",
+    "watteco/pulse-senso-atex": "pulse_sens'o_atex",
+    "watteco/smartplug": "smartplug",
+    "watteco/tempo": "temp'o",
+    "watteco/tempo-outdoor": "temp'o_outdoor",
+    "watteco/tempo-remote-1-probe": "temp'o_remote_1_probe",
+    "watteco/tempo-remote-2-probes": "temp'o_remote_2_probes",
+    "watteco/th-sensor": "th",
+    "watteco/ticso": "tics'o",
+    "watteco/triphaso": "triphas'o",
+    "watteco/vaqao": "vaqa'o_lite",
+    "watteco/vaqao-lite": "vaqa'o_lite",
+    "watteco/vaqao-multi-lite": "vaqa'o_lite",
+    "watteco/vaqao-plus": "vaqa'o_lite",
+    "watteco/vaqao-plus-lite": "vaqa'o_lite",
+    "watteco/ventilo": "ventil'o",
+}
+
+
+def watteco_codec(model_id: str) -> Codec | None:
+    """The vendor's driver for a Watteco model from the checkout named by RELEVE_WATTECO_CODECS,
+    with its examples; None when the variable is not set."""
+    value = os.environ.get(WATTECO_ENV)
+    if not value:
+        return None
+    folder = Path(value) / "devices" / WATTECO_DEVICES[model_id]
+    driver = folder / "main.js"
+    if not driver.is_file():
+        raise SourceMissing(f"{WATTECO_ENV}={value}: no {driver.relative_to(value)}")
+    examples = tuple(
+        Example(
+            int(ex["input"]["fPort"]),
+            bytes.fromhex(ex["input"]["bytes"]),
+            f"{folder.name}: {ex['description']}",
+        )
+        for ex in json.loads((folder / "examples.json").read_text(encoding="utf-8"))
+        if ex.get("type", "uplink") == "uplink" and isinstance(ex.get("input", {}).get("bytes"), str)
+    )
+    done = subprocess.run(
+        ["git", "-C", value, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    )
+    revision = done.stdout.strip() or "work tree"
+    return Codec(
+        ("script", str(driver)), examples, f"Watteco/Codec-API-LoRaWAN {folder.name}/main.js ({revision})"
+    )
