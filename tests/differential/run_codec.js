@@ -29,7 +29,14 @@ function scriptDecoder(path) {
   if (typeof fn !== "function") {
     throw new Error(`${path} defines no decodeUplink`);
   }
-  return (input) => fn(input);
+  // Each frame runs under a time limit: a codec that loops on a frame (the 2024 Watteco TH
+  // driver does on some cause bytes, until the heap is full) is counted as refusing that frame.
+  sandbox.__decode = fn;
+  const call = new vm.Script("__decode(__input)", { filename: "run_codec.js" });
+  return (input) => {
+    sandbox.__input = input;
+    return call.runInContext(sandbox, { timeout: 2000 });
+  };
 }
 
 function adeunisDecoder(packageDir, deviceType) {

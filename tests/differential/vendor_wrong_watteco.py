@@ -101,8 +101,10 @@ def _reserved_type(f_port: int, payload: bytes, output: Any) -> Any | None:
 
 
 def _failed_read(f_port: int, payload: bytes, output: Any) -> Any | None:
-    if not _standard(payload) or payload[1] != 0x01 or len(payload) <= 7 or payload[6] == 0:
+    if not _standard(payload) or payload[1] != 0x01 or len(payload) < 7 or payload[6] == 0:
         return None
+    if len(payload) == 7:  # the response as it should be: no value, nothing to read
+        return {**output, "data": {"samples": []}} if isinstance(output, dict) else None
     return _refused(f"a read response of status 0x{payload[6]:02x} (failure) carries no value")
 
 
@@ -182,7 +184,8 @@ _COMMON = (
     Rule(
         "watteco: failed read response decoded",
         "a read attribute response whose status is not 0 (success) has no type nor value; the "
-        "driver decodes the bytes after the status as if it were 0",
+        "driver decodes the bytes after the status as if it were 0 (the 2024 builds report a null "
+        "value where there are none)",
         _failed_read,
     ),
 )

@@ -127,10 +127,13 @@ def _threshold_alarms(
     output: dict[str, Any], table: Table, spec_of: Mapping[str, tuple[str, str]]
 ) -> set[tuple[str, str]]:
     warnings = [str(w) for w in output.get("warnings") or []]
-    if "alarm triggered" not in warnings:
+    # Current builds say "alarm triggered" then each cause with alarm:true|false; the 2024 builds
+    # list each cause configured as an alarm as "alarm, criterion_index: ...".
+    old_style = [w.replace("alarm, ", "alarm:true, ", 1) for w in warnings if w.startswith("alarm, ")]
+    if "alarm triggered" not in warnings and not old_style:
         return set()
     found: set[tuple[str, str]] = set()
-    for warning in warnings:
+    for warning in old_style or warnings:
         match = _CAUSE.search(warning)
         if match is None or match[1] != "true" or match[2] != "threshold" or match[3] is None:
             continue
