@@ -6,9 +6,9 @@ those frames that keep their structure (one or two bytes changed, the model's id
 kept, and only the mutants whose vendor output has the same fields as the seed's). Each vendor
 output goes through the model's mapping (``tests/unit/decoders/expectations``: vendor fields to
 releve quantities, units and alarms) and is compared with releve's frame. A frame both refuse
-agrees. Every other difference fails the test, unless a reviewed entry of ``vendor_wrong.py``
-explains it: each entry says why the vendor codec is wrong there and corrects its output for
-exactly that case, and the corrected output must then agree with releve.
+agrees. Every other difference fails the test, unless a reviewed entry of ``vendor_wrong`` (a
+module per vendor) explains it: each entry says why the vendor codec is wrong there and corrects
+its output for exactly that case, and the corrected output must then agree with releve.
 
 Where the codecs come from (no vendor code is committed; see ``sources.py``):
 
@@ -31,9 +31,9 @@ from typing import Any
 import pytest
 
 from decoders import MODELS, DeviceConfig
-from tests.differential import sources, vendor_wrong, vendor_wrong_watteco
+from tests.differential import sources
 from tests.differential.compare import Outcome, difference, mutants, releve, shape, vendor_refused
-from tests.differential.vendor_wrong_watteco import PROBE_RULES, Probe
+from tests.differential.vendor_wrong import PROBE_RULES, PROBED, RULES, Probe
 from tests.unit.decoders.vectors import _expectation_maps, iter_cases
 
 # Adeunis models -> the library's device type and the folders of its unit tests (example frames)
@@ -59,9 +59,6 @@ TOLERANCE: dict[str, dict[str, float]] = {
 READ_PERIOD_S = 600
 MUTATIONS_PER_BYTE = 3
 MAX_FRAMES = 1500
-RULES = {**vendor_wrong.RULES, **vendor_wrong_watteco.rules(sorted(sources.WATTECO_DEVICES))}
-# Models whose reviewed list asks the codec itself about a frame (vendor_wrong_watteco.Probe).
-PROBED = frozenset(sources.WATTECO_DEVICES)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tests.differential.vendor_wrong import Correct, Rule, _refused
+from tests.differential.vendor_wrong._base import Correct, Rule, refused
 
 
 @dataclass(frozen=True)
@@ -45,13 +45,13 @@ def _same(a: Any, b: Any) -> bool:
 def _past_end(f_port: int, payload: bytes, output: Any, probe: Probe) -> Any | None:
     if _same(probe.zero_after, probe.ones_after):
         return None
-    return _refused("the codec's output changes with bytes after the frame's end: it read past it")
+    return refused("the codec's output changes with bytes after the frame's end: it read past it")
 
 
 def _unread_last(f_port: int, payload: bytes, output: Any, probe: Probe) -> Any | None:
     if not payload or not _same(probe.last_flipped, probe.output):
         return None
-    return _refused("the codec's output ignores the frame's last byte: bytes after the frame's end")
+    return refused("the codec's output ignores the frame's last byte: bytes after the frame's end")
 
 
 _STRUCTURE = (
@@ -97,7 +97,7 @@ def _reserved_type(f_port: int, payload: bytes, output: Any) -> Any | None:
     at = _type_at(payload)
     if at is None or len(payload) <= at or payload[at] in _ZCL_TYPES:
         return None
-    return _refused(f"attribute type 0x{payload[at]:02x} is reserved in ZCL")
+    return refused(f"attribute type 0x{payload[at]:02x} is reserved in ZCL")
 
 
 def _failed_read(f_port: int, payload: bytes, output: Any) -> Any | None:
@@ -105,7 +105,7 @@ def _failed_read(f_port: int, payload: bytes, output: Any) -> Any | None:
         return None
     if len(payload) == 7:  # the response as it should be: no value, nothing to read
         return {**output, "data": {"samples": []}} if isinstance(output, dict) else None
-    return _refused(f"a read response of status 0x{payload[6]:02x} (failure) carries no value")
+    return refused(f"a read response of status 0x{payload[6]:02x} (failure) carries no value")
 
 
 # Endpoints each product has (its inputs, probes or phases); the frame control's bits 5-7.
@@ -131,7 +131,7 @@ def _endpoint(model: str) -> Correct:
     def correct(f_port: int, payload: bytes, output: Any) -> Any | None:
         if not _standard(payload) or payload[0] >> 5 in allowed:
             return None
-        return _refused(f"the product has no endpoint {payload[0] >> 5}")
+        return refused(f"the product has no endpoint {payload[0] >> 5}")
 
     return correct
 
