@@ -252,18 +252,25 @@ def decode_batch(payload: bytes, tag_bits: int, labels: Mapping[int, Label], wha
     return Batch(counter, tuple(samples))
 
 
-def _labelled(r: _BitReader, tag_bits: int, series: Mapping[int, _Series], what: str) -> _Series:
+def _labelled(
+    r: _BitReader, tag_bits: int, series: Mapping[int, _Series], done: set[int], what: str
+) -> _Series:
+    """The series whose sample block starts here: each series of the header has one block."""
     number = r.number(tag_bits)
     if number not in series:
         raise BadValue(f"{what}: samples of label {number}, absent from the batch header")
+    if number in done:
+        raise BadValue(f"{what}: a second sample block of label {number}")
+    done.add(number)
     return series[number]
 
 
 def _separate(
     r: _BitReader, tag_bits: int, series: Mapping[int, _Series], first: int, last: int, what: str
 ) -> int:
+    done: set[int] = set()
     for _ in series:
-        one = _labelled(r, tag_bits, series, what)
+        one = _labelled(r, tag_bits, series, done, what)
         count = r.number(8)
         table = _two_bits(r, what, "time table") if count else 0
         for _ in range(count):
@@ -290,8 +297,9 @@ def _common(
         else:
             times.append(times[-1] + r.number(bi) + 2**bi - 1 if bi else times[-1])
         last = times[-1]
+    done: set[int] = set()
     for _ in series:
-        one = _labelled(r, tag_bits, series, what)
+        one = _labelled(r, tag_bits, series, done, what)
         header_sample_pending = True
         for time in times:
             if not r.number(1):

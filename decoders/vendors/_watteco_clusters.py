@@ -181,14 +181,28 @@ def _battery(frame: ZclFrame, points: Points, out: Sink, what: str) -> None:
             out.info.append((name, volts))
     if pos + 1 != len(v):
         raise BadLength(f"{what}: the power descriptor's length does not match its sources")
+    # Fields 2-6 are the sources' voltages (source bit i is field i + 2); 3 and 4 the batteries'.
+    # A short cause names no field: it is a battery's when the frame's voltages are all batteries'.
     battery = (Quantity.BATTERY_VOLTAGE, "")
-    _field_alarms(frame, (None, None, None, battery, battery, None, None), out)  # fields 3-4: batteries
+    fields = tuple(battery if i in (3, 4) and sources & (1 << (i - 2)) else None for i in range(7))
+    only_batteries = bool(sources & 0x06) and not sources & 0x19
+    _field_alarms(frame, fields, out, battery if only_batteries else None)
 
 
 def _on_off(frame: ZclFrame, points: Points, out: Sink, what: str) -> None:
+    """The relay's state, a ZCL boolean: 0 off, 1 on; any other byte is not a state."""
     point = _point(frame, points, what)
     _need(frame, 1, what)
-    out.add(Quantity.SWITCH_STATE, 1.0 if frame.value[0] else 0.0, point.channel)
+    if frame.value[0] > 1:
+        raise BadValue(f"{what}: on/off state 0x{frame.value[0]:02x} is neither 0 (off) nor 1 (on)")
+    out.add(Quantity.SWITCH_STATE, float(frame.value[0]), point.channel)
+
+
+def _occupancy(frame: ZclFrame, points: Points, out: Sink, what: str) -> None:
+    """ZCL occupancy: a bitmap whose bit 0 says occupied; its other bits are reserved (ignored)."""
+    point = _point(frame, points, what)
+    _need(frame, 1, what)
+    out.add(Quantity.OCCUPANCY, float(frame.value[0] & 0x01), point.channel)
 
 
 def _fields(frame: ZclFrame, size: int, count: int, what: str) -> list[int]:
@@ -316,14 +330,22 @@ def _cause_alarms(frame: ZclFrame, quantity: Quantity | None, channel: str, out:
                 out.alarm(kind, channel, f"threshold criterion {cause.criterion} crossed")
 
 
-def _field_alarms(frame: ZclFrame, fields: tuple[tuple[Quantity, str] | None, ...], out: Sink) -> None:
-    """Alarms of an attribute made of fields: the cause names the field that crossed its threshold."""
+def _field_alarms(
+    frame: ZclFrame,
+    fields: tuple[tuple[Quantity, str] | None, ...],
+    out: Sink,
+    unnamed: tuple[Quantity, str] | None = None,
+) -> None:
+    """Alarms of an attribute made of fields: a long cause names the field that crossed its
+    threshold; a short one names none, and concerns ``unnamed`` if the attribute says which."""
     if frame.causes:
         out.info.append(("report_causes", describe(frame.causes)))
     if not frame.is_alarm:
         return
     for cause in frame.causes:
-        target = fields[cause.field] if cause.field is not None and cause.field < len(fields) else None
+        target = (
+            unnamed if cause.field is None else fields[cause.field] if cause.field < len(fields) else None
+        )
         if target is None or not cause.alarm or cause.mode != "threshold":
             continue
         quantity, channel = target
@@ -343,36 +365,45 @@ def describe(causes: tuple[Cause, ...]) -> str:
     return "; ".join(parts)
 
 
-HANDLERS: Final[Mapping[tuple[int, int], Handler]] = MappingProxyType(
+# Each measured attribute: how it is read, and its ZCL type as nke Watteco documents it (cluster
+# pages; the vendor's examples send these). A report declaring a type of another layout is refused:
+# where its value ends, and so where the report causes start, is then unknown.
+_ATTRIBUTES: Final[Mapping[tuple[int, int], tuple[Handler, int]]] = MappingProxyType(
     {
-        (0x000F, 0x0402): scalar(1),  # binary input: count (pulses)
-        (0x000F, 0x0055): _case,  # binary input: present value
-        (0x8005, 0x0000): _multi_binary,
-        (0x000C, 0x0055): scalar(1),  # analog input: present value (float)
-        (0x0402, 0x0000): scalar(0.01),  # temperature, 0.01 degC
-        (0x0405, 0x0000): scalar(0.01),  # relative humidity, 0.01 %
-        (0x0403, 0x0000): scalar(1),  # pressure, hPa
-        (0x0400, 0x0000): scalar(1),  # illuminance, lx
-        (0x0406, 0x0000): scalar(1),  # occupancy, 0/1
-        (0x800C, 0x0000): scalar(1),  # concentration: ppm (CO2) or an index (IAQ)
-        (0x8008, 0x0000): scalar(1),  # differential pressure, Pa
-        (0x0006, 0x0000): _on_off,
-        (0x0052, 0x0000): _simple_metering,
-        (0x8052, 0x0000): _voltage_quality,
-        (0x800A, 0x0000): _energy_power,
-        (0x8010, 0x0000): _multi_energy,
-        (0x8010, 0x0001): _multi_energy,
-        (0x800B, 0x0000): _voltage_current,
-        (0x800D, 0x0000): _voltage_current,
-        (0x0050, 0x0006): _battery,
-        (0x0000, 0x0002): _firmware,
-        (0x0000, 0x0003): _text("kernel"),
-        (0x0000, 0x0004): _text("manufacturer"),
-        (0x0000, 0x0005): _text("model"),
-        (0x0000, 0x0006): _text("date_code"),
-        (0x0000, 0x0010): _text("location"),
-        (0x0000, 0x8001): _text("application_name"),
+        (0x000F, 0x0402): (scalar(1), 0x23),  # binary input: count (pulses), uint32
+        (0x000F, 0x0055): (_case, 0x10),  # binary input: present value, boolean
+        (0x8005, 0x0000): (_multi_binary, 0x19),  # bitmap16
+        (0x000C, 0x0055): (scalar(1), 0x39),  # analog input: present value, float
+        (0x0402, 0x0000): (scalar(0.01), 0x29),  # temperature, 0.01 degC, int16
+        (0x0405, 0x0000): (scalar(0.01), 0x21),  # relative humidity, 0.01 %, uint16
+        (0x0403, 0x0000): (scalar(1), 0x29),  # pressure, hPa, int16
+        (0x0400, 0x0000): (scalar(1), 0x21),  # illuminance, lx, uint16
+        (0x0406, 0x0000): (_occupancy, 0x18),  # occupancy, bitmap8
+        (0x800C, 0x0000): (scalar(1), 0x21),  # concentration: ppm (CO2) or an index (IAQ), uint16
+        (0x8008, 0x0000): (scalar(1), 0x29),  # differential pressure, Pa, int16
+        (0x0006, 0x0000): (_on_off, 0x10),  # boolean
+        (0x0052, 0x0000): (_simple_metering, 0x41),
+        (0x8052, 0x0000): (_voltage_quality, 0x41),
+        (0x800A, 0x0000): (_energy_power, 0x41),
+        (0x8010, 0x0000): (_multi_energy, 0x41),
+        (0x8010, 0x0001): (_multi_energy, 0x41),
+        (0x800B, 0x0000): (_voltage_current, 0x41),
+        (0x800D, 0x0000): (_voltage_current, 0x41),
+        (0x0050, 0x0006): (_battery, 0x41),
+        (0x0000, 0x0002): (_firmware, 0x0D),  # general data, 48 bits
+        (0x0000, 0x0003): (_text("kernel"), 0x42),
+        (0x0000, 0x0004): (_text("manufacturer"), 0x42),
+        (0x0000, 0x0005): (_text("model"), 0x42),
+        (0x0000, 0x0006): (_text("date_code"), 0x42),
+        (0x0000, 0x0010): (_text("location"), 0x42),
+        (0x0000, 0x8001): (_text("application_name"), 0x42),
     }
+)
+HANDLERS: Final[Mapping[tuple[int, int], Handler]] = MappingProxyType(
+    {key: handler for key, (handler, _type) in _ATTRIBUTES.items()}
+)
+DOCUMENTED_TYPES: Final[Mapping[tuple[int, int], int]] = MappingProxyType(
+    {key: attr_type for key, (_handler, attr_type) in _ATTRIBUTES.items()}
 )
 # Clusters of service every model answers: basic, configuration, LoRaWAN parameters.
 SERVICE_CLUSTERS: Final = frozenset({0x0000, 0x0050, 0x8004})

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from decoders._bytes import require_length
-from decoders.errors import EncodeError, UnknownFrameType, UnsupportedPort
+from decoders.errors import BadValue, EncodeError, UnknownFrameType, UnsupportedPort
 from decoders.model import AlarmKind, DecodedReading, Frame, Kind, Quantity
 from decoders.vendors import _watteco_tic, _zcl
 from decoders.vendors._watteco_batch import Label, SampleType, decode_batch, encode_batch
 from decoders.vendors._watteco_clusters import (
+    DOCUMENTED_TYPES,
     HANDLERS,
     SERVICE_CLUSTERS,
     Point,
@@ -92,7 +93,20 @@ def _standard(profile: Profile, frame: _zcl.ZclFrame, out: Sink) -> None:
         if frame.causes:
             out.info.append(("report_causes", describe(frame.causes)))
         return
-    handler(frame, profile.points, out, what)
+    handler(_as_documented(frame, what), profile.points, out, what)
+
+
+def _as_documented(frame: _zcl.ZclFrame, what: str) -> _zcl.ZclFrame:
+    """The frame with the attribute's documented type, if its declared one has that layout."""
+    documented = DOCUMENTED_TYPES.get((frame.cluster, frame.attribute or 0))
+    if documented is None or frame.attr_type is None:
+        return frame
+    if not _zcl.same_layout(frame.attr_type, documented):
+        raise BadValue(
+            f"{what}: cluster 0x{frame.cluster:04x} attribute 0x{frame.attribute or 0:04x} is of type "
+            f"0x{documented:02x}, the frame says 0x{frame.attr_type:02x}"
+        )
+    return replace(frame, attr_type=documented)
 
 
 def _batch(profile: Profile, payload: bytes, out: Sink) -> None:
@@ -113,8 +127,8 @@ def _batch(profile: Profile, payload: bytes, out: Sink) -> None:
             out.alarm(AlarmKind.SENSOR_FAULT, point.channel, f"batch label {sample.label}: no valid value")
             continue
         value = sample.value / spec.divide
-        if kind_of(point.quantity) is Kind.STATE:
-            value = 1.0 if value else 0.0
+        if kind_of(point.quantity) is Kind.STATE:  # bit 0 (ZCL bitmaps: the other bits are reserved)
+            value = float(int(value) & 0x01)
         elif kind_of(point.quantity) is Kind.CUMULATIVE and value < 0:
             out.alarm(
                 AlarmKind.METER_ERROR, point.channel, f"batch label {sample.label}: register reads {value}"

@@ -6,13 +6,14 @@ code copied.
 
 One report holds a selection of the TIC labels of one meter profile: cluster 0x0054 the
 historical TIC of CBE meters and of Linky in historical mode, 0x0056 Linky's standard TIC. The
-value (ZCL byte string) starts with a *descriptor* of the labels present, then their values in
-the profile's order. Descriptor byte 0: bits 0-4 its size in bytes (0: 8), bit 5 set: the next
-bytes are label indexes; clear: a bitfield whose last byte holds labels 0-7, the byte before it
-labels 8-15, and so on; bit 7: obsolete values. Values: integers big endian, strings ended by a
-NUL byte, dates as six bytes (year, month, day, hour, minute, second; the standard TIC's dates
-are preceded by their season letter), enumerations as one byte (bit 7 set: a string of the low
-7 bits' length follows instead).
+value (ZCL byte string) starts with a *descriptor* of the labels present, then their values.
+Descriptor byte 0: bits 0-4 its size in bytes (0: 8), bit 5 set: the next bytes are label
+indexes, in the order their values follow (the vendor's reference decoder reads them so; a label
+listed twice is refused); clear: a bitfield whose last byte holds labels 0-7, the byte before it
+labels 8-15, and so on, the values in the labels' order; bit 7: obsolete values. Values:
+integers big endian, strings ended by a NUL byte, dates as six bytes (year, month, day, hour,
+minute, second; the standard TIC's dates are preceded by their season letter), enumerations as
+one byte (bit 7 set: a string of the low 7 bits' length follows instead).
 
 Releve reads the energy registers (Wh -> kWh) and the instantaneous current, voltage and apparent
 power. Of Linky's standard registers it keeps the supplier's ones (EASF01-10: the tariff periods
@@ -114,8 +115,8 @@ def _fields(frame: ZclFrame, what: str) -> tuple[str, dict[str, Value], bool]:
     name, table = _PROFILES[frame.cluster]
     r = Reader(frame.value, what)
     indexes, obsolete = _indexes(r, what)
-    if indexes != sorted(set(indexes)):
-        raise BadValue(f"{what}: the TIC descriptor's labels are not in order")
+    if len(set(indexes)) != len(indexes):
+        raise BadValue(f"{what}: the TIC descriptor lists a label twice")
     values: dict[str, Value] = {}
     for index in indexes:
         if index >= len(table):

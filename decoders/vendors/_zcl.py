@@ -54,7 +54,7 @@ _TYPE_SIZES: Final[Mapping[int, int]] = MappingProxyType(
     {
         0x08: 1, 0x09: 2, 0x0A: 3, 0x0B: 4, 0x0C: 5, 0x0D: 6, 0x0E: 7, 0x0F: 8,  # general data
         0x10: 1,  # boolean
-        0x18: 1, 0x19: 2, 0x1A: 3, 0x1B: 4,  # bitmaps
+        0x18: 1, 0x19: 2, 0x1A: 3, 0x1B: 4, 0x1C: 5, 0x1D: 6, 0x1E: 7, 0x1F: 8,  # bitmaps
         0x20: 1, 0x21: 2, 0x22: 3, 0x23: 4, 0x24: 5, 0x25: 6, 0x26: 7, 0x27: 8,  # unsigned
         0x28: 1, 0x29: 2, 0x2A: 3, 0x2B: 4, 0x2C: 5, 0x2D: 6, 0x2E: 7, 0x2F: 8,  # signed
         0x30: 1,  # enum8
@@ -65,6 +65,9 @@ _TYPE_SIZES: Final[Mapping[int, int]] = MappingProxyType(
 )  # fmt: skip
 SIGNED_TYPES: Final = frozenset(range(0x28, 0x30))
 FLOAT_TYPE: Final = 0x39
+# Fixed-size types whose value is a plain integer (general data, boolean, bitmaps, unsigned and
+# signed integers, enum8): two of them of one size lay a value out the same way.
+_INTEGER_TYPES: Final = frozenset((*range(0x08, 0x11), *range(0x18, 0x31)))
 
 # Attributes made of several fields, whose long causes name a field: size of a field's value and
 # how many fields the attribute has.
@@ -114,6 +117,16 @@ class ZclFrame:
     def number(self) -> int:
         """The value as an integer (signed for the signed ZCL types)."""
         return int.from_bytes(self.value, "big", signed=self.attr_type in SIGNED_TYPES)
+
+
+def same_layout(declared: int, documented: int) -> bool:
+    """Whether a value declared of type ``declared`` is laid out as the attribute's ``documented``
+    type: the same type, strings with the same length prefix, or integers of the same size (the
+    attribute's definition then says how to read it, signed or not)."""
+    if declared == documented or {declared, documented} == {0x41, 0x42}:  # byte or char string
+        return True
+    integers = declared in _INTEGER_TYPES and documented in _INTEGER_TYPES
+    return integers and _TYPE_SIZES[declared] == _TYPE_SIZES[documented]
 
 
 def is_standard(payload: bytes) -> bool:

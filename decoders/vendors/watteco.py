@@ -368,6 +368,9 @@ def _spec(profile: Profile) -> ModelSpec:
         quantities=_quantities(profile),
         datasheet=profile.datasheet,
         ports=frozenset({PORT}),
+        # 2: a type of another layout than the attribute's, an on/off byte other than 0/1, a
+        # second sample block of a label refused; occupancy is bit 0; TIC values in descriptor order
+        version="2",
     )
 
 
