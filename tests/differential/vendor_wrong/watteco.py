@@ -3,19 +3,24 @@ codec is wrong and releve is right, each with its reason.
 
 The vendor's driver is one ZCL and batch decoder shared by every product. Most of its errors are
 of structure: it reads bytes a frame does not have (JavaScript gives ``undefined``, read as 0 or
-NaN), ignores bytes a frame has too many, and reads any cluster on any endpoint. Two entries need
-more than the frame to be recognised: they ask the codec itself (``Probe``) whether its output
-depends on bytes past the frame's end, and whether it reads the frame's last byte at all.
+NaN), ignores bytes a frame has too many, reads attributes at fixed offsets whatever type and
+length the frame declares (``watteco_zcl``), checks nothing of a batch report's structure
+(``watteco_batch``), and reads any cluster on any endpoint. Two entries need more than the frame
+to be recognised: they ask the codec itself (``Probe``) whether its output depends on bytes past
+the frame's end, and whether it reads the frame's last byte at all.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.differential.vendor_wrong._base import Correct, Rule, refused
+from tests.differential.compare import vendor_refused
+from tests.differential.vendor_wrong import watteco_batch, watteco_zcl
+from tests.differential.vendor_wrong._base import Correct, Rule, data_of, refused
 
 
 @dataclass(frozen=True)
@@ -43,13 +48,18 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _past_end(f_port: int, payload: bytes, output: Any, probe: Probe) -> Any | None:
+    if vendor_refused(output):
+        return None
+    found = watteco_zcl.causes(payload)
+    if found is not None and not found.complete:
+        return refused("the report's causes run past the frame's end")
     if _same(probe.zero_after, probe.ones_after):
         return None
     return refused("the codec's output changes with bytes after the frame's end: it read past it")
 
 
 def _unread_last(f_port: int, payload: bytes, output: Any, probe: Probe) -> Any | None:
-    if not payload or not _same(probe.last_flipped, probe.output):
+    if vendor_refused(output) or not payload or not _same(probe.last_flipped, probe.output):
         return None
     return refused("the codec's output ignores the frame's last byte: bytes after the frame's end")
 
@@ -59,7 +69,8 @@ _STRUCTURE = (
         "watteco: bytes past the frame's end read",
         "the driver reads a value, a cause or a batch field beyond the last byte (JavaScript's "
         "undefined becomes 0, NaN or null) instead of refusing the cut frame; found by running the "
-        "codec on the frame followed by 0x00 and by 0xFF: its output differs",
+        "codec on the frame followed by 0x00 and by 0xFF (its output differs), or, where a missing "
+        "byte reads as 0 whatever follows (a long cause's occurrence counts), from the causes' layout",
         _past_end,
     ),
     ProbeRule(
@@ -72,76 +83,13 @@ _STRUCTURE = (
     ),
 )
 
-# ZCL data types (ZigBee Cluster Library, 07-5123, table 2-10); every other code is reserved.
-_ZCL_TYPES = frozenset(
-    (0x00, *range(0x08, 0x11), *range(0x18, 0x30), 0x30, 0x31, 0x38, 0x39, 0x3A, *range(0x41, 0x45))
-) | frozenset((0x48, 0x4C, 0x50, 0x51, 0xE0, 0xE1, 0xE2, 0xE8, 0xE9, 0xEA, 0xF0, 0xF1, 0xFF))
-
-
-def _standard(payload: bytes) -> bool:
-    return len(payload) >= 2 and bool(payload[0] & 0x01)
-
-
-def _type_at(payload: bytes) -> int | None:
-    """Where a standard report's or a read response's attribute type is."""
-    if not _standard(payload):
-        return None
-    if payload[1] in (0x0A, 0x8A):
-        return 6
-    if payload[1] == 0x01 and len(payload) > 6 and payload[6] == 0:
-        return 7
-    return None
-
-
-def _reserved_type(f_port: int, payload: bytes, output: Any) -> Any | None:
-    at = _type_at(payload)
-    if at is None or len(payload) <= at or payload[at] in _ZCL_TYPES:
-        return None
-    return refused(f"attribute type 0x{payload[at]:02x} is reserved in ZCL")
-
-
-def _failed_read(f_port: int, payload: bytes, output: Any) -> Any | None:
-    if not _standard(payload) or payload[1] != 0x01 or len(payload) < 7 or payload[6] == 0:
-        return None
-    if len(payload) == 7:  # the response as it should be: no value, nothing to read
-        return {**output, "data": {"samples": []}} if isinstance(output, dict) else None
-    return refused(f"a read response of status 0x{payload[6]:02x} (failure) carries no value")
-
-
-# Endpoints each product has (its inputs, probes or phases); the frame control's bits 5-7.
-_ENDPOINTS: Mapping[str, frozenset[int]] = {
-    "watteco/pulse-senso": frozenset({0, 1, 2}),
-    "watteco/pulse-senso-atex": frozenset({0, 1, 2}),
-    "watteco/atmo": frozenset({0, 1}),
-    "watteco/tempo-remote-2-probes": frozenset({0, 1}),
-    "watteco/presso": frozenset({0, 1}),
-    "watteco/smartplug": frozenset({0, 1}),
-    "watteco/ticso": frozenset({0, 1}),
-    "watteco/triphaso": frozenset({0, 1, 2, 3}),
-    **{
-        f"watteco/{m}": frozenset({0, 1})
-        for m in ("vaqao", "vaqao-lite", "vaqao-multi-lite", "vaqao-plus", "vaqao-plus-lite")
-    },
-}
-
-
-def _endpoint(model: str) -> Correct:
-    allowed = _ENDPOINTS.get(model, frozenset({0}))
-
-    def correct(f_port: int, payload: bytes, output: Any) -> Any | None:
-        if not _standard(payload) or payload[0] >> 5 in allowed:
-            return None
-        return refused(f"the product has no endpoint {payload[0] >> 5}")
-
-    return correct
-
 
 def _samples_fixed(fix: Callable[[dict[str, Any]], dict[str, Any] | None]) -> Correct:
     """A correction of some samples of the output; None when no sample needs one."""
 
     def correct(f_port: int, payload: bytes, output: Any) -> Any | None:
-        data = output.get("data") if isinstance(output, dict) else None
-        if not isinstance(data, dict) or not isinstance(data.get("samples"), list):
+        data = data_of(output)
+        if data is None or not isinstance(data.get("samples"), list):
             return None
         samples = [fix(s) or s for s in data["samples"]]
         if samples == data["samples"]:
@@ -151,49 +99,155 @@ def _samples_fixed(fix: Callable[[dict[str, Any]], dict[str, Any] | None]) -> Co
     return correct
 
 
-def _u32_count(sample: dict[str, Any]) -> dict[str, Any] | None:
-    value = sample.get("value")
-    if not str(sample.get("variable", "")).startswith("index") or not isinstance(value, int) or value >= 0:
-        return None
-    return {**sample, "value": value + 2**32}
+def _unsigned_32(f_port: int, payload: bytes, output: Any) -> Any | None:
+    frame = watteco_zcl.standard(payload)
+    tic = frame is not None and frame.cluster in watteco_zcl.TIC_CLUSTERS
 
-
-def _s16(name: str, payload: bytes) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
     def fix(sample: dict[str, Any]) -> dict[str, Any] | None:
         value = sample.get("value")
-        at = _type_at(payload)
-        signed = at is not None and len(payload) > at and payload[at] == 0x29
-        if sample.get("variable") != name or not signed or not isinstance(value, int) or value < 2**15:
+        counter = str(sample.get("variable", "")).startswith("index") or tic
+        if not counter or not isinstance(value, int) or isinstance(value, bool) or value >= 0:
             return None
-        return {**sample, "value": value - 2**16}
+        return {**sample, "value": value + 2**32}
 
-    return fix
+    return _samples_fixed(fix)(f_port, payload, output)
 
 
 def _signed_pressure(f_port: int, payload: bytes, output: Any) -> Any | None:
-    return _samples_fixed(_s16("differential_pressure", payload))(f_port, payload, output)
+    frame = watteco_zcl.standard(payload)
+    at = frame.type_at if frame is not None else None
+    signed = at is not None and len(payload) > at and watteco_zcl.same_layout(payload[at], 0x29)  # int16
+
+    def fix(sample: dict[str, Any]) -> dict[str, Any] | None:
+        value = sample.get("value")
+        if sample.get("variable") != "differential_pressure" or not signed:
+            return None
+        return {**sample, "value": value - 2**16} if isinstance(value, int) and value >= 2**15 else None
+
+    return _samples_fixed(fix)(f_port, payload, output)
 
 
-_COMMON = (
-    Rule(
-        "watteco: reserved ZCL type decoded",
-        "the driver decodes the value whatever its type byte says, also a code ZCL reserves (its "
-        "own Smart Plug example sends 0x16 where its description says 0x10, boolean)",
-        _reserved_type,
-    ),
-    Rule(
-        "watteco: failed read response decoded",
-        "a read attribute response whose status is not 0 (success) has no type nor value; the "
-        "driver decodes the bytes after the status as if it were 0 (the 2024 builds report a null "
-        "value where there are none)",
-        _failed_read,
-    ),
+def _occupancy(f_port: int, payload: bytes, output: Any) -> Any | None:
+    standard_bit = watteco_zcl.occupancy_bit(payload)
+
+    def fix(sample: dict[str, Any]) -> dict[str, Any] | None:
+        value = sample.get("value")
+        if sample.get("variable") != "occupancy" or not isinstance(value, int | float):
+            return None
+        bit = standard_bit if standard_bit is not None else int(value) & 0x01
+        return None if value == bit else {**sample, "value": bit}
+
+    return _samples_fixed(fix)(f_port, payload, output)
+
+
+def _value_range(model: str) -> Correct:
+    def correct(f_port: int, payload: bytes, output: Any) -> Any | None:
+        why = watteco_zcl.on_off_byte(payload)
+        walk = watteco_batch.walk_of(model, payload)
+        if why is None and walk is not None and walk.complete and walk.out_of_range:
+            why = walk.out_of_range[0]
+        return None if why is None else refused(why)
+
+    return correct
+
+
+def _batch_structure(model: str) -> Correct:
+    def correct(f_port: int, payload: bytes, output: Any) -> Any | None:
+        walk = watteco_batch.walk_of(model, payload)
+        return refused("; ".join(walk.breaks)) if walk is not None and walk.breaks else None
+
+    return correct
+
+
+def _causes_2024(f_port: int, payload: bytes, output: Any) -> Any | None:
+    """The 2024 build's causes: an undefined kind ignored, the alarm bit ignored, no rise a fall."""
+    found = watteco_zcl.causes(payload)
+    if found is None:
+        return None
+    if found.kind not in (1, 2):
+        return refused(f"report cause kind {found.kind}: the format has short (1) and long (2)")
+    warnings = output.get("warnings") if isinstance(output, dict) else None
+    listed = [w for w in warnings or [] if str(w).startswith("alarm, ")]
+    used = [c for c in found.criteria if c >> 3 & 0x03 in (1, 2)]  # the build lists no unused one
+    if not listed or len(listed) != len(used):
+        return None
+    fixed = [_cause_2024(str(w), c) for w, c in zip(listed, used, strict=True)]
+    rest = [w for w in warnings or [] if not str(w).startswith("alarm, ")]
+    return None if fixed == listed else {**output, "warnings": [*rest, *fixed]}
+
+
+def _cause_2024(warning: str, criterion: int) -> str:
+    if "mode: threshold" in warning:
+        rose, fell = criterion & 0x40, criterion & 0x20
+        crossing = "exceed&fall" if rose and fell else "exceed" if rose else "fall" if fell else ""
+        warning = re.sub(r", crossing: [\w&]+", f", crossing: {crossing}" if crossing else "", warning)
+    return warning if criterion & 0x80 else "cause" + warning.removeprefix("alarm")
+
+
+def _power_causes(f_port: int, payload: bytes, output: Any) -> Any | None:
+    frame = watteco_zcl.standard(payload)
+    if frame is None or (frame.cluster, frame.attribute) != (0x0050, 0x0006):
+        return None
+    if "Unknown type kind" not in str(output.get("errors") if isinstance(output, dict) else output):
+        return None
+    return {"unverifiable": "the codec throws on the long causes of the power descriptor's fields"}
+
+
+_LAYOUT = Rule(
+    "watteco: attribute read at fixed offsets, whatever its declared type and length",
+    "the driver reads each attribute where its documented layout puts it and ignores what the "
+    "frame declares: a type of another size than the attribute's, ZCL's 'no data' (0x00) and "
+    "'unknown' (0xFF), a code ZCL reserves (its own Smart Plug example sends 0x16 where its "
+    "description says 0x10, boolean), a string whose length runs past the frame's end or is not "
+    "the attribute's size; releve reads what the frame declares and refuses a frame whose "
+    "declaration contradicts the attribute (where the value ends, and the causes start, is then "
+    "unknown)",
+    watteco_zcl.declared_layout,
 )
-_COUNTS = Rule(
-    "watteco: batch 32-bit count >= 2^31 negative",
-    "the batch decoder assembles a 32-bit unsigned sample with JavaScript's signed bit operators: "
-    "from 2,147,483,648 pulses on it gives the count minus 2^32",
-    _samples_fixed(_u32_count),
+_FAILED_READ = Rule(
+    "watteco: failed read response decoded",
+    "a read attribute response whose status is not 0 (success) has no type nor value: releve "
+    "keeps its status; the driver refuses the 7-byte response as a bad payload, and decodes bytes "
+    "after the status as if it were 0 (the 2024 builds report a null value)",
+    watteco_zcl.failed_read,
+)
+_UNSIGNED_32 = Rule(
+    "watteco: 32-bit unsigned value >= 2^31 negative",
+    "the driver assembles 32-bit unsigned values with JavaScript's signed bit operators (batch "
+    "counts, TIC indexes and apparent powers): from 2,147,483,648 on it gives the value minus 2^32",
+    _unsigned_32,
+)
+_POWER_CAUSES = Rule(
+    "watteco: power descriptor's long causes not decoded",
+    "a battery alarm with long causes (field index, threshold, gap, occurrences) makes the driver "
+    "throw ('Unknown type kind: none': its field table gives the voltages no number kind), so the "
+    "frame cannot be compared; releve reads the voltage and the low-battery alarm",
+    _power_causes,
+)
+_CAUSES_2024 = Rule(
+    "watteco: report causes misread (2024 build)",
+    "a report's causes start with a byte whose bits 4-5 say short (1) or long (2) causes; each "
+    "criterion byte's bit 7 says it is configured as an alarm, bit 6 a rise above and bit 5 a fall "
+    "below its threshold. The 2024 build (the fork's vendor/watteco/th-sensor.js) decodes a report "
+    "whose causes are of another kind as if it had none, lists every cause as an alarm, and calls "
+    "any crossing without bit 6 a fall; the current build refuses the undefined kinds and reads "
+    "the bits as releve does",
+    _causes_2024,
+)
+_TIC_LAYOUT = Rule(
+    "watteco: TIC report outside the profile's layout decoded",
+    "a TIC cluster's attribute 0xii00 is a report of its fields (the low byte selects a part only "
+    "in the ICE profile, its periods P and P-1), and a descriptor names each label once; the driver "
+    "decodes any attribute of the historical and standard profiles as a report, and a label listed "
+    "twice as two readings of which the second wins; releve refuses both",
+    watteco_zcl.tic_layout,
+)
+_OCCUPANCY = Rule(
+    "watteco: occupancy bitmap read whole",
+    "ZCL's occupancy attribute is a bitmap whose bit 0 says occupied (its other bits reserved, "
+    "ignored on receipt); the driver reads any nonzero byte as occupied in a standard report, and "
+    "gives the batch label's raw byte (254) as the occupancy",
+    _occupancy,
 )
 _SIGNED_PRESSURE = Rule(
     "watteco: Ventil'O differential pressure read unsigned",
@@ -201,15 +255,34 @@ _SIGNED_PRESSURE = Rule(
     "driver reads it unsigned: -5 Pa comes out as 65,531 Pa",
     _signed_pressure,
 )
+_BATCH = (
+    "watteco: batch structure not checked",
+    "the batch decoder reads a coding type the format does not define (3, read as decreasing) and "
+    "a coding table 3 when no sample needs it, lets a label head two series (the second replaces "
+    "the first) and reads a sample block of a label the header lacks; releve refuses a frame that "
+    "breaks the format",
+)
+_RANGE = (
+    "watteco: value its type does not allow decoded",
+    "an on/off state is a ZCL boolean, 0 or 1 (the driver reads any other byte as off), and a "
+    "batch sample stays within its sample type (the decoder lets differences take an 8-bit "
+    "occupancy to 256 or below 0); releve refuses both",
+)
+_ENDPOINT = (
+    "watteco: report of an endpoint the product lacks decoded",
+    "the driver reads any cluster on any endpoint and names the value after the cluster; releve "
+    "refuses a report of an input, probe or phase the product does not have",
+)
 
 
-def _endpoint_rule(model: str) -> Rule:
-    return Rule(
-        "watteco: report of an endpoint the product lacks decoded",
-        "the driver reads any cluster on any endpoint and names the value after the cluster; "
-        "releve refuses a report of an input, probe or phase the product does not have",
-        _endpoint(model),
-    )
+def _when_decoded(rule: Rule) -> Rule:
+    """The entry, consulted only while the codec's output is a decoding (not one it or an earlier
+    entry refused), so that a frame counts under the entries that changed its reading."""
+
+    def correct(f_port: int, payload: bytes, output: Any) -> Any | None:
+        return None if vendor_refused(output) else rule.correct(f_port, payload, output)
+
+    return Rule(rule.name, rule.reason, correct)
 
 
 def rules(models: list[str]) -> dict[str, tuple[Rule, ...]]:
@@ -217,11 +290,22 @@ def rules(models: list[str]) -> dict[str, tuple[Rule, ...]]:
     found: dict[str, tuple[Rule, ...]] = {}
     for model in models:
         extra: tuple[Rule, ...] = ()
-        if model in ("watteco/flasho", "watteco/pulse-senso", "watteco/pulse-senso-atex", "watteco/presso"):
-            extra += (_COUNTS,)
+        if model == "watteco/ticso":
+            extra += (_TIC_LAYOUT,)
+        if model.startswith("watteco/vaqao"):
+            extra += (_OCCUPANCY,)
         if model == "watteco/ventilo":
             extra += (_SIGNED_PRESSURE,)
-        found[model] = (*_COMMON, _endpoint_rule(model), *extra)
+        decoded = (
+            _LAYOUT,
+            _UNSIGNED_32,
+            _CAUSES_2024,
+            Rule(*_ENDPOINT, watteco_zcl.endpoint(model)),
+            Rule(*_BATCH, _batch_structure(model)),
+            Rule(*_RANGE, _value_range(model)),
+            *extra,
+        )
+        found[model] = (_FAILED_READ, _POWER_CAUSES, *(_when_decoded(rule) for rule in decoded))
     return found
 
 

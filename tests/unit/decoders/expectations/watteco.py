@@ -28,7 +28,13 @@ Table = Mapping[str, Spec]
 
 _RECEIVED = "2026-01-01T00:00:00+00:00"  # recvTime given by the differential runner
 _INST, _CUM, _STATE = "instantaneous", "cumulative", "state"
-_IGNORED = frozenset({"firmware", "message_type", "NA", "nb_samples", "IAQ", "external_power_voltage"})
+# What releve keeps in the frame's info: the power descriptor's other sources, the ZCL measured
+# range's limits (attributes 0x0001 and 0x0002 of a measurement cluster: settings, not readings).
+_IGNORED = frozenset(
+    {"firmware", "message_type", "NA", "nb_samples", "IAQ", "external_power_voltage"}
+    | {"main_or_external_voltage", "solar_harvesting_voltage", "tic_harvesting_voltage"}
+    | {f"{limit}_{q}" for limit in ("min", "max") for q in ("temperature", "humidity")}
+)
 _THRESHOLD_ALARMS = {
     "temperature": ("high_temperature", "low_temperature"),
     "current": ("over_current", "under_current"),
@@ -38,6 +44,7 @@ _THRESHOLD_ALARMS = {
 _BATTERY: Table = {
     "battery_voltage": ("battery_voltage", "", 1, _INST),
     "disposable_battery_voltage": ("battery_voltage", "", 1, _INST),
+    "rechargeable_battery_voltage": ("battery_voltage", "", 1, _INST),
 }
 _PHASES = {"a": "L1", "b": "L2", "c": "L3", "abc": ""}
 _CAUSE = re.compile(r"alarm:(true|false).*?mode: (\w+)(?:, crossing: (\w+))?(?:.*?field: (\w+))?")
@@ -71,9 +78,29 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
+# Settings a product answers about (basic, configuration and LoRaWAN clusters on every product;
+# binary and analog inputs' on products that have them): releve keeps them in the frame's info.
+_SERVICE_SETTINGS = frozenset(
+    {"kernel", "manufacturer", "model", "date", "position", "application_name", "configuration"}
+    | {"nb_retry", "automatic_association", "data_rate", "ABP_dev_address", "OTA_app_EUI"}
+)
+_BINARY_SETTINGS = frozenset({"polarity", "edge_selection", "debounce_period", "poll_period", "force_notify"})
+_ANALOG_SETTINGS = frozenset({"type", "power_duration"})
+
+
+def _settings(table: Table) -> frozenset[str]:
+    names = set(_SERVICE_SETTINGS)
+    if any(n.startswith(("index", "pin_state")) or n == "violation_detection" for n in table):
+        names |= _BINARY_SETTINGS
+    if any(n in ("analog", "Irms", "4-20_mA", "0-10_V") for n in table):
+        names |= _ANALOG_SETTINGS
+    return frozenset(names)
+
+
 def mapping(table: Table, case: str | None = None) -> Callable[[dict[str, Any]], Expected]:
     """The mapping of one model's vendor output: its variables' table, and the variable that is
     the case switch (its opening is a tamper alarm), if the model has one."""
+    settings = _settings(table)
 
     def expected(example: dict[str, Any]) -> Expected:
         output = example["expected"]
@@ -83,7 +110,9 @@ def mapping(table: Table, case: str | None = None) -> Callable[[dict[str, Any]],
         spec_of: dict[str, tuple[str, str]] = {}
         for sample in _samples(output):
             name = str(sample.get("variable"))  # "None" when the vendor named no variable
-            if name in _IGNORED or (name not in table and name not in _BATTERY and _phase_part(str(name))):
+            if name in _IGNORED or name in settings or name.startswith("action "):
+                continue  # "action N": the configuration cluster's attribute 0xFFnn
+            if name not in table and name not in _BATTERY and _phase_part(name):
                 continue
             if name not in table and name not in _BATTERY:
                 # The vendor's decoder is the same for every product: it reads any cluster, and
@@ -328,7 +357,11 @@ def ticso(example: dict[str, Any]) -> Expected:
     if names & {"active_energy", "active_power"}:
         return mapping(_SMARTPLUG)(example)
     supplier = any(name.startswith("EASF") for name in names)
-    table = {str(s["variable"]): _tic_spec(str(s["variable"]), s["value"], supplier) for s in samples}
+    table = {
+        str(s["variable"]): _tic_spec(str(s["variable"]), s["value"], supplier)
+        for s in samples
+        if str(s["variable"]) not in _BATTERY  # the power descriptor's, read as on every model
+    }
     found = mapping(table)(example)
     if "ADPS" in names:  # the meter's own warning that the subscribed current is exceeded
         found.alarms.add(("over_current", ""))
