@@ -1,8 +1,9 @@
 """nke Watteco TIC'O: the meter's teleinformation (TIC) of French electricity meters, as ZCL reports.
 
 Written from nke Watteco's "TIC application layer description" (support.watteco.com, TIC cluster
-pages) and the field tables of the TTN Device Repository codec ``vendor/watteco/ticso.js``; no
-code copied.
+pages), the field tables of the TTN Device Repository codec ``vendor/watteco/ticso.js`` and of
+nke Watteco's Python reference codec (Watteco/Codec-Report-Standard-Python, ``TICs/TIC_STD.py``
+and ``_TIC_Types.py``: the standard TIC's labels 37-70); no code copied.
 
 One report holds a selection of the TIC labels of one meter profile: cluster 0x0054 the
 historical TIC of CBE meters and of Linky in historical mode, 0x0056 Linky's standard TIC. The
@@ -13,15 +14,18 @@ listed twice is refused); clear: a bitfield whose last byte holds labels 0-7, th
 labels 8-15, and so on, the values in the labels' order; bit 7: obsolete values. Values:
 integers big endian, strings ended by a NUL byte, dates as six bytes (year, month, day, hour,
 minute, second; the standard TIC's dates are preceded by their season letter), enumerations as
-one byte (bit 7 set: a string of the low 7 bits' length follows instead).
+one byte (bit 7 set: a string of the low 7 bits' length follows instead), dated values (the
+standard TIC's maxima, mean voltages, mobile peak periods) as the season letter and date followed
+by the value (1, 2 or 3 bytes), the next day's schedules as 11 points of 4 bytes (hour, minute,
+a 16-bit action bitfield) or 0xFF alone for an unused one.
 
 Releve reads the energy registers (Wh -> kWh) and the instantaneous current, voltage and apparent
 power. Of Linky's standard registers it keeps the supplier's ones (EASF01-10: the tariff periods
 a bill counts) when the frame has them, else the total EAST; the distributor's EASD01-04 always go
 to info: every register of a quantity counts in a site's consumption, so the same energy must not
-be in two of them. Labels whose layout nke does not publish unambiguously (the standard TIC's
-dated maxima and after) stop the frame with UnknownFrameType; so do the ICE, CJE and PMEPMI
-profiles (clusters 0x0053, 0x0055, 0x0057), whose energies are per tariff period, not indexes.
+be in two of them. The other labels go to info. The ICE, CJE and PMEPMI profiles (clusters
+0x0053, 0x0055, 0x0057), whose energies are per tariff period, not indexes, stop the frame with
+UnknownFrameType.
 """
 
 from __future__ import annotations
@@ -64,6 +68,29 @@ def _season_date(r: Reader) -> str:
     return f"{_char(r)} {_date(r)}"
 
 
+def _dated(size: int) -> Field:
+    """A value with the date it was reached: season letter, date, then the value of ``size`` bytes."""
+    return lambda r: f"{_season_date(r)} {r.uint(size)}"
+
+
+def _hex(size: int) -> Field:
+    return lambda r: r.take(size).hex()
+
+
+def _schedule(r: Reader) -> str:
+    """PJOURF+1 and PPOINTE: 11 switching points, each an hour, a minute and a 16-bit action
+    bitfield, or 0xFF alone for an unused one (``NONUTILE`` in the meter's text)."""
+    points = []
+    for _ in range(11):
+        hour = r.u8()
+        if hour == 0xFF:
+            points.append("NONUTILE")
+            continue
+        minute = r.u8()
+        points.append(f"{hour:02d}{minute:02d}{r.take(2).hex()}")
+    return " ".join(points)
+
+
 def _enum(r: Reader) -> Value:
     byte = r.u8()
     return r.take(byte & 0x7F).decode("latin-1") if byte & 0x80 else byte
@@ -81,7 +108,8 @@ CBE: Final[tuple[tuple[str, Field], ...]] = (
     ("IMAX1", _u(2)), ("IMAX2", _u(2)), ("IMAX3", _u(2)), ("PMAX", _u(4)),
     ("PAPP", _u(4)), ("HHPHC", _char), ("MOTDETAT", _cstring), ("PPOT", _u(1)),
 )  # fmt: skip
-# Linky's standard TIC, as far as nke publishes its layout unambiguously (labels 0-36).
+# Linky's standard TIC; labels 37-70 (dated maxima, mean voltages, messages, schedules) as nke
+# Watteco's Python reference codec lays them out (Codec-Report-Standard-Python, TIC_STD.py).
 STD: Final[tuple[tuple[str, Field], ...]] = (
     ("ADSC", _cstring), ("VTIC", _u(1)), ("DATE", _season_date), ("NGTF", _enum), ("LTARF", _enum),
     ("EAST", _u(4)),
@@ -93,6 +121,15 @@ STD: Final[tuple[tuple[str, Field], ...]] = (
     ("URMS1", _u(2)), ("URMS2", _u(2)), ("URMS3", _u(2)),
     ("PREF", _u(1)), ("PCOUP", _u(1)),
     ("SINSTS", _u(3)), ("SINSTS1", _u(3)), ("SINSTS2", _u(3)), ("SINSTS3", _u(3)),
+    ("SMAXSN", _dated(3)), ("SMAXSN1", _dated(3)), ("SMAXSN2", _dated(3)), ("SMAXSN3", _dated(3)),
+    ("SMAXSN-1", _dated(3)), ("SMAXSN1-1", _dated(3)), ("SMAXSN2-1", _dated(3)), ("SMAXSN3-1", _dated(3)),
+    ("SINSTI", _u(3)), ("SMAXIN", _dated(3)), ("SMAXIN-1", _dated(3)),
+    ("CCASN", _dated(3)), ("CCASN-1", _dated(3)), ("CCAIN", _dated(3)), ("CCAIN-1", _dated(3)),
+    ("UMOY1", _dated(2)), ("UMOY2", _dated(2)), ("UMOY3", _dated(2)), ("STGE", _hex(4)),
+    ("DPM1", _dated(1)), ("FPM1", _dated(1)), ("DPM2", _dated(1)), ("FPM2", _dated(1)),
+    ("DPM3", _dated(1)), ("FPM3", _dated(1)), ("MSG1", _cstring), ("MSG2", _cstring),
+    ("PRM", _cstring), ("RELAIS", _u(1)), ("NTARF", _u(1)), ("NJOURF", _u(1)), ("NJOURF+1", _u(1)),
+    ("PJOURF+1", _schedule), ("PPOINTE", _schedule),
 )  # fmt: skip
 _PROFILES: Final[Mapping[int, tuple[str, tuple[tuple[str, Field], ...]]]] = MappingProxyType(
     {0x0054: ("historical", CBE), 0x0056: ("standard", STD)}
