@@ -184,6 +184,22 @@ def _cause_2024(warning: str, criterion: int) -> str:
     return warning if criterion & 0x80 else "cause" + warning.removeprefix("alarm")
 
 
+# Standard TIC labels the driver misreads: dated values (season, date, then a 1-3 byte value:
+# it reads the value from the field's first byte and resumes one byte after the date), STGE (it
+# moves on 8 bytes, not 4) and the 11-point schedules (it skips by a byte of the points).
+_TIC_MISREAD = frozenset((*range(37, 45), *range(46, 62), 69, 70))
+
+
+def _tic_misread(f_port: int, payload: bytes, output: Any) -> Any | None:
+    found = watteco_zcl.tic_labels(payload)
+    if found is None or found[0] != 0x0056:
+        return None
+    labels = found[1]
+    if not any(label in _TIC_MISREAD for label in labels[:-1]):
+        return None
+    return {"unverifiable": "the codec misreads a dated TIC value or schedule, and every label after it"}
+
+
 def _power_causes(f_port: int, payload: bytes, output: Any) -> Any | None:
     frame = watteco_zcl.standard(payload)
     if frame is None or (frame.cluster, frame.attribute) != (0x0050, 0x0006):
@@ -242,6 +258,17 @@ _TIC_LAYOUT = Rule(
     "twice as two readings of which the second wins; releve refuses both",
     watteco_zcl.tic_layout,
 )
+_TIC_DATED = Rule(
+    "watteco: TIC dated values and schedules misread",
+    "Linky's standard TIC labels 37-70 include values with their date (the day's maxima, mean "
+    "voltages, mobile peak periods: season letter, 6 date bytes, then the value, as nke Watteco's "
+    "Python reference codec lays them out), the 4-byte status STGE and the next day's 11-point "
+    "schedules; the JavaScript driver reads a dated value from the field's first byte and resumes "
+    "one byte after the date whatever the value's size, moves 8 bytes past STGE, and mis-steps "
+    "through the schedules, so every label after one of them is read from the wrong bytes: such a "
+    "frame cannot be compared (releve reads the labels before and after it)",
+    _tic_misread,
+)
 _OCCUPANCY = Rule(
     "watteco: occupancy bitmap read whole",
     "ZCL's occupancy attribute is a bitmap whose bit 0 says occupied (its other bits reserved, "
@@ -290,8 +317,10 @@ def rules(models: list[str]) -> dict[str, tuple[Rule, ...]]:
     found: dict[str, tuple[Rule, ...]] = {}
     for model in models:
         extra: tuple[Rule, ...] = ()
+        unverifiable: tuple[Rule, ...] = ()
         if model == "watteco/ticso":
             extra += (_TIC_LAYOUT,)
+            unverifiable += (_TIC_DATED,)
         if model.startswith("watteco/vaqao"):
             extra += (_OCCUPANCY,)
         if model == "watteco/ventilo":
@@ -305,7 +334,12 @@ def rules(models: list[str]) -> dict[str, tuple[Rule, ...]]:
             Rule(*_RANGE, _value_range(model)),
             *extra,
         )
-        found[model] = (_FAILED_READ, _POWER_CAUSES, *(_when_decoded(rule) for rule in decoded))
+        found[model] = (
+            _FAILED_READ,
+            _POWER_CAUSES,
+            *unverifiable,
+            *(_when_decoded(rule) for rule in decoded),
+        )
     return found
 
 

@@ -138,6 +138,9 @@ def declared_layout(f_port: int, payload: bytes, output: Any) -> Any | None:
     value = payload[start : start + length]
     if frame.cluster in TIC_CLUSTERS and (not value or (value[0] & 0x1F or 8) > length):
         return refused(f"a TIC string of {length} bytes cannot hold its descriptor")
+    after = causes(payload)
+    if frame.cluster in TIC_CLUSTERS and after is not None and after.kind not in (1, 2):
+        return refused(f"the bytes after the TIC string of {length} bytes are no report causes")
     sizes = _string_sizes(frame, value)
     if sizes is not None and length not in sizes:
         return refused(f"a string of {length} bytes where the attribute has {sorted(sizes)}")
@@ -275,3 +278,19 @@ def causes(payload: bytes) -> Causes | None:
                     return Causes(kind, tuple(criteria), False)
                 i += 5 if payload[i] & 0x80 else 1
     return Causes(kind, tuple(criteria), i == len(payload))
+
+
+def tic_labels(payload: bytes) -> tuple[int, list[int]] | None:
+    """A TIC report's cluster and its labels in the order their values follow."""
+    frame = standard(payload)
+    if frame is None or frame.cluster not in (0x0054, 0x0056) or frame.type_at is None:
+        return None
+    value = payload[frame.type_at + 2 :]
+    if not value:
+        return None
+    size = value[0] & 0x1F or 8
+    body = value[1:size]
+    if value[0] & 0x20:
+        return frame.cluster, list(body)
+    labels = [8 * k + bit for k, byte in enumerate(reversed(body)) for bit in range(8) if byte >> bit & 1]
+    return frame.cluster, labels
