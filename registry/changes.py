@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select, update
 
 from decoders import MODELS, Quantity
 from registry import audit, schema, store_edits
+from registry.devices_csv import OPTIONAL
 from registry.errors import Conflict, Invalid, NotFound, database_errors
 from registry.models import Device, Site, Tenant
 from registry.registry import Registry
@@ -28,21 +29,8 @@ DECOMMISSIONED = "decommissioned"
 STATUSES = (ACTIVE, DECOMMISSIONED)
 
 SITE_FIELDS = ("name", "address", "latitude", "longitude", "floor_area_m2", "use", "open_data", "tenant_id")
-DEVICE_FIELDS = (
-    "name",
-    "site_id",
-    "model",
-    "metering_point",
-    "pulse_quantity",
-    "pulse_weight",
-    "register_max",
-    "expected_interval_s",
-    "tags",
-    "purpose",
-    "operated_by",
-    "installed_at",
-    "status",
-)
+# What a change may set: a spreadsheet row's fields (``devices_csv.OPTIONAL``), its site, its status.
+DEVICE_FIELDS = ("name", "site_id", "model", *OPTIONAL, "status")
 # What changes how a device's frames become readings: its failed uplinks are decoded again.
 DECODING_FIELDS = ("model", "pulse_quantity", "pulse_weight")
 

@@ -17,26 +17,14 @@ from typing import Any, Protocol
 
 from registry import Device, Registry, audit, store_edits
 from registry.changes import ACTIVE, DECODING_FIELDS, record_device, retry_failed
-from registry.devices_csv import CsvReport, DeviceRow, RowError
+from registry.devices_csv import OPTIONAL, CsvReport, DeviceRow, RowError
 from registry.errors import database_errors
 from registry.models import Site
 from registry.schema import devices as devices_table
 from registry.schema import ignored_devices
 
 # The device fields a spreadsheet row sets (its "site" names the site).
-ROW_FIELDS = (
-    "name",
-    "model",
-    "metering_point",
-    "pulse_quantity",
-    "pulse_weight",
-    "register_max",
-    "expected_interval_s",
-    "tags",
-    "purpose",
-    "operated_by",
-    "installed_at",
-)
+ROW_FIELDS = ("name", "model", *OPTIONAL)
 
 
 class Quarantine(Protocol):
