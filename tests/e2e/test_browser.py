@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import shutil
 import statistics
 import threading
 import time
@@ -25,7 +24,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from api.app import create_app
 from api.deps import AppState
@@ -44,11 +43,10 @@ from releve.services import close_state, open_state
 from simulator.fleet import load_fleet
 from simulator.player import reports
 from tests.e2e.a11y import audit, contrast
+from tests.e2e.conftest import SHOTS
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DAYS = float(os.environ.get("RELEVE_BROWSER_DAYS", "3"))
 VIEWERS: dict[int, str] = {}  # a read-only key per served port
 
@@ -159,27 +157,6 @@ def furnish(base: str, token: str, now: datetime) -> None:
             client.put(
                 f"/api/v1/sites/{site['id']}/weather", json={"station": "grenoble-st-geoirs"}
             ).raise_for_status()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        raise RuntimeError("chromium is not installed: run `make test` (scripts/test), which installs it")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ from kernel.types import Lns, Uplink
 from registry import Role
 from releve.broker import free_port
 from releve.services import close_state, open_state
-from tests.e2e.test_browser import SHOTS, assert_accessible, browser, login, serve, settled
+from tests.e2e.conftest import SHOTS
+from tests.e2e.test_browser import assert_accessible, login, serve, settled
 
 pytestmark = pytest.mark.e2e
 
-__all__ = ["browser"]  # the module's fixture, shared
 
 SHEET = (
     "dev_eui;name;model;site;pulse_quantity;pulse_weight;tags\n"
