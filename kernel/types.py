@@ -24,6 +24,23 @@ def normalize_eui(value: str) -> str:
 
     Accepts separators (``-``, ``:``, spaces) and either case, as technicians type them.
     """
+    if len(value) == 16:  # every uplink's envelope: already 16 digits, known after its first
+        known = _EUIS.get(value)
+        if known is not None:
+            return known
+    cleaned = _normalized(value)
+    if len(value) == 16 and len(_EUIS) < _EUIS_MAX:
+        _EUIS[value] = cleaned
+    return cleaned
+
+
+# The DevEUIs seen as 16 digits and their normal form (bounded: a stranger's random EUIs fill it
+# once, then miss it).
+_EUIS: dict[str, str] = {}
+_EUIS_MAX = 1 << 17
+
+
+def _normalized(value: str) -> str:
     cleaned = "".join(ch for ch in value if ch not in "-: ").lower()
     if len(cleaned) != 16 or any(ch not in "0123456789abcdef" for ch in cleaned):
         raise ValueError(f"not a DevEUI (16 hex digits): {value!r}")

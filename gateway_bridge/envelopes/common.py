@@ -14,6 +14,7 @@ from kernel.types import normalize_eui
 
 # A gateway whose GPS has no fix can stamp 1980: such a time is not a reception time.
 EARLIEST_PLAUSIBLE = datetime(2015, 1, 1, tzinfo=UTC)
+ZERO = timedelta(0)
 
 
 def load_json(body: bytes) -> dict[str, Any]:
@@ -120,6 +121,16 @@ def timestamp(value: object, what: str) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise MalformedEnvelope(f"{what} must be an RFC 3339 string")
+    try:  # RFC 3339 as network servers write it (Python 3.11 reads "Z" and any fraction)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return _timestamp_slow(value, what)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed if parsed.utcoffset() == ZERO else parsed.astimezone(UTC)
+
+
+def _timestamp_slow(value: str, what: str) -> datetime:
     raw = value.strip()
     if raw.endswith("Z"):
         raw = raw[:-1] + "+00:00"
