@@ -14,7 +14,7 @@ the store (a reprocess, an erasure, an import: see ``Registry.store_epoch``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kernel.types import HOUR_NS, MAX_SERIES, Reading, SeriesKey
@@ -114,19 +114,37 @@ class OpenHours:
         self._periods = periods
         self._open: dict[SeriesKey, _Open] = {}
 
-    def fold(self, batch: Sequence[Reading]) -> Folded:
-        """Split a batch: rollups updated here, and the readings whose periods the store must recompute."""
+    def unknown(self, keys: Iterable[SeriesKey]) -> set[SeriesKey]:
+        """The series among ``keys`` this writer holds no open hour of (never seen, or expired)."""
+        if self._ttl < 0:
+            return set()  # shared writers fold nothing
+        now = self._clock()
+        return {k for k in keys if (state := self._open.get(k)) is None or now - state.seen > self._ttl}
+
+    def fold(self, batch: Sequence[Reading], newest: Mapping[SeriesKey, int | None] | None = None) -> Folded:
+        """Split a batch: rollups updated here, and the readings whose periods the store must recompute.
+
+        ``newest``: for series this writer holds nothing of (``unknown``), the time of their newest
+        stored point (None: none), asked before the batch was written. A series whose newest
+        stored point is before the hour of its first new one starts that hour here: the hour
+        holds nothing else, nor do its day and month when that point is before their start (a
+        new meter, a backlog's first batch), and nothing is recomputed from the store for them.
+        """
         now = self._clock()
         by_series: dict[SeriesKey, dict[int, Reading]] = {}
         for r in batch:  # one point per time, the later write, as the store keeps it
             by_series.setdefault(r.series, {})[timestamp(r.ts)] = r
         out = Folded()
         for key, at in by_series.items():
-            points = sorted(at.items(), key=lambda p: p[0])
+            points = every = sorted(at.items(), key=lambda p: p[0])
             state = self._open.get(key)
-            if state is None or now - state.seen > self._ttl or points[0][0] <= state.last_ns:
+            if (state is None or now - state.seen > self._ttl) and newest is not None and key in newest:
+                state = self._start(key, points[0], newest[key], now, out)
+                if state is not None:
+                    points = points[1:]  # the first one started the hour
+            if state is None or now - state.seen > self._ttl or (points and points[0][0] <= state.last_ns):
                 self._open.pop(key, None)
-                out.rest.extend(r for _, r in points)
+                out.rest.extend(r for _, r in every)
                 continue
             known = state.day != -1 and self._periods is not None
             for ns, r in points:
@@ -146,9 +164,29 @@ class OpenHours:
                 out.days[(*key, state.day)] = day
                 out.months[(*key, state.month)] = merged(state.month_closed, day)
             else:
-                out.days_unknown.extend(r for _, r in points)
+                out.days_unknown.extend(r for _, r in every)
             state.seen = now
         return out
+
+    def _start(
+        self, key: SeriesKey, first: tuple[int, Reading], stored: int | None, now: float, out: Folded
+    ) -> _Open | None:
+        """A series' open hour started at its first new point, where the store holds nothing in
+        that hour (its newest stored point, ``stored``, is older); its day and month are known
+        (empty before it) where that point is older than the month too."""
+        ns, r = first
+        hour = ns - ns % HOUR_NS
+        if (stored is not None and stored >= hour) or len(self._open) >= self._max:
+            return None
+        value = float(r.value)
+        state = _Open(hour, HourStats(1, r.delta, value, value, value, value, value), ns, now)
+        if self._periods is not None:
+            day, month = self._periods(hour)
+            if stored is None or stored < month:
+                state.day, state.month = day, month
+        self._open[key] = state
+        out.hours[(*key, hour)] = state.stats
+        return state
 
     def _close_hour(self, key: SeriesKey, state: _Open, hour: int, out: Folded) -> None:
         """The series moves on to ``hour``: its last hour joins its day, a finished day its month."""

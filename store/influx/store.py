@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from kernel.types import HOUR_NS, Reading
+from kernel.types import HOUR_NS, Reading, SeriesKey
 from store.errors import StoreError, StoreRejected
 from store.influx.client import Connection, InfluxClient, parse_url
 from store.influx.dirty import Dirty
@@ -45,9 +45,9 @@ from store.influx.lineprotocol import (
     SeriesPrefixes,
     as_float,
     line,
-    point,
     quote_ident,
     quote_str,
+    reading_point,
     stats_line,
     timestamp,
 )
@@ -128,6 +128,7 @@ class InfluxStore(InfluxReads):
                     lines = [self.reading_line(r) for r in batch]
                 except ValueError as exc:  # NaN, a tag the line protocol cannot carry
                     raise StoreRejected(f"reading cannot be written to InfluxDB: {exc}") from exc
+                newest = self._newest_stored(batch)
                 try:
                     self.client.write(lines, self.client.raw_rp)
                 except StoreRejected as exc:
@@ -138,7 +139,20 @@ class InfluxStore(InfluxReads):
                     self._note_dropped(str(exc))
                     self.flush()
                     self._open_hours.forget()  # some of the batch is not stored: recompute from what is
-                self._refresh_rollups(batch, defer=self._hold)
+                    newest = None
+                self._refresh_rollups(batch, newest, defer=self._hold)
+
+    def _newest_stored(self, batch: Sequence[Reading]) -> dict[SeriesKey, int | None] | None:
+        """For the batch's series this writer holds no open hour of, their newest stored point
+        (None: none), asked in one ``latest`` before the batch is written: where it is older
+        than the hour of their first new point, that hour starts here (``OpenHours.fold``)
+        instead of being recomputed from the store; a backlog's or a new meter's first batch
+        then costs one query, not a recomputation of each hour, day and month."""
+        unknown = self._open_hours.unknown({r.series for r in batch})
+        if not unknown:
+            return None
+        found = {r.series: timestamp(r.ts) for r in self.latest({key.dev_eui for key in unknown})}
+        return {key: found.get(key) for key in unknown}
 
     def _note_dropped(self, message: str) -> None:
         dropped = message.rpartition("dropped=")[2].split()[0].strip('"}') if "dropped=" in message else "1"
@@ -158,19 +172,27 @@ class InfluxStore(InfluxReads):
 
     def reading_line(self, r: Reading) -> str:
         """A reading as this store writes it in line protocol."""
-        return point(
+        return reading_point(
             self.prefixes.of("reading", r.dev_eui, r.quantity, r.channel, r.kind),
-            {"value": float(r.value), "delta": r.delta, "f_cnt": r.f_cnt, "uplink_id": r.uplink_id},
-            r.ts,
-            self.client.precision,
+            float(r.value),
+            r.delta,
+            r.f_cnt,
+            r.uplink_id,
+            timestamp(r.ts, self.client.precision),
         )
 
-    def _refresh_rollups(self, batch: Sequence[Reading], *, defer: bool = False) -> None:
+    def _refresh_rollups(
+        self,
+        batch: Sequence[Reading],
+        newest: dict[SeriesKey, int | None] | None = None,
+        *,
+        defer: bool = False,
+    ) -> None:
         """Bring the hours, days and months this batch touched up to date: in memory where this
         writer holds them (``OpenHours``), else recomputed from what is stored (hours from the raw
         points, days from hours, months from days), in one query per period and device set; with
         ``defer``, that recomputation waits for the flush (``_settle``)."""
-        folded = self._open_hours.fold(batch)
+        folded = self._open_hours.fold(batch, newest)
         stats, rest = folded.hours, folded.rest
         if rest and not defer:
             hours = [timestamp(r.ts) - timestamp(r.ts) % HOUR_NS for r in rest]
@@ -178,8 +200,8 @@ class InfluxStore(InfluxReads):
             recomputed: dict[HourKey, HourStats] = {}
             for start, end, euis in spans(touched):
                 recomputed.update(self.rollups.recompute(start, end, euis, touched))
-            newest = self.rollups.newest([r.dev_eui for r in rest], min(timestamp(r.ts) for r in rest))
-            self._open_hours.seed(rest, recomputed, newest)
+            ends = self.rollups.newest([r.dev_eui for r in rest], min(timestamp(r.ts) for r in rest))
+            self._open_hours.seed(rest, recomputed, ends)
             stats.update(recomputed)
         # This batch's rollups replace what was held for the same periods (a late point's hour,
         # recomputed from the stored points, supersedes the value folded before it).

@@ -198,3 +198,42 @@ def test_a_series_back_from_the_store_needs_its_periods_again() -> None:
     cache.seed(late, {key: HourStats(1, 0.5, 9.0, 9.0, 9.0, 9.0, 9.0)})
     folded = cache.fold([at(start, -20, 9.5, 0.5)])
     assert folded.days == {} and folded.days_unknown  # the day is the store's to recompute
+
+
+def test_a_series_the_store_holds_nothing_of_is_folded_from_its_first_point() -> None:
+    """A new meter (or a backlog's first batch): its hour, day and month hold only these points."""
+    start = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    cache = OpenHours(clock=Clock(), periods=utc_periods)
+    key = SeriesKey(EUI, "water_volume", "")
+    batch = [at(start, 5, 10.0, 0.5), at(start, 70, 11.0, 1.0)]
+    assert cache.unknown([key]) == {key}
+    folded = cache.fold(batch, {key: None})
+    day, month = utc_periods(hour(0))
+    assert folded.rest == [] and folded.days_unknown == []
+    assert folded.hours == {
+        (*key, hour(0)): HourStats(1, 0.5, 10.0, 10.0, 10.0, 10.0, 10.0),
+        (*key, hour(60)): HourStats(1, 1.0, 11.0, 11.0, 11.0, 11.0, 11.0),
+    }
+    assert folded.days == {(*key, day): HourStats(2, 1.5, 10.0, 11.0, 21.0, 10.0, 11.0)}
+    assert folded.months == {(*key, month): HourStats(2, 1.5, 10.0, 11.0, 21.0, 10.0, 11.0)}
+    assert cache.unknown([key]) == set()
+
+
+def test_a_stored_point_in_the_hour_or_the_day_leaves_them_to_the_store() -> None:
+    start = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    key = SeriesKey(EUI, "water_volume", "")
+    batch = [at(start, 30, 10.0, 0.5)]
+    # a point stored earlier in the same hour: the hour is recomputed from the store
+    cache = OpenHours(clock=Clock(), periods=utc_periods)
+    assert cache.fold(batch, {key: hour(0) + 60 * 10**9}).rest == batch
+    # earlier the same day: the hour holds only this point, the day and month are the store's
+    cache = OpenHours(clock=Clock(), periods=utc_periods)
+    folded = cache.fold(batch, {key: hour(-120)})
+    assert folded.rest == [] and folded.days_unknown == batch
+    assert folded.hours == {(*key, hour(0)): HourStats(1, 0.5, 10.0, 10.0, 10.0, 10.0, 10.0)}
+    # last month: everything is this writer's
+    cache = OpenHours(clock=Clock(), periods=utc_periods)
+    folded = cache.fold(batch, {key: timestamp(start - timedelta(days=40))})
+    assert folded.rest == [] and folded.days_unknown == [] and len(folded.months) == 1
+    # shared writers fold nothing, whatever the store holds
+    assert OpenHours(ttl_s=-1.0, clock=Clock(), periods=utc_periods).unknown([key]) == set()
