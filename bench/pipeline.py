@@ -22,7 +22,7 @@ from pathlib import Path
 from bench.city_stats import stat_ticks
 from bench.workload import Item, cached, recent_start, town
 from gateway_bridge.mqtt import Message
-from gateway_bridge.service import Bridge
+from gateway_bridge.service import Bridge, tune_gc
 from ingest.archive import Archive
 from ingest.flushing import FlushPolicy
 from ingest.pipeline import Ingestor
@@ -80,6 +80,7 @@ def run(
     archive = Archive(registry.engine)
     ingestor = Ingestor(registry, archive, store, flush=FlushPolicy(every_s=hold))
     bridge = Bridge(ListSource(items), ingestor, batch_size=batch, batch_wait_s=0)
+    tune_gc()  # as the bridge process does
     start = time.perf_counter()
     server_start = server_cpu_s(server_pid)
     ingestor.hold()

@@ -10,6 +10,7 @@ archive's dedup key, so a replay writes nothing twice.
 
 from __future__ import annotations
 
+import gc
 import logging
 import queue
 import threading
@@ -29,6 +30,22 @@ from registry.errors import DatabaseUnavailable
 from store.errors import StoreError
 
 log = logging.getLogger(__name__)
+
+
+# CPython's cyclic garbage collector scans the young objects every 700 allocations, and all of
+# them once enough survive: the bridge allocates a few objects per reading and holds tens of
+# thousands (open hours, held rollups, meter points), almost none of them in cycles. With the
+# defaults, collections were a fifth of the pipeline's time (bench.pipeline, 2,000 devices:
+# 3,705 uplinks/s, 4,537 with these thresholds).
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def tune_gc() -> None:
+    """Collect less often in a bridge process; what exists at start (modules, settings) is
+    never scanned again (``gc.freeze``)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 class MessageSource(Protocol):

@@ -14,7 +14,7 @@ from api.deps import AppState
 from domain.climate.weather import WeatherBook, WeatherSource
 from domain.costs.tariffs import Period, Tariff, TariffBook
 from gateway_bridge.mqtt import MqttConsumer
-from gateway_bridge.service import Bridge
+from gateway_bridge.service import Bridge, tune_gc
 from ingest.flushing import FlushPolicy
 from ingest.lorawan_crypto import KeyWrapper
 from ingest.pipeline import Ingestor
@@ -39,6 +39,7 @@ def start_bridge(
     Sources may be different network servers on different brokers (a town's own and an
     operator's): their uplinks share one archive, whose dedup key drops the copies.
     """
+    tune_gc()
     consumers: list[MqttConsumer] = []
     threads: list[threading.Thread] = []
     for source in settings.sources:
