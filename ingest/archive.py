@@ -25,11 +25,13 @@ DEAD_LETTER_MAX_BYTES = 64 * 1024
 
 _KNOWN = "SELECT dedup_key FROM uplinks WHERE dedup_key IN ({})"
 _IDS = "SELECT dedup_key, id FROM uplinks WHERE dedup_key IN ({})"
-_INSERT = (
+_INSERT_VALUES = (
     "INSERT INTO uplinks (dedup_key, dev_eui, f_port, f_cnt, payload, received_at, lns, source, meta,"
-    " state, readings, duplicates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0)"
-    " ON CONFLICT (dedup_key) DO NOTHING"
+    " state, readings, duplicates) VALUES "
 )
+_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0)"
+_INSERT = f"{_INSERT_VALUES}{_ROW} ON CONFLICT (dedup_key) DO NOTHING"
+_INSERT_RETURNING = " ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key, id"
 _REPEATED = "UPDATE uplinks SET duplicates = duplicates + ? WHERE dedup_key = ?"
 _MARK = "UPDATE uplinks SET state = ?, error = ?, decoder = ?, readings = ? WHERE id = ?"
 
@@ -162,11 +164,12 @@ class Archive:
                 keys[key] = (uplink, source)
         now = datetime.now(UTC)
         archived_at = now.isoformat()
-        # The driver's own executemany (registry.bulk): SQLAlchemy's per-row parameter processing
-        # was most of the archive's time, and the archive is on every uplink's path.
+        # Through the driver (registry.bulk): SQLAlchemy's per-row parameter processing was most
+        # of the archive's time, and the archive is on every uplink's path. One multi-row INSERT
+        # ... ON CONFLICT DO NOTHING RETURNING inserts the new frames and names them; the keys
+        # it does not return were archived before (a re-delivery, another network server).
         with self.engine.begin() as conn:
-            before = {r[0] for r in bulk.select_in(conn, _KNOWN, list(keys))}
-            fresh = [
+            rows = [
                 (
                     key,
                     up.dev_eui,
@@ -179,17 +182,19 @@ class Archive:
                     bulk.db_json({**_meta(up), "archived_at": archived_at}),
                 )
                 for key, (up, source) in keys.items()
-                if key not in before
             ]
-            bulk.many(conn, _INSERT, fresh)
+            if bulk.returning(conn):
+                ids = dict(bulk.insert_returning(conn, _INSERT_VALUES, _ROW, _INSERT_RETURNING, rows))
+            else:
+                known = {r[0] for r in bulk.select_in(conn, _KNOWN, list(keys))}
+                bulk.many(conn, _INSERT, [row for row in rows if row[0] not in known])
+                ids = dict(bulk.select_in(conn, _IDS, [k for k in keys if k not in known]))
+            before = {key for key in keys if key not in ids}
             for key in before:
                 repeats[key] = repeats.get(key, 0) + 1
             bulk.many(conn, _REPEATED, [(count, key) for key, count in repeats.items()])
             self._merge_receptions(conn, items, before)
-            ids = dict(bulk.select_in(conn, _IDS, [row[0] for row in fresh]))
-        return [
-            ArchivedUplink(ids[k], keys[k][0], keys[k][1], now) for k in keys if k in ids and k not in before
-        ]
+        return [ArchivedUplink(ids[k], keys[k][0], keys[k][1], now) for k in keys if k in ids]
 
     def _merge_receptions(self, conn: Any, items: Sequence[tuple[Uplink, str]], known: set[str]) -> None:
         """A frame heard again (another network server, more gateways): keep every reception."""

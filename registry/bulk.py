@@ -10,6 +10,7 @@ so what SQLAlchemy reads back elsewhere is the same.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-# SQLite's bound on a statement's variables (999 before 3.32); PostgreSQL takes 65,535.
+# SQLite's bound on a statement's variables (999 before 3.32, 32,766 since); PostgreSQL's 65,535.
 MAX_VARIABLES = 900
 
 
@@ -45,6 +46,27 @@ def select_in(
         text = statement.format(",".join("?" * len(chunk)))
         rows.extend(conn.exec_driver_sql(sql(conn, text), (*params, *chunk)).all())
     return rows
+
+
+def returning(conn: Connection) -> bool:
+    """Whether the database takes ``INSERT ... RETURNING`` (PostgreSQL; SQLite from 3.35)."""
+    return conn.dialect.name != "sqlite" or sqlite3.sqlite_version_info >= (3, 35)
+
+
+def insert_returning(
+    conn: Connection, head: str, row: str, tail: str, rows: Sequence[tuple[Any, ...]]
+) -> list[Any]:
+    """``head`` then one ``row`` placeholder group per row, then ``tail`` (its RETURNING): the
+    returned rows, in statements of at most ``MAX_VARIABLES * 4`` variables."""
+    if not rows:
+        return []
+    per = max(1, (MAX_VARIABLES * 4) // max(1, row.count("?")))
+    out: list[Any] = []
+    for i in range(0, len(rows), per):
+        chunk = rows[i : i + per]
+        text = head + ", ".join([row] * len(chunk)) + tail
+        out.extend(conn.exec_driver_sql(sql(conn, text), tuple(v for r in chunk for v in r)).all())
+    return out
 
 
 def db_time(conn: Connection, value: datetime) -> Any:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from ingest.archive import Archive, Mark
 from kernel.types import Lns, Reception, Uplink
-from registry import Device, Registry, Role, open_registry
+from registry import Device, Registry, Role, bulk, open_registry
 from registry.errors import Conflict, NotFound
 
 pytestmark = pytest.mark.integration
@@ -86,7 +86,12 @@ def test_devices_all_or_nothing(registry: Registry) -> None:
     assert registry.count_devices(town.id) == 1
 
 
-def test_archive_deduplicates_and_quarantines(registry: Registry) -> None:
+@pytest.mark.parametrize("returning", [True, False], ids=["insert-returning", "select-then-insert"])
+def test_archive_deduplicates_and_quarantines(
+    registry: Registry, returning: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of archiving: one INSERT ... RETURNING, and SQLite before 3.35's select first."""
+    monkeypatch.setattr(bulk, "returning", lambda _conn: returning)
     archive = Archive(registry.engine)
     first = archive.store([(uplink(1), "a"), (uplink(2), "a"), (uplink(1), "b")])
     assert [a.uplink.f_cnt for a in first] == [1, 2]
