@@ -87,11 +87,14 @@ class Bridge:
         batch_size: int = 500,
         batch_wait_s: float = 0.05,
         batch_linger_s: float = 0.25,
+        process: bool = True,
     ) -> None:
         """``batch_linger_s``: a batch closes when it is full or this long after its first
         message. Each batch costs a few transactions and requests whatever its size: at a city's
         steady 150 uplinks/s, batches of one or two messages took most of a core. While running,
-        the store holds the rollups it folds in memory as the ingestor's ``FlushPolicy`` says."""
+        the store holds the rollups it folds in memory as the ingestor's ``FlushPolicy`` says.
+        ``process`` False: the intake only (archive and acknowledge); another process processes
+        what the archive holds (``gateway_bridge.processor``)."""
         self.source = source
         self.ingestor = ingestor
         self.lns = lns
@@ -100,6 +103,7 @@ class Bridge:
         self.batch_wait_s = batch_wait_s
         self.batch_linger_s = batch_linger_s
         self.counters = Counters()
+        self.process = process
         self._held: list[Message] = []
         self._store_down_since: float | None = None
         # Set while the store is down or the archive's pending uplinks are being processed: the
@@ -120,6 +124,9 @@ class Bridge:
         slow store slows the intake and the broker keeps the backlog.
         """
         self._stop = stop
+        if not self.process:
+            self._intake_only(stop)
+            return
         self.ingestor.hold()
         # What waited in the archive (a crash, a store outage) is processed by the processor
         # thread first; meanwhile this thread takes, archives and acknowledges what the broker
@@ -151,6 +158,15 @@ class Bridge:
             self.ingestor.release()  # write what the store holds, mark its uplinks
         except (StoreError, DatabaseUnavailable):
             log.warning("store unavailable at stop: uplinks since the last flush stay pending")
+
+    def _intake_only(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.intake()
+            except Exception:  # the supervisor: log, count, back off, go on
+                log.exception("bridge step failed; retrying")
+                stop.wait(1.0)
+            self._summary()
 
     def _process_loop(self, work: queue.Queue[list[ArchivedUplink]], stop: threading.Event) -> None:
         while not (stop.is_set() and work.empty()):

@@ -78,6 +78,10 @@ class FlushSchedule:
         self._store.flush()  # on failure the uplinks stay pending in the archive, to be retried
         self._mark(unmarked)
 
+    def idle(self) -> bool:
+        """Whether every uplink processed so far is marked (nothing waits for a flush)."""
+        return not self._unmarked and self._flushing is None
+
     def flush_if_due(self) -> None:
         """Every ``every_s``, or sooner once ``max_points`` or ``max_uplinks`` are held, write what
         the store holds, ``chunk`` points per call (a call per batch: a large flush does not hold

@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     # How old a consumption series an API process may serve (api.http_cache); 0: no cache.
     api_cache_ttl_s: float = Field(default=10.0, ge=0, le=300)
     alert_webhook_url: str | None = None
+    # "process": ``releve bridge`` decodes and stores in a second process, reading the archive
+    # (gateway_bridge.processor), so that the intake and the processing each have a core;
+    # "thread": both in one process (one core), as ``releve run`` does.
+    bridge_processor: Literal["process", "thread"] = "process"
     bridge_batch_size: int = 500
     bridge_queue_size: int = 5000
     # A batch closes when full or this long after its first message.

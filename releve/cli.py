@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 import orjson
 
 from kernel.fields import NAME_MAX, NOTE_MAX, SHORT_MAX, check_text
+from kernel.settings import Settings
 from releve import ops_commands
 from releve.commands import (
     cmd_devices_erase_data,
@@ -82,8 +84,9 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_bridge(args: argparse.Namespace) -> int:
-    from releve.runtime import mqtt_target_or_exit, start_bridge
+    from releve.runtime import mqtt_target_or_exit, separate_processor, start_bridge
     from releve.services import close_state, open_state
+    from releve.workers import ProcessorChild
 
     settings = settings_from(args)
     if not all(source.mqtt_url for source in settings.sources):
@@ -97,11 +100,16 @@ def cmd_bridge(args: argparse.Namespace) -> int:
             return run_workers(settings, args.workers, args.config, stop)
         except KeyboardInterrupt:
             return 0
+    if args.processor_of is not None:
+        return processor_main(settings, args.processor_of, stop)
+    separate = separate_processor(settings)
     state = open_state(settings)
-    consumers, threads = start_bridge(settings, state, stop)
+    consumers, threads = start_bridge(settings, state, stop, process=not separate)
+    processor = ProcessorChild(args.config) if separate else None
     try:
         while all(t.is_alive() for t in threads) and not stop.wait(1.0):
-            pass
+            if processor is not None:
+                processor.keep_running()
     except KeyboardInterrupt:
         pass
     finally:
@@ -110,7 +118,36 @@ def cmd_bridge(args: argparse.Namespace) -> int:
             thread.join(15)
         for consumer in consumers:
             consumer.stop()
+        if processor is not None:
+            processor.stop()
         close_state(state)
+    return 0
+
+
+def processor_main(settings: Settings, parent: int, stop: threading.Event) -> int:
+    """``releve bridge``'s processor process (started by the bridge itself)."""
+    from gateway_bridge.processor import die_with_parent
+    from registry.errors import DatabaseUnavailable
+    from releve.runtime import run_processor
+    from releve.services import close_state, open_state
+    from store.errors import StoreError
+
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            state = open_state(settings)
+        except (StoreError, DatabaseUnavailable) as exc:
+            # The intake goes on archiving meanwhile; what it archives waits as pending.
+            logging.getLogger("releve.bridge").warning("store unavailable at start (%s); retrying", exc)
+            stop.wait(delay)
+            delay = min(delay * 2, 30.0)
+            continue
+        try:
+            run_processor(settings, state, stop)
+        finally:
+            close_state(state)
     return 0
 
 
@@ -243,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers", type=int, default=1, help="worker processes on a shared subscription (default 1)"
     )
+    # The bridge starts its own processor process with this (the bridge's process id).
+    p.add_argument("--processor-of", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_bridge)
 
     p = sub.add_parser("simulate", help="play a simulated fleet to a broker or a file")

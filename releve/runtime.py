@@ -14,6 +14,7 @@ from api.deps import AppState
 from domain.climate.weather import WeatherBook, WeatherSource
 from domain.costs.tariffs import Period, Tariff, TariffBook
 from gateway_bridge.mqtt import MqttConsumer
+from gateway_bridge.processor import ArchiveProcessor
 from gateway_bridge.service import Bridge, tune_gc
 from ingest.flushing import FlushPolicy
 from ingest.lorawan_crypto import KeyWrapper
@@ -32,12 +33,14 @@ log = logging.getLogger(__name__)
 
 
 def start_bridge(
-    settings: Settings, state: AppState, stop: threading.Event
+    settings: Settings, state: AppState, stop: threading.Event, *, process: bool = True
 ) -> tuple[list[MqttConsumer], list[threading.Thread]]:
     """Start one bridge worker per configured source, each in a thread; ``stop`` ends them.
 
     Sources may be different network servers on different brokers (a town's own and an
-    operator's): their uplinks share one archive, whose dedup key drops the copies.
+    operator's): their uplinks share one archive, whose dedup key drops the copies. ``process``
+    False: the workers archive and acknowledge only, and a processor process (``run_processor``)
+    processes what they archive.
     """
     tune_gc()
     consumers: list[MqttConsumer] = []
@@ -64,28 +67,14 @@ def start_bridge(
             ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
             protocol=settings.mqtt_protocol,
         )
-        shared = bool(settings.mqtt_shared_group)
-        if shared:
-            state.store.share_writes()
         bridge = Bridge(
             consumer,
-            Ingestor(
-                state.registry,
-                state.archive,
-                state.store,
-                keys=key_wrapper(settings),
-                shared=shared,
-                times=time_bounds(settings),
-                flush=FlushPolicy(
-                    every_s=settings.bridge_rollup_flush_s,
-                    max_points=settings.bridge_rollup_max_points,
-                    max_uplinks=settings.bridge_rollup_max_points,
-                ),
-            ),
+            make_ingestor(settings, state),
             lns=None if source.lns == "auto" else Lns(source.lns),
             source_name=source.name,
             batch_size=settings.bridge_batch_size,
             batch_linger_s=settings.bridge_linger_s,
+            process=process,
         )
         consumer.start()
         thread = threading.Thread(target=bridge.run, args=(stop,), name=f"bridge-{source.name}", daemon=True)
@@ -93,6 +82,39 @@ def start_bridge(
         consumers.append(consumer)
         threads.append(thread)
     return consumers, threads
+
+
+def make_ingestor(settings: Settings, state: AppState) -> Ingestor:
+    """The ingest pipeline of a bridge worker or processor, as the settings say."""
+    shared = bool(settings.mqtt_shared_group)
+    if shared:
+        state.store.share_writes()
+    return Ingestor(
+        state.registry,
+        state.archive,
+        state.store,
+        keys=key_wrapper(settings),
+        shared=shared,
+        times=time_bounds(settings),
+        flush=FlushPolicy(
+            every_s=settings.bridge_rollup_flush_s,
+            max_points=settings.bridge_rollup_max_points,
+            max_uplinks=settings.bridge_rollup_max_points,
+        ),
+    )
+
+
+def separate_processor(settings: Settings) -> bool:
+    """Whether ``releve bridge`` processes in a process of its own (``RELEVE_BRIDGE_PROCESSOR``):
+    not beside other workers on a shared subscription, whose archive is common to them all."""
+    return settings.bridge_processor == "process" and not settings.mqtt_shared_group
+
+
+def run_processor(settings: Settings, state: AppState, stop: threading.Event) -> None:
+    """The processor process of ``releve bridge``: the archive's pending uplinks, until ``stop``."""
+    tune_gc()
+    processor = ArchiveProcessor(make_ingestor(settings, state), batch_size=settings.bridge_batch_size)
+    processor.run(stop)
 
 
 def run_alerts(settings: Settings, state: AppState, stop: threading.Event) -> None:

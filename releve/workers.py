@@ -65,3 +65,32 @@ def run_workers(settings: Settings, workers: int, config: Path | None, stop: thr
                 proc.kill()
                 proc.wait()
     return 0
+
+
+class ProcessorChild:
+    """``releve bridge``'s processor process (``releve bridge --processor-of <pid>``), started
+    again if it dies; it dies with the bridge (``gateway_bridge.processor.die_with_parent``)."""
+
+    def __init__(self, config: Path | None) -> None:
+        self._command = [sys.executable, "-m", "releve"]
+        if config is not None:
+            self._command += ["--config", str(config)]
+        self._command += ["bridge", "--processor-of", str(os.getpid())]
+        self._proc = subprocess.Popen(self._command)
+
+    def keep_running(self) -> None:
+        code = self._proc.poll()
+        if code is not None:
+            log.warning("bridge processor exited with %d; starting it again", code)
+            time.sleep(RESTART_DELAY_S)
+            self._proc = subprocess.Popen(self._command)
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """SIGTERM: the processor writes what the store holds, marks its uplinks, and exits."""
+        if self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+        try:
+            self._proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()

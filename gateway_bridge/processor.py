@@ -1,0 +1,124 @@
+"""The bridge's processing in a process of its own, reading the archive as its log.
+
+One Python process runs on one core at a time (its interpreter lock). The bridge's two halves
+share nothing but the archive: the intake (MQTT, envelopes, the archive insert, the ack) and the
+processing (decoding, meter semantics, the store write, link statistics, the processing marks).
+In two processes each has its own core: the intake archives and acknowledges what the broker
+sends, and this loop processes what the archive holds as pending, oldest first, paging by id. A
+crash of either loses nothing: what is archived and not processed stays pending (the rollups the
+store held are written and their uplinks marked only at a flush, as in one process).
+
+The archive's ids grow in commit order on SQLite (one writer at a time); on PostgreSQL a
+transaction may commit after a later one, so whenever nothing is held for a flush the next look
+starts from the first pending uplink again, as it does after a store outage and when a device was
+provisioned (its quarantined uplinks return to pending with their old ids).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import asdict
+
+from gateway_bridge.service import Counters
+from ingest.pipeline import BatchReport, Ingestor
+from registry.errors import DatabaseUnavailable
+from store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+RESCAN_S = 5.0  # at most this often, an idle processor looks again from the first pending uplink
+
+
+class ArchiveProcessor:
+    """Processes the archive's pending uplinks as the intake (another process) archives them."""
+
+    def __init__(self, ingestor: Ingestor, *, batch_size: int = 500, poll_s: float = 0.02) -> None:
+        self.ingestor = ingestor
+        self.batch_size = batch_size
+        self.poll_s = poll_s
+        self.counters = Counters()
+        self._after = 0  # the last uplink id taken; 0: from the first pending one
+        self._rescanned = time.monotonic()
+        self._down_since: float | None = None
+        self._delay = 1.0
+
+    def run(self, stop: threading.Event) -> None:
+        """Process until ``stop`` is set, then write what the store holds and mark its uplinks."""
+        self.ingestor.hold()
+        summary = time.monotonic()
+        while not stop.is_set():
+            try:
+                if not self.step():
+                    stop.wait(self.poll_s)
+            except (StoreError, DatabaseUnavailable):  # what was taken stays pending
+                self._failed()
+                stop.wait(self._delay)
+            except Exception:  # the supervisor: log, back off, go on
+                log.exception("bridge processing failed; retrying")
+                self._after = 0
+                stop.wait(1.0)
+            if time.monotonic() - summary >= 60:
+                summary = time.monotonic()
+                log.info("bridge processor counters: %s", asdict(self.counters))
+        try:
+            self.ingestor.release()
+        except (StoreError, DatabaseUnavailable):
+            log.warning("store unavailable at stop: uplinks since the last flush stay pending")
+
+    def step(self) -> bool:
+        """Process the next pending batch; False when there was none (a flush may have been due)."""
+        if self.ingestor.devices_changed():
+            self._after = 0
+        batch = self.ingestor.archive.pending(self.batch_size, after_id=self._after)
+        if batch:
+            self._after = batch[-1].id
+            self._count(self.ingestor.process(batch))
+            self._recovered()
+            return True
+        self.ingestor.flush_if_due()
+        self._recovered()
+        now = time.monotonic()
+        if self._after and self.ingestor.flushes.idle() and now - self._rescanned >= RESCAN_S:
+            self._after, self._rescanned = 0, now
+        return False
+
+    def _failed(self) -> None:
+        self.counters.store_failures += 1
+        self._after = 0  # taken again from the first pending uplink (a replay, to the store)
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+            log.exception("store unavailable; uplinks kept in the archive and retried")
+        else:
+            self._delay = min(self._delay * 2, 30.0)
+
+    def _recovered(self) -> None:
+        if self._down_since is not None:
+            log.warning(
+                "store back after %.0fs; pending uplinks written", time.monotonic() - self._down_since
+            )
+            self._down_since, self._delay = None, 1.0
+
+    def _count(self, report: BatchReport) -> None:
+        self.counters.decoded += report.decoded
+        self.counters.readings += report.readings
+        self.counters.decode_failures += report.failed
+        self.counters.unknown_device += report.unknown_device
+
+
+def die_with_parent(parent: int) -> None:
+    """Be killed when the bridge that started this process dies (Linux), as its own thread was:
+    a processor left running beside the next bridge's would process the same uplinks twice."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        log.warning("cannot ask to die with the parent process on this system")
+    if os.getppid() != parent:  # the parent died before the request
+        os._exit(1)
