@@ -244,20 +244,22 @@ class _GmqttTransport:
         supervisor = asyncio.create_task(self._supervise())
         await self._stop_asked.wait()
         supervisor.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await supervisor
+        # bounded: a cancellation that meets a CONNACK can be lost (3.11's wait_for did it), and
+        # then the supervisor, which checks _stopping, ends at its next step or with the loop
+        await asyncio.wait({supervisor}, timeout=1.0)
         await self._close()
 
     async def _supervise(self) -> None:
         """Connect, subscribe, wait for the loss, again; with backoff between failed attempts."""
         assert self._lost is not None
         delays: Iterator[float] | None = None  # None: try at once
-        while True:
+        while not self._stopping:
             if delays is not None:
                 await asyncio.sleep(next(delays))
             self._lost.clear()
             try:
-                await asyncio.wait_for(self._connect(), CONNECT_TIMEOUT_S)
+                async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                    await self._connect()
             except (OSError, TimeoutError, gmqtt.MQTTConnectError) as exc:
                 target = self._session.target
                 if not self._failing:
