@@ -202,6 +202,33 @@ class PahoCounter(Consumer):
         return cmd, {"PYTHONPATH": str(ROOT)}
 
 
+class GmqttCounter(Consumer):
+    """A count-only subscriber on gmqtt: bare (acks at once), or releve's ``MqttConsumer`` (acks
+    in batches, as the bridge does after archiving)."""
+
+    reports_elapsed = True
+
+    def __init__(self, window: int, releve: bool = False) -> None:
+        self.window = window
+        self.flags = ["--releve"] if releve else []
+        self.name = (
+            "releve MqttConsumer (gmqtt), count only, batched acks"
+            if releve
+            else "bare gmqtt subscriber, count only"
+        )
+
+    def prepare(self, port: int) -> None:
+        cmd = [sys.executable, "-m", "bench.gmqtt_counter", str(port), "0", "--prepare", *self.flags]
+        subprocess.run(cmd, check=True, timeout=30, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+    def command(self, port: int, count: int) -> tuple[list[str], dict[str, str]]:
+        cmd = [
+            sys.executable, "-m", "bench.gmqtt_counter", str(port), str(count),
+            f"--window={self.window}", *self.flags,
+        ]  # fmt: skip
+        return cmd, {"PYTHONPATH": str(ROOT)}
+
+
 class ReleveBridge(Consumer):
     """``releve bridge [--workers N]`` writing to InfluxDB, its archive in a SQLite registry."""
 

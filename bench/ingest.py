@@ -35,6 +35,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.consumers import (
     Consumer,
+    GmqttCounter,
     Influx,
     MosquittoSub,
     NodeRed,
@@ -356,7 +357,9 @@ def main() -> None:
         help="also run the bridge of another checkout (e.g. `git archive` of an older commit)",
     )
     parser.add_argument(
-        "--only", default="", help="comma-separated consumer keys (sub,paho,lp,bridge,workers,nodered)"
+        "--only",
+        default="",
+        help="comma-separated consumer keys (sub,paho,gmqtt,consumer,lp,bridge,workers,nodered)",
     )
     parser.add_argument(
         "--write", action="store_true", help="rewrite this scenario's section of BENCHMARKS.md"
@@ -403,6 +406,10 @@ def steady(args: argparse.Namespace) -> None:
                 consumers.append(("sub", MosquittoSub()))
             if "paho" in keys:
                 consumers.append(("paho", PahoCounter(args.window)))
+            if "gmqtt" in keys:
+                consumers.append(("gmqtt", GmqttCounter(args.window)))
+            if "consumer" in keys:
+                consumers.append(("consumer", GmqttCounter(args.window, releve=True)))
             if args.baseline is not None:
                 base = ReleveBridge(
                     1, influx.url, f"releve{run_no}", tmp / f"r{run_no}", args.window, args.baseline

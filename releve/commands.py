@@ -25,6 +25,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
     # httpx logs every request at INFO: one line per InfluxDB write drowned the bridge's log.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # gmqtt logs each connection made and closed, each SUBSCRIBE and SUBACK at INFO; the consumer
+    # logs the changes of state itself (connected, lost, cannot connect).
+    logging.getLogger("gmqtt").setLevel(max(logging.WARNING, logging.getLogger().level))
     return settings
 
 

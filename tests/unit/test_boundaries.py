@@ -131,12 +131,12 @@ def test_layers_name_every_package_of_the_tree() -> None:
     assert {p.parent.name for p in (ROOT / "domain").glob("*/__init__.py")} == set(DOMAIN)
 
 
-def test_paho_is_imported_by_one_module_only() -> None:
+def test_mqtt_libraries_are_imported_by_one_module_only() -> None:
     users = [
         str(path.relative_to(ROOT))
         for package in PACKAGES
         for path in (ROOT / package).rglob("*.py")
-        if "paho" in {name.split(".")[0] for name in _all_modules(path)}
+        if {"paho", "gmqtt"} & {name.split(".")[0] for name in _all_modules(path)}
     ]
     assert users == ["gateway_bridge/mqtt.py"]
 
