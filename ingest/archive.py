@@ -32,6 +32,10 @@ _INSERT_VALUES = (
 _ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0)"
 _INSERT = f"{_INSERT_VALUES}{_ROW} ON CONFLICT (dedup_key) DO NOTHING"
 _INSERT_RETURNING = " ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key, id"
+_PENDING = (
+    "SELECT id, dev_eui, f_port, f_cnt, payload, received_at, lns, source, meta FROM uplinks"
+    " WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?"
+)
 _REPEATED = "UPDATE uplinks SET duplicates = duplicates + ? WHERE dedup_key = ?"
 _MARK = "UPDATE uplinks SET state = ?, error = ?, decoder = ?, readings = ? WHERE id = ?"
 
@@ -103,6 +107,20 @@ def _meta(uplink: Uplink) -> dict[str, Any]:
             for r in uplink.receptions
         ],
     }
+
+
+class _Row(NamedTuple):
+    """An archive row read through the driver, its time and meta converted."""
+
+    id: int
+    dev_eui: str
+    f_port: int
+    f_cnt: int | None
+    payload: bytes
+    received_at: datetime
+    lns: str
+    source: str
+    meta: dict[str, Any] | None
 
 
 def _uplink_from_row(row: Any) -> Uplink:
@@ -231,14 +249,15 @@ class Archive:
     def pending(self, limit: int = 1000, after_id: int = 0) -> list[ArchivedUplink]:
         """Archived but not yet processed (a crash between archive and store, a store outage),
         oldest first; ``after_id`` pages through them while they stay pending."""
+        # Through the driver (registry.bulk): the bridge's processor reads every uplink back here.
         with database_errors("archive read"), self.engine.connect() as conn:
-            rows = conn.execute(
-                select(schema.uplinks)
-                .where(schema.uplinks.c.state == "pending", schema.uplinks.c.id > after_id)
-                .order_by(schema.uplinks.c.id)
-                .limit(limit)
-            ).all()
-        return [_archived(r) for r in rows]
+            rows = conn.exec_driver_sql(bulk.sql(conn, _PENDING), (after_id, limit)).all()
+        return [
+            _archived(
+                _Row(i, eui, port, cnt, payload, bulk.from_db_time(at), lns, source, bulk.from_db_json(meta))
+            )
+            for i, eui, port, cnt, payload, at, lns, source, meta in rows
+        ]
 
     def select(
         self,
