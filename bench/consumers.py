@@ -23,6 +23,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from bench.city_stats import stat_ticks
+
 ROOT = Path(__file__).resolve().parents[1]
 TOPIC = "application/+/device/+/event/up"
 # What the bridge subscribes to (kernel.settings' default source): its prepared session must hold
@@ -103,7 +105,14 @@ class Influx:
     """An InfluxDB v1 HTTP API and the count of points in one measurement."""
 
     url: str
+    pid: int | None = None  # the server's process, for its CPU time
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
+
+    def cpu_s(self) -> float:
+        """CPU seconds the server has used so far (0 without its process id)."""
+        if self.pid is None:
+            return 0.0
+        return stat_ticks(Path(f"/proc/{self.pid}/stat").read_text()) / os.sysconf("SC_CLK_TCK")
 
     def query(self, q: str, db: str | None = None) -> list[dict[str, object]]:
         params = {"q": q, **({"db": db} if db else {})}

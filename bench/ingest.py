@@ -195,6 +195,7 @@ def drain(
         broker_log = broker.workdir / "mosquitto.log"
         log_start = broker_log.stat().st_size if broker_log.exists() else 0
         start = time.perf_counter()
+        influx_cpu = influx.cpu_s()
         consumer.start(broker.port, len(items), workdir / "consumer.log")
         notes = [f"broker received {len(items)} and held {queued} messages before the start"]
         if consumer.stores:
@@ -208,7 +209,9 @@ def drain(
             if got < points:  # it stalled: the end is when the last point arrived
                 end = next(t for t, c in samples if c == got)
             sustained = sustained_rate(samples, points, len(items))
+            cpu_k = (influx.cpu_s() - influx_cpu) * 1000 / len(items)
             notes.append(f"{got} of {points} points readable")
+            notes.append(f"InfluxDB used {cpu_k:.3f} s of CPU per 1,000 uplinks (its count polls included)")
         else:
             finished, out = wait_exit(consumer, timeout)
             end = time.perf_counter()
@@ -223,7 +226,9 @@ def drain(
         if isinstance(consumer, ReleveBridge):
             notes.append(archive_check(consumer.registry_url, len(items)))
             notes.append(connection_notes(broker_log, log_start, workdir / "consumer.log", "bench-bridge"))
-        return Drain(consumer.name, len(items), end - start, sustained, rss, notes)
+        return Drain(
+            consumer.name, len(items), end - start, sustained, rss, notes, cpu_k if consumer.stores else None
+        )
     finally:
         consumer.stop()
         broker.stop()
@@ -395,7 +400,7 @@ def steady(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="releve-bench-ingest-"))
     influx_proc = InfluxProcess(tmp / "influx")
     influx_proc.start()
-    influx = Influx(influx_proc.url)
+    influx = Influx(influx_proc.url, influx_proc.pid)
     results: dict[str, list[Drain]] = {}
     lp: list[float] = []
     run_no = 0
@@ -507,7 +512,7 @@ def backlog(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="releve-bench-backlog-"))
     influx_proc = InfluxProcess(tmp / "influx")
     influx_proc.start()
-    influx = Influx(influx_proc.url)
+    influx = Influx(influx_proc.url, influx_proc.pid)
     out: list[Drain] = []
     try:
         runs: list[Consumer] = []
@@ -517,6 +522,11 @@ def backlog(args: argparse.Namespace) -> None:
                 bridge.workdir.mkdir(parents=True)
                 provision(fleet, bridge.registry_url)
                 runs.append(bridge)
+        if args.baseline is not None:
+            base = ReleveBridge(1, influx.url, "backlogbase", tmp / "rbase", args.window, args.baseline)
+            base.workdir.mkdir(parents=True)
+            provision(fleet, base.registry_url)
+            runs.append(base)
         if "nodered" in keys:
             runs.append(NodeRed(influx, "backlognr", tmp / "nr"))
         for c in runs:
