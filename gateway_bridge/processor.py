@@ -21,9 +21,11 @@ import os
 import signal
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 
 from gateway_bridge.service import Counters
+from ingest.archive import ArchivedUplink
 from ingest.pipeline import BatchReport, Ingestor
 from registry.errors import DatabaseUnavailable
 from store.errors import StoreError
@@ -45,6 +47,8 @@ class ArchiveProcessor:
         self._rescanned = time.monotonic()
         self._down_since: float | None = None
         self._delay = 1.0
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="archive-reader")
+        self._next: tuple[int, Future[list[ArchivedUplink]]] | None = None
 
     def run(self, stop: threading.Event) -> None:
         """Process until ``stop`` is set, then write what the store holds and mark its uplinks."""
@@ -64,6 +68,7 @@ class ArchiveProcessor:
             if time.monotonic() - summary >= 60:
                 summary = time.monotonic()
                 log.info("bridge processor counters: %s", asdict(self.counters))
+        self.close()
         try:
             self.ingestor.release()
         except (StoreError, DatabaseUnavailable):
@@ -73,9 +78,11 @@ class ArchiveProcessor:
         """Process the next pending batch; False when there was none (a flush may have been due)."""
         if self.ingestor.devices_changed():
             self._after = 0
-        batch = self.ingestor.archive.pending(self.batch_size, after_id=self._after)
+        batch = self._take()
         if batch:
             self._after = batch[-1].id
+            # The next page is read while this one is processed (most of it is waiting on the store).
+            self._next = (self._after, self._reader.submit(self._pending, self._after))
             self._count(self.ingestor.process(batch))
             self._recovered()
             return True
@@ -85,6 +92,25 @@ class ArchiveProcessor:
         if self._after and self.ingestor.flushes.idle() and now - self._rescanned >= RESCAN_S:
             self._after, self._rescanned = 0, now
         return False
+
+    def _pending(self, after: int) -> list[ArchivedUplink]:
+        return self.ingestor.archive.pending(self.batch_size, after_id=after)
+
+    def _take(self) -> list[ArchivedUplink]:
+        """The page after ``_after``: the one read ahead if it is that one, else read now."""
+        ahead, self._next = self._next, None
+        if ahead is not None:
+            after, future = ahead
+            try:
+                page = future.result()
+            except DatabaseUnavailable:
+                page = None
+            if after == self._after and page is not None:
+                return page
+        return self._pending(self._after)
+
+    def close(self) -> None:
+        self._reader.shutdown(wait=True)
 
     def _failed(self) -> None:
         self.counters.store_failures += 1

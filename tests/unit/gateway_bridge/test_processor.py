@@ -1,0 +1,134 @@
+"""The bridge in two halves (``releve bridge``'s two processes, here two threads): the intake
+archives and acknowledges, the processor processes what the archive holds. Every reading and
+delta is the one processing in one process gives, through a store outage and a device
+provisioned after its first uplinks."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from gateway_bridge.envelopes import parse
+from gateway_bridge.mqtt import Message
+from gateway_bridge.processor import ArchiveProcessor
+from gateway_bridge.service import Bridge
+from ingest.archive import Archive
+from ingest.pipeline import Ingestor
+from kernel.types import Uplink
+from registry import Device, Registry, open_registry, store_edits
+from tests.fakes import MemoryStore
+from tests.unit.gateway_bridge.test_catch_up import EUI, CountingSource, uplink_body
+
+OTHER = "0102030405060709"
+TOPIC = "application/a/device/{}/event/up"
+
+
+def registry_at(path: Path) -> Registry:
+    registry = open_registry(f"sqlite:///{path}")
+    registry.add_devices([Device(EUI, registry.owner_tenant().id, "eau", "netvox/r718h")])
+    return registry
+
+
+@contextmanager
+def two_halves(registry: Registry, store: MemoryStore) -> Iterator[tuple[CountingSource, ArchiveProcessor]]:
+    archive = Archive(registry.engine)
+    source = CountingSource()
+    intake = Bridge(
+        source, Ingestor(registry, archive, store), batch_size=7, batch_wait_s=0.02, process=False
+    )
+    processor = ArchiveProcessor(Ingestor(registry, archive, store), batch_size=5, poll_s=0.01)
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=intake.run, args=(stop,)),
+        threading.Thread(target=processor.run, args=(stop,)),
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        yield source, processor
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+
+
+def send(source: CountingSource, eui: str, f_cnts: range) -> None:
+    for n in f_cnts:
+        source.messages.put(
+            Message(TOPIC.format(eui), uplink_body(n).replace(EUI.encode(), eui.encode()), n + 1, 1, 0)
+        )
+
+
+def wait(condition: Callable[[], bool], seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def in_one_process(tmp_path: Path) -> dict[object, tuple[float, float | None]]:
+    """The same uplinks through ``Ingestor.process`` in one thread: the reference."""
+    registry = registry_at(tmp_path / "one.db")
+    store = MemoryStore()
+    archive = Archive(registry.engine)
+    ingestor = Ingestor(registry, archive, store)
+    archived = archive.store([(up, "x") for up in uplinks(range(60))])
+    ingestor.process(archived)
+    registry.close()
+    return {key: (r.value, r.delta) for key, r in store.points.items()}
+
+
+def uplinks(f_cnts: range) -> list[Uplink]:
+    parsed = [parse(TOPIC.format(EUI), uplink_body(n)) for n in f_cnts]
+    return [up for up in parsed if isinstance(up, Uplink)]
+
+
+def test_the_processor_stores_what_the_intake_archived_as_one_process_does(tmp_path: Path) -> None:
+    expected = in_one_process(tmp_path)
+    registry = registry_at(tmp_path / "r.db")
+    store = MemoryStore()
+    with two_halves(registry, store) as (source, processor):
+        send(source, EUI, range(60))
+        wait(lambda: source.acked == 60 and len(store.points) == len(expected))
+    assert source.acked == 60
+    assert {key: (r.value, r.delta) for key, r in store.points.items()} == expected
+    assert Archive(registry.engine).pending(limit=1) == []  # marked once the processor stopped
+    assert processor.counters.decoded == 60
+    registry.close()
+
+
+def test_a_store_outage_leaves_the_uplinks_pending_and_changes_no_number(tmp_path: Path) -> None:
+    expected = in_one_process(tmp_path)
+    registry = registry_at(tmp_path / "r.db")
+    store = MemoryStore()
+    with two_halves(registry, store) as (source, processor):
+        send(source, EUI, range(20))
+        wait(lambda: len(store.points) >= 20)
+        store.down = True
+        send(source, EUI, range(20, 60))
+        wait(lambda: source.acked == 60 and processor.counters.store_failures > 0)
+        assert source.acked == 60  # the intake went on archiving and acknowledging
+        store.down = False
+        wait(lambda: len(store.points) == len(expected), 40)
+    assert {key: (r.value, r.delta) for key, r in store.points.items()} == expected
+    assert Archive(registry.engine).pending(limit=1) == []
+    registry.close()
+
+
+def test_a_device_provisioned_later_has_its_quarantined_uplinks_processed(tmp_path: Path) -> None:
+    registry = registry_at(tmp_path / "r.db")
+    store = MemoryStore()
+    archive = Archive(registry.engine)
+    with two_halves(registry, store) as (source, _processor):
+        send(source, OTHER, range(5))
+        wait(lambda: len(archive.quarantine()) == 1)
+        assert not store.points
+        registry.add_devices([Device(OTHER, registry.owner_tenant().id, "eau 2", "netvox/r718h")])
+        archive.release_quarantine(OTHER)
+        store_edits.devices_changed(registry.engine)
+        # at once, not at the processor's next look from the first pending uplink (RESCAN_S)
+        wait(lambda: len({k for k in store.points if k[0] == OTHER}) >= 5, 3.0)
+    assert len({k[3] for k in store.points if k[0] == OTHER and k[1] == "pulse_count"}) == 5
+    registry.close()
