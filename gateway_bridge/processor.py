@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import signal
 import threading
 import time
@@ -33,15 +34,21 @@ from store.errors import StoreError
 log = logging.getLogger(__name__)
 
 RESCAN_S = 5.0  # at most this often, an idle processor looks again from the first pending uplink
+WAKE_WAIT_S = 0.5  # with a wake pipe, how long an idle processor waits for the intake's word
 
 
 class ArchiveProcessor:
     """Processes the archive's pending uplinks as the intake (another process) archives them."""
 
-    def __init__(self, ingestor: Ingestor, *, batch_size: int = 500, poll_s: float = 0.02) -> None:
+    def __init__(
+        self, ingestor: Ingestor, *, batch_size: int = 500, poll_s: float = 0.02, wake_fd: int | None = None
+    ) -> None:
+        """``wake_fd``: a pipe the intake writes a byte to after each batch it archives; without
+        it, the archive is looked at every ``poll_s`` while there is nothing to process."""
         self.ingestor = ingestor
         self.batch_size = batch_size
         self.poll_s = poll_s
+        self.wake_fd = wake_fd
         self.counters = Counters()
         self._after = 0  # the last uplink id taken; 0: from the first pending one
         self._rescanned = time.monotonic()
@@ -57,7 +64,7 @@ class ArchiveProcessor:
         while not stop.is_set():
             try:
                 if not self.step():
-                    stop.wait(self.poll_s)
+                    self._idle(stop)
             except (StoreError, DatabaseUnavailable):  # what was taken stays pending
                 self._failed()
                 stop.wait(self._delay)
@@ -93,6 +100,15 @@ class ArchiveProcessor:
             self._after, self._rescanned = 0, now
         return False
 
+    def _idle(self, stop: threading.Event) -> None:
+        """Wait for the intake's next batch, or ``WAKE_WAIT_S`` (flushes are due by time too)."""
+        if self.wake_fd is None:
+            stop.wait(self.poll_s)
+            return
+        readable, _, _ = select.select([self.wake_fd], [], [], WAKE_WAIT_S)
+        if readable and not os.read(self.wake_fd, 65536):
+            stop.set()  # the bridge is gone: what is held is written and marked, then this ends
+
     def _pending(self, after: int) -> list[ArchivedUplink]:
         return self.ingestor.archive.pending(self.batch_size, after_id=after)
 
@@ -105,7 +121,7 @@ class ArchiveProcessor:
                 page = future.result()
             except DatabaseUnavailable:
                 page = None
-            if after == self._after and page is not None:
+            if after == self._after and page:  # (an empty page read ahead may be stale)
                 return page
         return self._pending(self._after)
 

@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Protocol
@@ -88,13 +88,14 @@ class Bridge:
         batch_wait_s: float = 0.05,
         batch_linger_s: float = 0.25,
         process: bool = True,
+        on_archived: Callable[[], None] | None = None,
     ) -> None:
         """``batch_linger_s``: a batch closes when it is full or this long after its first
         message. Each batch costs a few transactions and requests whatever its size: at a city's
         steady 150 uplinks/s, batches of one or two messages took most of a core. While running,
         the store holds the rollups it folds in memory as the ingestor's ``FlushPolicy`` says.
         ``process`` False: the intake only (archive and acknowledge); another process processes
-        what the archive holds (``gateway_bridge.processor``)."""
+        what the archive holds (``gateway_bridge.processor``), told by ``on_archived``."""
         self.source = source
         self.ingestor = ingestor
         self.lns = lns
@@ -104,6 +105,7 @@ class Bridge:
         self.batch_linger_s = batch_linger_s
         self.counters = Counters()
         self.process = process
+        self.on_archived = on_archived
         self._held: list[Message] = []
         self._store_down_since: float | None = None
         # Set while the store is down or the archive's pending uplinks are being processed: the
@@ -204,6 +206,8 @@ class Bridge:
             return []
         self.source.ack(batch)
         self._held = []
+        if archived and self.on_archived is not None:
+            self.on_archived()
         return archived
 
     def _drain(self) -> list[Message]:

@@ -101,11 +101,17 @@ def cmd_bridge(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             return 0
     if args.processor_of is not None:
-        return processor_main(settings, args.processor_of, stop)
+        return processor_main(settings, args.processor_of, stop, args.wake_fd)
     separate = separate_processor(settings)
     state = open_state(settings)
-    consumers, threads = start_bridge(settings, state, stop, process=not separate)
     processor = ProcessorChild(args.config) if separate else None
+    consumers, threads = start_bridge(
+        settings,
+        state,
+        stop,
+        process=processor is None,
+        on_archived=None if processor is None else processor.notify,
+    )
     try:
         while all(t.is_alive() for t in threads) and not stop.wait(1.0):
             if processor is not None:
@@ -124,7 +130,7 @@ def cmd_bridge(args: argparse.Namespace) -> int:
     return 0
 
 
-def processor_main(settings: Settings, parent: int, stop: threading.Event) -> int:
+def processor_main(settings: Settings, parent: int, stop: threading.Event, wake_fd: int | None) -> int:
     """``releve bridge``'s processor process (started by the bridge itself)."""
     from gateway_bridge.processor import die_with_parent
     from registry.errors import DatabaseUnavailable
@@ -145,7 +151,7 @@ def processor_main(settings: Settings, parent: int, stop: threading.Event) -> in
             delay = min(delay * 2, 30.0)
             continue
         try:
-            run_processor(settings, state, stop)
+            run_processor(settings, state, stop, wake_fd)
         finally:
             close_state(state)
     return 0
@@ -282,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # The bridge starts its own processor process with this (the bridge's process id).
     p.add_argument("--processor-of", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--wake-fd", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_bridge)
 
     p = sub.add_parser("simulate", help="play a simulated fleet to a broker or a file")

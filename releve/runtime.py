@@ -33,14 +33,19 @@ log = logging.getLogger(__name__)
 
 
 def start_bridge(
-    settings: Settings, state: AppState, stop: threading.Event, *, process: bool = True
+    settings: Settings,
+    state: AppState,
+    stop: threading.Event,
+    *,
+    process: bool = True,
+    on_archived: Callable[[], None] | None = None,
 ) -> tuple[list[MqttConsumer], list[threading.Thread]]:
     """Start one bridge worker per configured source, each in a thread; ``stop`` ends them.
 
     Sources may be different network servers on different brokers (a town's own and an
     operator's): their uplinks share one archive, whose dedup key drops the copies. ``process``
     False: the workers archive and acknowledge only, and a processor process (``run_processor``)
-    processes what they archive.
+    processes what they archive (``on_archived`` tells it there is more).
     """
     tune_gc()
     consumers: list[MqttConsumer] = []
@@ -75,6 +80,7 @@ def start_bridge(
             batch_size=settings.bridge_batch_size,
             batch_linger_s=settings.bridge_linger_s,
             process=process,
+            on_archived=on_archived,
         )
         consumer.start()
         thread = threading.Thread(target=bridge.run, args=(stop,), name=f"bridge-{source.name}", daemon=True)
@@ -110,10 +116,15 @@ def separate_processor(settings: Settings) -> bool:
     return settings.bridge_processor == "process" and not settings.mqtt_shared_group
 
 
-def run_processor(settings: Settings, state: AppState, stop: threading.Event) -> None:
-    """The processor process of ``releve bridge``: the archive's pending uplinks, until ``stop``."""
+def run_processor(
+    settings: Settings, state: AppState, stop: threading.Event, wake_fd: int | None = None
+) -> None:
+    """The processor process of ``releve bridge``: the archive's pending uplinks, until ``stop``;
+    ``wake_fd``: the pipe the bridge writes to after each batch it archives."""
     tune_gc()
-    processor = ArchiveProcessor(make_ingestor(settings, state), batch_size=settings.bridge_batch_size)
+    processor = ArchiveProcessor(
+        make_ingestor(settings, state), batch_size=settings.bridge_batch_size, wake_fd=wake_fd
+    )
     processor.run(stop)
 
 

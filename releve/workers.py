@@ -10,6 +10,7 @@ started again; SIGTERM or Ctrl-C stops them all.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -76,14 +77,33 @@ class ProcessorChild:
         if config is not None:
             self._command += ["--config", str(config)]
         self._command += ["bridge", "--processor-of", str(os.getpid())]
-        self._proc = subprocess.Popen(self._command)
+        self._wake = -1
+        self._proc = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        """The processor, with the read end of a new wake pipe (``notify`` writes to it)."""
+        read, write = os.pipe()
+        os.set_blocking(write, False)
+        try:
+            return subprocess.Popen([*self._command, "--wake-fd", str(read)], pass_fds=(read,))
+        finally:
+            os.close(read)
+            if self._wake >= 0:
+                os.close(self._wake)
+            self._wake = write
+
+    def notify(self) -> None:
+        """The intake archived a batch: the processor looks at once instead of at its next poll."""
+        # full (it has a word waiting already), or the processor is restarting
+        with contextlib.suppress(OSError):
+            os.write(self._wake, b"\0")
 
     def keep_running(self) -> None:
         code = self._proc.poll()
         if code is not None:
             log.warning("bridge processor exited with %d; starting it again", code)
             time.sleep(RESTART_DELAY_S)
-            self._proc = subprocess.Popen(self._command)
+            self._proc = self._start()
 
     def stop(self, timeout_s: float = 30.0) -> None:
         """SIGTERM: the processor writes what the store holds, marks its uplinks, and exits."""
@@ -94,3 +114,4 @@ class ProcessorChild:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
+        os.close(self._wake)

@@ -5,6 +5,7 @@ provisioned after its first uplinks."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,10 +37,16 @@ def registry_at(path: Path) -> Registry:
 def two_halves(registry: Registry, store: MemoryStore) -> Iterator[tuple[CountingSource, ArchiveProcessor]]:
     archive = Archive(registry.engine)
     source = CountingSource()
+    read, write = os.pipe()  # the wake pipe, as between releve bridge's two processes
     intake = Bridge(
-        source, Ingestor(registry, archive, store), batch_size=7, batch_wait_s=0.02, process=False
+        source,
+        Ingestor(registry, archive, store),
+        batch_size=7,
+        batch_wait_s=0.02,
+        process=False,
+        on_archived=lambda: wake(write),
     )
-    processor = ArchiveProcessor(Ingestor(registry, archive, store), batch_size=5, poll_s=0.01)
+    processor = ArchiveProcessor(Ingestor(registry, archive, store), batch_size=5, wake_fd=read)
     stop = threading.Event()
     threads = [
         threading.Thread(target=intake.run, args=(stop,)),
@@ -53,6 +60,12 @@ def two_halves(registry: Registry, store: MemoryStore) -> Iterator[tuple[Countin
         stop.set()
         for thread in threads:
             thread.join(30)
+        os.close(read)
+        os.close(write)
+
+
+def wake(fd: int) -> None:
+    os.write(fd, b"\0")
 
 
 def send(source: CountingSource, eui: str, f_cnts: range) -> None:
@@ -131,4 +144,20 @@ def test_a_device_provisioned_later_has_its_quarantined_uplinks_processed(tmp_pa
         # at once, not at the processor's next look from the first pending uplink (RESCAN_S)
         wait(lambda: len({k for k in store.points if k[0] == OTHER}) >= 5, 3.0)
     assert len({k[3] for k in store.points if k[0] == OTHER and k[1] == "pulse_count"}) == 5
+    registry.close()
+
+
+def test_the_processor_ends_when_the_bridge_is_gone(tmp_path: Path) -> None:
+    """The intake's end of the wake pipe closed (its process died): the processor writes what it
+    holds, marks it, and ends, rather than run beside the next bridge's processor."""
+    registry = registry_at(tmp_path / "r.db")
+    read, write = os.pipe()
+    processor = ArchiveProcessor(Ingestor(registry, Archive(registry.engine), MemoryStore()), wake_fd=read)
+    stop = threading.Event()
+    runner = threading.Thread(target=processor.run, args=(stop,))
+    runner.start()
+    os.close(write)
+    runner.join(5)
+    assert not runner.is_alive() and stop.is_set()
+    os.close(read)
     registry.close()
