@@ -48,6 +48,10 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+# While a batch lingers, how often the intake looks for more messages.
+LINGER_STEP_S = 0.05
+
+
 class MessageSource(Protocol):
     """Where messages come from (the MQTT consumer, or a fake in tests)."""
 
@@ -224,10 +228,9 @@ class Bridge:
                 left = closes - time.monotonic()
                 if left <= 0:
                     break
-                try:
-                    batch.append(self.source.messages.get(timeout=left))
-                except queue.Empty:
-                    break
+                # Look again a little later rather than wake for each message: at a city's
+                # steady rate, a wake-up per message cost as much as archiving it.
+                time.sleep(min(left, LINGER_STEP_S))
         return batch
 
     def _archive(self, batch: list[Message]) -> list[ArchivedUplink] | None:
