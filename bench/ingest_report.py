@@ -46,7 +46,10 @@ def write_steady(
         "python -m bench.ingest"
         + (f" --uplinks {args.uplinks}" if args.uplinks != 50_000 else "")
         + (f" --devices {args.devices}" if args.devices != 2000 else "")
-        + f" --runs {args.runs} --workers {args.workers} --write"
+        + f" --runs {args.runs}"
+        + (f" --only {args.only}" if args.only else f" --workers {args.workers}")
+        + (" --baseline DIR" if args.baseline is not None else "")
+        + " --write"
     )
     lines = [
         "## Steady ingest side by side (scenario 1)",
@@ -104,18 +107,61 @@ def write_steady(
     if nodered and nodered_rss:
         lines += ["", "### Against the targets", ""]
         for name, value in med.items():
-            if name.startswith("releve"):
-                ok_rate = value >= 1.5 * nodered
-                ok_mem = rss[name] < 0.5 * nodered_rss
+            if name.startswith("releve"):  # issue #19: at least 1.0x Node-RED (1.5x stretch), < 300 MB
+                ok_rate = value >= nodered
                 lines.append(
-                    f"- {name}: {value / nodered:.2f}x Node-RED ({'meets' if ok_rate else 'misses'} 1.5x), "
-                    f"{rss[name] / nodered_rss:.2f}x its memory ({'meets' if ok_mem else 'misses'} < 0.5x)."
+                    f"- {name}: {value / nodered:.2f}x Node-RED ({'meets' if ok_rate else 'misses'} 1.0x, "
+                    f"{'meets' if value >= 1.5 * nodered else 'misses'} the 1.5x stretch), peak RSS "
+                    f"{rss[name]:,.0f} MB ({'meets' if rss[name] < 300 else 'misses'} < 300 MB; "
+                    f"{rss[name] / nodered_rss:.2f}x Node-RED's)."
                 )
     write_section("ingest", "\n".join(lines) + "\n\n" + EXTRA.get("ingest", ""))
 
 
 EXTRA = {
-    "ingest": """### Where the bridge's time goes, and what changed for issue #9
+    "ingest": """### What changed for issue #19, and where the time goes now
+
+The "(base)" rows are `main` before issue #19 (e9f74d8), run side by side with `--baseline`.
+Each step was measured as it was made; the pipeline figures are `bench.pipeline`'s (no MQTT,
+one thread, 50,000 uplinks of 2,000 devices into a real InfluxDB, rollups held 30 s), the others
+this section's command with `--runs 1 --only bridge,nodered --baseline`:
+
+- The archive insert, the processing marks, the link statistics and the pending reads go
+  through the driver's own `executemany` (`registry/bulk.py`); new frames are inserted and named
+  by one `INSERT ... ON CONFLICT DO NOTHING RETURNING`. Pipeline 2,741 -> 3,129 uplinks/s; the
+  archive alone takes 29 us an uplink.
+- A series the bridge holds nothing of starts its hour in memory when InfluxDB's newest point
+  of it is older (one `latest` a batch), instead of InfluxDB recomputing its hour, day and month.
+  Pipeline 3,313 -> 3,958 uplinks/s; **InfluxDB 0.146 -> 0.064 s of CPU per 1,000 uplinks**.
+- The garbage collector is tuned for the bridge process (`gc.freeze`, thresholds
+  50,000/20/100): its scans of the tens of thousands of objects the bridge holds were a fifth
+  of the time. Pipeline 3,705 -> 4,537 uplinks/s.
+- Raw readings are formatted without the generic per-field code (the same bytes: 200,000
+  random points checked).
+- MQTT v5 goes through gmqtt instead of paho (README, "Why these dependencies"): a client that
+  only counts drained 25,800/s with paho, 126,300-128,500/s with releve's consumer on gmqtt.
+- `releve bridge` runs in two processes: the intake (MQTT, envelopes, archive, ack) and a
+  processor that reads the archive as its log, woken by a pipe, reading the next page while it
+  processes one. The bridge: 2,450 uplinks/s (base), 4,295 in one process, 5,761 in two;
+  Node-RED 12,272 in the same run.
+
+Where the time goes now, read from `/proc` and py-spy during a drain of 100,000 uplinks at
+about 5,400/s: the intake process used 54 % of a core, the processor 55 %, InfluxDB 49 %: the
+2 cores are nearly all used. The processor waits on InfluxDB a third of its time (raw writes
+20 %, rollup flushes 13 %); of its work, the store write with the folding of hours, days and
+months is a third, reading the archive back and decoding a quarter, link statistics a tenth.
+The intake spends half its time in SQLite (the insert and its commit), a quarter on envelopes.
+
+**The 1.0x-Node-RED target is missed** (the table's "Against the targets"). Node-RED acknowledges
+each message before writing anything, writes one field per point and keeps no rollups; its
+InfluxDB used less CPU per uplink (the table's last column). releve archives every uplink
+durably before it acknowledges it, writes four fields per reading (value, delta, frame counter,
+uplink id) and keeps hourly, daily and monthly rollups exact under faults. On these 2 cores the
+three processes (intake, processor, InfluxDB) share what is left after Mosquitto and the
+harness; the next steps are the InfluxDB write overlapped with the next batch's processing (the
+processor's third spent waiting) and fewer objects per reading in the fold.
+
+### Where the bridge's time went, and what changed for issue #9 (earlier)
 
 Runs 2 and 3 of the bridge ran with the flush written in chunks (551e055, then in the working
 tree); run 1 with the flush at once (26a27b3). Their drains, about 23 s each, end before the
