@@ -84,8 +84,13 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_bridge(args: argparse.Namespace) -> int:
-    from releve.runtime import mqtt_target_or_exit, separate_processor, start_bridge
-    from releve.services import close_state, open_state
+    from releve.bridge import (
+        close_bridge_state,
+        mqtt_target_or_exit,
+        open_bridge_state,
+        separate_processor,
+        start_bridge,
+    )
     from releve.workers import ProcessorChild
 
     settings = settings_from(args)
@@ -103,7 +108,7 @@ def cmd_bridge(args: argparse.Namespace) -> int:
     if args.processor_of is not None:
         return processor_main(settings, args.processor_of, stop, args.wake_fd)
     separate = separate_processor(settings)
-    state = open_state(settings)
+    state = open_bridge_state(settings)
     processor = ProcessorChild(args.config) if separate else None
     consumers, threads = start_bridge(
         settings,
@@ -126,7 +131,7 @@ def cmd_bridge(args: argparse.Namespace) -> int:
             consumer.stop()
         if processor is not None:
             processor.stop()
-        close_state(state)
+        close_bridge_state(state)
     return 0
 
 
@@ -134,8 +139,7 @@ def processor_main(settings: Settings, parent: int, stop: threading.Event, wake_
     """``releve bridge``'s processor process (started by the bridge itself)."""
     from gateway_bridge.processor import die_with_parent
     from registry.errors import DatabaseUnavailable
-    from releve.runtime import run_processor
-    from releve.services import close_state, open_state
+    from releve.bridge import close_bridge_state, open_bridge_state, run_processor
     from store.errors import StoreError
 
     die_with_parent(parent)
@@ -143,7 +147,7 @@ def processor_main(settings: Settings, parent: int, stop: threading.Event, wake_
     delay = 1.0
     while not stop.is_set():
         try:
-            state = open_state(settings)
+            state = open_bridge_state(settings)
         except (StoreError, DatabaseUnavailable) as exc:
             # The intake goes on archiving meanwhile; what it archives waits as pending.
             logging.getLogger("releve.bridge").warning("store unavailable at start (%s); retrying", exc)
@@ -153,7 +157,7 @@ def processor_main(settings: Settings, parent: int, stop: threading.Event, wake_
         try:
             run_processor(settings, state, stop, wake_fd)
         finally:
-            close_state(state)
+            close_bridge_state(state)
     return 0
 
 

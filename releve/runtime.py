@@ -14,118 +14,16 @@ from api.deps import AppState
 from domain.climate.weather import WeatherBook, WeatherSource
 from domain.costs.tariffs import Period, Tariff, TariffBook
 from gateway_bridge.mqtt import MqttConsumer
-from gateway_bridge.processor import ArchiveProcessor
-from gateway_bridge.service import Bridge, tune_gc
-from ingest.flushing import FlushPolicy
-from ingest.lorawan_crypto import KeyWrapper
-from ingest.pipeline import Ingestor
-from ingest.plausibility import TimeBounds
-from kernel.settings import MqttTarget, Settings
-from kernel.types import Lns
+from kernel.settings import Settings
 from registry import Device, Registry, Role
 from registry.changes import rename_tenant
 from registry.registry import DEFAULT_OWNER_NAME
+from releve.bridge import start_bridge
 from releve.services import close_state, open_state
 from simulator.fleet import Fleet
 from simulator.player import now_utc, play, resume_point, save_resume_point
 
 log = logging.getLogger(__name__)
-
-
-def start_bridge(
-    settings: Settings,
-    state: AppState,
-    stop: threading.Event,
-    *,
-    process: bool = True,
-    on_archived: Callable[[], None] | None = None,
-) -> tuple[list[MqttConsumer], list[threading.Thread]]:
-    """Start one bridge worker per configured source, each in a thread; ``stop`` ends them.
-
-    Sources may be different network servers on different brokers (a town's own and an
-    operator's): their uplinks share one archive, whose dedup key drops the copies. ``process``
-    False: the workers archive and acknowledge only, and a processor process (``run_processor``)
-    processes what they archive (``on_archived`` tells it there is more).
-    """
-    tune_gc()
-    consumers: list[MqttConsumer] = []
-    threads: list[threading.Thread] = []
-    for source in settings.sources:
-        url = source.mqtt_url or settings.mqtt_url
-        if url is None:
-            raise ValueError(
-                f"source {source.name!r}: no broker (set RELEVE_MQTT_URL or the source's mqtt_url)"
-            )
-        topics = source.topics
-        if settings.mqtt_shared_group:
-            topics = [f"$share/{settings.mqtt_shared_group}/{t}" for t in topics]
-        client_id = (
-            settings.mqtt_client_id
-            if len(settings.sources) == 1
-            else f"{settings.mqtt_client_id}-{source.name}"
-        )
-        consumer = MqttConsumer(
-            MqttTarget.parse(url),
-            client_id=client_id,
-            topics=topics,
-            receive_maximum=settings.bridge_queue_size,
-            ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
-            protocol=settings.mqtt_protocol,
-        )
-        bridge = Bridge(
-            consumer,
-            make_ingestor(settings, state),
-            lns=None if source.lns == "auto" else Lns(source.lns),
-            source_name=source.name,
-            batch_size=settings.bridge_batch_size,
-            batch_linger_s=settings.bridge_linger_s,
-            process=process,
-            on_archived=on_archived,
-        )
-        consumer.start()
-        thread = threading.Thread(target=bridge.run, args=(stop,), name=f"bridge-{source.name}", daemon=True)
-        thread.start()
-        consumers.append(consumer)
-        threads.append(thread)
-    return consumers, threads
-
-
-def make_ingestor(settings: Settings, state: AppState) -> Ingestor:
-    """The ingest pipeline of a bridge worker or processor, as the settings say."""
-    shared = bool(settings.mqtt_shared_group)
-    if shared:
-        state.store.share_writes()
-    return Ingestor(
-        state.registry,
-        state.archive,
-        state.store,
-        keys=key_wrapper(settings),
-        shared=shared,
-        times=time_bounds(settings),
-        flush=FlushPolicy(
-            every_s=settings.bridge_rollup_flush_s,
-            max_points=settings.bridge_rollup_max_points,
-            max_uplinks=settings.bridge_rollup_max_points,
-        ),
-    )
-
-
-def separate_processor(settings: Settings) -> bool:
-    """Whether ``releve bridge`` processes in a process of its own (``RELEVE_BRIDGE_PROCESSOR``):
-    not beside other workers on a shared subscription, whose archive is common to them all."""
-    return settings.bridge_processor == "process" and not settings.mqtt_shared_group
-
-
-def run_processor(
-    settings: Settings, state: AppState, stop: threading.Event, wake_fd: int | None = None
-) -> None:
-    """The processor process of ``releve bridge``: the archive's pending uplinks, until ``stop``;
-    ``wake_fd``: the pipe the bridge writes to after each batch it archives."""
-    tune_gc()
-    processor = ArchiveProcessor(
-        make_ingestor(settings, state), batch_size=settings.bridge_batch_size, wake_fd=wake_fd
-    )
-    processor.run(stop)
 
 
 def run_alerts(settings: Settings, state: AppState, stop: threading.Event) -> None:
@@ -160,16 +58,6 @@ def run_alerts(settings: Settings, state: AppState, stop: threading.Event) -> No
         except (StoreError, DatabaseUnavailable) as exc:
             log.warning("alert evaluation skipped: %s", exc)
         stop.wait(settings.alerts_interval_s)
-
-
-def time_bounds(settings: Settings) -> TimeBounds:
-    """Which reading times are plausible (``RELEVE_READING_EARLIEST``, ``RELEVE_READING_MAX_FUTURE_S``)."""
-    return TimeBounds(settings.reading_earliest, timedelta(seconds=settings.reading_max_future_s))
-
-
-def key_wrapper(settings: Settings) -> KeyWrapper | None:
-    """The AppSKey wrapper of the master key, if one is configured."""
-    return KeyWrapper.from_setting(settings.master_key.get_secret_value() if settings.master_key else None)
 
 
 def provision_fleet(registry: Registry, fleet: Fleet) -> int:
@@ -328,10 +216,3 @@ def run_all(settings: Settings, fleet: Fleet | None, announce: Callable[[str], N
         close_state(state)
         if broker is not None:
             broker.stop()
-
-
-def mqtt_target_or_exit(settings: Settings) -> MqttTarget:
-    target = settings.mqtt
-    if target is None:
-        raise SystemExit("RELEVE_MQTT_URL is required for this command (e.g. mqtt://127.0.0.1:1883)")
-    return target

@@ -28,8 +28,9 @@ from domain.consumption.analytics import consumption
 from gateway_bridge.mqtt import MqttPublisher
 from kernel.settings import MqttTarget, Settings
 from registry import schema
+from releve.bridge import start_bridge
 from releve.broker import MosquittoProcess
-from releve.runtime import provision_fleet, start_bridge
+from releve.runtime import provision_fleet
 from releve.services import close_state, open_state
 from simulator.engine import DeviceSim
 from simulator.faults import FaultCounts, Faults

@@ -29,8 +29,9 @@ from api.deps import AppState
 from gateway_bridge.mqtt import MqttPublisher
 from kernel.settings import MqttTarget, Settings
 from registry import Role
+from releve.bridge import start_bridge
 from releve.broker import MosquittoProcess, free_port, wait_for_port
-from releve.runtime import provision_fleet, start_bridge
+from releve.runtime import provision_fleet
 from releve.services import close_state, open_state
 from simulator.fleet import load_fleet
 from simulator.player import play

@@ -20,17 +20,42 @@ from tests.integration.bridge_helpers import BridgeProcess, assert_exactly_once,
 pytestmark = pytest.mark.integration
 
 
+def processors_of(pid: int) -> list[int]:
+    """The processor processes a bridge started (``releve bridge --processor-of PID``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if (
+            b"--processor-of" in cmdline
+            and cmdline[cmdline.index(b"--processor-of") + 1] == str(pid).encode()
+        ):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("processor", ["process", "thread"])
 def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
-    mosquitto: MosquittoProcess, data_dir: Path
+    mosquitto: MosquittoProcess, data_dir: Path, processor: str
 ) -> None:
     items = envelopes(2)
     bridge = BridgeProcess(data_dir, mosquitto.url)
+    bridge.env["RELEVE_BRIDGE_PROCESSOR"] = processor
     bridge.start()
     try:
         bridge.wait_connected()  # the persistent session exists before we publish
         publish(mosquitto.url, items[: len(items) // 2])
         time.sleep(0.3)
+        assert bridge.proc is not None
+        pid = bridge.proc.pid
+        assert len(processors_of(pid)) == (1 if processor == "process" else 0)
         bridge.kill()  # at an arbitrary point of the stream
+        deadline = time.monotonic() + 5
+        while processors_of(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processors_of(pid) == []  # its processor died with it: none runs beside the next
         publish(mosquitto.url, items[len(items) // 2 :])  # queued by the broker for the session
         bridge.start()
         assert_exactly_once(data_dir, items)
