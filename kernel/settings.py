@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     # write of a period rewrites a point, and InfluxDB 1.x spends most of its time on those.
     bridge_rollup_flush_s: float = Field(default=30.0, ge=0, le=300)
     # ... or until this many rollup points (or uplinks behind them) wait: a catch-up's memory.
-    bridge_rollup_max_points: int = Field(default=50_000, ge=1000, le=10_000_000)
+    bridge_rollup_max_points: int = Field(default=200_000, ge=1000, le=10_000_000)
     # Reading times releve stores (ingest.plausibility): none before this date (nor before a
     # device's installation date), none more than this many seconds after their uplink arrived.
     reading_earliest: date = date(2015, 1, 1)
