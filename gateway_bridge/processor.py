@@ -27,7 +27,7 @@ from dataclasses import asdict
 
 from gateway_bridge.service import Counters
 from ingest.archive import ArchivedUplink
-from ingest.pipeline import BatchReport, Ingestor
+from ingest.pipeline import Ingestor
 from registry.errors import DatabaseUnavailable
 from store.errors import StoreError
 
@@ -90,7 +90,7 @@ class ArchiveProcessor:
             self._after = batch[-1].id
             # The next page is read while this one is processed (most of it is waiting on the store).
             self._next = (self._after, self._reader.submit(self._pending, self._after))
-            self._count(self.ingestor.process(batch))
+            self.counters.add(self.ingestor.process(batch))
             self._recovered()
             return True
         self.ingestor.flush_if_due()
@@ -143,12 +143,6 @@ class ArchiveProcessor:
                 "store back after %.0fs; pending uplinks written", time.monotonic() - self._down_since
             )
             self._down_since, self._delay = None, 1.0
-
-    def _count(self, report: BatchReport) -> None:
-        self.counters.decoded += report.decoded
-        self.counters.readings += report.readings
-        self.counters.decode_failures += report.failed
-        self.counters.unknown_device += report.unknown_device
 
 
 def die_with_parent(parent: int) -> None:

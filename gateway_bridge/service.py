@@ -77,6 +77,13 @@ class Counters:
     archive_failures: int = 0
     store_failures: int = 0
 
+    def add(self, report: BatchReport) -> None:
+        """What one processed batch came to."""
+        self.decoded += report.decoded
+        self.readings += report.readings
+        self.decode_failures += report.failed
+        self.unknown_device += report.unknown_device
+
 
 class Bridge:
     """Drains a message source into the ingest pipeline; one per worker process or thread."""
@@ -283,7 +290,7 @@ class Bridge:
             return  # while the store is down or a catch-up runs, new uplinks wait in the archive
         try:
             if archived:
-                self._count(self.ingestor.process(archived))
+                self.counters.add(self.ingestor.process(archived))
             self.ingestor.flush_if_due()  # also when the traffic stops
         except (StoreError, DatabaseUnavailable):  # uplinks stay pending in the archive
             self._store_failed()
@@ -292,11 +299,11 @@ class Bridge:
         """Process what waits in the archive (``Ingestor.recover``), then hand the flow back to
         the intake: once more after that, for what it archived while the flag was changing."""
         try:
-            self.ingestor.recover(self.batch_size, self._count, self._stop.is_set)
+            self.ingestor.recover(self.batch_size, self.counters.add, self._stop.is_set)
             if self._stop.is_set():
                 return
             self._catching_up.clear()
-            self.ingestor.recover(self.batch_size, self._count, self._stop.is_set)
+            self.ingestor.recover(self.batch_size, self.counters.add, self._stop.is_set)
         except (StoreError, DatabaseUnavailable):  # still down
             self._store_failed()
             return
@@ -324,12 +331,6 @@ class Bridge:
             log.exception("store unavailable; uplinks kept in the archive and retried")
         self._next_retry = time.monotonic() + self._retry_delay
         self._retry_delay = min(self._retry_delay * 2, 30.0)
-
-    def _count(self, report: BatchReport) -> None:
-        self.counters.decoded += report.decoded
-        self.counters.readings += report.readings
-        self.counters.decode_failures += report.failed
-        self.counters.unknown_device += report.unknown_device
 
     def _summary(self) -> None:
         now = time.monotonic()

@@ -61,7 +61,7 @@ def open_bridge_state(settings: Settings) -> Stores:
     return Stores(registry, Archive(registry.engine), store)
 
 
-def close_bridge_state(state: Stores) -> None:
+def close_bridge_state(state: BridgeState) -> None:
     state.store.close()
     state.registry.close()
 

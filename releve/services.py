@@ -16,10 +16,9 @@ from domain.alerts import AlertBook, ThresholdBook
 from domain.climate.reports import ClimateReports
 from domain.climate.weather import WeatherBook
 from domain.costs.tariffs import TariffBook
-from ingest.archive import Archive
 from kernel.settings import Settings, load_settings
 from registry import Registry, open_registry
-from store.open import open_store
+from releve.bridge import close_bridge_state, open_bridge_state
 
 
 def open_registry_of(settings: Settings) -> Registry:
@@ -29,23 +28,16 @@ def open_registry_of(settings: Settings) -> Registry:
 
 
 def open_state(settings: Settings) -> AppState:
-    """Open the registry (migrated to the current schema) and the store; the caller closes them
-    with ``close_state``."""
-    registry = open_registry_of(settings)
-    try:
-        store = open_store(
-            settings.effective_store_url,
-            raw_retention_days=settings.raw_retention_days,
-            timezone=settings.timezone,
-        )
-    except Exception:
-        registry.close()
-        raise
+    """Open the registry (migrated to the current schema) and the store, as a bridge does
+    (``releve.bridge.open_bridge_state``), and the domain's services on them; the caller closes
+    them with ``close_state``."""
+    stores = open_bridge_state(settings)
+    registry, store = stores.registry, stores.store
     weather = WeatherBook(registry.engine)
     return AppState(
         settings=settings,
         registry=registry,
-        archive=Archive(registry.engine),
+        archive=stores.archive,
         store=store,
         tariffs=TariffBook(registry.engine),
         alerts=AlertBook(registry.engine),
@@ -56,8 +48,7 @@ def open_state(settings: Settings) -> AppState:
 
 
 def close_state(state: AppState) -> None:
-    state.store.close()
-    state.registry.close()
+    close_bridge_state(state)
 
 
 @contextmanager
