@@ -166,6 +166,19 @@ class Consumer:
             )
         self.watch = RssWatch(self.proc.pid)
 
+    def cpu_s(self) -> float:
+        """CPU seconds its process tree has used so far (the bridge's processor and workers
+        included, while they run)."""
+        if self.proc is None:
+            return 0.0
+        ticks = 0
+        for pid in tree(self.proc.pid):
+            try:
+                ticks += stat_ticks(Path(f"/proc/{pid}/stat").read_text())
+            except OSError:  # a child that just ended
+                continue
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> float:
         """Stop the process (if still running); return its peak RSS in MB."""
         peak = self.watch.stop() if self.watch else 0.0

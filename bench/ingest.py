@@ -210,8 +210,10 @@ def drain(
                 end = next(t for t, c in samples if c == got)
             sustained = sustained_rate(samples, points, len(items))
             cpu_k = (influx.cpu_s() - influx_cpu) * 1000 / len(items)
+            own_k = consumer.cpu_s() * 1000 / len(items)
             notes.append(f"{got} of {points} points readable")
             notes.append(f"InfluxDB used {cpu_k:.3f} s of CPU per 1,000 uplinks (its count polls included)")
+            notes.append(f"the consumer used {own_k:.3f} s of CPU per 1,000 uplinks (start-up included)")
         else:
             finished, out = wait_exit(consumer, timeout)
             end = time.perf_counter()
@@ -227,7 +229,14 @@ def drain(
             notes.append(archive_check(consumer.registry_url, len(items)))
             notes.append(connection_notes(broker_log, log_start, workdir / "consumer.log", "bench-bridge"))
         return Drain(
-            consumer.name, len(items), end - start, sustained, rss, notes, cpu_k if consumer.stores else None
+            consumer.name,
+            len(items),
+            end - start,
+            sustained,
+            rss,
+            notes,
+            cpu_k if consumer.stores else None,
+            own_k if consumer.stores else None,
         )
     finally:
         consumer.stop()

@@ -141,6 +141,8 @@ def main() -> None:
                 for label, share in stage_shares(stats):
                     print(f"  {label:32} {share:6.1%}")
                 stats.sort_stats("tottime").print_stats(25)
+                if os.environ.get("RELEVE_PROFILE_DUMP"):
+                    stats.dump_stats(os.environ["RELEVE_PROFILE_DUMP"])
             else:
                 pid = influx.pid if args.store == "influxdb" else None
                 rate, server = run(items, store_url, workdir, args.batch, args.devices, args.hold, pid)

@@ -109,50 +109,51 @@ def _meta(uplink: Uplink) -> dict[str, Any]:
     }
 
 
-class _Row(NamedTuple):
-    """An archive row read through the driver, its time and meta converted."""
-
-    id: int
-    dev_eui: str
-    f_port: int
-    f_cnt: int | None
-    payload: bytes
-    received_at: datetime
-    lns: str
-    source: str
-    meta: dict[str, Any] | None
-
-
 def _uplink_from_row(row: Any) -> Uplink:
-    meta = row.meta or {}
-    received = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=UTC)
+    return _uplink(row.dev_eui, row.f_port, row.f_cnt, row.payload, row.received_at, row.lns, row.meta)
+
+
+def _uplink(
+    dev_eui: str,
+    f_port: int,
+    f_cnt: int | None,
+    payload: bytes,
+    received_at: datetime,
+    lns: str,
+    meta: dict[str, Any] | None,
+) -> Uplink:
+    """An archived uplink as the network server delivered it (every pending uplink the bridge's
+    processor reads comes through here: positional, no per-field dispatch)."""
+    meta = meta or {}
+    get = meta.get
+    received = received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC)
     return Uplink(
-        dev_eui=row.dev_eui,
-        f_port=row.f_port,
-        f_cnt=row.f_cnt,
-        payload=bytes(row.payload),
-        received_at=received,
-        lns=Lns(row.lns),
-        receptions=tuple(
+        dev_eui,
+        f_port,
+        f_cnt,
+        bytes(payload),
+        received,
+        Lns(lns),
+        tuple(
             Reception(
-                gateway_id=r["gateway_id"],
-                rssi=r.get("rssi"),
-                snr=r.get("snr"),
-                time=datetime.fromisoformat(r["time"]) if r.get("time") else None,
-                latitude=r.get("latitude"),
-                longitude=r.get("longitude"),
+                r["gateway_id"],
+                r.get("rssi"),
+                r.get("snr"),
+                datetime.fromisoformat(at) if (at := r.get("time")) else None,
+                r.get("latitude"),
+                r.get("longitude"),
             )
-            for r in meta.get("receptions", [])
+            for r in get("receptions", ())
         ),
-        dev_addr=meta.get("dev_addr"),
-        device_name=meta.get("device_name"),
-        device_profile=meta.get("device_profile"),
-        application_id=meta.get("application_id"),
-        lns_event_id=meta.get("lns_event_id"),
-        confirmed=bool(meta.get("confirmed", False)),
-        spreading_factor=meta.get("spreading_factor"),
-        frequency_hz=meta.get("frequency_hz"),
-        encrypted=bool(meta.get("encrypted", False)),
+        get("dev_addr"),
+        get("device_name"),
+        get("application_id"),
+        get("lns_event_id"),
+        bool(get("confirmed", False)),
+        get("spreading_factor"),
+        get("frequency_hz"),
+        bool(get("encrypted", False)),
+        get("device_profile"),
     )
 
 
@@ -252,12 +253,19 @@ class Archive:
         # Through the driver (registry.bulk): the bridge's processor reads every uplink back here.
         with database_errors("archive read"), self.engine.connect() as conn:
             rows = conn.exec_driver_sql(bulk.sql(conn, _PENDING), (after_id, limit)).all()
-        return [
-            _archived(
-                _Row(i, eui, port, cnt, payload, bulk.from_db_time(at), lns, source, bulk.from_db_json(meta))
+        out = []
+        for i, eui, port, cnt, payload, at, lns, source, raw in rows:
+            meta = bulk.from_db_json(raw)
+            archived_at = (meta or {}).get("archived_at")
+            out.append(
+                ArchivedUplink(
+                    i,
+                    _uplink(eui, port, cnt, payload, bulk.from_db_time(at), lns, meta),
+                    source,
+                    datetime.fromisoformat(archived_at) if isinstance(archived_at, str) else None,
+                )
             )
-            for i, eui, port, cnt, payload, at, lns, source, meta in rows
-        ]
+        return out
 
     def select(
         self,

@@ -15,8 +15,8 @@ frame) are placed among what the store holds around them, asked once per batch f
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
@@ -48,7 +48,8 @@ class Devices(Protocol):
     def replacements(self, dev_eui: str) -> dict[tuple[str, str], tuple[Replacement, ...]]: ...
 
 
-Siblings = Callable[[Device], list[str]]  # the other devices on a device's metering point
+# For each device on a metering point, the other devices on it (one registry query for them all).
+Siblings = Callable[[Collection[Device]], dict[str, list[str]]]
 
 
 class MeterState:
@@ -86,6 +87,9 @@ class MeterState:
         """Each metering reading's consumption delta, in reading-time order per series; the state
         is not changed (``commit`` once the store took the plan's readings)."""
         self._prefetch_latest(readings)
+        inherited = self._inherited(
+            {r.series for r in readings if r.kind == Kind.CUMULATIVE and r.series not in self._last}
+        )
         plan = DeltaPlan()
         late: dict[SeriesKey, list[Reading]] = {}
         for reading in sorted(readings, key=lambda r: r.ts):
@@ -95,7 +99,7 @@ class MeterState:
                 key = reading.series
                 last = plan.last.get(key) or self._last.get(key)
                 if last is None and key not in plan.last:
-                    last = self._history(key)
+                    last = inherited.get(key)
                 if last is not None and reading.ts <= last.ts:
                     late.setdefault(key, []).append(reading)
                     continue
@@ -111,7 +115,7 @@ class MeterState:
     def _add(self, plan: DeltaPlan, reading: Reading, step: Step) -> None:
         if step.anomaly:
             plan.anomalies.append((reading, step.anomaly))
-        plan.readings.append(replace(reading, delta=step.delta))
+        plan.readings.append(reading.with_delta(step.delta))
 
     def _place_late(self, plan: DeltaPlan, late: dict[SeriesKey, list[Reading]]) -> None:
         """Readings at or before their series' last point, among the stored points around them:
@@ -133,12 +137,12 @@ class MeterState:
                 if ts in new:
                     self._add(plan, reading, step)
                 elif step.delta != reading.delta:
-                    plan.readings.append(replace(reading, delta=step.delta))
+                    plan.readings.append(reading.with_delta(step.delta))
                 prev = cur
             if near.after is not None:
                 step = index_step(prev, Point(near.after.ts, near.after.value), wraps, swaps)
                 if step.delta != near.after.delta:
-                    plan.readings.append(replace(near.after, delta=step.delta))
+                    plan.readings.append(near.after.with_delta(step.delta))
             # A corrected value at the series' last time is its last point from now on.
             last = plan.last.get(key) or self._last.get(key)
             if last is not None and last.ts in new and key not in plan.last:
@@ -150,6 +154,8 @@ class MeterState:
         Asked one device at a time, a batch of a thousand new devices (a restart, a backlog) was
         a thousand store round trips. What it finds is what the store holds: kept at once.
         """
+        if len(self._no_history) > MAX_SERIES:
+            self._no_history.clear()
         missing = {
             key
             for key in (r.series for r in readings if r.kind == Kind.CUMULATIVE)
@@ -161,8 +167,6 @@ class MeterState:
             for key in missing:
                 self._last.pop(key, None)
         found = {r.series: r for r in self._store.latest({k.dev_eui for k in missing})}
-        if len(self._no_history) > MAX_SERIES:
-            self._no_history.clear()
         for key in missing:
             hit = found.get(key)
             if hit is None:
@@ -170,22 +174,37 @@ class MeterState:
             else:
                 self._remember(key, Point(hit.ts, hit.value))
 
-    def _history(self, key: SeriesKey) -> Point | None:
-        """The last point of a series not held here: the store's, or (a new radio device on an
-        existing metering point reads the same meter) the point's previous device's last one."""
-        if key not in self._no_history:
-            for r in self._store.latest([key.dev_eui]):
-                if r.series == key:
-                    return Point(r.ts, r.value)
-        return self._sibling_point(key, None)
+    def _inherited(self, keys: Collection[SeriesKey]) -> dict[SeriesKey, Point]:
+        """For index series the store holds nothing of (a new meter, or a new radio device on an
+        existing metering point, which reads the same meter), the newest point of the same
+        quantity from the devices that were on their metering point: one registry query and one
+        store query for the batch, not one of each per new series."""
+        if not keys:
+            return {}
+        devices = {key.dev_eui: self._devices.get(key.dev_eui) for key in keys}
+        peers = self._siblings([d for d in devices.values() if d is not None and d.metering_point])
+        if not any(peers.values()):
+            return {}
+        newest = {r.series: r for r in self._store.latest({e for euis in peers.values() for e in euis})}
+        out: dict[SeriesKey, Point] = {}
+        for key in keys:
+            same = [
+                newest[peer]
+                for eui in peers.get(key.dev_eui, [])
+                if (peer := SeriesKey(eui, key.quantity, key.channel)) in newest
+            ]
+            if same:
+                last = max(same, key=lambda r: r.ts)
+                out[key] = Point(last.ts, last.value)
+        return out
 
     def _sibling_point(self, key: SeriesKey, before: Reading | None) -> Point | None:
         """The newest point of the same quantity on the device's metering point, from the device
-        it replaced (and before ``before``, where given)."""
+        it replaced, before ``before`` (a late reading with no stored predecessor)."""
         device = self._devices.get(key.dev_eui)
         if device is None or not device.metering_point or device.site_id is None:
             return None
-        siblings = self._siblings(device)
+        siblings = self._siblings([device]).get(device.dev_eui, [])
         same = [
             r
             for r in self._store.latest(siblings)

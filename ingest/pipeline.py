@@ -72,7 +72,7 @@ class Ingestor:
         self.store = store
         self.times = times or TimeBounds()
         self.devices = DeviceCache(registry)
-        self.meter = MeterState(store, self.devices, self._siblings, shared=shared)
+        self.meter = MeterState(store, self.devices, registry.metering_point_peers, shared=shared)
         self._unknown_logged: set[str] = set()
         self.links = LinkUpdate(archive.engine)
         self._edits = -1  # the registry's count of store edits when this worker last looked
@@ -119,14 +119,6 @@ class Ingestor:
         self.meter.forget()
         self.devices.clear()
         self.store.forget()
-
-    def _siblings(self, device: Device) -> list[str]:
-        """The other devices on a device's metering point (a radio device replaced on a meter)."""
-        return [
-            d.dev_eui
-            for d in self.registry.list_devices(site_id=device.site_id, limit=10_000)
-            if d.metering_point == device.metering_point and d.dev_eui != device.dev_eui
-        ]
 
     def accept(self, items: Sequence[tuple[Uplink, str]]) -> list[ArchivedUplink]:
         """Archive uplinks durably; returns the new ones (re-deliveries are counted, not returned)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 # LoRaWAN 1.0 was published in 2015: no LoRaWAN meter read anything before.
 EARLIEST = date(2015, 1, 1)
@@ -44,6 +45,7 @@ class TimeBounds:
             )
 
 
+@cache
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), UTC)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from decoders import DecodeError, Kind
@@ -160,7 +160,7 @@ def recompute_deltas(ingestor: Ingestor, device: Device, start: datetime) -> Non
                 )
                 prev = Point(r.ts, r.value)
             if step.delta != r.delta and r.ts >= start:
-                fixed.append(replace(r, delta=step.delta))
+                fixed.append(r.with_delta(step.delta))
     # Announced even with nothing to rewrite: bridges re-read the device's meter replacements.
     with store_edits.editing(ingestor.registry.engine):
         ingestor.store.write(fixed)

@@ -183,6 +183,27 @@ class Registry:
                     )
         return {eui: {key: tuple(v) for key, v in per.items()} for eui, per in found.items()}
 
+    def metering_point_peers(self, devices: Collection[Device]) -> dict[str, list[str]]:
+        """For each device on a metering point, the other devices on the same point of its site
+        (a radio device replaced on a meter): one query per 500 metering points."""
+        points = sorted({d.metering_point for d in devices if d.metering_point and d.site_id is not None})
+        if not points:
+            return {}
+        on_point: dict[tuple[int, str], list[str]] = {}
+        t = schema.devices
+        with self.engine.connect() as conn:
+            for i in range(0, len(points), 500):
+                query = select(t.c.dev_eui, t.c.site_id, t.c.metering_point).where(
+                    t.c.metering_point.in_(points[i : i + 500])
+                )
+                for r in conn.execute(query):
+                    on_point.setdefault((r.site_id, r.metering_point), []).append(r.dev_eui)
+        return {
+            d.dev_eui: sorted(e for e in on_point.get((d.site_id, d.metering_point), []) if e != d.dev_eui)
+            for d in devices
+            if d.metering_point and d.site_id is not None
+        }
+
     def list_devices(
         self, tenant_id: int | None = None, *, site_id: int | None = None, offset: int = 0, limit: int = 1000
     ) -> list[Device]:

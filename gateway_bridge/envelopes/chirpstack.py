@@ -32,26 +32,32 @@ def topic_parts(topic: str) -> tuple[str | None, str | None, str] | None:
 
 
 # -- v4 ------------------------------------------------------------------------------------------
-def _v4_reception(rx: dict[str, Any]) -> Reception:
-    location = c.obj(rx, "location")
-    return Reception(
-        gateway_id=c.eui(rx.get("gatewayId", ""), "gatewayId"),
-        rssi=c.number(rx, "rssi"),
-        snr=c.number(rx, "snr") or 0.0,  # omitted when 0.0
-        time=c.plausible(_gateway_time(rx), c.timestamp(rx.get("nsTime"), "nsTime")),
-        latitude=c.number(location, "latitude"),
-        longitude=c.number(location, "longitude"),
-    )
-
-
-def _v4_time(doc: dict[str, Any], now: datetime) -> datetime:
-    """``time`` is ChirpStack's best reception time (a gateway's GPS, else a gateway's clock, else
-    its own); each ``rxInfo[].nsTime`` (v4.6+) is the network server's own clock, which wins
-    when the two disagree (``common.uplink_time``)."""
-    rx = c.items(doc, "rxInfo")
-    server = next((t for t in (c.timestamp(r.get("nsTime"), "nsTime") for r in rx) if t is not None), None)
+def _v4_receptions(doc: dict[str, Any], now: datetime) -> tuple[list[Reception], datetime]:
+    """The receptions, and the uplink's time: ``time`` is ChirpStack's best reception time (a
+    gateway's GPS, else a gateway's clock, else its own); each ``rxInfo[].nsTime`` (v4.6+) is the
+    network server's own clock, which wins when the two disagree (``common.uplink_time``).
+    Each reception's times are read once, for both."""
+    receptions: list[Reception] = []
+    gateway_times: list[datetime | None] = []
+    server: datetime | None = None
+    for rx in c.items(doc, "rxInfo"):
+        location = c.obj(rx, "location")
+        gateway, ns = _gateway_time(rx), c.timestamp(rx.get("nsTime"), "nsTime")
+        gateway_times.append(gateway)
+        if server is None:
+            server = ns
+        receptions.append(
+            Reception(
+                gateway_id=c.eui(rx.get("gatewayId", ""), "gatewayId"),
+                rssi=c.number(rx, "rssi"),
+                snr=c.number(rx, "snr") or 0.0,  # omitted when 0.0
+                time=c.plausible(gateway, ns),
+                latitude=c.number(location, "latitude"),
+                longitude=c.number(location, "longitude"),
+            )
+        )
     event = c.timestamp(doc.get("time"), "time")
-    return c.uplink_time(now, event, *(_gateway_time(r) for r in rx), server=server)
+    return receptions, c.uplink_time(now, event, *gateway_times, server=server)
 
 
 def _gateway_time(rx: dict[str, Any]) -> datetime | None:
@@ -65,7 +71,7 @@ def parse_v4(event: str, doc: dict[str, Any], topic_eui: str | None, now: dateti
         raise MalformedEnvelope("no DevEUI in deviceInfo nor topic")
     dev_eui = c.eui(raw_eui)
     if event == "up":
-        receptions = [_v4_reception(rx) for rx in c.items(doc, "rxInfo")]
+        receptions, received_at = _v4_receptions(doc, now)
         tx = c.obj(doc, "txInfo")
         lora = c.obj(c.obj(tx, "modulation"), "lora")
         decoded = doc.get("object")
@@ -74,7 +80,7 @@ def parse_v4(event: str, doc: dict[str, Any], topic_eui: str | None, now: dateti
             f_port=c.integer(doc, "fPort", default=0, hi=255) or 0,
             f_cnt=c.integer(doc, "fCnt", default=0),
             payload=c.b64(doc.get("data"), "data"),
-            received_at=_v4_time(doc, now),
+            received_at=received_at,
             lns=Lns.CHIRPSTACK_V4,
             receptions=tuple(receptions),
             dev_addr=c.text(doc, "devAddr"),

@@ -147,18 +147,23 @@ class OpenHours:
                 out.rest.extend(r for _, r in every)
                 continue
             known = state.day != -1 and self._periods is not None
+            stats, touched = state.stats, False  # touched: the hour has points of this batch
             for ns, r in points:
                 hour = ns - ns % HOUR_NS
                 value = float(r.value)
                 if hour != state.hour:  # a later hour: this writer's points are its first ones
+                    if touched:
+                        out.hours[(*key, state.hour)] = stats
                     if known:
                         self._close_hour(key, state, hour, out)
                     state.hour = hour
-                    state.stats = HourStats(1, r.delta, value, value, value, value, value)
+                    state.stats = stats = HourStats(1, r.delta, value, value, value, value, value)
                 else:
-                    state.stats.add(value, r.delta)
-                state.last_ns = ns
-                out.hours[(*key, hour)] = state.stats
+                    stats.add(value, r.delta)
+                touched = True
+            if touched:
+                state.last_ns = points[-1][0]
+                out.hours[(*key, state.hour)] = stats
             if known:
                 day = merged(state.day_closed, state.stats)
                 out.days[(*key, state.day)] = day

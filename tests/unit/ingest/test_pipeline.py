@@ -324,6 +324,31 @@ def test_new_radio_device_on_the_same_meter_continues_the_point(tmp_path: Path) 
     registry.close()
 
 
+def test_a_metering_point_of_the_same_name_on_another_site_is_another_meter(tmp_path: Path) -> None:
+    registry = open_registry(f"sqlite:///{tmp_path / 'p.db'}")
+    town = registry.owner_tenant()
+    school, hall = registry.ensure_site(town.id, "ecole"), registry.ensure_site(town.id, "mairie")
+    other = "0102030405060798"
+    common: dict[str, Any] = {
+        "pulse_quantity": "water_volume",
+        "pulse_weight": 0.001,
+        "metering_point": "eau",
+    }
+    registry.add_devices(
+        [
+            Device(other, town.id, "mairie", "netvox/r718h", site_id=hall.id, **common),
+            Device(EUI, town.id, "ecole", "netvox/r718h", site_id=school.id, **common),
+        ]
+    )
+    assert registry.metering_point_peers(registry.list_devices()) == {other: [], EUI: []}
+    store = MemoryStore()
+    ingestor = Ingestor(registry, Archive(registry.engine), store)
+    run(ingestor, [up(1, r718h(900), 0, eui=other)])
+    run(ingestor, [up(1, r718h(100), 15), up(2, r718h(150), 30)])
+    assert [delta for _, _, delta in water(store)] == [None, 0.05]
+    registry.close()
+
+
 def test_an_erasure_elsewhere_is_not_the_history_of_the_next_reading(
     env: tuple[Ingestor, Registry, MemoryStore],
 ) -> None:
