@@ -1,8 +1,10 @@
 """An MQTT broker for ``releve run`` when none is configured: Mosquitto if installed, else amqtt.
 
 Mosquitto is started as a child process on a free loopback port, with persistence in the data
-directory, so queued QoS 1 messages survive a restart. Without the ``mosquitto`` binary, an
-in-process amqtt broker serves the demo (no persistence across restarts).
+directory, so queued QoS 1 messages survive a restart. Mosquitto writes its store at a stop and
+every autosave (``last_backup + autosave_interval < now`` in whole seconds: every 2 s here); a
+crash loses what it took since the last save. Without the ``mosquitto`` binary, an in-process
+amqtt broker serves the demo (no persistence across restarts).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -106,6 +109,22 @@ class MosquittoProcess:
                 self._proc.wait()
             self._proc = None
 
+    def save(self, timeout: float = 10.0) -> None:
+        """Have Mosquitto write its store now (SIGUSR1) and wait until the file is replaced.
+
+        The broker saves between packets: a store written after the caller's publishes were
+        acknowledged holds them all."""
+        if self._proc is None:
+            raise RuntimeError("mosquitto is not running")
+        store = self.workdir / "mosquitto.db"
+        before = _file_version(store)
+        self._proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + timeout
+        while _file_version(store) == before:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"mosquitto did not write {store} within {timeout}s")
+            time.sleep(0.02)
+
     def kill(self) -> None:
         """Stop abruptly (SIGKILL), as a crash would."""
         if self._proc is not None:
@@ -116,6 +135,15 @@ class MosquittoProcess:
     @property
     def url(self) -> str:
         return f"mqtt://127.0.0.1:{self.port}"
+
+
+def _file_version(path: Path) -> tuple[int, int] | None:
+    # Mosquitto writes a new file and renames it over the old one: a new inode and mtime.
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
 
 
 class AmqttBroker:
