@@ -88,8 +88,12 @@ class ArchiveProcessor:
         batch = self._take()
         if batch:
             self._after = batch[-1].id
-            # The next page is read while this one is processed (most of it is waiting on the store).
-            self._next = (self._after, self._reader.submit(self._pending, self._after))
+            # A full page: the next one is read while this one is processed (most of it is
+            # waiting on the store). A page that was not full is the intake's latest batch: the
+            # next is not archived yet, and reading ahead would only find nothing (at a city's
+            # steady rate, two reads more per batch).
+            if len(batch) >= self.batch_size:
+                self._next = (self._after, self._reader.submit(self._pending, self._after))
             self.counters.add(self.ingestor.process(batch))
             self._recovered()
             return True

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from kernel.sqlite_wal import enable_wal
 from kernel.types import Replacement
-from registry import schema
+from registry import schema, store_edits
 from registry.errors import Conflict, NotFound
 from registry.models import ApiKey, Device, Role, Site, Tenant
 
@@ -270,6 +270,7 @@ class Registry:
             )
         if result.rowcount == 0:
             raise NotFound(f"device {dev_eui} not found")
+        store_edits.devices_changed(self.engine)  # running bridges look it up again
 
     def set_app_skey(self, dev_eui: str, wrapped: bytes | None) -> None:
         """Store a device's AppSKey, already wrapped (see ingest.lorawan_crypto.KeyWrapper)."""
@@ -281,6 +282,7 @@ class Registry:
             )
         if result.rowcount == 0:
             raise NotFound(f"device {dev_eui} not found")
+        store_edits.devices_changed(self.engine)
 
     # -- API keys ------------------------------------------------------------------------------
     def create_key(self, tenant_id: int, role: Role, name: str = "") -> tuple[ApiKey, str]:

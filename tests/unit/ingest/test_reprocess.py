@@ -37,3 +37,21 @@ def test_model_change_then_reprocess(tmp_path: Path) -> None:
     (again,) = reprocess(fixed, [registry.get_device(EUI)], T0 - timedelta(days=1))
     assert (again.added, again.changed, again.removed) == (0, 0, 0)
     registry.close()
+
+
+def test_a_running_bridge_decodes_with_the_new_model_at_once(tmp_path: Path) -> None:
+    """A model changed (or an AppSKey stored) while the bridge runs is announced to it: the next
+    uplinks are decoded with it, not after the known devices' cache expires (an hour)."""
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    registry.add_devices([Device(EUI, registry.owner_tenant().id, "eau", "milesight-iot/em300-di")])
+    ingestor = Ingestor(registry, Archive(registry.engine), MemoryStore())
+    ingestor.devices_changed(every_s=0)  # the first look: the count as it is
+    first = ingestor.process(ingestor.accept([(up(1, r718h(100), 15), "t")]))
+    assert (first.decoded, first.failed) == (0, 1)
+    registry.set_model(EUI, "netvox/r718h")
+    assert ingestor.devices_changed(every_s=0)
+    after = ingestor.process(ingestor.accept([(up(2, r718h(110), 30), "t")]))
+    assert (after.decoded, after.failed) == (1, 0)
+    registry.set_app_skey(EUI, None)
+    assert ingestor.devices_changed(every_s=0)
+    registry.close()
