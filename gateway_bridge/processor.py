@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 RESCAN_S = 5.0  # at most this often, an idle processor looks again from the first pending uplink
 WAKE_WAIT_S = 0.5  # with a wake pipe, how long an idle processor waits for the intake's word
+PROBE_S = 1.0  # while the store is down, how often it is pinged
 
 
 class ArchiveProcessor:
@@ -65,7 +66,10 @@ class ArchiveProcessor:
             try:
                 if not self.step():
                     self._idle(stop)
-            except (StoreError, DatabaseUnavailable):  # what was taken stays pending
+            except StoreError:  # what was taken stays pending
+                self._failed()
+                self._back_off(stop)
+            except DatabaseUnavailable:
                 self._failed()
                 stop.wait(self._delay)
             except Exception:  # the supervisor: log, back off, go on
@@ -103,6 +107,21 @@ class ArchiveProcessor:
         if self._after and self.ingestor.flushes.idle() and now - self._rescanned >= RESCAN_S:
             self._after, self._rescanned = 0, now
         return False
+
+    def _back_off(self, stop: threading.Event) -> None:
+        """Wait ``_delay`` (up to 30 s after repeated failures) before trying the store again, or
+        only until it answers again after not answering: it is pinged every ``PROBE_S``. A try
+        processes a page again, a ping costs nothing, and the catch-up starts once the store is
+        back, not up to 30 s later. A store that answers pings but refuses writes waits it out."""
+        deadline = time.monotonic() + self._delay
+        was_down = False
+        while (left := deadline - time.monotonic()) > 0:
+            if stop.wait(min(PROBE_S, left)):
+                return
+            up = self.ingestor.store.reachable()
+            if up and was_down:
+                return
+            was_down = was_down or not up
 
     def _idle(self, stop: threading.Event) -> None:
         """Wait for the intake's next batch, or ``WAKE_WAIT_S`` (flushes are due by time too)."""

@@ -171,5 +171,8 @@ class Store(StoreReader, StoreWriter, RollupBuffer, Protocol):
     def prune(self, now: datetime) -> int:
         """Drop raw readings older than the retention (rollups stay); returns how many, if known."""
 
+    def reachable(self) -> bool:
+        """Whether the store answers now: a cheap ping, for a writer waiting out an outage."""
+
     def close(self) -> None:
         """Release connections and files."""

@@ -485,6 +485,13 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"{self.path}: {exc}") from exc
 
+    def reachable(self) -> bool:
+        try:
+            self._select("SELECT 1", ())
+        except StoreUnavailable:
+            return False
+        return True
+
     def close(self) -> None:
         with self._lock:
             for conn in self._all:

@@ -170,6 +170,9 @@ class MemoryStore:
     def prune(self, now: datetime) -> int:
         return 0
 
+    def reachable(self) -> bool:
+        return True
+
     def forget(self) -> None:
         pass
 

@@ -369,6 +369,14 @@ class InfluxStore(InfluxReads):
             dirty.last.clear()  # nothing to fold into again: the edit may have changed anything
             self._settle(dirty)
 
+    def reachable(self) -> bool:
+        """``/ping``, answered by every InfluxDB with a v1 API, within 2 s."""
+        try:
+            self.client.request("GET", "/ping", timeout=2.0)
+        except StoreError:
+            return False
+        return True
+
     def prune(self, now: datetime) -> int:
         """Nothing to do: the raw retention policy expires old points inside InfluxDB."""
         return 0

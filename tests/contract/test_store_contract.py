@@ -294,3 +294,22 @@ def test_a_reading_that_cannot_be_stored_is_rejected(store: Store) -> None:
     with pytest.raises(StoreRejected):
         store.write([temp(T0, float("nan"))])
     assert store.query(EUI, T0, T0 + timedelta(hours=1)) == []
+
+
+def test_a_store_that_answers_is_reachable(store: Store) -> None:
+    assert store.reachable()
+
+
+def test_an_influxdb_that_does_not_answer_is_not_reachable() -> None:
+    import socket
+
+    from store.influx.store import InfluxStore
+
+    with socket.socket() as free:  # a port nobody listens on once closed
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    gone = InfluxStore.from_url(f"influxdb://127.0.0.1:{port}/releve?create=false", timeout=1.0)
+    try:
+        assert not gone.reachable()
+    finally:
+        gone.close()

@@ -161,3 +161,37 @@ def test_the_processor_ends_when_the_bridge_is_gone(tmp_path: Path) -> None:
     assert not runner.is_alive() and stop.is_set()
     os.close(read)
     registry.close()
+
+
+class PingedStore(MemoryStore):
+    """A store whose pings fail ``down`` times, then answer."""
+
+    def __init__(self, down: int) -> None:
+        super().__init__()
+        self.unanswered = down
+        self.pings = 0
+
+    def reachable(self) -> bool:
+        self.pings += 1
+        return self.pings > self.unanswered
+
+
+def test_the_processor_tries_again_once_the_store_answers_again(tmp_path: Path) -> None:
+    """After repeated failures the processor waits up to 30 s between tries; a store that stops
+    answering pings and answers again is tried at once, not at the end of the wait. A store
+    that answers pings all along (it refuses writes) is waited out."""
+    registry = registry_at(tmp_path / "r.db")
+    for down, waited in ((2, (1.5, 4.0)), (0, (2.5, 4.0))):
+        store = PingedStore(down)
+        processor = ArchiveProcessor(Ingestor(registry, Archive(registry.engine), store))
+        processor._delay = 2.5 if down == 0 else 30.0
+        start = time.monotonic()
+        processor._back_off(threading.Event())
+        assert waited[0] <= time.monotonic() - start < waited[1]
+        assert store.pings >= down + 1
+    stop = threading.Event()
+    stop.set()
+    start = time.monotonic()
+    processor._back_off(stop)  # stopping: at once
+    assert time.monotonic() - start < 0.5
+    registry.close()
