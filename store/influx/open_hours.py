@@ -260,9 +260,13 @@ class OpenHours:
         for key, (last, mine) in written.items():
             hour = last - last % HOUR_NS
             stats = recomputed.get((*key, hour))
-            # More points in the store than this writer wrote: some may be later than ours.
-            ends_series = newest is None or newest.get(key, last) == last
-            if stats is not None and stats.count == mine and ends_series:
+            stored = None if newest is None else newest.get(key)
+            # Given the store's newest point of the series, the hour is foldable when it is this
+            # writer's newest: whoever wrote the hour's other points (this writer before an
+            # outage or a crash, whose points a catch-up replays), none is later. Without it,
+            # only an hour of this writer's points alone (more may be later than its own).
+            foldable = stored == last if stored is not None else stats is not None and stats.count == mine
+            if stats is not None and foldable:
                 self._open[key] = _Open(hour, stats, last, now)
             else:
                 self._open.pop(key, None)

@@ -94,6 +94,21 @@ def test_an_hour_the_store_holds_more_points_of_is_not_cached() -> None:
     assert cache.fold([reading(45, 12.5)]).rest
 
 
+def test_an_hour_whose_newest_stored_point_is_this_writers_is_cached() -> None:
+    """A catch-up after an outage replays what was written before it: the store holds more points
+    of the hour than the replay wrote, but none later than the writer's newest, so the next
+    points extend the recomputed hour instead of sending the series back to the store again."""
+    cache = OpenHours(clock=Clock())
+    batch = [reading(30, 12.0)]
+    key = ("0102030405060708", "water_volume", "", hour(30))
+    series = SeriesKey(*key[:3])
+    stats = {key: HourStats(3, None, 10.0, 12.0, 33.0, 10.0, 12.0)}
+    cache.seed(batch, stats, {series: timestamp(T0 + timedelta(minutes=30))})
+    folded = cache.fold([reading(45, 12.5, 0.5)])
+    assert folded.rest == []
+    assert folded.hours == {key: HourStats(4, 0.5, 10.0, 12.5, 45.5, 10.0, 12.5)}
+
+
 def test_a_late_batch_followed_by_stored_points_is_not_cached() -> None:
     """Late points of 10:00-10:15 written after 12:00 was already stored: the next point (a rewrite
     of 12:00, say) must be recomputed by the store, not folded into 10:00's hour as if it were new."""
