@@ -112,7 +112,9 @@ class ArchiveProcessor:
         """Wait ``_delay`` (up to 30 s after repeated failures) before trying the store again, or
         only until it answers again after not answering: it is pinged every ``PROBE_S``. A try
         processes a page again, a ping costs nothing, and the catch-up starts once the store is
-        back, not up to 30 s later. A store that answers pings but refuses writes waits it out."""
+        back, not up to 30 s later. A store that answers pings but refuses writes waits it out.
+        Back after not answering, the delays start again from the first (a restarted InfluxDB
+        may answer pings before it takes writes: its next try is 2 s later, not 30)."""
         deadline = time.monotonic() + self._delay
         was_down = False
         while (left := deadline - time.monotonic()) > 0:
@@ -120,6 +122,7 @@ class ArchiveProcessor:
                 return
             up = self.ingestor.store.reachable()
             if up and was_down:
+                self._delay = 1.0
                 return
             was_down = was_down or not up
 

@@ -189,6 +189,7 @@ def test_the_processor_tries_again_once_the_store_answers_again(tmp_path: Path) 
         processor._back_off(threading.Event())
         assert waited[0] <= time.monotonic() - start < waited[1]
         assert store.pings >= down + 1
+        assert processor._delay == (1.0 if down else 2.5)  # back: the delays start again
     stop = threading.Event()
     stop.set()
     start = time.monotonic()
