@@ -107,8 +107,11 @@ def open_data_published(base: str, timeout: float = 90) -> None:
         missing = wanted - found
         if period and not missing:
             end = graph.one(graph.iri(dataset, f"{DCT}temporal"), f"{DCAT}endDate")["value"]
-            assert end == yesterday  # never today
-            return
+            assert end <= yesterday  # never today
+            if end == yesterday:
+                return
+            # The catalog was read before the files: yesterday's last readings came in between.
+            missing = f"the catalog's coverage up to yesterday (it ends {end})"
         time.sleep(2)
     raise AssertionError(f"the demo's open data lacks yesterday's {missing}")
 
