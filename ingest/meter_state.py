@@ -174,7 +174,9 @@ class MeterState:
             else:
                 self._remember(key, Point(hit.ts, hit.value))
 
-    def _inherited(self, keys: Collection[SeriesKey]) -> dict[SeriesKey, Point]:
+    def _inherited(
+        self, keys: Collection[SeriesKey], before: Reading | None = None
+    ) -> dict[SeriesKey, Point]:
         """For index series the store holds nothing of (a new meter, or a new radio device on an
         existing metering point, which reads the same meter), the newest point of the same
         quantity from the devices that were on their metering point: one registry query and one
@@ -192,28 +194,16 @@ class MeterState:
                 newest[peer]
                 for eui in peers.get(key.dev_eui, [])
                 if (peer := SeriesKey(eui, key.quantity, key.channel)) in newest
+                and (before is None or newest[peer].ts < before.ts)
             ]
             if same:
                 last = max(same, key=lambda r: r.ts)
                 out[key] = Point(last.ts, last.value)
         return out
 
-    def _sibling_point(self, key: SeriesKey, before: Reading | None) -> Point | None:
-        """The newest point of the same quantity on the device's metering point, from the device
-        it replaced, before ``before`` (a late reading with no stored predecessor)."""
-        device = self._devices.get(key.dev_eui)
-        if device is None or not device.metering_point or device.site_id is None:
-            return None
-        siblings = self._siblings([device]).get(device.dev_eui, [])
-        same = [
-            r
-            for r in self._store.latest(siblings)
-            if (r.quantity, r.channel) == (key.quantity, key.channel) and (before is None or r.ts < before.ts)
-        ]
-        if not same:
-            return None
-        last = max(same, key=lambda r: r.ts)
-        return Point(last.ts, last.value)
+    def _sibling_point(self, key: SeriesKey, before: Reading) -> Point | None:
+        """``_inherited`` of one series, before ``before`` (a late reading with no stored predecessor)."""
+        return self._inherited([key], before).get(key)
 
     def _wraps_at(self, reading: Reading) -> float | None:
         return register_max(self._devices.get(reading.dev_eui), reading.quantity)
