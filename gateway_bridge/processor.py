@@ -25,6 +25,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 
+from gateway_bridge.retry import StoreRetry
 from gateway_bridge.service import Counters
 from ingest.archive import ArchivedUplink
 from ingest.pipeline import Ingestor
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 
 RESCAN_S = 5.0  # at most this often, an idle processor looks again from the first pending uplink
 WAKE_WAIT_S = 0.5  # with a wake pipe, how long an idle processor waits for the intake's word
-PROBE_S = 1.0  # while the store is down, how often it is pinged
 
 
 class ArchiveProcessor:
@@ -53,8 +53,7 @@ class ArchiveProcessor:
         self.counters = Counters()
         self._after = 0  # the last uplink id taken; 0: from the first pending one
         self._rescanned = time.monotonic()
-        self._down_since: float | None = None
-        self._delay = 1.0
+        self.retry = StoreRetry(ingestor.store.reachable)
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="archive-reader")
         self._next: tuple[int, Future[list[ArchivedUplink]]] | None = None
 
@@ -68,10 +67,10 @@ class ArchiveProcessor:
                     self._idle(stop)
             except StoreError:  # what was taken stays pending
                 self._failed()
-                self._back_off(stop)
+                self.retry.wait(stop)  # or less: until the store answers again (``StoreRetry``)
             except DatabaseUnavailable:
                 self._failed()
-                stop.wait(self._delay)
+                stop.wait(max(0.0, self.retry.next_try - time.monotonic()))
             except Exception:  # the supervisor: log, back off, go on
                 log.exception("bridge processing failed; retrying")
                 self._after = 0
@@ -108,24 +107,6 @@ class ArchiveProcessor:
             self._after, self._rescanned = 0, now
         return False
 
-    def _back_off(self, stop: threading.Event) -> None:
-        """Wait ``_delay`` (up to 30 s after repeated failures) before trying the store again, or
-        only until it answers again after not answering: it is pinged every ``PROBE_S``. A try
-        processes a page again, a ping costs nothing, and the catch-up starts once the store is
-        back, not up to 30 s later. A store that answers pings but refuses writes waits it out.
-        Back after not answering, the delays start again from the first (a restarted InfluxDB
-        may answer pings before it takes writes: its next try is 2 s later, not 30)."""
-        deadline = time.monotonic() + self._delay
-        was_down = False
-        while (left := deadline - time.monotonic()) > 0:
-            if stop.wait(min(PROBE_S, left)):
-                return
-            up = self.ingestor.store.reachable()
-            if up and was_down:
-                self._delay = 1.0
-                return
-            was_down = was_down or not up
-
     def _idle(self, stop: threading.Event) -> None:
         """Wait for the intake's next batch, or ``WAKE_WAIT_S`` (flushes are due by time too)."""
         if self.wake_fd is None:
@@ -157,18 +138,12 @@ class ArchiveProcessor:
     def _failed(self) -> None:
         self.counters.store_failures += 1
         self._after = 0  # taken again from the first pending uplink (a replay, to the store)
-        if self._down_since is None:
-            self._down_since = time.monotonic()
+        if self.retry.failed():
             log.exception("store unavailable; uplinks kept in the archive and retried")
-        else:
-            self._delay = min(self._delay * 2, 30.0)
 
     def _recovered(self) -> None:
-        if self._down_since is not None:
-            log.warning(
-                "store back after %.0fs; pending uplinks written", time.monotonic() - self._down_since
-            )
-            self._down_since, self._delay = None, 1.0
+        if (down := self.retry.recovered()) is not None:
+            log.warning("store back after %.0fs; pending uplinks written", down)
 
 
 def die_with_parent(parent: int) -> None:

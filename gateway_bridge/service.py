@@ -22,6 +22,7 @@ from typing import Protocol
 
 from gateway_bridge.envelopes import DeviceLog, DeviceStatus, EnvelopeError, parse
 from gateway_bridge.mqtt import Message
+from gateway_bridge.retry import StoreRetry
 from ingest.archive import ArchivedUplink
 from ingest.linkstats import apply_status
 from ingest.pipeline import BatchReport, Ingestor
@@ -118,14 +119,12 @@ class Bridge:
         self.process = process
         self.on_archived = on_archived
         self._held: list[Message] = []
-        self._store_down_since: float | None = None
         # Set while the store is down or the archive's pending uplinks are being processed: the
         # intake archives and acknowledges, the catch-up (``_retry_pending``) processes.
         self._catching_up = threading.Event()
         self._stop = threading.Event()  # ``run``'s
         self._archive_down_since: float | None = None
-        self._next_retry = 0.0
-        self._retry_delay = 1.0
+        self._retry = StoreRetry(ingestor.store.reachable)
         self._last_summary = time.monotonic()
 
     def run(self, stop: threading.Event) -> None:
@@ -185,7 +184,7 @@ class Bridge:
         while not (stop.is_set() and work.empty()):
             try:
                 self._devices_changed()
-                if self._catching_up.is_set() and time.monotonic() >= self._next_retry:
+                if self._catching_up.is_set() and self._retry.due():
                     self._retry_pending()
                     continue
                 try:
@@ -204,7 +203,7 @@ class Bridge:
         """Take one batch (or the held one), archive it, ack it, process it (in this thread)."""
         self._process(self.intake())
         self._devices_changed()
-        if self._catching_up.is_set() and time.monotonic() >= self._next_retry:
+        if self._catching_up.is_set() and self._retry.due():
             self._retry_pending()
 
     def intake(self) -> list[ArchivedUplink]:
@@ -274,7 +273,7 @@ class Bridge:
             if self._archive_down_since is None:
                 self._archive_down_since = time.monotonic()
                 log.exception("archive unavailable; holding %d messages unacknowledged", len(batch))
-            time.sleep(min(5.0, self._retry_delay))
+            time.sleep(min(5.0, self._retry.delay))
             return None
         if self._archive_down_since is not None:
             log.warning("archive back after %.0fs", time.monotonic() - self._archive_down_since)
@@ -307,12 +306,8 @@ class Bridge:
         except (StoreError, DatabaseUnavailable):  # still down
             self._store_failed()
             return
-        if self._store_down_since is not None:
-            log.warning(
-                "store back after %.0fs; pending uplinks written", time.monotonic() - self._store_down_since
-            )
-        self._store_down_since = None
-        self._retry_delay = 1.0
+        if (down := self._retry.recovered()) is not None:
+            log.warning("store back after %.0fs; pending uplinks written", down)
 
     def _devices_changed(self) -> None:
         """A device provisioned or changed meanwhile (the API, a command, an import): what waits in
@@ -326,11 +321,8 @@ class Bridge:
     def _store_failed(self) -> None:
         self._catching_up.set()
         self.counters.store_failures += 1
-        if self._store_down_since is None:
-            self._store_down_since = time.monotonic()
+        if self._retry.failed():
             log.exception("store unavailable; uplinks kept in the archive and retried")
-        self._next_retry = time.monotonic() + self._retry_delay
-        self._retry_delay = min(self._retry_delay * 2, 30.0)
 
     def _summary(self) -> None:
         now = time.monotonic()

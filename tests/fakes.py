@@ -171,7 +171,7 @@ class MemoryStore:
         return 0
 
     def reachable(self) -> bool:
-        return True
+        return not self.down
 
     def forget(self) -> None:
         pass

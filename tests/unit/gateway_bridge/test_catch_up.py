@@ -117,3 +117,35 @@ def test_the_intake_acknowledges_while_the_processor_catches_up(tmp_path: Path) 
         stop.set()
         runner.join(30)
         registry.close()
+
+
+def test_a_bridge_in_one_process_tries_a_store_back_after_a_long_outage_at_once(tmp_path: Path) -> None:
+    """``releve run`` and shared-subscription workers: after four failures the next try would be
+    8 s later; the store answers its ping within a second of coming back, and the bridge's
+    processing tries at once (``StoreRetry``), as the processor process does."""
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    registry.add_devices([Device(EUI, registry.owner_tenant().id, "eau", "netvox/r718h")])
+    store = MemoryStore()
+    store.down = True
+    source = CountingSource()
+    bridge = Bridge(source, Ingestor(registry, Archive(registry.engine), store), batch_linger_s=0.0)
+    stop = threading.Event()
+    runner = threading.Thread(target=bridge.run, args=(stop,))
+    runner.start()
+    try:
+        for n in range(10):
+            source.messages.put(Message(f"application/a/device/{EUI}/event/up", uplink_body(n), n + 1, 1, 0))
+        deadline = time.monotonic() + 30
+        while bridge.counters.store_failures < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert source.acked == 10 and not store.points
+        store.down = False
+        back = time.monotonic()
+        while len(store.points) < 10 and time.monotonic() < back + 30:
+            time.sleep(0.02)
+        assert len(store.points) >= 10
+        assert time.monotonic() - back < 4.0
+    finally:
+        stop.set()
+        runner.join(30)
+        registry.close()
