@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, create_engine, event, func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -186,7 +186,12 @@ class Registry:
     def metering_point_peers(self, devices: Collection[Device]) -> dict[str, list[str]]:
         """For each device on a metering point, the other devices on the same point of its site
         (a radio device replaced on a meter): one query per 500 metering points."""
-        points = sorted({d.metering_point for d in devices if d.metering_point and d.site_id is not None})
+        # (site, point) pairs, not point names: a town names its points alike on every site
+        # ("eau froide"), and each name matched the whole fleet's meters (bench.pipeline, 10,000
+        # new devices in batches of 37: a tenth of the time).
+        points = sorted(
+            {(d.site_id, d.metering_point) for d in devices if d.metering_point and d.site_id is not None}
+        )
         if not points:
             return {}
         on_point: dict[tuple[int, str], list[str]] = {}
@@ -194,7 +199,7 @@ class Registry:
         with self.engine.connect() as conn:
             for i in range(0, len(points), 500):
                 query = select(t.c.dev_eui, t.c.site_id, t.c.metering_point).where(
-                    t.c.metering_point.in_(points[i : i + 500])
+                    tuple_(t.c.site_id, t.c.metering_point).in_(points[i : i + 500])
                 )
                 for r in conn.execute(query):
                     on_point.setdefault((r.site_id, r.metering_point), []).append(r.dev_eui)

@@ -260,10 +260,8 @@ class InfluxReads:
                 for t, _ in s.get("values", []):
                     months[series_of(s)] = int(t)
         with self._lock:
-            for measurement, eui, quantity, channel, at in self._held.periods():
-                if measurement == "rollup_1mo" and (euis is None or eui in euis):
-                    key = SeriesKey(eui, quantity, channel)
-                    months[key] = max(months.get(key, at), at)
+            for key, at in self._held.newest_months(euis).items():
+                months[key] = max(months.get(key, at), at)
         return months
 
     def newest_of(self, wheres: Sequence[str], when: str) -> dict[SeriesKey, Reading]:

@@ -209,7 +209,7 @@ class InfluxStore(InfluxReads):
         self._held.hold("rollup_1d", folded.days)
         self._held.hold("rollup_1mo", folded.months)
         if defer:
-            self._held.dirty.add(rest, [(r, self.rollups.day(_hour_of(r))) for r in folded.days_unknown])
+            self._held.defer(rest, [(r, self.rollups.day(_hour_of(r))) for r in folded.days_unknown])
             return
         self.flush()  # the days are recomputed from the stored hours: every hour is written first
         unknown = [*rest, *folded.days_unknown]
@@ -277,6 +277,7 @@ class InfluxStore(InfluxReads):
         with self._lock:
             self.flush()
             self._open_hours.forget(dev_eui)
+            self._held.forget_months(dev_eui)
             for quantity, channel, ts in points:
                 t = timestamp(ts)
                 hour = t - t % HOUR_NS
@@ -315,6 +316,7 @@ class InfluxStore(InfluxReads):
         with self._lock:
             self.flush()
             self._open_hours.forget(dev_eui)
+            self._held.forget_months(dev_eui)
             try:
                 lines = [
                     line(
@@ -348,6 +350,7 @@ class InfluxStore(InfluxReads):
         with self._lock:
             self.flush()
             self._open_hours.forget(dev_eui)
+            self._held.forget_months(dev_eui)
             where = f"dev_eui = {quote_str(dev_eui)}"
             removed = 0
             for s in self.client.query(f"SELECT count(value) FROM {self.client.raw} WHERE {where}"):
@@ -367,7 +370,10 @@ class InfluxStore(InfluxReads):
             # a held day or month is the day or month of a held hour
             dirty.hours |= {(e, q, ch, at) for (m, e, q, ch, at) in held if m == "rollup_1h"}
             dirty.last.clear()  # nothing to fold into again: the edit may have changed anything
-            self._settle(dirty)
+            try:
+                self._settle(dirty)
+            finally:
+                self._held.forget_months()
 
     def reachable(self) -> bool:
         """``/ping``, answered by every InfluxDB with a v1 API, within 2 s."""

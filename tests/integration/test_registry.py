@@ -125,3 +125,22 @@ def test_same_frame_from_two_network_servers_keeps_both_receptions(registry: Reg
     (row,) = [r for r in archive.select() if r[0].id == first.id]
     assert {r.gateway_id for r in row[0].uplink.receptions} == {"aa00000000000001", "bb00000000000002"}
     assert archive.duplicates_total() == 1
+
+
+@pytest.mark.integration
+def test_metering_point_peers_are_the_devices_of_the_same_point_on_the_same_site(registry: Registry) -> None:
+    """A town names its points alike on every site: one name on 300 sites is 300 meters."""
+    town = registry.owner_tenant()
+    sites = [registry.ensure_site(town.id, f"site {n}") for n in range(300)]
+    devices = [
+        Device(f"{n:016x}", town.id, f"eau {n}", "netvox/r718h", site_id=site.id, metering_point="eau froide")
+        for n, site in enumerate(sites)
+    ]
+    replaced = Device(
+        "ff" * 8, town.id, "eau 7 (old)", "netvox/r718h", site_id=sites[7].id, metering_point="eau froide"
+    )
+    registry.add_devices([*devices, replaced])
+    peers = registry.metering_point_peers(registry.list_devices())
+    assert peers[devices[7].dev_eui] == [replaced.dev_eui] and peers[replaced.dev_eui] == [devices[7].dev_eui]
+    assert all(peers[d.dev_eui] == [] for n, d in enumerate(devices) if n != 7)
+    assert len(peers) == 301
