@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from kernel.types import HOUR_NS, Reading, SeriesKey
 from store.influx.dirty import Dirty
 from store.influx.lineprotocol import SeriesPrefixes, stats_line, timestamp
-from store.influx.open_hours import HourKey, HourStats, Periods
+from store.influx.open_hours import HourKey, Periods, Rollup, value_of
 
 # (measurement, dev_eui, quantity, channel, the period's start in ns)
 HeldKey = tuple[str, str, str, str, int]
@@ -48,16 +48,16 @@ class HeldRollups:
         self._periods = periods
         self.dirty = Dirty()
         self._sealed_dirty = Dirty()
-        self._held: dict[HeldKey, HourStats] = {}
+        self._held: dict[HeldKey, Rollup] = {}
         # What a chunked flush took from the held rollups, and the next of its points to write.
-        self._sealed: dict[HeldKey, HourStats] = {}
+        self._sealed: dict[HeldKey, Rollup] = {}
         self._sealed_keys: list[HeldKey] = []  # in writing order
         self._sealed_next = 0
         # Per device, the newest month of each of its series held since the last ``forget_months``
         # (written since or not: a month written is stored, and the store finds it too).
         self._months: dict[str, dict[tuple[str, str], int]] = {}
 
-    def hold(self, measurement: str, rows: Mapping[HourKey, HourStats]) -> None:
+    def hold(self, measurement: str, rows: Mapping[HourKey, Rollup]) -> None:
         """Hold these periods' rollups; each replaces what was held for the same period."""
         for (eui, quantity, channel, at), h in rows.items():
             self._held[(measurement, eui, quantity, channel, at)] = h
@@ -147,7 +147,7 @@ class HeldRollups:
         self._sealed_dirty, self.dirty = Dirty(), Dirty()
         return dirty
 
-    def take(self) -> dict[HeldKey, HourStats]:
+    def take(self) -> dict[HeldKey, Rollup]:
         """Everything held, which is dropped from here."""
         held = {**self._sealed, **self._held}
         self._held = {}
@@ -157,10 +157,12 @@ class HeldRollups:
     def _unseal(self) -> None:
         self._sealed, self._sealed_keys, self._sealed_next = {}, [], 0
 
-    def _lines(self, held: dict[HeldKey, HourStats], keys: Iterable[HeldKey]) -> list[str]:
+    def _lines(self, held: dict[HeldKey, Rollup], keys: Iterable[HeldKey]) -> list[str]:
         return [
             stats_line(
-                self._prefixes.of(m, eui, quantity, channel, ""), at, held[(m, eui, quantity, channel, at)]
+                self._prefixes.of(m, eui, quantity, channel, ""),
+                at,
+                value_of(held[(m, eui, quantity, channel, at)]),
             )
             for m, eui, quantity, channel, at in keys
         ]

@@ -61,6 +61,35 @@ class _Open:
     day_closed: HourStats | None = None
     month: int = -1
     month_closed: HourStats | None = None
+    # The open day's and month's values as held for the flush (``OpenPeriod``), while they are open.
+    day_value: OpenPeriod | None = None
+    month_value: OpenPeriod | None = None
+
+
+@dataclass(slots=True, eq=False)
+class OpenPeriod:
+    """A series' open day or month, its value computed when it is written (``value``) rather than
+    at every batch: the day is the day's closed hours and the open hour merged, the month the
+    month's closed days and that day. Once the series moves on to the next period, ``final``
+    holds the closed period's value."""
+
+    state: _Open
+    month: bool
+    final: HourStats | None = None
+
+    def value(self) -> HourStats:
+        if self.final is not None:
+            return self.final
+        day = merged(self.state.day_closed, self.state.stats)
+        return merged(self.state.month_closed, day) if self.month else day
+
+
+Rollup = HourStats | OpenPeriod  # a period's rollup held for writing, or its value still open
+
+
+def value_of(rollup: Rollup) -> HourStats:
+    """A held rollup's value now."""
+    return rollup.value() if isinstance(rollup, OpenPeriod) else rollup
 
 
 def merged(a: HourStats | None, b: HourStats) -> HourStats:
@@ -88,8 +117,8 @@ class Folded:
     """What ``fold`` did with a batch."""
 
     hours: dict[HourKey, HourStats] = field(default_factory=dict)
-    days: dict[HourKey, HourStats] = field(default_factory=dict)
-    months: dict[HourKey, HourStats] = field(default_factory=dict)
+    days: dict[HourKey, Rollup] = field(default_factory=dict)
+    months: dict[HourKey, Rollup] = field(default_factory=dict)
     # Readings whose hours the store must recompute (and then their days and months).
     rest: list[Reading] = field(default_factory=list)
     # Readings folded into their hours here whose days and months the store must recompute.
@@ -165,9 +194,12 @@ class OpenHours:
                 state.last_ns = points[-1][0]
                 out.hours[(*key, state.hour)] = stats
             if known:
-                day = merged(state.day_closed, state.stats)
-                out.days[(*key, state.day)] = day
-                out.months[(*key, state.month)] = merged(state.month_closed, day)
+                if state.day_value is None:
+                    state.day_value = OpenPeriod(state, month=False)
+                if state.month_value is None:
+                    state.month_value = OpenPeriod(state, month=True)
+                out.days[(*key, state.day)] = state.day_value
+                out.months[(*key, state.month)] = state.month_value
             else:
                 out.days_unknown.extend(r for _, r in every)
             state.seen = now
@@ -204,9 +236,14 @@ class OpenHours:
         out.days[(*key, state.day)] = day_total
         month_total = merged(state.month_closed, day_total)
         out.months[(*key, state.month)] = month_total
+        # What was held of the closed periods (a flush under way may still write it) is final.
+        if state.day_value is not None:
+            state.day_value.final, state.day_value = day_total, None
         if month == state.month:
             state.month_closed = month_total
         else:
+            if state.month_value is not None:
+                state.month_value.final, state.month_value = month_total, None
             state.month, state.month_closed = month, None
         state.day, state.day_closed = day, None
 

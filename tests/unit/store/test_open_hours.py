@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from kernel.types import HOUR_NS, Reading, SeriesKey
 from store.influx.lineprotocol import timestamp
-from store.influx.open_hours import HourStats, OpenHours
+from store.influx.open_hours import HourKey, HourStats, OpenHours, Rollup, value_of
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -169,6 +170,10 @@ def with_periods(start: datetime) -> OpenHours:
     return cache
 
 
+def values(rows: Mapping[HourKey, Rollup]) -> dict[HourKey, HourStats]:
+    return {key: value_of(rollup) for key, rollup in rows.items()}
+
+
 def at(start: datetime, minutes: float, value: float, delta: float) -> Reading:
     return Reading(
         EUI, "water_volume", value, "m3", "cumulative", start + timedelta(minutes=minutes), delta=delta
@@ -181,8 +186,10 @@ def test_days_and_months_are_folded_after_the_store_seeded_them() -> None:
     folded = cache.fold([at(start, 30, 11.0, 0.5), at(start, 90, 12.0, 1.0)])
     day, month = utc_periods(hour(0))
     assert folded.rest == [] and folded.days_unknown == []
-    assert folded.days == {(EUI, "water_volume", "", day): HourStats(7, 5.5, 7.0, 12.0, 68.5, 7.0, 12.0)}
-    assert folded.months == {
+    assert values(folded.days) == {
+        (EUI, "water_volume", "", day): HourStats(7, 5.5, 7.0, 12.0, 68.5, 7.0, 12.0)
+    }
+    assert values(folded.months) == {
         (EUI, "water_volume", "", month): HourStats(34, 41.5, 1.0, 12.0, 223.0, 1.0, 12.0)
     }
 
@@ -195,13 +202,31 @@ def test_a_new_day_and_a_new_month_start_from_this_writers_points() -> None:
     dec1, december = utc_periods(timestamp(start + timedelta(hours=1)))
     key = (EUI, "water_volume", "")
     # the finished day and month get their last point; the new ones hold just 00:10
-    assert folded.days[(*key, nov30)] == HourStats(6, 4.5, 7.0, 11.0, 56.5, 7.0, 11.0)
-    assert folded.days[(*key, dec1)] == HourStats(1, 1.0, 12.0, 12.0, 12.0, 12.0, 12.0)
-    assert folded.months[(*key, november)] == HourStats(33, 40.5, 1.0, 11.0, 211.0, 1.0, 11.0)
-    assert folded.months[(*key, december)] == HourStats(1, 1.0, 12.0, 12.0, 12.0, 12.0, 12.0)
+    assert value_of(folded.days[(*key, nov30)]) == HourStats(6, 4.5, 7.0, 11.0, 56.5, 7.0, 11.0)
+    assert value_of(folded.days[(*key, dec1)]) == HourStats(1, 1.0, 12.0, 12.0, 12.0, 12.0, 12.0)
+    assert value_of(folded.months[(*key, november)]) == HourStats(33, 40.5, 1.0, 11.0, 211.0, 1.0, 11.0)
+    assert value_of(folded.months[(*key, december)]) == HourStats(1, 1.0, 12.0, 12.0, 12.0, 12.0, 12.0)
     # a later point of the same day extends it
     later = cache.fold([at(start, 80, 12.5, 0.5)])
-    assert later.days == {(*key, dec1): HourStats(2, 1.5, 12.0, 12.5, 24.5, 12.0, 12.5)}
+    assert values(later.days) == {(*key, dec1): HourStats(2, 1.5, 12.0, 12.5, 24.5, 12.0, 12.5)}
+    # the open day and month are written with their value at the flush (``OpenPeriod``); the
+    # finished ones keep theirs
+    assert value_of(folded.days[(*key, dec1)]) == HourStats(2, 1.5, 12.0, 12.5, 24.5, 12.0, 12.5)
+    assert value_of(folded.months[(*key, november)]) == HourStats(33, 40.5, 1.0, 11.0, 211.0, 1.0, 11.0)
+
+
+def test_a_day_and_a_month_held_open_keep_their_final_values_once_closed() -> None:
+    """A flush under way may write a period held while it was open after the series moved on:
+    it writes the closed period's value, not the next one's."""
+    start = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)  # the last hour of November
+    cache = with_periods(start)
+    nov30, november = utc_periods(timestamp(start))
+    key = (EUI, "water_volume", "")
+    held = cache.fold([at(start, 30, 11.0, 0.5)])  # 23:30, held open
+    assert value_of(held.days[(*key, nov30)]) == HourStats(6, 4.5, 7.0, 11.0, 56.5, 7.0, 11.0)
+    cache.fold([at(start, 70, 12.0, 1.0), at(start, 80, 12.5, 0.5)])  # 00:10 and 00:20 on Dec 1
+    assert value_of(held.days[(*key, nov30)]) == HourStats(6, 4.5, 7.0, 11.0, 56.5, 7.0, 11.0)
+    assert value_of(held.months[(*key, november)]) == HourStats(33, 40.5, 1.0, 11.0, 211.0, 1.0, 11.0)
 
 
 def test_a_series_back_from_the_store_needs_its_periods_again() -> None:
@@ -229,8 +254,8 @@ def test_a_series_the_store_holds_nothing_of_is_folded_from_its_first_point() ->
         (*key, hour(0)): HourStats(1, 0.5, 10.0, 10.0, 10.0, 10.0, 10.0),
         (*key, hour(60)): HourStats(1, 1.0, 11.0, 11.0, 11.0, 11.0, 11.0),
     }
-    assert folded.days == {(*key, day): HourStats(2, 1.5, 10.0, 11.0, 21.0, 10.0, 11.0)}
-    assert folded.months == {(*key, month): HourStats(2, 1.5, 10.0, 11.0, 21.0, 10.0, 11.0)}
+    assert values(folded.days) == {(*key, day): HourStats(2, 1.5, 10.0, 11.0, 21.0, 10.0, 11.0)}
+    assert values(folded.months) == {(*key, month): HourStats(2, 1.5, 10.0, 11.0, 21.0, 10.0, 11.0)}
     assert cache.unknown([key]) == set()
 
 
