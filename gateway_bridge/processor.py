@@ -85,7 +85,11 @@ class ArchiveProcessor:
             log.warning("store unavailable at stop: uplinks since the last flush stay pending")
 
     def step(self) -> bool:
-        """Process the next pending batch; False when there was none (a flush may have been due)."""
+        """Process the next pending batch; True when more may be waiting (the page was full). A
+        page that was not full was all there was: the intake's word (the wake pipe) says when
+        there is more, and looking again at once would only find nothing (at a city's steady
+        rate, an archive read more per batch). False too when there was none (a flush may have
+        been due)."""
         if self.ingestor.devices_changed():
             self._after = 0
         batch = self._take()
@@ -99,7 +103,7 @@ class ArchiveProcessor:
                 self._next = (self._after, self._reader.submit(self._pending, self._after))
             self.counters.add(self.ingestor.process(batch))
             self._recovered()
-            return True
+            return len(batch) >= self.batch_size
         self.ingestor.flush_if_due()
         self._recovered()
         now = time.monotonic()
