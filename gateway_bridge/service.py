@@ -98,13 +98,15 @@ class Bridge:
         source_name: str = "default",
         batch_size: int = 500,
         batch_wait_s: float = 0.05,
-        batch_linger_s: float = 0.25,
+        batch_linger_s: float = 1.0,
         process: bool = True,
         on_archived: Callable[[], None] | None = None,
     ) -> None:
         """``batch_linger_s``: a batch closes when it is full or this long after its first
         message. Each batch costs a few transactions and requests whatever its size: at a city's
-        steady 150 uplinks/s, batches of one or two messages took most of a core. While running,
+        steady 150 uplinks/s, batches of one or two messages took most of a core, and batches of
+        a second (as Node-RED's join waits up to a second) cost a quarter less of it than batches
+        of a quarter of a second. A batch fills well before that at higher rates. While running,
         the store holds the rollups it folds in memory as the ingestor's ``FlushPolicy`` says.
         ``process`` False: the intake only (archive and acknowledge); another process processes
         what the archive holds (``gateway_bridge.processor``), told by ``on_archived``."""

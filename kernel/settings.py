@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     bridge_batch_size: int = 500
     bridge_queue_size: int = 5000
     # A batch closes when full or this long after its first message.
-    bridge_linger_s: float = Field(default=0.25, ge=0, le=5)
+    bridge_linger_s: float = Field(default=1.0, ge=0, le=5)
     # How long the bridge may hold rollups folded in memory before writing them (InfluxDB): each
     # write of a period rewrites a point, and InfluxDB 1.x spends most of its time on those.
     bridge_rollup_flush_s: float = Field(default=30.0, ge=0, le=300)
