@@ -53,8 +53,8 @@ class _Sums:
     before that day. A day is its hours merged in time order and a month its days, as the store
     merges them (``merged``): whether a period was folded here or recomputed by the store, its
     sums are the same to the last bit. (Apart from ``_Open``, so that the ``OpenPeriod`` values
-    held for a flush point at it without a reference cycle: a cycle per series left each state
-    dropped in a catch-up to the cyclic collector, 50 MB more at its peak.)"""
+    held for a flush point at it, not at the state that holds them: no reference cycle per
+    series, whose dropped states would wait for the cyclic collector.)"""
 
     stats: HourStats
     day_closed: HourStats | None = None
