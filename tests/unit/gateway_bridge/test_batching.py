@@ -67,3 +67,22 @@ def test_a_full_batch_does_not_wait_and_a_quiet_queue_gives_nothing(tmp_path: Pa
     started = time.monotonic()
     assert quiet.intake() == [] and silence.acked == []  # nothing within batch_wait_s: no batch
     assert time.monotonic() - started < 1.0  # ... and no linger
+
+
+def test_a_batch_lingers_while_messages_come_and_closes_soon_after_they_stop(tmp_path: Path) -> None:
+    """A steady stream (a message every 30 ms) fills one batch for as long as the linger allows;
+    once it stops, the batch closes a tenth of a second later, not at the end of the linger."""
+    source = QueueSource()
+    b = bridge(tmp_path, source, linger=30.0)
+    stopped: list[float] = []
+
+    def stream() -> None:
+        for mid in range(1, 21):
+            source.messages.put(message(mid))
+            time.sleep(0.03)
+        stopped.append(time.monotonic())
+
+    threading.Thread(target=stream).start()
+    b.intake()
+    assert source.acked == [list(range(1, 21))]
+    assert time.monotonic() - stopped[0] < 0.5
