@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 
 from kernel.types import HOUR_NS, Reading, SeriesKey
-from store.influx.dirty import Dirty
+from store.influx.dirty import DayKey, Dirty
 from store.influx.lineprotocol import SeriesPrefixes, stats_line, timestamp
 from store.influx.open_hours import HourKey, Periods, Rollup, value_of
 
@@ -68,12 +68,18 @@ class HeldRollups:
     def defer(self, rest: Iterable[Reading], days: Iterable[tuple[Reading, tuple[int, int, int]]]) -> None:
         """Hold hours and days to recompute at the flush (``Dirty.add``)."""
         rest, days = list(rest), list(days)
-        for r in rest:
-            ns = timestamp(r.ts)
-            self._month(r.dev_eui, r.quantity, r.channel, self._periods(ns - ns % HOUR_NS)[1])
-        for r, day in days:
-            self._month(r.dev_eui, r.quantity, r.channel, self._periods(day[1])[1])
+        self._months_of(
+            {(r.dev_eui, r.quantity, r.channel, (ns := timestamp(r.ts)) - ns % HOUR_NS) for r in rest},
+            {(r.dev_eui, r.quantity, r.channel, day) for r, day in days},
+        )
         self.dirty.add(rest, days)
+
+    def _months_of(self, hours: Iterable[HourKey], days: Iterable[DayKey]) -> None:
+        """Note the months of these hours and days to recompute."""
+        for eui, quantity, channel, hour in hours:
+            self._month(eui, quantity, channel, self._periods(hour)[1])
+        for eui, quantity, channel, day in days:
+            self._month(eui, quantity, channel, self._periods(day[1])[1])
 
     def _month(self, eui: str, quantity: str, channel: str, month: int) -> None:
         series = self._months.setdefault(eui, {})
@@ -136,10 +142,7 @@ class HeldRollups:
             if m == "rollup_1mo":
                 self._month(eui, quantity, channel, at)
         for dirty in (self.dirty, self._sealed_dirty):
-            for eui, quantity, channel, hour in dirty.hours:
-                self._month(eui, quantity, channel, self._periods(hour)[1])
-            for eui, quantity, channel, day in dirty.days:
-                self._month(eui, quantity, channel, self._periods(day[1])[1])
+            self._months_of(dirty.hours, dirty.days)
 
     def take_dirty(self) -> Dirty:
         """The hours and days held to be recomputed, which are dropped from here."""

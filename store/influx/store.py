@@ -275,9 +275,7 @@ class InfluxStore(InfluxReads):
     def delete(self, dev_eui: str, points: Collection[tuple[str, str, datetime]]) -> None:
         """InfluxQL DELETE of each point, then of its hour's rollup, recomputed from what remains."""
         with self._lock:
-            self.flush()
-            self._open_hours.forget(dev_eui)
-            self._held.forget_months(dev_eui)
+            self._forget_device(dev_eui)
             for quantity, channel, ts in points:
                 t = timestamp(ts)
                 hour = t - t % HOUR_NS
@@ -314,9 +312,7 @@ class InfluxStore(InfluxReads):
 
     def restore_hourly(self, dev_eui: str, hours: Sequence[SeriesHour]) -> None:
         with self._lock:
-            self.flush()
-            self._open_hours.forget(dev_eui)
-            self._held.forget_months(dev_eui)
+            self._forget_device(dev_eui)
             try:
                 lines = [
                     line(
@@ -348,9 +344,7 @@ class InfluxStore(InfluxReads):
     def erase(self, dev_eui: str) -> int:
         """Count, then delete the device's series in every retention policy (InfluxQL DELETE)."""
         with self._lock:
-            self.flush()
-            self._open_hours.forget(dev_eui)
-            self._held.forget_months(dev_eui)
+            self._forget_device(dev_eui)
             where = f"dev_eui = {quote_str(dev_eui)}"
             removed = 0
             for s in self.client.query(f"SELECT count(value) FROM {self.client.raw} WHERE {where}"):
@@ -374,6 +368,13 @@ class InfluxStore(InfluxReads):
                 self._settle(dirty)
             finally:
                 self._held.forget_months()
+
+    def _forget_device(self, dev_eui: str) -> None:
+        """Before its points are deleted or replaced: write what is held, then forget what this
+        writer folded of the device and the months it held of it."""
+        self.flush()
+        self._open_hours.forget(dev_eui)
+        self._held.forget_months(dev_eui)
 
     def reachable(self) -> bool:
         """``/ping``, answered by every InfluxDB with a v1 API, within 2 s."""
