@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from kernel.types import Lns, Reception, Uplink
@@ -241,11 +241,15 @@ class Archive:
 
     def mark(self, results: Sequence[Mark]) -> None:
         """Record processing results."""
-        if not results:
-            return
+        if results:
+            with database_errors("archive update"), self.engine.begin() as conn:
+                self.mark_in(conn, results)
+
+    @staticmethod
+    def mark_in(conn: Connection, results: Sequence[Mark]) -> None:
+        """Record processing results in the caller's transaction."""
         rows = [(state, error, decoder, n, uplink_id) for uplink_id, state, error, decoder, n in results]
-        with database_errors("archive update"), self.engine.begin() as conn:
-            bulk.many(conn, _MARK, rows)
+        bulk.many(conn, _MARK, rows)
 
     def pending(self, limit: int = 1000, after_id: int = 0) -> list[ArchivedUplink]:
         """Archived but not yet processed (a crash between archive and store, a store outage),

@@ -44,13 +44,17 @@ class FlushSchedule:
     def __init__(
         self,
         store: RollupBuffer,
-        mark: Callable[[Sequence[Mark]], None],
+        mark: Callable[[Sequence[Mark], bool], None],
         policy: FlushPolicy,
         clock: Callable[[], float] = time.monotonic,
+        seal: Callable[[], None] = lambda: None,
     ) -> None:
-        """``mark`` records processing results in the archive."""
+        """``mark`` records processing results in the archive, with what else was held for
+        their uplinks: everything held so far (True), or what ``seal`` set apart when the flush
+        that ends began (False)."""
         self._store = store
         self._mark = mark
+        self._seal = seal
         self.policy = policy
         self._clock = clock
         self._every_s = 0.0  # 0 until ``hold``: rollups written and uplinks marked with every batch
@@ -80,7 +84,7 @@ class FlushSchedule:
         self._flushing, self._unmarked = None, []
         self._flushed_at = self._clock()
         self._store.flush()  # on failure the uplinks stay pending in the archive, to be retried
-        self._mark(unmarked)
+        self._mark(unmarked, True)
 
     def idle(self) -> bool:
         """Whether every uplink processed so far is marked (nothing waits for a flush)."""
@@ -101,9 +105,10 @@ class FlushSchedule:
             if not due and held < policy.max_points and len(self._unmarked) < policy.max_uplinks:
                 return
             self._flushing, self._unmarked = self._unmarked, []
+            self._seal()
             self._flushed_at = self._clock()
         # On failure the uplinks stay pending in the archive, to be retried; the store keeps
         # what it has not written, and the next flush writes it.
         if self._store.flush(max(policy.chunk, held - policy.max_points)):
             done, self._flushing = self._flushing, None
-            self._mark(done)
+            self._mark(done, False)

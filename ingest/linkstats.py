@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from decoders import Frame
 from ingest.archive import ArchivedUplink
-from kernel.types import Reading
+from kernel.types import MAX_SERIES, Reading, Uplink
 from registry import bulk, schema
 from registry.errors import database_errors
 from registry.schema import INDEX_ANOMALY
@@ -30,11 +30,27 @@ def frames_lost(last_f_cnt: int | None, f_cnt: int | None) -> int:
 
 
 class LinkUpdate:
-    """Applies a processed batch to ``device_link`` and ``device_alarms``."""
+    """Folds processed batches into ``device_link`` rows and writes them; records alarms.
 
-    def __init__(self, engine: Engine) -> None:
+    ``hold`` (one worker processes each device: the bridge alone, or its processor process):
+    what a batch adds is held and written with the processing marks of its uplinks, in their
+    transaction (``write``, then ``written`` once it committed). The counts then stay exact: an
+    uplink processed again (after a crash, a store outage, a device provisioned) is counted once,
+    and a city's batches cost one statement per flush instead of a read and a write per batch.
+    Each device's newest counter is kept here, for the frames lost between batches.
+
+    Without ``hold`` (shared-subscription workers: a device's uplinks spread over them), each
+    batch reads the rows it touches and writes them at once (``apply``), as the others write too.
+    """
+
+    def __init__(self, engine: Engine, *, hold: bool = False) -> None:
         self.engine = engine
+        self.hold = hold
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        # Per device, the time and counter of the newest uplink folded (or read from the table).
+        self._newest: dict[str, tuple[datetime, int | None]] = {}
+        self._open = _Held()
+        self._sealed = _Held()  # what a flush under way marks (``seal``)
 
     def record_anomalies(self, anomalies: Sequence[tuple[Reading, str]]) -> None:
         """Index decreases that were neither a wrap nor a recorded replacement, kept for the alerts."""
@@ -43,51 +59,88 @@ class LinkUpdate:
                 conn.execute(self._insert(schema.alarms).on_conflict_do_nothing(), _anomaly_rows(anomalies))
 
     def apply(self, batch: Sequence[ArchivedUplink], frames: Sequence[tuple[ArchivedUplink, Frame]]) -> None:
+        """Fold a processed batch: held (``hold``), or written at once from the rows as stored."""
         if not batch:
             return
+        if not self.hold:
+            self._newest = {}
+        self._fold(batch, frames)
+        self._alarms(frames)
+        if not self.hold:
+            self.seal()
+            with database_errors("link statistics update"), self.engine.begin() as conn:
+                self.write(conn, everything=True)
+            self.written(everything=True)
+
+    def seal(self) -> None:
+        """A flush begins: what is held so far is written with its marks (``write``)."""
+        self._sealed.take(self._open)
+
+    def write(self, conn: Connection, *, everything: bool) -> None:
+        """Write what is sealed (``everything``: and what was held since) in the caller's
+        transaction: counts are added to the stored ones, the newest uplink's values replace
+        the stored ones when newer."""
+        rows = {eui: replace(delta) for eui, delta in self._sealed.deltas.items()}
+        for eui, delta in self._open.deltas.items() if everything else ():
+            if eui in rows:
+                rows[eui].add(delta)
+            else:
+                rows[eui] = delta
+        bulk.many(conn, _UPSERT_LINK, [(eui, *d.values(conn)) for eui, d in sorted(rows.items())])
+
+    def written(self, *, everything: bool) -> None:
+        """The transaction of ``write`` committed: drop what it wrote."""
+        self._sealed = _Held()
+        if everything:
+            self._open = _Held()
+        if len(self._newest) > MAX_SERIES:  # read again from the table when next seen
+            self._newest = {e: v for e, v in self._newest.items() if e in self._open.deltas}
+
+    def forget(self) -> None:
+        """Another process may have changed the table: read it again (what is held is kept)."""
+        held = self._open.deltas.keys() | self._sealed.deltas.keys()
+        self._newest = {e: v for e, v in self._newest.items() if e in held}
+
+    def _fold(self, batch: Sequence[ArchivedUplink], frames: Sequence[tuple[ArchivedUplink, Frame]]) -> None:
+        fresh = [item for item in batch if item.id not in self._open.ids and item.id not in self._sealed.ids]
+        missing = sorted({item.uplink.dev_eui for item in fresh} - self._newest.keys())
+        if missing:
+            with database_errors("link statistics read"), self.engine.connect() as conn:
+                for eui, seen, f_cnt in bulk.select_in(conn, _NEWEST, missing):
+                    self._newest[eui] = (bulk.from_db_time(seen), f_cnt)
         battery = {item.id: (frame.battery_level, frame.battery_voltage) for item, frame in frames}
-        with database_errors("link statistics update"), self.engine.begin() as conn:
-            euis = sorted({item.uplink.dev_eui for item in batch})
-            state = {
-                r[0]: _Link(r[0], bulk.from_db_time(r[1]), *r[2:]) for r in bulk.select_in(conn, _LINKS, euis)
+        held = self._open
+        for item in sorted(fresh, key=lambda a: a.uplink.received_at):
+            up = item.uplink
+            newest = self._newest.get(up.dev_eui)
+            if newest is None or up.received_at >= newest[0]:
+                self._newest[up.dev_eui] = (up.received_at, up.f_cnt)
+            delta = held.deltas.get(up.dev_eui)
+            if delta is None:
+                delta = held.deltas[up.dev_eui] = _Delta(up.received_at)
+            delta.frames += 1
+            delta.lost += frames_lost(None if newest is None else newest[1], up.f_cnt)
+            if up.received_at >= delta.last_seen:
+                delta.newest(up, *battery.get(item.id, (None, None)))
+            held.ids.add(item.id)
+
+    def _alarms(self, frames: Sequence[tuple[ArchivedUplink, Frame]]) -> None:
+        """The frames' alarms, once each (a frame processed again finds its rows there)."""
+        rows = [
+            {
+                "dev_eui": item.uplink.dev_eui,
+                "uplink_id": item.id,
+                "kind": str(alarm.kind),
+                "channel": alarm.channel,
+                "detail": alarm.detail,
+                "at": item.uplink.received_at,
             }
-            known = set(state)
-            for item in sorted(batch, key=lambda a: a.uplink.received_at):
-                up = item.uplink
-                link = state.get(up.dev_eui)
-                if link is None:
-                    link = state[up.dev_eui] = _Link(up.dev_eui, up.received_at)
-                link.lost += frames_lost(link.last_f_cnt, up.f_cnt)
-                link.frames += 1
-                level, volts = battery.get(item.id, (None, None))
-                if up.received_at >= link.last_seen:
-                    link.last_seen = up.received_at
-                    link.last_f_cnt = up.f_cnt
-                    link.last_rssi = up.best_rssi
-                    link.last_snr = up.best_snr
-                    if level is not None:
-                        link.battery_level = level
-                    if volts is not None:
-                        link.battery_voltage = volts
-            # One executemany of each kind through the driver (registry.bulk): a statement per
-            # device, then SQLAlchemy's per-row processing, were a fifth of the bridge's time.
-            rows = [(*link.values(conn), link.dev_eui) for link in state.values()]
-            bulk.many(conn, _INSERT_LINK, [row for row in rows if row[-1] not in known])
-            bulk.many(conn, _UPDATE_LINK, [row for row in rows if row[-1] in known])
-            alarm_rows = [
-                {
-                    "dev_eui": item.uplink.dev_eui,
-                    "uplink_id": item.id,
-                    "kind": str(alarm.kind),
-                    "channel": alarm.channel,
-                    "detail": alarm.detail,
-                    "at": item.uplink.received_at,
-                }
-                for item, frame in frames
-                for alarm in frame.alarms
-            ]
-            if alarm_rows:
-                conn.execute(self._insert(schema.alarms).on_conflict_do_nothing(), alarm_rows)
+            for item, frame in frames
+            for alarm in frame.alarms
+        ]
+        if rows:
+            with database_errors("alarm record"), self.engine.begin() as conn:
+                conn.execute(self._insert(schema.alarms).on_conflict_do_nothing(), rows)
 
 
 _FIELDS = (
@@ -100,16 +153,39 @@ _FIELDS = (
     "battery_level",
     "battery_voltage",
 )
-_LINKS = f"SELECT dev_eui, {', '.join(_FIELDS)} FROM device_link WHERE dev_eui IN ({{}})"
-_INSERT_LINK = f"INSERT INTO device_link ({', '.join(_FIELDS)}, dev_eui) VALUES ({', '.join('?' * 9)})"
-_UPDATE_LINK = f"UPDATE device_link SET {', '.join(f'{f} = ?' for f in _FIELDS)} WHERE dev_eui = ?"
+_NEWEST = "SELECT dev_eui, last_seen, last_f_cnt FROM device_link WHERE dev_eui IN ({})"
+
+
+def _newer(field: str, when: str = "") -> str:
+    """A field taken from the held row where its uplink is the newest (``when``: and more)."""
+    return (
+        f"{field} = CASE WHEN excluded.last_seen >= device_link.last_seen{when} "
+        f"THEN excluded.{field} ELSE device_link.{field} END"
+    )
+
+
+# Counts add up; the newest uplink's values replace older ones (SQL's SET reads the old row).
+_UPSERT_LINK = (
+    f"INSERT INTO device_link (dev_eui, {', '.join(_FIELDS)}) VALUES ({', '.join('?' * 9)}) "
+    "ON CONFLICT (dev_eui) DO UPDATE SET "
+    "frames = device_link.frames + excluded.frames, lost = device_link.lost + excluded.lost, "
+    + ", ".join(
+        [
+            _newer("last_f_cnt"),
+            _newer("last_rssi"),
+            _newer("last_snr"),
+            _newer("battery_level", " AND excluded.battery_level IS NOT NULL"),
+            _newer("battery_voltage", " AND excluded.battery_voltage IS NOT NULL"),
+            _newer("last_seen"),
+        ]
+    )
+)
 
 
 @dataclass(slots=True)
-class _Link:
-    """A device's row of ``device_link`` while a batch is applied to it."""
+class _Delta:
+    """What a device's uplinks folded here add to its ``device_link`` row."""
 
-    dev_eui: str
     last_seen: datetime
     last_f_cnt: int | None = None
     frames: int = 0
@@ -118,6 +194,28 @@ class _Link:
     last_snr: float | None = None
     battery_level: float | None = None
     battery_voltage: float | None = None
+
+    def newest(self, up: Uplink, level: float | None, volts: float | None) -> None:
+        """The newest uplink folded so far."""
+        self.last_seen = up.received_at
+        self.last_f_cnt = up.f_cnt
+        self.last_rssi = up.best_rssi
+        self.last_snr = up.best_snr
+        if level is not None:
+            self.battery_level = level
+        if volts is not None:
+            self.battery_voltage = volts
+
+    def add(self, later: _Delta) -> None:
+        """Fold in what was held after this (its newest uplink may be older)."""
+        self.frames += later.frames
+        self.lost += later.lost
+        if later.last_seen >= self.last_seen:
+            level, volts = self.battery_level, self.battery_voltage
+            self.last_seen, self.last_f_cnt = later.last_seen, later.last_f_cnt
+            self.last_rssi, self.last_snr = later.last_rssi, later.last_snr
+            self.battery_level = later.battery_level if later.battery_level is not None else level
+            self.battery_voltage = later.battery_voltage if later.battery_voltage is not None else volts
 
     def values(self, conn: Connection) -> tuple[object, ...]:
         """The row's values in ``_FIELDS`` order, as the driver stores them."""
@@ -131,6 +229,25 @@ class _Link:
             self.battery_level,
             self.battery_voltage,
         )
+
+
+@dataclass(slots=True)
+class _Held:
+    """Deltas of devices and the uplinks folded into them."""
+
+    deltas: dict[str, _Delta] = field(default_factory=dict)
+    ids: set[int] = field(default_factory=set)
+
+    def take(self, later: _Held) -> None:
+        """Fold ``later`` in; it is left empty."""
+        for eui, delta in later.deltas.items():
+            mine = self.deltas.get(eui)
+            if mine is None:
+                self.deltas[eui] = delta
+            else:
+                mine.add(delta)
+        self.ids |= later.ids
+        later.deltas, later.ids = {}, set()
 
 
 def _anomaly_rows(anomalies: Sequence[tuple[Reading, str]]) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from ingest.meter_state import DeltaPlan, MeterState, register_max
 from ingest.plausibility import ImplausibleTime, TimeBounds
 from kernel.types import Reading, Uplink
 from registry import Device, Registry, store_edits
+from registry.errors import database_errors
 from store import Store
 from store.errors import StoreRejected
 
@@ -74,9 +75,9 @@ class Ingestor:
         self.devices = DeviceCache(registry)
         self.meter = MeterState(store, self.devices, registry.metering_point_peers, shared=shared)
         self._unknown_logged: set[str] = set()
-        self.links = LinkUpdate(archive.engine)
+        self.links = LinkUpdate(archive.engine, hold=not shared)
         self._edits = -1  # the registry's count of store edits when this worker last looked
-        self.flushes = FlushSchedule(store, archive.mark, flush or FlushPolicy())
+        self.flushes = FlushSchedule(store, self._mark, flush or FlushPolicy(), seal=self.links.seal)
         self._device_changes: int | None = None  # the registry's count of device changes, last look
         self._device_changes_read = 0.0
 
@@ -119,6 +120,17 @@ class Ingestor:
         self.meter.forget()
         self.devices.clear()
         self.store.forget()
+        self.links.forget()
+
+    def _mark(self, marks: Sequence[Mark], everything: bool) -> None:
+        """Record processing results, with the link statistics of their uplinks (``LinkUpdate``:
+        all that was folded when ``everything``, else what was sealed), in one transaction."""
+        if not marks:
+            return
+        with database_errors("archive update"), self.archive.engine.begin() as conn:
+            self.links.write(conn, everything=everything)
+            self.archive.mark_in(conn, marks)
+        self.links.written(everything=everything)
 
     def accept(self, items: Sequence[tuple[Uplink, str]]) -> list[ArchivedUplink]:
         """Archive uplinks durably; returns the new ones (re-deliveries are counted, not returned)."""
@@ -200,8 +212,8 @@ class Ingestor:
         report.anomalies = len(plan.anomalies)
         self.links.record_anomalies(plan.anomalies)
         report.readings = len(plan.readings)
-        self.flushes.add(results)
         self.links.apply(batch, frames)
+        self.flushes.add(results)
         self.flushes.flush_if_due()
         return report
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 
 from ingest.archive import Archive, Mark
+from ingest.linkstats import LinkUpdate, apply_status
 from kernel.types import Lns, Reception, Uplink
-from registry import Device, Registry, Role, bulk, open_registry
+from registry import Device, Registry, Role, bulk, open_registry, schema
 from registry.errors import Conflict, NotFound
 
 pytestmark = pytest.mark.integration
@@ -144,3 +146,41 @@ def test_metering_point_peers_are_the_devices_of_the_same_point_on_the_same_site
     assert peers[devices[7].dev_eui] == [replaced.dev_eui] and peers[replaced.dev_eui] == [devices[7].dev_eui]
     assert all(peers[d.dev_eui] == [] for n, d in enumerate(devices) if n != 7)
     assert len(peers) == 301
+
+
+def test_held_link_statistics_add_to_the_stored_row_and_keep_what_is_newer(registry: Registry) -> None:
+    """``LinkUpdate`` writes what it held as an upsert: counts add to the stored ones, the newest
+    uplink's values replace older ones only, and a battery level the network server reported
+    meanwhile (another process) stays when the held uplinks carry none."""
+    eui = "0102030405060708"
+    archive = Archive(registry.engine)
+    links = LinkUpdate(registry.engine, hold=True)
+
+    def write(f_cnts: list[int], everything: bool = True) -> None:
+        items = archive.store([(uplink(n, eui=eui), "test") for n in f_cnts])
+        links.apply(items, [])
+        if not everything:
+            links.seal()
+        with registry.engine.begin() as conn:
+            links.write(conn, everything=everything)
+        links.written(everything=everything)
+
+    def row() -> Any:
+        with registry.engine.connect() as conn:
+            return conn.execute(select(schema.device_link)).one()
+
+    write([1, 4], everything=False)  # two lost between them
+    first = row()
+    assert (first.frames, first.lost, first.last_f_cnt, first.last_rssi) == (2, 2, 4, -100)
+    apply_status(registry.engine, [(eui, datetime(2026, 5, 1, tzinfo=UTC), 81.0)])
+    write([6, 2])  # one more lost before 6; 2 comes late and is older than what is stored
+    second = row()
+    assert (second.frames, second.lost, second.last_f_cnt, second.battery_level) == (4, 3, 6, 81.0)
+    assert second.last_seen == datetime(2026, 5, 1, 0, 6, tzinfo=UTC)
+    with registry.engine.begin() as conn:  # a newer uplink stored by another writer
+        conn.execute(
+            update(schema.device_link).values(last_seen=datetime(2026, 5, 2, tzinfo=UTC), last_f_cnt=99)
+        )
+    write([7])
+    third = row()
+    assert (third.frames, third.last_f_cnt, third.last_seen) == (5, 99, datetime(2026, 5, 2, tzinfo=UTC))
