@@ -89,10 +89,12 @@ class HeldRollups:
     def flush(self, limit: int | None = None) -> bool:
         """Write what is held; True once all that was taken is written (see the module's doc)."""
         if limit is None:
-            lines = self._lines(self._sealed, self._sealed_keys[self._sealed_next :])
-            lines += self._lines(self._held, self._held)
-            for i in range(0, len(lines), self._batch_size):
-                self._write(lines[i : i + self._batch_size])
+            # Formatted chunk by chunk, as below: all at once, the lines of 120,000 points held
+            # 25 MB more at the peak (bench.pipeline, 10,000 devices, under tracemalloc).
+            parts = ((self._sealed, self._sealed_keys[self._sealed_next :]), (self._held, [*self._held]))
+            for held, keys in parts:
+                for i in range(0, len(keys), self._batch_size):
+                    self._write(self._lines(held, keys[i : i + self._batch_size]))
             self._held.clear()
             self._unseal()
             self._settle(self.take_dirty())
