@@ -70,7 +70,7 @@ class ArchiveProcessor:
                 self.retry.wait(stop)  # or less: until the store answers again (``StoreRetry``)
             except DatabaseUnavailable:
                 self._failed()
-                stop.wait(max(0.0, self.retry.next_try - time.monotonic()))
+                self.retry.wait_out(stop)
             except Exception:  # the supervisor: log, back off, go on
                 log.exception("bridge processing failed; retrying")
                 self._after = 0

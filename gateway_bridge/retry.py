@@ -75,6 +75,11 @@ class StoreRetry:
             if stop.wait(max(0.0, min(self.probe_s, left))):
                 return
 
+    def wait_out(self, stop: threading.Event) -> None:
+        """Block until the wait after the last failure is over, or until ``stop`` is set, without
+        pinging the store (what failed was the registry's database, not the store)."""
+        stop.wait(max(0.0, self.next_try - self._clock()))
+
     def recovered(self) -> float | None:
         """A try succeeded: how long the store was down (None: it was not); the delays start again."""
         if self.down_since is None:

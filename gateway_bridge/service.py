@@ -49,6 +49,11 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+# While the archive (the registry's database) is unavailable, the intake holds its batch
+# unacknowledged and tries again after this wait, doubled at each failure up to the longest.
+ARCHIVE_FIRST_S = 0.5
+ARCHIVE_MOST_S = 5.0
+
 # While a batch lingers, how often the intake looks for more messages.
 LINGER_STEP_S = 0.05
 # A lingering batch also closes once no message came for this long: the traffic paused or
@@ -130,6 +135,7 @@ class Bridge:
         self._catching_up = threading.Event()
         self._stop = threading.Event()  # ``run``'s
         self._archive_down_since: float | None = None
+        self._archive_delay = ARCHIVE_FIRST_S
         self._retry = StoreRetry(ingestor.store.reachable)
         self._last_summary = time.monotonic()
 
@@ -283,11 +289,13 @@ class Bridge:
             if self._archive_down_since is None:
                 self._archive_down_since = time.monotonic()
                 log.exception("archive unavailable; holding %d messages unacknowledged", len(batch))
-            time.sleep(min(5.0, self._retry.delay))
+            time.sleep(self._archive_delay)
+            self._archive_delay = min(self._archive_delay * 2, ARCHIVE_MOST_S)
             return None
         if self._archive_down_since is not None:
             log.warning("archive back after %.0fs", time.monotonic() - self._archive_down_since)
             self._archive_down_since = None
+            self._archive_delay = ARCHIVE_FIRST_S
         self.counters.messages += len(batch)
         self.counters.dead_letters += len(dead)
         self.counters.uplinks += len(archived)

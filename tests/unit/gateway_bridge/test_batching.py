@@ -7,12 +7,17 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from gateway_bridge.mqtt import Message
 from gateway_bridge.service import Bridge
-from ingest.archive import Archive
+from ingest.archive import Archive, ArchivedUplink
 from ingest.pipeline import Ingestor
+from kernel.types import Uplink
 from registry import open_registry
+from registry.errors import DatabaseUnavailable
 from tests.fakes import MemoryStore
 
 
@@ -86,3 +91,43 @@ def test_a_batch_lingers_while_messages_come_and_closes_soon_after_they_stop(tmp
     b.intake()
     assert source.acked == [list(range(1, 21))]
     assert time.monotonic() - stopped[0] < 0.5
+
+
+class FlakyArchive(Archive):
+    """An archive whose database is unavailable for its first ``failures`` inserts."""
+
+    def __init__(self, engine: Any, failures: int) -> None:
+        super().__init__(engine)
+        self.failures = failures
+
+    def store(self, items: Sequence[tuple[Uplink, str]]) -> list[ArchivedUplink]:
+        if self.failures:
+            self.failures -= 1
+            raise DatabaseUnavailable("archive insert: database is locked (test)")
+        return super().store(items)
+
+
+def test_an_unavailable_archive_holds_the_batch_and_backs_off_on_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unacknowledged while the archive is down, tried again after waits of its own (doubling
+    from 0.5 s up to 5 s, whatever the store's retry says), from the first again once it is back."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(time, "sleep", sleeps.append)  # the module the bridge sleeps through
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    archive = FlakyArchive(registry.engine, failures=6)
+    source = QueueSource()
+    b = Bridge(source, Ingestor(registry, archive, MemoryStore()), batch_size=2, batch_wait_s=0.1)
+    source.messages.put(message(1))
+    source.messages.put(message(2))
+    for _ in range(6):
+        b.intake()
+    assert source.acked == [] and b.counters.archive_failures == 6
+    assert sleeps == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0]
+    b.intake()
+    assert source.acked == [[1, 2]]
+    archive.failures = 1
+    source.messages.put(message(3))
+    source.messages.put(message(4))
+    b.intake()
+    assert sleeps[-1] == 0.5 and len(sleeps) == 7

@@ -91,3 +91,29 @@ def test_waiting_ends_at_once_when_told_to_stop_and_early_when_the_store_is_back
     start = time.monotonic()
     retry.wait(stop)
     assert time.monotonic() - start < 0.5
+
+
+class Waits(threading.Event):
+    """A stop event that records how long it was waited on, without waiting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waited: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waited.append(timeout or 0.0)
+        return self.is_set()
+
+
+def test_a_database_failure_waits_out_the_delay_without_pinging_the_store() -> None:
+    clock, pings = Clock(), Pings(True)
+    retry = StoreRetry(pings, clock=clock)
+    stop = Waits()
+    for expected in (1.0, 2.0, 4.0):
+        retry.failed()
+        retry.wait_out(stop)
+        assert stop.waited[-1] == expected
+        clock.now += expected
+    retry.wait_out(stop)  # the wait is over: no wait at all
+    assert stop.waited[-1] == 0.0
+    assert pings.count == 0
