@@ -212,7 +212,9 @@ class Ingestor:
         report.anomalies = len(plan.anomalies)
         self.links.record_anomalies(plan.anomalies)
         report.readings = len(plan.readings)
-        self.links.apply(batch, frames)
+        # A quarantined uplink returns to pending once its device is provisioned: it counts then.
+        quarantined = {mark.uplink_id for mark in results if mark.state == "unknown_device"}
+        self.links.apply([item for item in batch if item.id not in quarantined], frames)
         self.flushes.add(results)
         self.flushes.flush_if_due()
         return report

@@ -16,7 +16,7 @@ from ingest.archive import Archive
 from ingest.flushing import FlushPolicy
 from ingest.pipeline import Ingestor
 from kernel.types import Uplink
-from registry import schema
+from registry import Device, schema
 from store.errors import StoreUnavailable
 from tests.fakes import MemoryStore
 from tests.unit.ingest.test_ingest_faults import EUIS, T0, open_env, up
@@ -135,3 +135,22 @@ def test_a_chunked_flush_marks_what_it_sealed_and_a_replay_meanwhile_counts_once
     assert links(ingestor) == reference
     states = {row[1] for row in ingestor.archive.select(limit=200)}
     assert states == {"decoded"}
+
+
+def test_a_quarantined_uplink_counts_once_its_device_is_provisioned(tmp_path: Path) -> None:
+    ingestor = holding(tmp_path, "quarantine", HoldingStore(), FlushPolicy(every_s=3600))
+    stranger = "0102030405060799"
+    early = [up(stranger, i, 10 + i, T0 + timedelta(minutes=15 * i)) for i in range(5)]
+    feed(ingestor, early)
+    ingestor.flush()
+    assert stranger not in links(ingestor)  # the quarantine lists it, from the archive
+    ingestor.registry.add_devices(
+        [Device(stranger, ingestor.registry.owner_tenant().id, "eau 9", "netvox/r718h")]
+    )
+    assert ingestor.archive.release_quarantine(stranger) == 5
+    ingestor.devices.clear()
+    assert ingestor.recover(limit=2) == 5
+    feed(ingestor, [up(stranger, 7, 30, T0 + timedelta(minutes=105))])
+    ingestor.flush()
+    row = links(ingestor)[stranger]
+    assert (row[3], row[4], row[2]) == (6, 2, 7)  # frames, lost (5 and 6), last counter
