@@ -81,11 +81,8 @@ class LinkUpdate:
         transaction: counts are added to the stored ones, the newest uplink's values replace
         the stored ones when newer."""
         rows = {eui: replace(delta) for eui, delta in self._sealed.deltas.items()}
-        for eui, delta in self._open.deltas.items() if everything else ():
-            if eui in rows:
-                rows[eui].add(delta)
-            else:
-                rows[eui] = delta
+        if everything:
+            _fold_in(rows, self._open.deltas)
         bulk.many(conn, _UPSERT_LINK, [(eui, *d.values(conn)) for eui, d in sorted(rows.items())])
 
     def written(self, *, everything: bool) -> None:
@@ -240,14 +237,20 @@ class _Held:
 
     def take(self, later: _Held) -> None:
         """Fold ``later`` in; it is left empty."""
-        for eui, delta in later.deltas.items():
-            mine = self.deltas.get(eui)
-            if mine is None:
-                self.deltas[eui] = delta
-            else:
-                mine.add(delta)
+        _fold_in(self.deltas, later.deltas)
         self.ids |= later.ids
         later.deltas, later.ids = {}, set()
+
+
+def _fold_in(deltas: dict[str, _Delta], later: dict[str, _Delta]) -> None:
+    """Add to ``deltas`` what was held after them (a device's delta there is added to in place,
+    one not there is taken as it is)."""
+    for eui, delta in later.items():
+        mine = deltas.get(eui)
+        if mine is None:
+            deltas[eui] = delta
+        else:
+            mine.add(delta)
 
 
 def _anomaly_rows(anomalies: Sequence[tuple[Reading, str]]) -> list[dict[str, Any]]:

@@ -174,6 +174,9 @@ class Ingestor:
         results: list[Mark] = []
         readings: list[Reading] = []
         frames: list[tuple[ArchivedUplink, Frame]] = []
+        # Link statistics count every uplink of a device in service; a quarantined one counts once
+        # its device is provisioned and it returns to pending.
+        heard: list[ArchivedUplink] = []
         self.devices.prime([item.uplink.dev_eui for item in batch])
         for item in sorted(batch, key=lambda a: a.uplink.received_at):
             up = item.uplink
@@ -186,6 +189,7 @@ class Ingestor:
                 why = "device not provisioned" if device is None else f"device {device.status}"
                 results.append(Mark(item.id, "unknown_device", why, None, 0))
                 continue
+            heard.append(item)
             if up.f_port == 0:
                 report.mac_only += 1
                 results.append(Mark(item.id, "mac_only", None, None, 0))
@@ -212,9 +216,7 @@ class Ingestor:
         report.anomalies = len(plan.anomalies)
         self.links.record_anomalies(plan.anomalies)
         report.readings = len(plan.readings)
-        # A quarantined uplink returns to pending once its device is provisioned: it counts then.
-        quarantined = {mark.uplink_id for mark in results if mark.state == "unknown_device"}
-        self.links.apply([item for item in batch if item.id not in quarantined], frames)
+        self.links.apply(heard, frames)
         self.flushes.add(results)
         self.flushes.flush_if_due()
         return report
