@@ -208,11 +208,12 @@ class _Delta:
         self.frames += later.frames
         self.lost += later.lost
         if later.last_seen >= self.last_seen:
-            level, volts = self.battery_level, self.battery_voltage
             self.last_seen, self.last_f_cnt = later.last_seen, later.last_f_cnt
             self.last_rssi, self.last_snr = later.last_rssi, later.last_snr
-            self.battery_level = later.battery_level if later.battery_level is not None else level
-            self.battery_voltage = later.battery_voltage if later.battery_voltage is not None else volts
+            if later.battery_level is not None:
+                self.battery_level = later.battery_level
+            if later.battery_voltage is not None:
+                self.battery_voltage = later.battery_voltage
 
     def values(self, conn: Connection) -> tuple[object, ...]:
         """The row's values in ``_FIELDS`` order, as the driver stores them."""
