@@ -28,7 +28,7 @@ from dataclasses import asdict
 from gateway_bridge.retry import StoreRetry
 from gateway_bridge.service import Counters
 from ingest.archive import ArchivedUplink
-from ingest.pipeline import Ingestor
+from ingest.pipeline import Ingestor, Prepared
 from registry.errors import DatabaseUnavailable
 from store.errors import StoreError
 
@@ -55,7 +55,7 @@ class ArchiveProcessor:
         self._rescanned = time.monotonic()
         self.retry = StoreRetry(ingestor.store.reachable)
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="archive-reader")
-        self._next: tuple[int, Future[list[ArchivedUplink]]] | None = None
+        self._next: tuple[int, Future[Prepared]] | None = None
 
     def run(self, stop: threading.Event) -> None:
         """Process until ``stop`` is set, then write what the store holds and mark its uplinks."""
@@ -92,16 +92,17 @@ class ArchiveProcessor:
         been due)."""
         if self.ingestor.devices_changed():
             self._after = 0
-        batch = self._take()
+        taken = self._take()
+        batch = taken.batch if isinstance(taken, Prepared) else taken
         if batch:
             self._after = batch[-1].id
-            # A full page: the next one is read while this one is processed (most of it is
-            # waiting on the store). A page that was not full is the intake's latest batch: the
-            # next is not archived yet, and reading ahead would only find nothing (at a city's
-            # steady rate, two reads more per batch).
+            # A full page: the next one is read and decoded (``Ingestor.prepare``) while this one
+            # is processed, mostly while this thread waits on the store's write. A page that was
+            # not full is the intake's latest batch: the next is not archived yet, and reading
+            # ahead would only find nothing (at a city's steady rate, two reads more per batch).
             if len(batch) >= self.batch_size:
-                self._next = (self._after, self._reader.submit(self._pending, self._after))
-            self.counters.add(self.ingestor.process(batch))
+                self._next = (self._after, self._reader.submit(self._ahead, self._after))
+            self.counters.add(self.ingestor.process(taken))
             self._recovered()
             return len(batch) >= self.batch_size
         self.ingestor.flush_if_due()
@@ -123,8 +124,12 @@ class ArchiveProcessor:
     def _pending(self, after: int) -> list[ArchivedUplink]:
         return self.ingestor.archive.pending(self.batch_size, after_id=after)
 
-    def _take(self) -> list[ArchivedUplink]:
-        """The page after ``_after``: the one read ahead if it is that one, else read now."""
+    def _ahead(self, after: int) -> Prepared:
+        return self.ingestor.prepare(self._pending(after))
+
+    def _take(self) -> Prepared | list[ArchivedUplink]:
+        """The page after ``_after``: the one read ahead (and decoded) if it is that one, else
+        read now (and decoded by ``process``)."""
         ahead, self._next = self._next, None
         if ahead is not None:
             after, future = ahead
@@ -132,8 +137,8 @@ class ArchiveProcessor:
                 page = future.result()
             except DatabaseUnavailable:
                 page = None
-            if after == self._after and page:  # (an empty page read ahead may be stale)
-                return page
+            if after == self._after and page is not None and page.batch:
+                return page  # (an empty page read ahead may be stale)
         return self._pending(self._after)
 
     def close(self) -> None:

@@ -3,6 +3,7 @@ replacements."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Collection
 
@@ -19,7 +20,11 @@ class DeviceCache:
     (``Ingestor.devices_changed``), and so does a reprocess or a meter replacement (the store's
     edit counter); ``known_ttl_s`` only bounds how long an edit made outside releve goes unseen.
     With two minutes, a city's devices reporting every minute or so were looked up again every
-    other uplink (8 % of the bridge's processing at 150 uplinks/s, bench.city)."""
+    other uplink (8 % of the bridge's processing at 150 uplinks/s, bench.city).
+
+    Thread-safe: the bridge's processor looks devices up for the next page in its read-ahead
+    thread (``Ingestor.prepare``). ``generation`` counts the clears: what was looked up before
+    one may be stale."""
 
     def __init__(self, registry: Registry, ttl_s: float = 10.0, known_ttl_s: float = 3600.0) -> None:
         self._registry = registry
@@ -27,9 +32,15 @@ class DeviceCache:
         self._known_ttl = known_ttl_s
         self._entries: dict[str, tuple[float, Device | None]] = {}
         self._replacements: dict[str, tuple[float, dict[tuple[str, str], tuple[Replacement, ...]]]] = {}
+        self._lock = threading.RLock()
+        self.generation = 0
 
     def prime(self, dev_euis: Collection[str]) -> None:
         """Look up, in one query each, the devices of a batch that are not cached (or expired)."""
+        with self._lock:
+            self._prime(dev_euis)
+
+    def _prime(self, dev_euis: Collection[str]) -> None:
         now = time.monotonic()
         stale = [e for e in set(dev_euis) if self._expired(self._entries.get(e), now)]
         if stale:
@@ -52,10 +63,16 @@ class DeviceCache:
         return now - entry[0] >= (self._ttl if entry[1] is None else self._known_ttl)
 
     def clear(self) -> None:
-        self._entries.clear()
-        self._replacements.clear()
+        with self._lock:
+            self.generation += 1
+            self._entries.clear()
+            self._replacements.clear()
 
     def replacements(self, dev_eui: str) -> dict[tuple[str, str], tuple[Replacement, ...]]:
+        with self._lock:
+            return self._replacements_of(dev_eui)
+
+    def _replacements_of(self, dev_eui: str) -> dict[tuple[str, str], tuple[Replacement, ...]]:
         now = time.monotonic()
         hit = self._replacements.get(dev_eui)
         if hit is not None and now - hit[0] < self._known_ttl:
@@ -67,6 +84,10 @@ class DeviceCache:
         return found
 
     def get(self, dev_eui: str) -> Device | None:
+        with self._lock:
+            return self._get(dev_eui)
+
+    def _get(self, dev_eui: str) -> Device | None:
         now = time.monotonic()
         hit = self._entries.get(dev_eui)
         if hit is not None and not self._expired(hit, now):

@@ -8,6 +8,7 @@ uplinks stay pending in the archive and the caller retries them.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -31,7 +32,7 @@ from store.errors import StoreRejected
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BatchReport", "DeviceCache", "FlushPolicy", "Ingestor", "decoder_of", "register_max"]
+__all__ = ["BatchReport", "DeviceCache", "FlushPolicy", "Ingestor", "Prepared", "decoder_of", "register_max"]
 
 
 @dataclass
@@ -45,6 +46,19 @@ class BatchReport:
     mac_only: int = 0
     anomalies: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    """A batch decoded (``Ingestor.prepare``): what ``process`` writes and marks."""
+
+    batch: list[ArchivedUplink]
+    generation: int  # the device cache's generation it was prepared with (``DeviceCache``)
+    report: BatchReport = field(default_factory=BatchReport)
+    results: list[Mark] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+    frames: list[tuple[ArchivedUplink, Frame]] = field(default_factory=list)
+    heard: list[ArchivedUplink] = field(default_factory=list)
 
 
 class Ingestor:
@@ -165,19 +179,16 @@ class Ingestor:
             self.flush()
         return done
 
-    def process(self, batch: Sequence[ArchivedUplink]) -> BatchReport:
-        edits = store_edits.current(self.registry.engine)
-        if edits != self._edits:
-            self._forget()
-            self._edits = edits
-        report = BatchReport()
-        results: list[Mark] = []
-        readings: list[Reading] = []
-        frames: list[tuple[ArchivedUplink, Frame]] = []
-        # Link statistics count every uplink of a device in service; a quarantined one counts once
-        # its device is provisioned and it returns to pending.
-        heard: list[ArchivedUplink] = []
+    def prepare(self, batch: Sequence[ArchivedUplink]) -> Prepared:
+        """The first half of ``process``, which reads nothing the store or the meter state holds:
+        each uplink's device looked up, its frame decoded and its readings built, or why not.
+        The bridge's processor prepares the next page in its read-ahead thread while this one
+        waits on the store's write (``ArchiveProcessor``); ``process`` prepares again what was
+        prepared before the devices were looked up afresh."""
+        generation = self.devices.generation
+        out = Prepared(list(batch), generation)
         self.devices.prime([item.uplink.dev_eui for item in batch])
+        report = out.report
         for item in sorted(batch, key=lambda a: a.uplink.received_at):
             up = item.uplink
             device = self.devices.get(up.dev_eui)
@@ -187,24 +198,42 @@ class Ingestor:
                     self._unknown_logged.add(up.dev_eui)
                     log.warning("first uplink from unprovisioned device %s: quarantined", up.dev_eui)
                 why = "device not provisioned" if device is None else f"device {device.status}"
-                results.append(Mark(item.id, "unknown_device", why, None, 0))
+                out.results.append(Mark(item.id, "unknown_device", why, None, 0))
                 continue
-            heard.append(item)
+            # Link statistics count every uplink of a device in service; a quarantined one
+            # counts once its device is provisioned and it returns to pending.
+            out.heard.append(item)
             if up.f_port == 0:
                 report.mac_only += 1
-                results.append(Mark(item.id, "mac_only", None, None, 0))
+                out.results.append(Mark(item.id, "mac_only", None, None, 0))
                 continue
             try:
                 frame, built = self.read(item, device)
             except (DecodeError, KeyUnusable, ImplausibleTime) as exc:
                 report.failed += 1
-                results.append(Mark(item.id, "failed", f"{type(exc).__name__}: {exc}", device.model, 0))
+                out.results.append(Mark(item.id, "failed", f"{type(exc).__name__}: {exc}", device.model, 0))
                 continue
-            frames.append((item, frame))
-            readings.extend(built)
+            out.frames.append((item, frame))
+            out.readings.extend(built)
             report.decoded += 1
-            results.append(Mark(item.id, "decoded", None, decoder_of(device.model), len(built)))
-        plan, refused = self._write(readings, edits)
+            out.results.append(Mark(item.id, "decoded", None, decoder_of(device.model), len(built)))
+        return out
+
+    def process(self, batch: Sequence[ArchivedUplink] | Prepared) -> BatchReport:
+        """Decode a batch (or take what ``prepare`` made of it, unless the devices were looked
+        up afresh since), write its readings, and hold its marks for the next flush."""
+        edits = store_edits.current(self.registry.engine)
+        if edits != self._edits:
+            self._forget()
+            self._edits = edits
+        if not isinstance(batch, Prepared):
+            prepared = self.prepare(batch)
+        elif batch.generation != self.devices.generation:
+            prepared = self.prepare(batch.batch)
+        else:
+            prepared = batch
+        report, results, frames = prepared.report, prepared.results, prepared.frames
+        plan, refused = self._write(prepared.readings, edits)
         if refused:  # isolated: failed with the store's reason, like a frame that cannot be decoded
             report.decoded -= len(refused)
             report.failed += len(refused)
@@ -216,7 +245,7 @@ class Ingestor:
         report.anomalies = len(plan.anomalies)
         self.links.record_anomalies(plan.anomalies)
         report.readings = len(plan.readings)
-        self.links.apply(heard, frames)
+        self.links.apply(prepared.heard, frames)
         self.flushes.add(results)
         self.flushes.flush_if_due()
         return report
@@ -310,7 +339,9 @@ class Ingestor:
         return out
 
 
+@functools.lru_cache(maxsize=1024)
 def decoder_of(model: str) -> str:
-    """The model and decoder version that read an uplink, as the archive records it."""
+    """The model and decoder version that read an uplink, as the archive records it (one string
+    per model: the marks held for a flush share it)."""
     spec = get_model(model)
     return f"{spec.model_id}@{spec.version}"
