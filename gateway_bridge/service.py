@@ -16,7 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -60,6 +60,16 @@ LINGER_STEP_S = 0.05
 # stopped, and what came before it need not wait out the linger (at 150 uplinks/s arriving at
 # random, such a gap comes about every six hours).
 QUIET_S = 0.1
+
+
+@dataclass
+class _Parsed:
+    """A batch of messages with its envelopes read (``Bridge._parse``), to be archived."""
+
+    batch: list[Message]
+    uplinks: list[tuple[Uplink, str]] = field(default_factory=list)
+    statuses: list[tuple[str, datetime, float | None]] = field(default_factory=list)
+    dead: list[tuple[Message, str]] = field(default_factory=list)
 
 
 class MessageSource(Protocol):
@@ -184,13 +194,58 @@ class Bridge:
             log.warning("store unavailable at stop: uplinks since the last flush stay pending")
 
     def _intake_only(self, stop: threading.Event) -> None:
+        """Two threads: one takes batches and reads their envelopes (``_read_loop``), this one
+        archives and acknowledges them, one batch behind. SQLite's insert and commit let go of
+        the interpreter lock: the next batch's envelopes are read meanwhile (the archive and the
+        envelopes were half and a third of the intake's time, one after the other)."""
+        parsed: queue.Queue[_Parsed] = queue.Queue(maxsize=1)
+        reader = threading.Thread(
+            target=self._read_loop, args=(parsed, stop), name="bridge-envelopes", daemon=True
+        )
+        reader.start()
         while not stop.is_set():
             try:
-                self.intake()
+                try:
+                    batch = parsed.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                self._archive_parsed(batch, stop)
             except Exception:  # the supervisor: log, count, back off, go on
                 log.exception("bridge step failed; retrying")
                 stop.wait(1.0)
             self._summary()
+        reader.join(5)
+
+    def _read_loop(self, out: queue.Queue[_Parsed], stop: threading.Event) -> None:
+        """Take batches and read their envelopes, for ``_intake_only`` (at most one waits)."""
+        while not stop.is_set():
+            try:
+                batch = self._drain()
+                if not batch:
+                    continue
+                parsed = self._parse(batch)
+                while not stop.is_set():
+                    try:
+                        out.put(parsed, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+            except Exception:  # the supervisor: log, back off, go on (what it took is redelivered)
+                log.exception("bridge envelope reading failed; retrying")
+                stop.wait(1.0)
+
+    def _archive_parsed(self, parsed: _Parsed, stop: threading.Event) -> None:
+        """Archive a parsed batch, held unacknowledged and tried again while the archive is
+        unavailable (until the bridge stops: the broker then sends it again), then ack it."""
+        while not stop.is_set():
+            archived = self._keep(parsed)
+            if archived is None:
+                continue
+            self.source.ack(parsed.batch)
+            self._held = []
+            if archived and self.on_archived is not None:
+                self.on_archived()
+            return
 
     def _process_loop(self, work: queue.Queue[list[ArchivedUplink]], stop: threading.Event) -> None:
         while not (stop.is_set() and work.empty()):
@@ -256,19 +311,21 @@ class Bridge:
         return batch
 
     def _archive(self, batch: list[Message]) -> list[ArchivedUplink] | None:
-        uplinks: list[tuple[Uplink, str]] = []
-        statuses: list[tuple[str, datetime, float | None]] = []
-        dead: list[tuple[Message, str]] = []
+        return self._keep(self._parse(batch))
+
+    def _parse(self, batch: list[Message]) -> _Parsed:
+        """A batch's envelopes read: its uplinks, battery reports and unreadable messages."""
+        parsed = _Parsed(batch)
         for message in batch:
             try:
                 event = parse(message.topic, message.payload, self.lns)
             except EnvelopeError as exc:
-                dead.append((message, f"{type(exc).__name__}: {exc}"))
+                parsed.dead.append((message, f"{type(exc).__name__}: {exc}"))
                 continue
             if isinstance(event, Uplink):
-                uplinks.append((event, self.source_name))
+                parsed.uplinks.append((event, self.source_name))
             elif isinstance(event, DeviceStatus):
-                statuses.append((event.dev_eui, event.time, event.battery_level))
+                parsed.statuses.append((event.dev_eui, event.time, event.battery_level))
             elif isinstance(event, DeviceLog):
                 self.counters.lns_logs += 1
                 if event.level == "ERROR":
@@ -277,12 +334,18 @@ class Bridge:
                     )
             else:
                 self.counters.ignored += 1
+        return parsed
+
+    def _keep(self, parsed: _Parsed) -> list[ArchivedUplink] | None:
+        """Archive a parsed batch in the archive's database; None when it is unavailable (the
+        batch is held, unacknowledged, and tried again after a wait)."""
+        batch, uplinks, dead = parsed.batch, parsed.uplinks, parsed.dead
         try:
             for message, error in dead:
                 self.ingestor.archive.dead_letter(message.topic, message.payload, error, self.source_name)
             archived = self.ingestor.accept(uplinks)
-            if statuses:
-                apply_status(self.ingestor.archive.engine, statuses)
+            if parsed.statuses:
+                apply_status(self.ingestor.archive.engine, parsed.statuses)
         except DatabaseUnavailable:  # keep the batch unacknowledged and retry it
             self._held = batch
             self.counters.archive_failures += 1

@@ -131,3 +131,48 @@ def test_an_unavailable_archive_holds_the_batch_and_backs_off_on_its_own(
     source.messages.put(message(4))
     b.intake()
     assert sleeps[-1] == 0.5 and len(sleeps) == 7
+
+
+def test_the_intake_alone_reads_the_next_batch_while_it_archives_and_acks_only_what_it_archived(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``releve bridge``'s intake process: envelopes are read a batch ahead, in a thread of their
+    own. While the archive is unavailable nothing is acknowledged; then every message is archived
+    and acknowledged once, in the order the broker sent them, the unreadable one as a dead letter."""
+    from gateway_bridge import service
+    from tests.unit.gateway_bridge.test_catch_up import uplink_body
+
+    monkeypatch.setattr(service, "ARCHIVE_FIRST_S", 0.05)
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    archive = FlakyArchive(registry.engine, failures=3)
+    source = QueueSource()
+    topic = "application/a/device/0102030405060708/event/up"
+    for mid in range(1, 11):
+        body = b"{not json" if mid == 5 else uplink_body(mid)
+        source.messages.put(Message(topic, body, mid, 1, 0))
+    woken: list[int] = []
+    intake = Bridge(
+        source,
+        Ingestor(registry, archive, MemoryStore()),
+        batch_size=3,
+        batch_wait_s=0.05,
+        batch_linger_s=0.05,
+        process=False,
+        on_archived=lambda: woken.append(len(source.acked)),
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=intake.run, args=(stop,))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while sum(map(len, source.acked)) < 10 and time.monotonic() < deadline:
+            assert source.acked == [] or archive.failures == 0  # nothing acknowledged while it fails
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert [mid for batch in source.acked for mid in batch] == list(range(1, 11))
+    assert intake.counters.archive_failures == 3
+    assert (intake.counters.uplinks, intake.counters.dead_letters) == (9, 1)
+    assert len(archive.pending(100)) == 9
+    assert woken  # the processor was told
