@@ -9,7 +9,8 @@ servers) has the same dedup key and is archived once; the extra deliveries are c
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -22,6 +23,7 @@ from registry import bulk, schema
 from registry.errors import DatabaseUnavailable, database_errors
 
 DEAD_LETTER_MAX_BYTES = 64 * 1024
+MARK_ROWS = 5000
 
 _KNOWN = "SELECT dedup_key FROM uplinks WHERE dedup_key IN ({})"
 _IDS = "SELECT dedup_key, id FROM uplinks WHERE dedup_key IN ({})"
@@ -246,10 +248,13 @@ class Archive:
                 self.mark_in(conn, results)
 
     @staticmethod
-    def mark_in(conn: Connection, results: Sequence[Mark]) -> None:
-        """Record processing results in the caller's transaction."""
-        rows = [(state, error, decoder, n, uplink_id) for uplink_id, state, error, decoder, n in results]
-        bulk.many(conn, _MARK, rows)
+    def mark_in(conn: Connection, results: Iterable[Mark]) -> None:
+        """Record processing results in the caller's transaction, in statements of at most
+        ``MARK_ROWS`` rows (a flush after a catch-up marks up to 200,000 uplinks: their rows all
+        at once took 20 MB more)."""
+        rows = ((state, error, decoder, n, uplink_id) for uplink_id, state, error, decoder, n in results)
+        while chunk := list(itertools.islice(rows, MARK_ROWS)):
+            bulk.many(conn, _MARK, chunk)
 
     def pending(self, limit: int = 1000, after_id: int = 0) -> list[ArchivedUplink]:
         """Archived but not yet processed (a crash between archive and store, a store outage),

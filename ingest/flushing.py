@@ -10,13 +10,53 @@ nothing: its uplinks are marked with every batch.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ingest.archive import Mark
 from store import RollupBuffer
 
-__all__ = ["FlushPolicy", "FlushSchedule"]
+__all__ = ["FlushPolicy", "FlushSchedule", "MarkLog"]
+
+
+class MarkLog(Collection[Mark]):
+    """Processing results waiting for a flush, in the order they were made (a replay may mark
+    an uplink again: the later mark is written last). Held as arrays, about 20 bytes a mark
+    where a ``Mark`` took about 130: a catch-up holds up to ``FlushPolicy.max_uplinks`` of them.
+    What a mark says besides its uplink and its count of readings (state, error, decoder) is
+    kept once per distinct value."""
+
+    def __init__(self, marks: Iterable[Mark] = ()) -> None:
+        self._ids = array("q")
+        self._readings = array("q")
+        self._kinds = array("l")
+        self._kind_of: dict[tuple[str, str | None, str | None], int] = {}
+        self._kind_list: list[tuple[str, str | None, str | None]] = []
+        self.extend(marks)
+
+    def extend(self, marks: Iterable[Mark]) -> None:
+        kind_of, kinds = self._kind_of, self._kind_list
+        for uplink_id, state, error, decoder, readings in marks:
+            kind = kind_of.get((state, error, decoder))
+            if kind is None:
+                kind = kind_of[(state, error, decoder)] = len(kinds)
+                kinds.append((state, error, decoder))
+            self._ids.append(uplink_id)
+            self._readings.append(readings)
+            self._kinds.append(kind)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[Mark]:
+        kinds = self._kind_list
+        for uplink_id, readings, kind in zip(self._ids, self._readings, self._kinds, strict=True):
+            state, error, decoder = kinds[kind]
+            yield Mark(uplink_id, state, error, decoder, readings)
+
+    def __contains__(self, item: object) -> bool:
+        return any(mark == item for mark in self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +84,7 @@ class FlushSchedule:
     def __init__(
         self,
         store: RollupBuffer,
-        mark: Callable[[Sequence[Mark], bool], None],
+        mark: Callable[[Collection[Mark], bool], None],
         policy: FlushPolicy,
         clock: Callable[[], float] = time.monotonic,
         seal: Callable[[], None] = lambda: None,
@@ -58,9 +98,9 @@ class FlushSchedule:
         self.policy = policy
         self._clock = clock
         self._every_s = 0.0  # 0 until ``hold``: rollups written and uplinks marked with every batch
-        self._unmarked: list[Mark] = []
+        self._unmarked = MarkLog()
         # The uplinks behind a chunked flush under way (None: none is), marked when it ends.
-        self._flushing: list[Mark] | None = None
+        self._flushing: MarkLog | None = None
         self._flushed_at = clock()
 
     def hold(self) -> None:
@@ -80,8 +120,8 @@ class FlushSchedule:
 
     def flush(self) -> None:
         """Write what the store holds, then mark the uplinks behind it processed."""
-        unmarked = [*(self._flushing or []), *self._unmarked]
-        self._flushing, self._unmarked = None, []
+        unmarked = MarkLog([*(self._flushing or []), *self._unmarked]) if self._flushing else self._unmarked
+        self._flushing, self._unmarked = None, MarkLog()
         self._flushed_at = self._clock()
         self._store.flush()  # on failure the uplinks stay pending in the archive, to be retried
         self._mark(unmarked, True)
@@ -104,7 +144,7 @@ class FlushSchedule:
             due = self._clock() - self._flushed_at >= self._every_s
             if not due and held < policy.max_points and len(self._unmarked) < policy.max_uplinks:
                 return
-            self._flushing, self._unmarked = self._unmarked, []
+            self._flushing, self._unmarked = self._unmarked, MarkLog()
             self._seal()
             self._flushed_at = self._clock()
         # On failure the uplinks stay pending in the archive, to be retried; the store keeps

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -136,7 +136,7 @@ class Ingestor:
         self.store.forget()
         self.links.forget()
 
-    def _mark(self, marks: Sequence[Mark], everything: bool) -> None:
+    def _mark(self, marks: Collection[Mark], everything: bool) -> None:
         """Record processing results, with the link statistics of their uplinks (``LinkUpdate``:
         all that was folded when ``everything``, else what was sealed), in one transaction."""
         if not marks:
