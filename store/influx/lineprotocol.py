@@ -152,21 +152,27 @@ def as_float(value: float | int | None) -> float | None:
 
 
 class SeriesPrefixes:
-    """Each series' measurement and tags in line protocol, escaped once (it was a tenth of the
-    time), at most ``MAX_SERIES`` of them."""
+    """Each series' measurement and tags in line protocol, its tags escaped once (it was a tenth
+    of the time), for at most ``MAX_SERIES`` series. The tags are kept once per series and kind,
+    whatever the measurement (the reading and its three rollups): kept per measurement, they and
+    their keys took 30 MB of the processor in a backlog of 10,000 devices (40,000 series)."""
 
     def __init__(self) -> None:
-        self._series: dict[tuple[str, str, str, str, str], str] = {}
+        self._tags: dict[tuple[str, str, str, str], str] = {}
+        self._measurements: dict[str, str] = {}
 
     def of(self, measurement: str, dev_eui: str, quantity: str, channel: str, kind: str) -> str:
-        key = (measurement, dev_eui, quantity, channel, kind)
-        series = self._series.get(key)
-        if series is None:
-            if len(self._series) > MAX_SERIES:
-                self._series.clear()
-            tags = {"dev_eui": dev_eui, "quantity": quantity, "channel": channel, "kind": kind}
-            series = self._series[key] = series_key(measurement, tags)
-        return series
+        key = (dev_eui, quantity, channel, kind)
+        tags = self._tags.get(key)
+        if tags is None:
+            if len(self._tags) > MAX_SERIES:
+                self._tags.clear()
+            values = {"dev_eui": dev_eui, "quantity": quantity, "channel": channel, "kind": kind}
+            tags = self._tags[key] = series_key("", values)
+        name = self._measurements.get(measurement)
+        if name is None:
+            name = self._measurements[measurement] = _escape_measurement(measurement)
+        return name + tags
 
 
 # Rollups merged inside InfluxDB: the fields of a rollup point from the rows of a period.

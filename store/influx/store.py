@@ -362,7 +362,7 @@ class InfluxStore(InfluxReads):
             self._open_hours.forget()
             dirty = self._held.take_dirty()
             # a held day or month is the day or month of a held hour
-            dirty.hours |= {(e, q, ch, at) for (m, e, q, ch, at) in held if m == "rollup_1h"}
+            dirty.hours |= set(held.get("rollup_1h", {}))
             dirty.last.clear()  # nothing to fold into again: the edit may have changed anything
             try:
                 self._settle(dirty)

@@ -59,3 +59,44 @@ def test_the_newest_month_of_each_series_held_folded_or_to_recompute() -> None:
     rollups.hold("rollup_1mo", {(a, "temperature", "", 4 * MONTH_NS): stats()})
     rollups.forget_months()  # any points deleted: what is held now, and only that
     assert rollups.newest_months(None) == {SeriesKey(a, "temperature", ""): 4 * MONTH_NS}
+
+
+def lines_of(written: list[list[str]]) -> list[str]:
+    return [line for request in written for line in request]
+
+
+def test_a_chunked_flush_writes_every_period_once_and_a_newer_value_after_the_older() -> None:
+    rollups, written = held()  # 100 points a request
+    euis = [f"{n:016x}" for n in range(90)]
+    for measurement, at in (("rollup_1h", 5 * HOUR_NS), ("rollup_1d", 0), ("rollup_1mo", 0)):
+        rollups.hold(measurement, {(eui, "temperature", "", at): stats() for eui in euis})
+    assert rollups.count() == 270
+    assert not rollups.flush(limit=120)  # sealed: 270 points, 120 of them written
+    assert [len(request) for request in written] == [100, 20]
+    newer = HourStats(2, None, 1.0, 3.0, 4.0, 1.0, 3.0)
+    rollups.hold("rollup_1h", {(euis[0], "temperature", "", 5 * HOUR_NS): newer})  # after the seal
+    assert rollups.count() == 151
+    assert not rollups.flush(limit=120)
+    assert rollups.flush(limit=120)  # the sealed ones are all written: done
+    sealed = lines_of(written)
+    assert len(sealed) == 270 == len(set(sealed))
+    order = ["rollup_1h"] * 90 + ["rollup_1d"] * 90 + ["rollup_1mo"] * 90
+    assert [line.split(",")[0] for line in sealed] == order
+    assert rollups.count() == 1
+    rollups.flush()
+    last = lines_of(written)[-1]
+    assert last.startswith(f"rollup_1h,dev_eui={euis[0]},quantity=temperature count=2i")
+    assert rollups.count() == 0 and rollups.flush(limit=120)
+
+
+def test_what_is_taken_is_what_was_held_sealed_or_not() -> None:
+    rollups, _ = held()
+    a = ("00000000000000aa", "temperature", "", 5 * HOUR_NS)
+    b = ("00000000000000bb", "temperature", "", 5 * HOUR_NS)
+    rollups.hold("rollup_1h", {a: stats()})
+    assert not rollups.flush(limit=0)  # sealed, nothing written yet
+    rollups.hold("rollup_1h", {b: stats()})
+    rollups.hold("rollup_1d", {a: stats()})
+    taken = rollups.take()
+    assert {m: set(points) for m, points in taken.items()} == {"rollup_1h": {a, b}, "rollup_1d": {a}}
+    assert rollups.count() == 0
