@@ -239,13 +239,9 @@ class Bridge:
         unavailable (until the bridge stops: the broker then sends it again), then ack it."""
         while not stop.is_set():
             archived = self._keep(parsed)
-            if archived is None:
-                continue
-            self.source.ack(parsed.batch)
-            self._held = []
-            if archived and self.on_archived is not None:
-                self.on_archived()
-            return
+            if archived is not None:
+                self._acknowledge(parsed.batch, archived)
+                return
 
     def _process_loop(self, work: queue.Queue[list[ArchivedUplink]], stop: threading.Event) -> None:
         while not (stop.is_set() and work.empty()):
@@ -278,14 +274,19 @@ class Bridge:
         batch = self._held or self._drain()
         if not batch:
             return []
-        archived = self._archive(batch)
-        if archived is None:
+        archived = self._keep(self._parse(batch))
+        if archived is None:  # held unacknowledged, tried again at the next call
+            self._held = batch
             return []
-        self.source.ack(batch)
         self._held = []
+        self._acknowledge(batch, archived)
+        return archived
+
+    def _acknowledge(self, batch: list[Message], archived: list[ArchivedUplink]) -> None:
+        """An archived batch acknowledged to the broker, and the processor told of its uplinks."""
+        self.source.ack(batch)
         if archived and self.on_archived is not None:
             self.on_archived()
-        return archived
 
     def _drain(self) -> list[Message]:
         try:
@@ -309,9 +310,6 @@ class Bridge:
                 # steady rate, a wake-up per message cost as much as archiving it.
                 time.sleep(min(closes - now, quiet - now, LINGER_STEP_S))
         return batch
-
-    def _archive(self, batch: list[Message]) -> list[ArchivedUplink] | None:
-        return self._keep(self._parse(batch))
 
     def _parse(self, batch: list[Message]) -> _Parsed:
         """A batch's envelopes read: its uplinks, battery reports and unreadable messages."""
@@ -337,8 +335,9 @@ class Bridge:
         return parsed
 
     def _keep(self, parsed: _Parsed) -> list[ArchivedUplink] | None:
-        """Archive a parsed batch in the archive's database; None when it is unavailable (the
-        batch is held, unacknowledged, and tried again after a wait)."""
+        """Archive a parsed batch in the archive's database; None when it is unavailable (after
+        a wait, doubled at each failure in a row: the caller holds the batch unacknowledged and
+        tries again)."""
         batch, uplinks, dead = parsed.batch, parsed.uplinks, parsed.dead
         try:
             for message, error in dead:
@@ -346,8 +345,7 @@ class Bridge:
             archived = self.ingestor.accept(uplinks)
             if parsed.statuses:
                 apply_status(self.ingestor.archive.engine, parsed.statuses)
-        except DatabaseUnavailable:  # keep the batch unacknowledged and retry it
-            self._held = batch
+        except DatabaseUnavailable:  # the caller keeps the batch unacknowledged and retries it
             self.counters.archive_failures += 1
             if self._archive_down_since is None:
                 self._archive_down_since = time.monotonic()
