@@ -120,7 +120,10 @@ class FlushSchedule:
 
     def flush(self) -> None:
         """Write what the store holds, then mark the uplinks behind it processed."""
-        unmarked = MarkLog([*(self._flushing or []), *self._unmarked]) if self._flushing else self._unmarked
+        unmarked = self._unmarked
+        if self._flushing is not None:  # the chunked flush's uplinks first: theirs are the older marks
+            unmarked = self._flushing
+            unmarked.extend(self._unmarked)
         self._flushing, self._unmarked = None, MarkLog()
         self._flushed_at = self._clock()
         self._store.flush()  # on failure the uplinks stay pending in the archive, to be retried

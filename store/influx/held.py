@@ -53,10 +53,9 @@ class HeldRollups:
         self._sealed_dirty = Dirty()
         self._held: Points = {}
         # What a chunked flush took from the held rollups, its keys in writing order (per
-        # measurement), how many there are and the next of them to write.
+        # measurement), and the next of them to write.
         self._sealed: Points = {}
         self._sealed_keys: list[tuple[str, list[HourKey]]] = []
-        self._sealed_total = 0
         self._sealed_next = 0
         # Per device, the newest month of each of its series held since the last ``forget_months``
         # (written since or not: a month written is stored, and the store finds it too).
@@ -100,31 +99,35 @@ class HeldRollups:
         if limit is None:
             # Formatted chunk by chunk, as below: all at once, the lines of 120,000 points held
             # 25 MB more at the peak (bench.pipeline, 10,000 devices, under tracemalloc).
-            self._write_sealed(self._sealed_total)
-            for measurement, points in self._held.items():
-                keys = list(points)
-                for i in range(0, len(keys), self._batch_size):
-                    self._write(self._lines(measurement, points, keys[i : i + self._batch_size]))
-            self._held = {}
+            self._write_sealed(self._sealed_total())
+            self._seal()
+            self._write_sealed(self._sealed_total())
             self._unseal()
             self._settle(self.take_dirty())
             return True
         if not self._sealed and not self._sealed_dirty:
             if not self._held and not self.dirty:
                 return True
-            self._sealed, self._held = self._held, {}
-            self._sealed_keys = [(m, list(points)) for m, points in self._sealed.items()]
-            self._sealed_total, self._sealed_next = sum(len(k) for _, k in self._sealed_keys), 0
+            self._seal()
             self._sealed_dirty, self.dirty = self.dirty, Dirty()
         # Lines are formatted chunk by chunk: formatting them all at once held as much
         # memory again as the rollups themselves.
-        self._write_sealed(min(self._sealed_next + limit, self._sealed_total))
-        if self._sealed_next < self._sealed_total:
+        total = self._sealed_total()
+        self._write_sealed(min(self._sealed_next + limit, total))
+        if self._sealed_next < total:
             return False
         self._unseal()
         dirty, self._sealed_dirty = self._sealed_dirty, Dirty()
         self._settle(dirty)
         return True
+
+    def _seal(self) -> None:
+        """Set what is held apart for writing, in the order it is written."""
+        self._sealed, self._held = self._held, {}
+        self._sealed_keys, self._sealed_next = [(m, list(points)) for m, points in self._sealed.items()], 0
+
+    def _sealed_total(self) -> int:
+        return sum(len(keys) for _, keys in self._sealed_keys)
 
     def _write_sealed(self, end: int) -> None:
         """Write the sealed points up to the ``end``-th, ``batch_size`` a request."""
@@ -151,7 +154,7 @@ class HeldRollups:
         """Points held and not yet written (a flush under way included), periods to recompute too."""
         waiting = len(self.dirty) + len(self._sealed_dirty)
         held = sum(len(points) for points in self._held.values())
-        return held + self._sealed_total - self._sealed_next + waiting
+        return held + self._sealed_total() - self._sealed_next + waiting
 
     def newest_months(self, euis: Collection[str] | None) -> dict[SeriesKey, int]:
         """The newest month held (or held and written since) of each series of these devices (None:
@@ -192,7 +195,7 @@ class HeldRollups:
         return held
 
     def _unseal(self) -> None:
-        self._sealed, self._sealed_keys, self._sealed_total, self._sealed_next = {}, [], 0, 0
+        self._sealed, self._sealed_keys, self._sealed_next = {}, [], 0
 
     def _lines(self, measurement: str, points: dict[HourKey, Rollup], keys: Iterable[HourKey]) -> list[str]:
         of = self._prefixes.of
