@@ -212,7 +212,7 @@ def drain(
             cpu_k = (influx.cpu_s() - influx_cpu) * 1000 / len(items)
             own_k = consumer.cpu_s() * 1000 / len(items)
             notes.append(f"{got} of {points} points readable")
-            notes.append(f"InfluxDB used {cpu_k:.3f} s of CPU per 1,000 uplinks (its count polls included)")
+            notes.append(f"InfluxDB used {cpu_k:.3f} s of CPU per 1,000 uplinks (its final count included)")
             notes.append(f"the consumer used {own_k:.3f} s of CPU per 1,000 uplinks (start-up included)")
         else:
             finished, out = wait_exit(consumer, timeout)
