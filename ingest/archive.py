@@ -9,6 +9,7 @@ servers) has the same dedup key and is archived once; the extra deliveries are c
 from __future__ import annotations
 
 import hashlib
+import heapq
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -287,17 +288,30 @@ class Archive:
         limit: int = 100,
     ) -> list[tuple[ArchivedUplink, str, str | None, str | None]]:
         """Archived uplinks (newest first) with their state, error and decoder."""
-        query = select(schema.uplinks).order_by(schema.uplinks.c.id.desc()).offset(offset).limit(limit)
+        u = schema.uplinks
+        query = select(u).order_by(u.c.id.desc())
         if dev_eui is not None:
-            query = query.where(schema.uplinks.c.dev_eui == dev_eui)
+            query = query.where(u.c.dev_eui == dev_eui)
         if dev_euis is not None:
-            query = query.where(schema.uplinks.c.dev_eui.in_(list(dev_euis)))
+            query = query.where(u.c.dev_eui.in_(list(dev_euis)))
         if state is not None:
-            query = query.where(schema.uplinks.c.state == state)
+            query = query.where(u.c.state == state)
         if since is not None:
-            query = query.where(schema.uplinks.c.received_at >= since)
+            query = query.where(u.c.received_at >= since)
+        by_device = dev_eui is not None or dev_euis is not None
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
+            if not by_device or state == "pending":
+                rows = conn.execute(query.offset(offset).limit(limit)).all()
+            elif state is not None:
+                rows = conn.execute(query.where(schema.PROCESSED).offset(offset).limit(limit)).all()
+            else:
+                # the device's processed uplinks through its index, its pending ones through
+                # the state's (registry.schema, ix_uplinks_device_done), merged newest first
+                first = offset + limit
+                done = conn.execute(query.where(schema.PROCESSED).limit(first)).all()
+                waiting = conn.execute(query.where(u.c.state == "pending").limit(first)).all()
+                merged = heapq.merge(done, waiting, key=lambda r: -r.id)
+                rows = list(itertools.islice(merged, offset, first))
         return [(_archived(r), r.state, r.error, r.decoder) for r in rows]
 
     def dead_letter(self, topic: str, body: bytes, error: str, source: str = "") -> None:
@@ -360,7 +374,7 @@ class Archive:
             ports: dict[str, set[int]] = {}
             for r in conn.execute(
                 select(u.c.dev_eui, u.c.f_port)
-                .where(u.c.dev_eui.in_(euis), u.c.state == "unknown_device")
+                .where(u.c.dev_eui.in_(euis), u.c.state == "unknown_device", schema.PROCESSED)
                 .distinct()
             ):
                 ports.setdefault(r.dev_eui, set()).add(int(r.f_port))
@@ -388,7 +402,11 @@ class Archive:
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(schema.uplinks)
-                .where(schema.uplinks.c.dev_eui == dev_eui, schema.uplinks.c.state == "unknown_device")
+                .where(
+                    schema.uplinks.c.dev_eui == dev_eui,
+                    schema.uplinks.c.state == "unknown_device",
+                    schema.PROCESSED,
+                )
                 .values(state="pending", error=None)
             )
         return int(result.rowcount)

@@ -151,7 +151,11 @@ def update_device(registry: Registry, dev_eui: str, values: Mapping[str, Any], *
         if changes.get("status", (None, None))[1] == ACTIVE:
             conn.execute(
                 update(schema.uplinks)
-                .where(schema.uplinks.c.dev_eui == dev_eui, schema.uplinks.c.state == "unknown_device")
+                .where(
+                    schema.uplinks.c.dev_eui == dev_eui,
+                    schema.uplinks.c.state == "unknown_device",
+                    schema.PROCESSED,
+                )
                 .values(state="pending", error=None)
             )
     record_device(registry, actor, device, "update_device", changes)
@@ -163,7 +167,7 @@ def retry_failed(conn: Any, dev_eui: str) -> int:
     """Return a device's failed uplinks to processing (its model or pulse weight was fixed)."""
     result = conn.execute(
         update(schema.uplinks)
-        .where(schema.uplinks.c.dev_eui == dev_eui, schema.uplinks.c.state == "failed")
+        .where(schema.uplinks.c.dev_eui == dev_eui, schema.uplinks.c.state == "failed", schema.PROCESSED)
         .values(state="pending", error=None)
     )
     return int(result.rowcount)

@@ -22,7 +22,12 @@ def erase_device_data(
     with store_edits.editing(engine):
         readings = store.erase(device.dev_eui)
     with database_errors("erasure"), engine.begin() as conn:
-        uplinks = conn.execute(delete(schema.uplinks).where(schema.uplinks.c.dev_eui == device.dev_eui))
+        # processed uplinks through the device's index, pending ones through the state's
+        of_device = schema.uplinks.c.dev_eui == device.dev_eui
+        uplinks = sum(
+            int(conn.execute(delete(schema.uplinks).where(of_device, which)).rowcount)
+            for which in (schema.PROCESSED, schema.uplinks.c.state == "pending")
+        )
         alarms = conn.execute(delete(schema.alarms).where(schema.alarms.c.dev_eui == device.dev_eui))
         conn.execute(delete(schema.device_link).where(schema.device_link.c.dev_eui == device.dev_eui))
     return audit.record(
@@ -31,7 +36,7 @@ def erase_device_data(
         tenant_id=device.tenant_id,
         action="erase_device_data",
         target=device.dev_eui,
-        counts={"readings": readings, "uplinks": int(uplinks.rowcount), "alarms": int(alarms.rowcount)},
+        counts={"readings": readings, "uplinks": uplinks, "alarms": int(alarms.rowcount)},
         note=note,
     )
 

@@ -13,7 +13,9 @@ between instances; readings are re-linked to their uplink through its dedup key.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import io
+import itertools
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -233,10 +235,13 @@ def _uplink_rows(engine: Engine, eui: str) -> Iterator[dict[str, Any]]:
     u = schema.uplinks
     last = 0
     while True:
+        # processed uplinks through their index by device, pending ones through the state's,
+        # merged in the order they were archived
         with database_errors("export"), engine.connect() as conn:
-            rows = conn.execute(
-                select(u).where(u.c.dev_eui == eui, u.c.id > last).order_by(u.c.id).limit(BATCH)
-            ).all()
+            query = select(u).where(u.c.dev_eui == eui, u.c.id > last).order_by(u.c.id).limit(BATCH)
+            done = conn.execute(query.where(schema.PROCESSED)).all()
+            waiting = conn.execute(query.where(u.c.state == "pending")).all()
+        rows = list(itertools.islice(heapq.merge(done, waiting, key=lambda r: r.id), BATCH))
         for r in rows:
             doc = {k: getattr(r, k) for k in (*UPLINK_FIELDS, *UPLINK_MORE)}
             doc["id"] = r.id

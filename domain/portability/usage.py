@@ -131,8 +131,9 @@ def usage(
         devices: dict[int, list[str]] = {}
         for r in conn.execute(select(d.c.tenant_id, d.c.dev_eui)):
             devices.setdefault(int(r.tenant_id), []).append(str(r.dev_eui))
-        uplinks = {
-            int(r.tenant_id): (int(r.n), int(r.size or 0))
+        # processed uplinks through their index by device, pending ones through the state's
+        uplinks: dict[int, tuple[int, int]] = {}
+        for which in (schema.PROCESSED, u.c.state == "pending"):
             for r in conn.execute(
                 select(
                     d.c.tenant_id,
@@ -140,10 +141,11 @@ def usage(
                     func.sum(func.length(u.c.payload)).label("size"),
                 )
                 .join(d, d.c.dev_eui == u.c.dev_eui)
-                .where(u.c.received_at >= start, u.c.received_at < end)
+                .where(u.c.received_at >= start, u.c.received_at < end, which)
                 .group_by(d.c.tenant_id)
-            )
-        }
+            ):
+                n, size = uplinks.get(int(r.tenant_id), (0, 0))
+                uplinks[int(r.tenant_id)] = (n + int(r.n), size + int(r.size or 0))
         requests = {
             int(r.tenant_id): int(r.n or 0)
             for r in conn.execute(

@@ -17,6 +17,7 @@ from registry.migrations import (
     v6_charter_and_usage,
     v7_store_edits,
     v8_ops_changes,
+    v9_archive_device_index,
 )
 
 STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
@@ -28,6 +29,7 @@ STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (6, v6_charter_and_usage.upgrade),
     (7, v7_store_edits.upgrade),
     (8, v8_ops_changes.upgrade),
+    (9, v9_archive_device_index.upgrade),
 )
 LATEST = STEPS[-1][0]
 

@@ -112,6 +112,36 @@ def test_archive_deduplicates_and_quarantines(
     assert back[0].uplink.payload == b"\x01\x02"
 
 
+def test_a_devices_uplinks_are_listed_whether_processed_or_pending(registry: Registry) -> None:
+    """The index by device holds processed uplinks only (registry.migrations.v9): a device's
+    list, page by page, still holds its pending ones in their place, newest first."""
+    archive = Archive(registry.engine)
+    other = "0a0b0c0d0e0f0001"
+    ids = [a.id for a in archive.store([(uplink(n), "a") for n in range(1, 9)])]
+    archive.store([(uplink(n, eui=other), "a") for n in range(1, 4)])
+    done = [ids[0], ids[2], ids[3], ids[6]]
+    archive.mark(
+        [Mark(i, "decoded", None, "m/1", 1) for i in done] + [Mark(ids[5], "failed", "bad", "m/1", 0)]
+    )
+    states = {i: ("decoded" if i in done else "failed" if i == ids[5] else "pending") for i in ids}
+    newest_first = sorted(ids, reverse=True)
+    eui = "0102030405060708"
+    pages = [archive.select(dev_eui=eui, offset=o, limit=3) for o in (0, 3, 6)]
+    assert [[r[0].id for r in page] for page in pages] == [
+        newest_first[0:3],
+        newest_first[3:6],
+        newest_first[6:],
+    ]
+    assert all(r[1] == states[r[0].id] for page in pages for r in page)
+    assert [r[0].id for r in archive.select(dev_euis=[eui], state="failed")] == [ids[5]]
+    assert [r[0].id for r in archive.select(dev_eui=eui, state="pending")] == sorted(
+        (i for i in ids if states[i] == "pending"), reverse=True
+    )
+    since = uplink(5).received_at
+    assert [r[0].id for r in archive.select(dev_eui=eui, since=since)] == newest_first[:4]
+    assert len(archive.select(dev_euis=[eui, other])) == 11
+
+
 def test_same_frame_from_two_network_servers_keeps_both_receptions(registry: Registry) -> None:
     archive = Archive(registry.engine)
     town_lns = uplink(5)

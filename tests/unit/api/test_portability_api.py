@@ -183,10 +183,12 @@ def test_erasure_removes_the_data_and_leaves_an_audit_entry(env: Env) -> None:
     assert env.client.delete(f"/api/v1/devices/{A_EUI}/data", headers=viewer).status_code == 403
     assert env.client.delete(f"/api/v1/devices/{A_EUI}/data", headers=hlm).status_code == 404
     assert env.state.store.query(A_EUI, *EVER) != []
+    # one more, archived and not yet processed: erased too
+    env.state.archive.store([(Uplink(A_EUI, 6, 99, b"\x01", T0, Lns.CHIRPSTACK_V4), "town")])
     r = env.client.delete(f"/api/v1/devices/{A_EUI}/data?note=demande 2026-17", headers=headers)
     assert r.status_code == 200, r.text
     entry = r.json()
-    assert entry["counts"] == {"readings": 6, "uplinks": 6, "alarms": 0}
+    assert entry["counts"] == {"readings": 6, "uplinks": 7, "alarms": 0}
     assert entry["action"] == "erase_device_data" and entry["target"] == A_EUI
     assert entry["actor"] == env.tokens["town_admin"].split("_")[1] and entry["note"] == "demande 2026-17"
     assert env.state.store.query(A_EUI, *EVER) == []
