@@ -2,8 +2,10 @@
 batches of a series then cost one rollup point per period, written once.
 
 A flush writes them all at once, or (``limit``) a chunk per call: the first call seals what is
-held, each call writes at most ``limit`` of those points, and rollups folded meanwhile wait for
-the next flush, so a period's newer value is always written after its older one.
+held, each call sends at most ``limit`` of those points, and rollups folded meanwhile wait for
+the next flush, so a period's newer value is always written after its older one. A chunk is
+written by the writer's thread while the caller goes on (the bridge's processor spent a fifth of
+a catch-up waiting for them); the next call waits for it, and only then is it counted written.
 
 The hours and days the writer could not fold (a replay, a late point: ``store.influx.dirty``) are
 held too, and recomputed from what is stored once the flush has written the rest.
@@ -16,6 +18,7 @@ store's ``latest`` asks it at every batch of new series, and scanning every peri
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from kernel.types import HOUR_NS, Reading, SeriesKey
 from store.influx.dirty import DayKey, Dirty
@@ -57,6 +60,9 @@ class HeldRollups:
         self._sealed: Points = {}
         self._sealed_keys: list[tuple[str, list[HourKey]]] = []
         self._sealed_next = 0
+        # A chunked flush's points sent to the writer's thread, and the sealed index they reach.
+        self._writer: ThreadPoolExecutor | None = None
+        self._inflight: tuple[Future[None], int] | None = None
         # Per device, the newest month of each of its series held since the last ``forget_months``
         # (written since or not: a month written is stored, and the store finds it too).
         self._months: dict[str, dict[tuple[str, str], int]] = {}
@@ -96,6 +102,7 @@ class HeldRollups:
 
     def flush(self, limit: int | None = None) -> bool:
         """Write what is held; True once all that was taken is written (see the module's doc)."""
+        self._landed()
         if limit is None:
             # Formatted chunk by chunk, as below: all at once, the lines of 120,000 points held
             # 25 MB more at the peak (bench.pipeline, 10,000 devices, under tracemalloc).
@@ -113,8 +120,8 @@ class HeldRollups:
         # Lines are formatted chunk by chunk: formatting them all at once held as much
         # memory again as the rollups themselves.
         total = self._sealed_total()
-        self._write_sealed(min(self._sealed_next + limit, total))
         if self._sealed_next < total:
+            self._send(min(self._sealed_next + limit, total))
             return False
         self._unseal()
         dirty, self._sealed_dirty = self._sealed_dirty, Dirty()
@@ -140,6 +147,50 @@ class HeldRollups:
             ]
             self._write(lines)
             self._sealed_next = stop
+
+    def _send(self, end: int) -> None:
+        """Write the sealed points up to the ``end``-th in the writer's thread: the caller goes on
+        (the bridge processes its next batch) while InfluxDB takes them. The lines are formatted
+        here, under the store's lock: a day or month still open is folded into meanwhile."""
+        requests = []
+        for i in range(self._sealed_next, end, self._batch_size):
+            stop = min(i + self._batch_size, end)
+            requests.append(
+                [
+                    line
+                    for measurement, keys in self._sealed_slice(i, stop)
+                    for line in self._lines(measurement, self._sealed[measurement], keys)
+                ]
+            )
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="rollup-writer")
+        self._inflight = (self._writer.submit(self._write_all, requests), end)
+
+    def _write_all(self, requests: list[list[str]]) -> None:
+        for lines in requests:
+            self._write(lines)
+
+    def _landed(self, *, failed_ok: bool = False) -> None:
+        """Wait for the points ``_send`` sent, then count them written; where that failed, raise
+        (unless ``failed_ok``): they are sent again by the next flush."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is None:
+            return
+        future, end = inflight
+        try:
+            future.result()
+        except Exception:
+            if not failed_ok:
+                raise
+            return
+        self._sealed_next = end
+
+    def close(self) -> None:
+        """Wait for the points sent, and stop the writer's thread."""
+        self._landed(failed_ok=True)
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
 
     def _sealed_slice(self, start: int, stop: int) -> Iterator[tuple[str, list[HourKey]]]:
         """The sealed keys from the ``start``-th to the ``stop``-th, measurement by measurement."""
@@ -186,6 +237,7 @@ class HeldRollups:
 
     def take(self) -> Points:
         """Everything held, which is dropped from here."""
+        self._landed(failed_ok=True)  # what it sent is held here still, written or not
         held: Points = {}
         for points in (self._sealed, self._held):
             for measurement, rows in points.items():

@@ -396,6 +396,8 @@ class InfluxStore(InfluxReads):
         return self.rollups.rebuild_months(start, end)
 
     def close(self) -> None:
+        with self._lock:
+            self._held.close()
         self.client.close()
 
 

@@ -327,7 +327,9 @@ def test_a_flush_in_chunks_with_writes_between_ends_right(store: Store) -> None:
             held = store.held()
             done = store.flush(2)  # at most 2 points a call: the flush spans several batches
             calls += 1
-            assert done or store.held() == held - 2  # what is written is no longer held
+            # what is written is no longer held: a call sends 2 points, counted written by the
+            # next call (InfluxDB takes them while the caller goes on)
+            assert done or store.held() == held - (2 if calls > 1 else 0)
         store.write(series[i : i + 4])
     assert done and (calls > 1 or not isinstance(store, InfluxStore))  # SQLite holds nothing
     store.flush(2)  # the next flush starts with what was folded meanwhile...

@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 
+import pytest
+
 from kernel.types import HOUR_NS, Reading, SeriesKey
+from store.errors import StoreUnavailable
 from store.influx.dirty import Dirty
 from store.influx.held import HeldRollups
 from store.influx.lineprotocol import SeriesPrefixes, timestamp
@@ -71,13 +76,14 @@ def test_a_chunked_flush_writes_every_period_once_and_a_newer_value_after_the_ol
     for measurement, at in (("rollup_1h", 5 * HOUR_NS), ("rollup_1d", 0), ("rollup_1mo", 0)):
         rollups.hold(measurement, {(eui, "temperature", "", at): stats() for eui in euis})
     assert rollups.count() == 270
-    assert not rollups.flush(limit=120)  # sealed: 270 points, 120 of them written
-    assert [len(request) for request in written] == [100, 20]
+    assert not rollups.flush(limit=120)  # sealed: 270 points, 120 of them sent
     newer = HourStats(2, None, 1.0, 3.0, 4.0, 1.0, 3.0)
     rollups.hold("rollup_1h", {(euis[0], "temperature", "", 5 * HOUR_NS): newer})  # after the seal
+    assert not rollups.flush(limit=120)  # those 120 written, 120 more sent
     assert rollups.count() == 151
-    assert not rollups.flush(limit=120)
+    assert not rollups.flush(limit=120)  # the last 30 sent
     assert rollups.flush(limit=120)  # the sealed ones are all written: done
+    assert [len(request) for request in written] == [100, 20, 100, 20, 30]
     sealed = lines_of(written)
     assert len(sealed) == 270 == len(set(sealed))
     order = ["rollup_1h"] * 90 + ["rollup_1d"] * 90 + ["rollup_1mo"] * 90
@@ -94,9 +100,37 @@ def test_what_is_taken_is_what_was_held_sealed_or_not() -> None:
     a = ("00000000000000aa", "temperature", "", 5 * HOUR_NS)
     b = ("00000000000000bb", "temperature", "", 5 * HOUR_NS)
     rollups.hold("rollup_1h", {a: stats()})
-    assert not rollups.flush(limit=0)  # sealed, nothing written yet
+    assert not rollups.flush(limit=0)  # sealed, nothing sent yet
     rollups.hold("rollup_1h", {b: stats()})
     rollups.hold("rollup_1d", {a: stats()})
     taken = rollups.take()
     assert {m: set(points) for m, points in taken.items()} == {"rollup_1h": {a, b}, "rollup_1d": {a}}
     assert rollups.count() == 0
+
+
+def test_a_chunk_is_written_while_the_caller_goes_on_and_a_failed_one_is_sent_again() -> None:
+    """A chunked flush's points go to InfluxDB from the writer's thread: the bridge processes its
+    next batch meanwhile. A chunk InfluxDB did not take is told at the next call, and sent again."""
+    gate, written, failures = threading.Event(), [], [StoreUnavailable("InfluxDB is restarting")]
+
+    def write(lines: list[str]) -> None:
+        assert gate.wait(10)
+        if failures:
+            raise failures.pop()
+        written.append(lines)
+
+    rollups = HeldRollups(write, SeriesPrefixes(), 100, lambda _dirty: None, periods)
+    points = {(f"{n:016x}", "temperature", "", 5 * HOUR_NS): stats() for n in range(50)}
+    rollups.hold("rollup_1h", points)
+    began = time.monotonic()
+    assert not rollups.flush(limit=100)  # sent: the write waits for the gate, the caller does not
+    assert time.monotonic() - began < 5
+    assert rollups.count() == 50  # held until written
+    gate.set()
+    with pytest.raises(StoreUnavailable):
+        rollups.flush(limit=100)
+    assert rollups.count() == 50 and written == []
+    assert not rollups.flush(limit=100)  # sent again
+    assert rollups.flush(limit=100)
+    assert len(lines_of(written)) == 50 and rollups.count() == 0
+    rollups.close()
