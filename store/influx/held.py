@@ -138,6 +138,13 @@ class HeldRollups:
 
     def _write_sealed(self, end: int) -> None:
         """Write the sealed points up to the ``end``-th, ``batch_size`` a request."""
+        for lines, stop in self._requests(end):
+            self._write(lines)
+            self._sealed_next = stop
+
+    def _requests(self, end: int) -> Iterator[tuple[list[str], int]]:
+        """The lines of the sealed points from the next to the ``end``-th, ``batch_size`` a
+        request, each with the index it reaches; formatted as they are taken."""
         for i in range(self._sealed_next, end, self._batch_size):
             stop = min(i + self._batch_size, end)
             lines = [
@@ -145,23 +152,13 @@ class HeldRollups:
                 for measurement, keys in self._sealed_slice(i, stop)
                 for line in self._lines(measurement, self._sealed[measurement], keys)
             ]
-            self._write(lines)
-            self._sealed_next = stop
+            yield lines, stop
 
     def _send(self, end: int) -> None:
         """Write the sealed points up to the ``end``-th in the writer's thread: the caller goes on
         (the bridge processes its next batch) while InfluxDB takes them. The lines are formatted
         here, under the store's lock: a day or month still open is folded into meanwhile."""
-        requests = []
-        for i in range(self._sealed_next, end, self._batch_size):
-            stop = min(i + self._batch_size, end)
-            requests.append(
-                [
-                    line
-                    for measurement, keys in self._sealed_slice(i, stop)
-                    for line in self._lines(measurement, self._sealed[measurement], keys)
-                ]
-            )
+        requests = [lines for lines, _ in self._requests(end)]
         if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="rollup-writer")
         self._inflight = (self._writer.submit(self._write_all, requests), end)
