@@ -70,12 +70,18 @@ class FlushPolicy:
     (a backlog of 10,000 devices: 0.80 s of InfluxDB's CPU per 1,000 uplinks at 50,000 and
     100,000, 0.21 s at 200,000, 2.3x the drain's pace, 85 MB more). ``chunk``: rollup points
     written per batch while a large flush is under way (the next batches' raw readings are not
-    held up)."""
+    held up). ``periods_every_s``: how long the current day and month of each series may be
+    held (``RELEVE_BRIDGE_DAY_FLUSH_S``; at most ``every_s``: every flush writes them). The
+    flushes between write the hours and the days and months that are over; the uplinks behind
+    them wait for the flush that writes the current ones (a series that reports every minute
+    would otherwise rewrite its day and month at every flush: two thirds of the rollup points
+    at a city's rate)."""
 
     every_s: float = 30.0
     max_points: int = 200_000
     max_uplinks: int = 200_000
     chunk: int = 5000
+    periods_every_s: float = 300.0
 
 
 class FlushSchedule:
@@ -99,9 +105,13 @@ class FlushSchedule:
         self._clock = clock
         self._every_s = 0.0  # 0 until ``hold``: rollups written and uplinks marked with every batch
         self._unmarked = MarkLog()
-        # The uplinks behind a chunked flush under way (None: none is), marked when it ends.
+        # The uplinks behind a chunked flush under way (None: none is), marked when it ends, and
+        # whether it writes the current days and months too.
         self._flushing: MarkLog | None = None
-        self._flushed_at = clock()
+        self._periods = True
+        # The points the last flush left held (the current days and months).
+        self._kept = 0
+        self._flushed_at = self._whole_at = clock()
 
     def hold(self) -> None:
         """Let the store hold its rollups for up to ``policy.every_s`` (the bridge)."""
@@ -124,8 +134,8 @@ class FlushSchedule:
         if self._flushing is not None:  # the chunked flush's uplinks first: theirs are the older marks
             unmarked = self._flushing
             unmarked.extend(self._unmarked)
-        self._flushing, self._unmarked = None, MarkLog()
-        self._flushed_at = self._clock()
+        self._flushing, self._unmarked, self._kept = None, MarkLog(), 0
+        self._flushed_at = self._whole_at = self._clock()
         self._store.flush()  # on failure the uplinks stay pending in the archive, to be retried
         self._mark(unmarked, True)
 
@@ -134,24 +144,42 @@ class FlushSchedule:
         return not self._unmarked and self._flushing is None
 
     def flush_if_due(self) -> None:
-        """Every ``every_s``, or sooner once ``max_points`` or ``max_uplinks`` are held, write what
-        the store holds, ``chunk`` points per call (a call per batch: a large flush does not hold
-        up the next batches' raw readings), and mark the uplinks behind it once it is all
-        written. While the store holds more than ``max_points`` the chunks grow, so what is held
-        stays bounded however fast batches come."""
+        """Every ``every_s``, or sooner once ``max_points`` more or ``max_uplinks`` are held,
+        write what the store holds, ``chunk`` points per call (a call per batch: a large flush
+        does not hold up the next batches' raw readings), and mark the uplinks behind it once it
+        is all written. Such a flush may leave the current day and month of each series held:
+        their uplinks then wait, to be marked by the flush that writes them, every
+        ``periods_every_s`` (or once ``max_uplinks`` wait, or ``max_points`` are left held).
+        While the store holds more than ``max_points`` the chunks grow, so what is held stays
+        bounded however fast batches come."""
         policy = self.policy
         held = self._store.held()
         if self._flushing is None:
             if not self._unmarked:
                 return
-            due = self._clock() - self._flushed_at >= self._every_s
-            if not due and held < policy.max_points and len(self._unmarked) < policy.max_uplinks:
+            now = self._clock()
+            due = now - self._flushed_at >= self._every_s
+            waiting = len(self._unmarked) >= policy.max_uplinks or self._kept >= policy.max_points
+            if not due and not waiting and held - self._kept < policy.max_points:
                 return
+            self._periods = (
+                waiting
+                or not self._every_s  # rollups not held: every batch marked
+                or policy.periods_every_s <= self._every_s
+                or now - self._whole_at >= policy.periods_every_s
+            )
+            if self._periods:
+                self._whole_at = now
             self._flushing, self._unmarked = self._unmarked, MarkLog()
             self._seal()
-            self._flushed_at = self._clock()
+            self._flushed_at = now
         # On failure the uplinks stay pending in the archive, to be retried; the store keeps
         # what it has not written, and the next flush writes it.
-        if self._store.flush(max(policy.chunk, held - policy.max_points)):
+        if self._store.flush(max(policy.chunk, held - policy.max_points), periods=self._periods):
             done, self._flushing = self._flushing, None
+            self._kept = self._store.kept()
+            if self._kept:  # their current days and months are still held: not done yet
+                done.extend(self._unmarked)
+                self._unmarked = done
+                return
             self._mark(done, False)

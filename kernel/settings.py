@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     bridge_rollup_flush_s: float = Field(default=30.0, ge=0, le=300)
     # ... or until this many rollup points (or uplinks behind them) wait: a catch-up's memory.
     bridge_rollup_max_points: int = Field(default=200_000, ge=1000, le=10_000_000)
+    # How long it may hold the current day's and month's (never less than the above): its
+    # uplinks are marked processed only once they are written.
+    bridge_day_flush_s: float = Field(default=300.0, ge=0, le=3600)
     # Reading times releve stores (ingest.plausibility): none before this date (nor before a
     # device's installation date), none more than this many seconds after their uplink arrived.
     reading_earliest: date = date(2015, 1, 1)

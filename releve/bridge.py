@@ -140,6 +140,8 @@ def make_ingestor(settings: Settings, state: BridgeState) -> Ingestor:
             every_s=settings.bridge_rollup_flush_s,
             max_points=settings.bridge_rollup_max_points,
             max_uplinks=settings.bridge_rollup_max_points,
+            # Shared workers fold nothing in memory: no day or month of theirs is held longer.
+            periods_every_s=0.0 if shared else settings.bridge_day_flush_s,
         ),
     )
 

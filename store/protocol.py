@@ -149,12 +149,18 @@ class RollupBuffer(Protocol):
         only after a flush); returns whether this store holds any. A store that computes them in
         place ignores it and returns False: its writer need not wait for a flush."""
 
-    def flush(self, limit: int | None = None) -> bool:
+    def flush(self, limit: int | None = None, *, periods: bool = True) -> bool:
         """Write what ``hold_rollups`` kept in memory: all of it, or with ``limit``, at most that
-        many points a call of what the first call took; True once that is all written."""
+        many points a call of what the first call took; True once that is all written.
+        ``periods`` False: the current day and month of each series may stay held (their
+        uplinks are not to be marked done), and reads take those days from the hours."""
 
     def held(self) -> int:
         """Rollup points kept in memory and not yet written (a flush under way included)."""
+
+    def kept(self) -> int:
+        """The points the last flush without ``periods`` left held (the current days and
+        months), 0 when it took everything: the uplinks behind it wait until they are written."""
 
     def forget(self) -> None:
         """Drop what this object holds in memory of the stored series: another process edited
@@ -163,6 +169,29 @@ class RollupBuffer(Protocol):
     def share_writes(self) -> None:
         """Other processes write the same series (bridge workers on a shared subscription): fold
         nothing in memory, recompute every period a write touches from what is stored."""
+
+
+class RollupsInPlace:
+    """``RollupBuffer`` for a store that computes its rollups in place, in every write's
+    transaction (SQLite): nothing to hold, flush, forget or share."""
+
+    def hold_rollups(self, hold: bool) -> bool:
+        return False
+
+    def flush(self, limit: int | None = None, *, periods: bool = True) -> bool:
+        return True
+
+    def held(self) -> int:
+        return 0
+
+    def kept(self) -> int:
+        return 0
+
+    def forget(self) -> None:
+        pass
+
+    def share_writes(self) -> None:
+        pass
 
 
 class Store(StoreReader, StoreWriter, RollupBuffer, Protocol):

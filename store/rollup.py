@@ -176,20 +176,32 @@ class Plan:
     """How to read a range: whole local days from daily rollups, the ragged ends from hourly ones.
 
     ``head`` and ``tail`` are UTC hour ranges [first, end); ``days`` local midnights [first, end).
-    In time order: head, days, tail. Without whole days, ``head`` is the whole range.
+    In time order: head, days, tail. Without whole days, ``head`` is the whole range. ``recent``:
+    the hours after the days that the daily rollups may not hold yet (``plan``'s
+    ``settled_before``), over one or more days: in place of ``tail``, folded window by window.
     """
 
     head: tuple[datetime, datetime] | None
     days: tuple[datetime, datetime] | None
     tail: tuple[datetime, datetime] | None
+    recent: tuple[datetime, datetime] | None = None
 
 
-def plan(start: datetime, end: datetime, window: Window, tz: str, store_tz: str) -> Plan:
+def plan(
+    start: datetime,
+    end: datetime,
+    window: Window,
+    tz: str,
+    store_tz: str,
+    settled_before: datetime | None = None,
+) -> Plan:
     """Split a read so that the daily rollups serve every whole day they can, exactly.
 
     A range covers the hours that start in [floor_hour(start), end) (the hourly semantics); the
     daily rollups serve the local days all of whose hours are in it, when the read is in the
-    store's time zone and the window is a day or longer.
+    store's time zone and the window is a day or longer. ``settled_before``: they serve only the
+    days over by then (a writer may hold a day's rollup while it goes on: the InfluxDB store's
+    ``HeldRollups``); the days after are read from their hours.
     """
     first, last = floor_hour(start), ceil_hour(end)
     if first >= last:
@@ -201,13 +213,19 @@ def plan(start: datetime, end: datetime, window: Window, tz: str, store_tz: str)
     if day_hours(day_a, zone)[0] < first:
         day_a = window_end(day_a, Window.DAY, zone)
     day_b = day_of(last, zone)
+    recent = False
+    if settled_before is not None:
+        settled = day_of(floor_hour(settled_before), zone)
+        recent = settled < day_b
+        day_b = min(day_b, settled)
     if day_a >= day_b:
         return Plan((first, last), None, None)
     head, tail = day_hours(day_a, zone)[0], day_hours(day_b, zone)[0]
     return Plan(
         (first, head) if first < head else None,
         (day_a, day_b),
-        (tail, last) if tail < last else None,
+        None if recent else ((tail, last) if tail < last else None),
+        (tail, last) if recent else None,
     )
 
 

@@ -23,7 +23,7 @@ from kernel.sqlite_wal import enable_wal
 from kernel.types import Reading
 from store import Bucket, Window
 from store.errors import StoreRejected, StoreUnavailable
-from store.protocol import Neighbourhood, SeriesSpan
+from store.protocol import Neighbourhood, RollupsInPlace, SeriesSpan
 from store.rollup import (
     HourRollup,
     SeriesHour,
@@ -68,7 +68,7 @@ from store.sqlite_sql import (
 _Params = list[tuple[Any, ...]]  # the rows of an executemany
 
 
-class SqliteStore:
+class SqliteStore(RollupsInPlace):
     """The Store protocol on one SQLite file; one connection per thread."""
 
     def __init__(
@@ -445,22 +445,6 @@ class SqliteStore:
             for table in ("rollup_1h", "rollup_1d", "rollup_1mo", "latest"):
                 conn.execute(f"DELETE FROM {table} WHERE dev_eui = ?", (dev_eui,))
         return int(removed)
-
-    def forget(self) -> None:
-        """Nothing to drop: every write recomputes its rollups inside SQLite."""
-
-    def hold_rollups(self, hold: bool) -> bool:
-        """Nothing to hold: every write recomputes its rollups inside SQLite, in its transaction."""
-        return False
-
-    def flush(self, limit: int | None = None) -> bool:
-        return True
-
-    def held(self) -> int:
-        return 0
-
-    def share_writes(self) -> None:
-        """Nothing to share: every write recomputes its periods from what is stored."""
 
     def prune(self, now: datetime) -> int:
         """Delete raw readings older than the retention (rollups stay); returns how many."""

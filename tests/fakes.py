@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from kernel.types import Reading
 from store import Bucket, Window
-from store.protocol import Neighbourhood, SeriesSpan
+from store.protocol import Neighbourhood, RollupsInPlace, SeriesSpan
 from store.rollup import HourRollup, SeriesHour, fold
 
 
-class MemoryStore:
+class MemoryStore(RollupsInPlace):
     """Readings keyed like the real stores: (device, quantity, channel, ts); last write wins."""
 
     def __init__(self) -> None:
@@ -172,21 +172,6 @@ class MemoryStore:
 
     def reachable(self) -> bool:
         return not self.down
-
-    def forget(self) -> None:
-        pass
-
-    def hold_rollups(self, hold: bool) -> bool:
-        return False
-
-    def flush(self, limit: int | None = None) -> bool:
-        return True
-
-    def held(self) -> int:
-        return 0
-
-    def share_writes(self) -> None:
-        pass
 
     def close(self) -> None:
         pass

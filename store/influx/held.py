@@ -7,6 +7,13 @@ the next flush, so a period's newer value is always written after its older one.
 written by the writer's thread while the caller goes on (the bridge's processor spent a fifth of
 a catch-up waiting for them); the next call waits for it, and only then is it counted written.
 
+A flush may leave the current local day and month of each series held (``periods`` False): a
+series that reports every few minutes then costs an hourly point per report and a daily and
+monthly one per ``FlushPolicy.periods_every_s``, where every flush rewrote all three (at a
+city's 150 uplinks/s, two thirds of the rollup points written). A day once over is written by
+the next flush, so reads take from the daily rollups only the days over for ``SETTLED_AFTER``
+(``store.rollup.plan``), and the others from the hours.
+
 The hours and days the writer could not fold (a replay, a late point: ``store.influx.dirty``) are
 held too, and recomputed from what is stored once the flush has written the rest.
 
@@ -17,8 +24,10 @@ store's ``latest`` asks it at every batch of new series, and scanning every peri
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
 
 from kernel.types import HOUR_NS, Reading, SeriesKey
 from store.influx.dirty import DayKey, Dirty
@@ -30,6 +39,11 @@ from store.influx.open_hours import HourKey, Periods, Rollup, value_of
 # ones: a key of the measurement too, per point, took a fifth of the processor's memory in a
 # backlog of 10,000 devices (bench: tracemalloc at 126,000 points held).
 Points = dict[str, dict[HourKey, Rollup]]
+
+# Reads take from the daily (and monthly) rollups only the days over for this long: a writer
+# holds the current day until a flush writes it, and a flush comes every
+# ``RELEVE_BRIDGE_ROLLUP_FLUSH_S`` (at most 300 s), a day over included.
+SETTLED_AFTER = timedelta(hours=1)
 
 
 class HeldRollups:
@@ -43,15 +57,19 @@ class HeldRollups:
         batch_size: int,
         settle: Callable[[Dirty], None],
         periods: Periods,
+        clock: Callable[[], int] = time.time_ns,
     ) -> None:
         """``write``: writes rollup lines to the rollups' retention policy; ``settle`` recomputes
         held hours and days from what is stored (on failure it hands them back to ``defer``);
-        ``periods``: the local day and month of an hour."""
+        ``periods``: the local day and month of an hour; ``clock``: now, in ns (which day and
+        month are current)."""
         self._write = write
         self._prefixes = prefixes
         self._batch_size = batch_size
         self._settle = settle
         self._periods = periods
+        self._clock = clock
+        self.kept = 0  # the points the last seal left held (the current days and months)
         self.dirty = Dirty()
         self._sealed_dirty = Dirty()
         self._held: Points = {}
@@ -100,14 +118,18 @@ class HeldRollups:
         if series.get((quantity, channel), month) <= month:
             series[(quantity, channel)] = month
 
-    def flush(self, limit: int | None = None) -> bool:
-        """Write what is held; True once all that was taken is written (see the module's doc)."""
+    def flush(self, limit: int | None = None, *, periods: bool = True) -> bool:
+        """Write what is held; True once all that was taken is written (see the module's doc).
+        ``periods`` False: the current day and month of each series stay held (``kept``), unless
+        hours or days are to be recomputed (``dirty``): their days and months are recomputed
+        from what is stored, so all that is held is written first."""
         self._landed()
+        keep = not periods and not self.dirty
         if limit is None:
             # Formatted chunk by chunk, as below: all at once, the lines of 120,000 points held
             # 25 MB more at the peak (bench.pipeline, 10,000 devices, under tracemalloc).
             self._write_sealed(self._sealed_total())
-            self._seal()
+            self._seal(keep=keep and not self._sealed_dirty)
             self._write_sealed(self._sealed_total())
             self._unseal()
             self._settle(self.take_dirty())
@@ -115,7 +137,10 @@ class HeldRollups:
         if not self._sealed and not self._sealed_dirty:
             if not self._held and not self.dirty:
                 return True
-            self._seal()
+            self._seal(keep=keep)
+            if not self._sealed_total() and not self.dirty:
+                self._unseal()
+                return True  # only the current days and months are held
             self._sealed_dirty, self.dirty = self.dirty, Dirty()
         # Lines are formatted chunk by chunk: formatting them all at once held as much
         # memory again as the rollups themselves.
@@ -128,9 +153,23 @@ class HeldRollups:
         self._settle(dirty)
         return True
 
-    def _seal(self) -> None:
-        """Set what is held apart for writing, in the order it is written."""
+    def _seal(self, *, keep: bool = False) -> None:
+        """Set what is held apart for writing, in the order it is written; with ``keep``, the
+        current (or a later) day and month of each series stay held."""
         self._sealed, self._held = self._held, {}
+        self.kept = 0
+        if keep:
+            now = self._clock()
+            day, month = self._periods(now - now % HOUR_NS)
+            for measurement, current in (("rollup_1d", day), ("rollup_1mo", month)):
+                points = self._sealed.get(measurement)
+                if not points:
+                    continue
+                kept = {key: rollup for key, rollup in points.items() if key[3] >= current}
+                if kept:
+                    self.kept += len(kept)
+                    self._held[measurement] = kept
+                    self._sealed[measurement] = {k: r for k, r in points.items() if k[3] < current}
         self._sealed_keys, self._sealed_next = [(m, list(points)) for m, points in self._sealed.items()], 0
 
     def _sealed_total(self) -> int:
@@ -239,7 +278,7 @@ class HeldRollups:
         for points in (self._sealed, self._held):
             for measurement, rows in points.items():
                 held.setdefault(measurement, {}).update(rows)
-        self._held = {}
+        self._held, self.kept = {}, 0
         self._unseal()
         return held
 

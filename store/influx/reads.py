@@ -6,13 +6,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kernel.types import HOUR_NS, Reading, SeriesKey
 from store.influx import neighbours as influx_neighbours
 from store.influx.client import PARALLEL, InfluxClient, readings_of, series_of
-from store.influx.held import HeldRollups
+from store.influx.held import SETTLED_AFTER, HeldRollups
 from store.influx.lineprotocol import MERGE, any_of, as_float, chunks, from_ns, quote_str, timestamp
 from store.protocol import Bucket, Neighbourhood, SeriesSpan, Window
 from store.rollup import HourRollup, SeriesHour, combine, fold, plan, split_months, window_end, window_start
@@ -72,7 +72,8 @@ class InfluxReads:
         channel: str | None = None,
     ) -> dict[tuple[str, str], list[Bucket]]:
         timestamp(start), timestamp(end)  # naive times are refused even when the range is empty
-        p = plan(start, end, window, tz, self.timezone)
+        # The days a writer may still hold (``HeldRollups``) are read from their hours.
+        p = plan(start, end, window, tz, self.timezone, datetime.now(UTC) - SETTLED_AFTER)
         parts: dict[tuple[str, str], list[Bucket]] = {}
         for chunk in chunks(sorted(set(dev_euis)), _READ_CHUNK):
             where = f"quantity = {quote_str(quantity)} AND ({any_of('dev_eui', chunk)})"
@@ -114,6 +115,8 @@ class InfluxReads:
             for result in found[n_before:]:
                 for key, bucket in result:
                     parts.setdefault(key, []).append(bucket)
+            if p.recent:
+                self._fold_rows(parts, self.client.rollups, where, p.recent, window, tz)
         return {key: combine(buckets) for key, buckets in parts.items()}
 
     def _fold_rows(

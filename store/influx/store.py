@@ -254,20 +254,26 @@ class InfluxStore(InfluxReads):
                 self.flush()
         return hold
 
-    def flush(self, limit: int | None = None) -> bool:
+    def flush(self, limit: int | None = None, *, periods: bool = True) -> bool:
         """Write the rollups held in memory; True once all that was taken is written.
 
         ``limit`` None: all of them now. Else a chunked flush, for a writer that spreads a large
         flush over its next batches rather than stall them: the first call takes what is held,
         each call writes at most ``limit`` of those points, and rollups folded meanwhile wait for
         the next flush (so a period's newer value is always written after its older one).
+        ``periods`` False: the current day and month of each series may stay held
+        (``HeldRollups.flush``).
         """
         with self._lock:
-            return self._held.flush(limit)
+            return self._held.flush(limit, periods=periods)
 
     def held(self) -> int:
         with self._lock:
             return self._held.count()
+
+    def kept(self) -> int:
+        with self._lock:
+            return self._held.kept
 
     def _write_rollups(self, lines: list[str]) -> None:
         self.client.write(lines, self.client.rollup_rp, "ns")
@@ -361,13 +367,26 @@ class InfluxStore(InfluxReads):
             held = self._held.take()
             self._open_hours.forget()
             dirty = self._held.take_dirty()
-            # a held day or month is the day or month of a held hour
             dirty.hours |= set(held.get("rollup_1h", {}))
+            # A day or month held past a flush (the current ones) is recomputed too, from the
+            # hours written: recomputing a day recomputes its month.
+            first_hour = self._first_hour
+            dirty.days |= {
+                (e, q, ch, self.rollups.day(first_hour(at)))
+                for measurement in ("rollup_1d", "rollup_1mo")
+                for e, q, ch, at in held.get(measurement, {})
+            }
             dirty.last.clear()  # nothing to fold into again: the edit may have changed anything
             try:
                 self._settle(dirty)
             finally:
                 self._held.forget_months()
+
+    @staticmethod
+    def _first_hour(ns: int) -> int:
+        """The first UTC hour that starts at or after ``ns`` (the first hour of a local day or
+        month, whose start is not on the hour in some time zones)."""
+        return ns + (-ns) % HOUR_NS
 
     def _forget_device(self, dev_eui: str) -> None:
         """Before its points are deleted or replaced: write what is held, then forget what this

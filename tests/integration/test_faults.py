@@ -55,7 +55,10 @@ class Run:
         self.broker = MosquittoProcess(workdir / "mosquitto")
         self.broker.start()
         self.bridge = BridgeProcess(self.data, self.broker.url)
-        self.bridge.env.update(RELEVE_STORE_URL=store_url, RELEVE_BRIDGE_ROLLUP_FLUSH_S="2")
+        # Rollups held 2 s, the current days and months 6 s: faults land between flushes of both.
+        self.bridge.env.update(
+            RELEVE_STORE_URL=store_url, RELEVE_BRIDGE_ROLLUP_FLUSH_S="2", RELEVE_BRIDGE_DAY_FLUSH_S="6"
+        )
         self.published = 0
 
     def registry(self) -> Registry:

@@ -34,7 +34,7 @@ class HoldingStore(MemoryStore):
     def hold_rollups(self, hold: bool) -> bool:
         return hold
 
-    def flush(self, limit: int | None = None) -> bool:
+    def flush(self, limit: int | None = None, *, periods: bool = True) -> bool:
         if self.flush_fails:
             raise StoreUnavailable("flush refused (test)")
         if limit is not None and self.partial:

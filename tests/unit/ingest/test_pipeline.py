@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from ingest.archive import Archive
-from ingest.flushing import FlushPolicy
+from ingest.archive import Archive, Mark
+from ingest.flushing import FlushPolicy, FlushSchedule
 from ingest.pipeline import Ingestor
 from kernel.types import Lns, Uplink
 from registry import Device, Registry, open_registry
@@ -153,18 +153,24 @@ class HoldingStore(MemoryStore):
         self.chunks = chunks  # calls a chunked flush takes
         self._left = 0
         self.held_points = 0  # what ``held`` reports
+        self.kept_points = 0  # what ``kept`` reports
         self.limits: list[int | None] = []
+        self.periods: list[bool] = []  # each call's ``periods``
 
     def held(self) -> int:
         return self.held_points
+
+    def kept(self) -> int:
+        return self.kept_points if self.periods and not self.periods[-1] else 0
 
     def hold_rollups(self, hold: bool) -> bool:
         self.holding = hold
         return hold
 
-    def flush(self, limit: int | None = None) -> bool:
+    def flush(self, limit: int | None = None, *, periods: bool = True) -> bool:
         self.flushes += 1
         self.limits.append(limit)
+        self.periods.append(periods)
         if limit is None:
             self._left = 0
             return True
@@ -199,8 +205,9 @@ def test_a_flush_spread_over_batches_marks_its_uplinks_when_it_ends(tmp_path: Pa
         [Device(EUI, registry.owner_tenant().id, "eau", "netvox/r718h", pulse_quantity="water_volume")]
     )
     archive = Archive(registry.engine)
-    # held a nanosecond: due at once
-    ingestor = Ingestor(registry, archive, HoldingStore(chunks=3), flush=FlushPolicy(every_s=1e-9))
+    # held a nanosecond: due at once (the current days and months too)
+    policy = FlushPolicy(every_s=1e-9, periods_every_s=0)
+    ingestor = Ingestor(registry, archive, HoldingStore(chunks=3), flush=policy)
     ingestor.hold()
     run(ingestor, [up(1, r718h(5), 0)])  # due: the flush starts, 1 of 3 chunks
     run(ingestor, [up(2, r718h(6), 15)])  # 2 of 3
@@ -242,6 +249,50 @@ def test_a_flush_is_due_once_the_store_holds_too_much_whatever_the_time(tmp_path
     run(ingestor, [up(6, r718h(6), 90)])
     assert store.limits[-1] == 50 and len(archive.pending()) == 1
     registry.close()
+
+
+def test_the_current_days_and_months_are_written_and_their_uplinks_marked_less_often() -> None:
+    """Between two flushes of every period (``periods_every_s``), a flush writes the hours and the
+    periods over; where it leaves current days and months held, it marks nothing (a crash
+    replays the uplinks behind them), else it marks all it took."""
+    store, now = HoldingStore(), [0.0]
+    marked: list[Mark] = []
+    store.kept_points = 2  # what a flush without the periods leaves held
+    policy = FlushPolicy(every_s=30, max_points=100, max_uplinks=50, periods_every_s=300)
+    flushes = FlushSchedule(store, lambda marks, _: marked.extend(marks), policy, clock=lambda: now[0])
+    flushes.hold()
+    store.periods.clear()
+
+    def processed(n: int) -> None:
+        flushes.add([Mark(i, "decoded", None, "d", 1) for i in range(n)])
+        flushes.flush_if_due()
+
+    for at in (10, 40, 70, 200):
+        now[0] = at
+        processed(1)
+    assert store.periods == [False, False, False] and marked == []  # due at 40, 70 and 200
+    now[0] = 300
+    processed(1)
+    assert store.periods[-1] is True and len(marked) == 5  # every period: all marked
+    now[0] = 340
+    store.kept_points = 0  # only periods over held (a catch-up of last week): all marked
+    processed(1)
+    assert store.periods[-1] is False and len(marked) == 6
+    store.kept_points = 2
+    store.held_points = 102  # 100 points held besides the current ones: due, not marked
+    processed(1)
+    assert store.periods[-1] is False and len(marked) == 6
+    store.held_points, store.kept_points = 200, 100  # and this flush leaves 100 held...
+    processed(1)
+    assert store.periods[-1] is False and len(marked) == 6
+    store.held_points = 100
+    processed(1)  # ...as many as allowed: the next writes them, and marks all
+    assert store.periods[-1] is True and len(marked) == 9
+    processed(50)  # as many uplinks wait as allowed: all written, all marked
+    assert store.periods[-1] is True and len(marked) == 59
+    flushes.add([Mark(0, "decoded", None, "d", 1)])
+    flushes.flush()  # the bridge stops: all of it
+    assert store.limits[-1] is None and len(marked) == 60
 
 
 def test_a_catch_up_pages_through_the_archive_and_flushes_once(tmp_path: Path) -> None:

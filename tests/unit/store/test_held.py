@@ -134,3 +134,76 @@ def test_a_chunk_is_written_while_the_caller_goes_on_and_a_failed_one_is_sent_ag
     assert rollups.flush(limit=100)
     assert len(lines_of(written)) == 50 and rollups.count() == 0
     rollups.close()
+
+
+def held_at(now: int, settled: list[Dirty] | None = None) -> tuple[HeldRollups, list[list[str]]]:
+    """Held rollups whose clock reads ``now`` (ns); each settle recorded in ``settled``."""
+    written: list[list[str]] = []
+    record = settled if settled is not None else []
+    return HeldRollups(written.append, SeriesPrefixes(), 100, record.append, periods, lambda: now), written
+
+
+def times_of(written: list[list[str]], measurement: str) -> list[int]:
+    return sorted(
+        int(line.rsplit(" ", 1)[1]) for line in lines_of(written) if line.startswith(measurement + ",")
+    )
+
+
+def test_a_flush_without_periods_leaves_the_current_day_and_month_held() -> None:
+    day, now = 40 * 24 * HOUR_NS, 40 * 24 * HOUR_NS + 10 * HOUR_NS  # day 40 (month 1), 10:00
+    rollups, written = held_at(now)
+    a = "00000000000000aa"
+
+    def hold_all() -> None:
+        rollups.hold(
+            "rollup_1h",
+            {(a, "temperature", "", now - HOUR_NS): stats(), (a, "temperature", "", now): stats()},
+        )
+        rollups.hold(
+            "rollup_1d",
+            {(a, "temperature", "", day - 24 * HOUR_NS): stats(), (a, "temperature", "", day): stats()},
+        )
+        rollups.hold(
+            "rollup_1mo", {(a, "temperature", "", 0): stats(), (a, "temperature", "", MONTH_NS): stats()}
+        )
+
+    hold_all()
+    for limit in (None, 100):  # whole or chunked
+        written.clear()
+        assert rollups.flush(limit, periods=False) or rollups.flush(limit, periods=False)
+        rollups.close()
+        # The hours, yesterday and last month written; today and this month held, still counted.
+        assert times_of(written, "rollup_1h") == [now - HOUR_NS, now]
+        assert times_of(written, "rollup_1d") == [day - 24 * HOUR_NS]
+        assert times_of(written, "rollup_1mo") == [0]
+        assert rollups.count() == 2 and rollups.kept == 2
+        assert rollups.flush(limit, periods=False)  # nothing else held: nothing written
+        assert rollups.count() == 2 and len(lines_of(written)) == 4
+        hold_all()
+    written.clear()
+    assert rollups.flush()  # with the periods: all of it
+    assert times_of(written, "rollup_1d") == [day - 24 * HOUR_NS, day]
+    assert times_of(written, "rollup_1mo") == [0, MONTH_NS]
+    assert rollups.count() == 0 and rollups.kept == 0
+
+
+def test_periods_to_recompute_are_recomputed_after_every_period_held_is_written() -> None:
+    """A day recomputed from what is stored (a replay) must not be overwritten later by the
+    value held before: a flush with periods to recompute writes the current ones too, first."""
+    now = 40 * 24 * HOUR_NS + 10 * HOUR_NS
+    settled: list[Dirty] = []
+    rollups, written = held_at(now, settled)
+    a = "00000000000000aa"
+    rollups.hold("rollup_1d", {(a, "temperature", "", now - 10 * HOUR_NS): stats()})
+    rollups.defer([reading(a, now + 60)], [])
+    for limit in (None, 100):
+        written.clear()
+        settled.clear()
+        assert rollups.flush(limit, periods=False) or rollups.flush(limit, periods=False)
+        assert times_of(written, "rollup_1d") == [now - 10 * HOUR_NS]  # written, then settled
+        assert len(settled) == 1 and settled[0].hours
+        assert rollups.count() == 0
+        rollups.hold("rollup_1d", {(a, "temperature", "", now - 10 * HOUR_NS): stats()})
+        rollups.defer([reading(a, now + 60)], [])
+        written.clear()
+    rollups.close()

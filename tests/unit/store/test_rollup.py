@@ -121,3 +121,23 @@ def test_days_of_a_half_hour_time_zone_start_at_the_first_whole_hour() -> None:
     # like the hourly rollups it comes from): that hour is a ragged head.
     p = plan(day, day + timedelta(days=2), Window.DAY, "Asia/Kolkata", "Asia/Kolkata")
     assert p == Plan((_utc(2026, 5, 1, 18), _utc(2026, 5, 1, 19)), (day, day + timedelta(days=2)), None)
+
+
+def test_plan_reads_the_days_a_writer_may_still_hold_from_their_hours() -> None:
+    start, end = datetime(2026, 3, 27, 10, tzinfo=_P), datetime(2026, 3, 31, tzinfo=_P)
+    paris = ("Europe/Paris", "Europe/Paris")
+    # Settled before 29 March, 05:00 (Paris): the days before the 29th from their rollups, the
+    # 29th and 30th (summer time from the 29th, 02:00) from their hours, folded.
+    p = plan(start, end, Window.WEEK, *paris, settled_before=datetime(2026, 3, 29, 5, tzinfo=_P))
+    assert p == Plan(
+        (_utc(2026, 3, 27, 9), _utc(2026, 3, 27, 23)),
+        (datetime(2026, 3, 28, tzinfo=_P), datetime(2026, 3, 29, tzinfo=_P)),
+        None,
+        (_utc(2026, 3, 28, 23), _utc(2026, 3, 30, 22)),
+    )
+    # Settled after the range: as without; settled before its first whole day: all hours.
+    assert plan(start, end, Window.WEEK, *paris, settled_before=end) == plan(start, end, Window.WEEK, *paris)
+    early = datetime(2026, 3, 28, 12, tzinfo=_P)
+    assert plan(start, end, Window.DAY, *paris, settled_before=early) == Plan(
+        (_utc(2026, 3, 27, 9), _utc(2026, 3, 30, 22)), None, None
+    )
