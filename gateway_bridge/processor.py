@@ -22,6 +22,7 @@ import select
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 
@@ -33,6 +34,8 @@ from registry.errors import DatabaseUnavailable
 from store.errors import StoreError
 
 log = logging.getLogger(__name__)
+
+Page = Prepared | list[ArchivedUplink]  # a page of the archive, read ahead (decoded) or not
 
 RESCAN_S = 5.0  # at most this often, an idle processor looks again from the first pending uplink
 WAKE_WAIT_S = 0.5  # with a wake pipe, how long an idle processor waits for the intake's word
@@ -56,6 +59,11 @@ class ArchiveProcessor:
         self.retry = StoreRetry(ingestor.store.reachable)
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="archive-reader")
         self._next: tuple[int, Future[Prepared]] | None = None
+        # After a device change, until the pages pass them: the uplinks decoded already and
+        # waiting for their mark, which looking again from the first pending one would take again
+        # (up to ``RELEVE_BRIDGE_DAY_FLUSH_S`` of uplinks, processed again as a replay).
+        self._processed: Callable[[int], bool] | None = None
+        self._processed_below = 0
 
     def run(self, stop: threading.Event) -> None:
         """Process until ``stop`` is set, then write what the store holds and mark its uplinks."""
@@ -73,7 +81,7 @@ class ArchiveProcessor:
                 self.retry.wait_out(stop)
             except Exception:  # the supervisor: log, back off, go on
                 log.exception("bridge processing failed; retrying")
-                self._after = 0
+                self._after, self._processed = 0, None
                 stop.wait(1.0)
             if time.monotonic() - summary >= 60:
                 summary = time.monotonic()
@@ -91,20 +99,24 @@ class ArchiveProcessor:
         rate, an archive read more per batch). False too when there was none (a flush may have
         been due)."""
         if self.ingestor.devices_changed():
+            self._processed, self._processed_below = self.ingestor.flushes.processed(), self._after
             self._after = 0
-        taken = self._take()
+        taken, last, full = self._take()
         batch = taken.batch if isinstance(taken, Prepared) else taken
+        if not batch and last > self._after:  # a page of uplinks processed already
+            self._after = last
+            return full
         if batch:
-            self._after = batch[-1].id
+            self._after = last
             # A full page: the next one is read and decoded (``Ingestor.prepare``) while this one
             # is processed, mostly while this thread waits on the store's write. A page that was
             # not full is the intake's latest batch: the next is not archived yet, and reading
             # ahead would only find nothing (at a city's steady rate, two reads more per batch).
-            if len(batch) >= self.batch_size:
+            if full:
                 self._next = (self._after, self._reader.submit(self._ahead, self._after))
             self.counters.add(self.ingestor.process(taken))
             self._recovered()
-            return len(batch) >= self.batch_size
+            return full
         self.ingestor.flush_if_due()
         self._recovered()
         now = time.monotonic()
@@ -127,9 +139,10 @@ class ArchiveProcessor:
     def _ahead(self, after: int) -> Prepared:
         return self.ingestor.prepare(self._pending(after))
 
-    def _take(self) -> Prepared | list[ArchivedUplink]:
+    def _take(self) -> tuple[Page, int, bool]:
         """The page after ``_after``: the one read ahead (and decoded) if it is that one, else
-        read now (and decoded by ``process``)."""
+        read now (and decoded by ``process``); with the last id it reached, and whether it was
+        full."""
         ahead, self._next = self._next, None
         if ahead is not None:
             after, future = ahead
@@ -138,15 +151,30 @@ class ArchiveProcessor:
             except DatabaseUnavailable:
                 page = None
             if after == self._after and page is not None and page.batch:
-                return page  # (an empty page read ahead may be stale)
-        return self._pending(self._after)
+                return self._unprocessed(page)  # (an empty page read ahead may be stale)
+        return self._unprocessed(self._pending(self._after))
+
+    def _unprocessed(self, page: Page) -> tuple[Page, int, bool]:
+        """The page without the uplinks processed already (``_processed``), its last id, and
+        whether it was full."""
+        batch = page.batch if isinstance(page, Prepared) else page
+        if not batch:
+            return page, self._after, False
+        last, full, waits = batch[-1].id, len(batch) >= self.batch_size, self._processed
+        if waits is None:
+            return page, last, full
+        if last >= self._processed_below:
+            self._processed = None  # past them: the next pages are new
+        rest = [item for item in batch if not waits(item.id)]
+        return (page if len(rest) == len(batch) else rest), last, full
 
     def close(self) -> None:
         self._reader.shutdown(wait=True)
 
     def _failed(self) -> None:
         self.counters.store_failures += 1
-        self._after = 0  # taken again from the first pending uplink (a replay, to the store)
+        # Taken again from the first pending uplink, all of them (a replay, to the store).
+        self._after, self._processed = 0, None
         if self.retry.failed():
             log.exception("store unavailable; uplinks kept in the archive and retried")
 

@@ -143,6 +143,9 @@ class Bridge:
         # Set while the store is down or the archive's pending uplinks are being processed: the
         # intake archives and acknowledges, the catch-up (``_retry_pending``) processes.
         self._catching_up = threading.Event()
+        # After a device change: the uplinks decoded and waiting for their mark, which the
+        # catch-up does not take again (``FlushSchedule.processed``).
+        self._processed: Callable[[int], bool] | None = None
         self._stop = threading.Event()  # ``run``'s
         self._archive_down_since: float | None = None
         self._archive_delay = ARCHIVE_FIRST_S
@@ -376,8 +379,11 @@ class Bridge:
     def _retry_pending(self) -> None:
         """Process what waits in the archive (``Ingestor.recover``), then hand the flow back to
         the intake: once more after that, for what it archived while the flag was changing."""
+        # After a device change, not the uplinks decoded and waiting for their mark; after a
+        # store failure, all of them.
+        processed, self._processed = self._processed, None
         try:
-            self.ingestor.recover(self.batch_size, self.counters.add, self._stop.is_set)
+            self.ingestor.recover(self.batch_size, self.counters.add, self._stop.is_set, processed)
             if self._stop.is_set():
                 return
             self._catching_up.clear()
@@ -393,11 +399,14 @@ class Bridge:
         the archive, its quarantined uplinks returned to processing among them, is processed now."""
         try:
             if self.ingestor.devices_changed():
+                if not self._catching_up.is_set():
+                    self._processed = self.ingestor.flushes.processed()
                 self._catching_up.set()
         except DatabaseUnavailable:
             pass  # looked at again in a second
 
     def _store_failed(self) -> None:
+        self._processed = None
         self._catching_up.set()
         self.counters.store_failures += 1
         if self._retry.failed():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -57,6 +58,11 @@ class MarkLog(Collection[Mark]):
 
     def __contains__(self, item: object) -> bool:
         return any(mark == item for mark in self)
+
+    def ids_with(self, state: str) -> Iterator[int]:
+        """The uplinks marked with this state."""
+        kinds = {kind for kind, (s, _, _) in enumerate(self._kind_list) if s == state}
+        return (i for i, kind in zip(self._ids, self._kinds, strict=True) if kind in kinds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +144,18 @@ class FlushSchedule:
         self._flushed_at = self._whole_at = self._clock()
         self._store.flush()  # on failure the uplinks stay pending in the archive, to be retried
         self._mark(unmarked, True)
+
+    def processed(self) -> Callable[[int], bool]:
+        """Whether an uplink, by id, was decoded and waits for a flush to be marked decoded
+        (one quarantined or failed may be taken again: its device was provisioned or fixed)."""
+        waiting = [log for log in (self._flushing, self._unmarked) if log]
+        ids = array("q", sorted(i for log in waiting for i in log.ids_with("decoded")))
+
+        def waits(uplink_id: int) -> bool:
+            at = bisect_left(ids, uplink_id)
+            return at < len(ids) and ids[at] == uplink_id
+
+        return waits
 
     def idle(self) -> bool:
         """Whether every uplink processed so far is marked (nothing waits for a flush)."""

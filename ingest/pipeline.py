@@ -155,9 +155,11 @@ class Ingestor:
         limit: int = 1000,
         on_batch: Callable[[BatchReport], None] | None = None,
         stopping: Callable[[], bool] = lambda: False,
+        processed: Callable[[int], bool] | None = None,
     ) -> int:
         """Process uplinks archived but never processed (after a crash or a store outage: all
-        since it began), oldest first; returns how many.
+        since it began), oldest first; returns how many. ``processed``: the uplinks, by id, not
+        to take again (``FlushSchedule.processed``, after a device change).
 
         Paged by id: what is processed stays pending until the rollups behind it are written, as
         in the normal flow (``FlushPolicy``: a flush every 30 s, spread over the batches), so a long
@@ -171,6 +173,10 @@ class Ingestor:
             if not pending:
                 break
             after = pending[-1].id
+            if processed is not None:
+                pending = [item for item in pending if not processed(item.id)]
+                if not pending:
+                    continue
             report = self.process(pending)
             if on_batch is not None:
                 on_batch(report)

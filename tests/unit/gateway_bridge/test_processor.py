@@ -17,11 +17,13 @@ from gateway_bridge.mqtt import Message
 from gateway_bridge.processor import ArchiveProcessor
 from gateway_bridge.service import Bridge
 from ingest.archive import Archive
+from ingest.flushing import FlushPolicy
 from ingest.pipeline import Ingestor
 from kernel.types import Uplink
 from registry import Device, Registry, open_registry, store_edits
 from tests.fakes import MemoryStore
 from tests.unit.gateway_bridge.test_catch_up import EUI, CountingSource, uplink_body
+from tests.unit.ingest.test_pipeline import HoldingStore, r718h, up
 
 OTHER = "0102030405060709"
 TOPIC = "application/a/device/{}/event/up"
@@ -177,4 +179,35 @@ def test_the_processor_ends_when_the_bridge_is_gone(tmp_path: Path) -> None:
     runner.join(5)
     assert not runner.is_alive() and stop.is_set()
     os.close(read)
+    registry.close()
+
+
+def test_a_device_change_takes_again_only_what_may_decode_otherwise(tmp_path: Path) -> None:
+    """The current days held, nothing is marked for minutes: a device change makes the processor
+    look again from the first pending uplink, where it takes the quarantined ones again (their
+    device may be provisioned now), not the decoded ones waiting for their mark."""
+    registry = registry_at(tmp_path / "r.db")
+    archive = Archive(registry.engine)
+    store = HoldingStore()
+    store.kept_points = 2  # every flush leaves the current days held: nothing is marked
+    policy = FlushPolicy(every_s=1e-9, periods_every_s=3600)
+    ingestor = Ingestor(registry, archive, store, flush=policy)
+    ingestor.hold()
+    ingestor.accept([(up(n, r718h(n), n), "test") for n in range(1, 7)])
+    ingestor.accept([(up(n, r718h(n), n, eui=OTHER), "test") for n in range(1, 3)])
+    processor = ArchiveProcessor(ingestor, batch_size=3)
+    while processor.step():
+        pass
+    assert (processor.counters.decoded, processor.counters.unknown_device) == (6, 2)
+    assert len(archive.pending()) == 8  # none marked yet
+
+    registry.add_devices([Device(OTHER, registry.owner_tenant().id, "eau 2", "netvox/r718h")])
+    store_edits.devices_changed(registry.engine)
+    time.sleep(1.1)  # the processor looks for device changes once a second
+    while processor.step():
+        pass
+    assert (processor.counters.decoded, processor.counters.unknown_device) == (8, 2)
+    ingestor.release()
+    processor.close()
+    assert archive.pending() == [] and not archive.quarantine()
     registry.close()

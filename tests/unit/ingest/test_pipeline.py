@@ -450,3 +450,21 @@ def test_an_aggregate_is_spread_over_the_provisioned_read_period(
     assert [r.ts for r in rows] == times
     assert [r.value for r in rows] == ([98.67, 99.68] if times else [])
     registry.close()
+
+
+def test_a_catch_up_after_a_device_change_leaves_the_decoded_uplinks_waiting_for_their_mark(
+    tmp_path: Path,
+) -> None:
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    registry.add_devices([Device(EUI, registry.owner_tenant().id, "eau", "netvox/r718h")])
+    archive = Archive(registry.engine)
+    store = HoldingStore()
+    store.kept_points = 2  # the current days held: nothing is marked
+    ingestor = Ingestor(registry, archive, store, flush=FlushPolicy(every_s=1e-9, periods_every_s=3600))
+    ingestor.hold()
+    run(ingestor, [up(n, r718h(n), n) for n in range(1, 5)])
+    run(ingestor, [up(1, r718h(1), 1, eui="0102030405060709")])  # quarantined
+    assert len(archive.pending()) == 5
+    assert ingestor.recover(limit=2, processed=ingestor.flushes.processed()) == 1  # the quarantined one
+    assert archive.pending() == []  # its last flush wrote all and marked all
+    registry.close()
