@@ -115,8 +115,6 @@ class FlushSchedule:
         # whether it writes the current days and months too.
         self._flushing: MarkLog | None = None
         self._periods = True
-        # The points the last flush left held (the current days and months).
-        self._kept = 0
         self._flushed_at = self._whole_at = clock()
 
     def hold(self) -> None:
@@ -140,7 +138,7 @@ class FlushSchedule:
         if self._flushing is not None:  # the chunked flush's uplinks first: theirs are the older marks
             unmarked = self._flushing
             unmarked.extend(self._unmarked)
-        self._flushing, self._unmarked, self._kept = None, MarkLog(), 0
+        self._flushing, self._unmarked = None, MarkLog()
         self._flushed_at = self._whole_at = self._clock()
         self._store.flush()  # on failure the uplinks stay pending in the archive, to be retried
         self._mark(unmarked, True)
@@ -176,9 +174,10 @@ class FlushSchedule:
             if not self._unmarked:
                 return
             now = self._clock()
+            kept = self._store.kept()  # the current days and months the last flush left held
             due = now - self._flushed_at >= self._every_s
-            waiting = len(self._unmarked) >= policy.max_uplinks or self._kept >= policy.max_points
-            if not due and not waiting and held - self._kept < policy.max_points:
+            waiting = len(self._unmarked) >= policy.max_uplinks or kept >= policy.max_points
+            if not due and not waiting and held - kept < policy.max_points:
                 return
             self._periods = (
                 waiting
@@ -195,8 +194,7 @@ class FlushSchedule:
         # what it has not written, and the next flush writes it.
         if self._store.flush(max(policy.chunk, held - policy.max_points), periods=self._periods):
             done, self._flushing = self._flushing, None
-            self._kept = self._store.kept()
-            if self._kept:  # their current days and months are still held: not done yet
+            if self._store.kept():  # their current days and months are still held: not done yet
                 done.extend(self._unmarked)
                 self._unmarked = done
                 return

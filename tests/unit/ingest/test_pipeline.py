@@ -153,7 +153,8 @@ class HoldingStore(MemoryStore):
         self.chunks = chunks  # calls a chunked flush takes
         self._left = 0
         self.held_points = 0  # what ``held`` reports
-        self.kept_points = 0  # what ``kept`` reports
+        self.kept_points = 0  # what a flush without periods leaves held (``kept``)
+        self._kept = 0
         self.limits: list[int | None] = []
         self.periods: list[bool] = []  # each call's ``periods``
 
@@ -161,7 +162,7 @@ class HoldingStore(MemoryStore):
         return self.held_points
 
     def kept(self) -> int:
-        return self.kept_points if self.periods and not self.periods[-1] else 0
+        return self._kept
 
     def hold_rollups(self, hold: bool) -> bool:
         self.holding = hold
@@ -171,6 +172,7 @@ class HoldingStore(MemoryStore):
         self.flushes += 1
         self.limits.append(limit)
         self.periods.append(periods)
+        self._kept = 0 if periods else self.kept_points
         if limit is None:
             self._left = 0
             return True
