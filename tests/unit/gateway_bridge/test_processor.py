@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,8 +19,9 @@ from gateway_bridge.service import Bridge
 from ingest.archive import Archive
 from ingest.flushing import FlushPolicy
 from ingest.pipeline import Ingestor
-from kernel.types import Uplink
+from kernel.types import Reading, Uplink
 from registry import Device, Registry, open_registry, store_edits
+from store.errors import StoreUnavailable
 from tests.fakes import MemoryStore
 from tests.unit.gateway_bridge.test_catch_up import EUI, CountingSource, uplink_body
 from tests.unit.ingest.test_pipeline import HoldingStore, r718h, up
@@ -210,4 +211,47 @@ def test_a_device_change_takes_again_only_what_may_decode_otherwise(tmp_path: Pa
     ingestor.release()
     processor.close()
     assert archive.pending() == [] and not archive.quarantine()
+    registry.close()
+
+
+class FailingOnce(HoldingStore):
+    """A holding store whose ``fail_at``-th write fails once (InfluxDB down for a moment); it
+    records the uplinks each write carried."""
+
+    def __init__(self, fail_at: int) -> None:
+        super().__init__()
+        self.fail_at = fail_at
+        self.calls = 0
+        self.written: list[int] = []
+
+    def write(self, readings: Sequence[Reading]) -> None:
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise StoreUnavailable("InfluxDB down for a moment (test)")
+        super().write(readings)
+        self.written += sorted({r.uplink_id for r in readings if r.uplink_id is not None})
+
+
+def test_a_store_failure_takes_again_the_batch_it_failed_on_and_not_those_before(tmp_path: Path) -> None:
+    """The current days held, the uplinks before the failure wait for their mark, written and
+    folded: the processor takes again only the batch the store failed on, then goes on. Looking
+    again from the first pending uplink wrote every one of them again (after a city's outage,
+    minutes of uplinks recomputed from the store, as a replay)."""
+    registry = registry_at(tmp_path / "r.db")
+    archive = Archive(registry.engine)
+    store = FailingOnce(fail_at=3)
+    store.kept_points = 2  # every flush leaves the current days held: nothing is marked
+    ingestor = Ingestor(registry, archive, store, flush=FlushPolicy(every_s=1e-9, periods_every_s=3600))
+    ids = [a.id for a in ingestor.accept([(up(n, r718h(n), n), "test") for n in range(1, 13)])]
+    processor = ArchiveProcessor(ingestor, batch_size=3, poll_s=0.01)
+    stop = threading.Event()
+    runner = threading.Thread(target=processor.run, args=(stop,))
+    runner.start()
+    wait(lambda: processor.counters.decoded >= 12, 10)
+    stop.set()
+    runner.join(10)
+    assert processor.counters.store_failures == 1
+    assert store.written == ids  # each once, in order: the failed batch once it was taken again
+    assert archive.pending() == []  # all marked at the stop
+    processor.close()
     registry.close()
