@@ -33,6 +33,7 @@ from gmqtt.mqtt.package import CommandWithMidPacket
 from paho.mqtt.enums import CallbackAPIVersion
 
 from gateway_bridge.errors import BrokerError
+from gateway_bridge.pacing import pace
 from kernel.settings import MqttTarget
 
 log = logging.getLogger(__name__)
@@ -277,6 +278,9 @@ class _GmqttTransport:
     async def _connect(self) -> None:
         target = self._session.target
         await self._client.connect(target.host, target.port, ssl=self._tls or False, keepalive=KEEPALIVE_S)
+        connection = self._handler.current_connection
+        if connection is not None:
+            pace(connection._protocol)
         self._up = True
         log.info("connected to broker %s:%s", target.host, target.port)
         # gmqtt keeps a list of what was subscribed, one entry per call: this connection's is this.

@@ -4,12 +4,14 @@ crosses to a later connection, a broker killed mid-drain loses nothing."""
 from __future__ import annotations
 
 import queue
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from gateway_bridge.mqtt import Message, MqttConsumer, MqttPublisher
+from gateway_bridge.pacing import READ_PAUSE_S
 from kernel.settings import MqttTarget
 from releve.broker import MosquittoProcess
 from tests.integration.chaos_proxy import ChaosProxy
@@ -176,3 +178,55 @@ def test_a_broker_killed_mid_drain_loses_nothing(session: MosquittoProcess) -> N
         assert quiet(probe) == []
     finally:
         probe.stop()
+
+
+def test_a_trickle_is_read_several_messages_a_wake_up_within_the_pause(session: MosquittoProcess) -> None:
+    """At a city's pace each message woke the consumer's loop; after a read that found a trickle,
+    the next waits ``READ_PAUSE_S`` and takes what came meanwhile, without delaying any message
+    by much more than the pause, and a burst is taken whole."""
+    source = consumer(session.port)
+    source.start()
+    assert source.connected.wait(10)
+    protocol = source._transport._handler.current_connection._protocol  # type: ignore[attr-defined]
+    paced, reads = protocol.read, []
+
+    async def counted(n: int = -1) -> bytes:
+        data: bytes = await paced(n)
+        reads.append(len(data))
+        return data
+
+    protocol.read = counted
+    publisher = MqttPublisher(MqttTarget.parse(f"mqtt://127.0.0.1:{session.port}"), client_id="test-trickle")
+    publisher.connect()
+    try:
+        # 100 messages, one every 5 ms or so, taken as they come
+        sender = threading.Thread(target=trickle, args=(publisher, range(100)))
+        sender.start()
+        taken = take(source, 100)
+        sender.join()
+        assert [m.payload for m in taken] == [f"{i:08d}".encode() for i in range(100)]
+        assert len(reads) < 50  # each read took several (one each: about 100)
+        source.ack(taken)
+        # one message at a time: none waits much longer than the pause
+        delays = []
+        for i in range(100, 120):
+            sent = time.monotonic()
+            publisher.publish_many([(TOPIC, f"{i:08d}".encode())])
+            source.ack(take(source, 1))
+            delays.append(time.monotonic() - sent)
+        assert max(delays) < READ_PAUSE_S + 0.3
+        # a burst, taken whole and in order
+        publisher.publish_many([(TOPIC, f"{i:08d}".encode()) for i in range(120, 620)])
+        burst = take(source, 500)
+        assert [m.payload for m in burst] == [f"{i:08d}".encode() for i in range(120, 620)]
+        source.ack(burst)
+    finally:
+        publisher.close()
+        gone(source)
+    assert quiet(source, 0.2) == []
+
+
+def trickle(publisher: MqttPublisher, payloads: range) -> None:
+    for i in payloads:
+        publisher.publish_many([(TOPIC, f"{i:08d}".encode())])
+        time.sleep(0.005)

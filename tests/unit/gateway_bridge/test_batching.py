@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from gateway_bridge.mqtt import Message
-from gateway_bridge.service import Bridge
+from gateway_bridge.pacing import READ_PAUSE_S
+from gateway_bridge.service import QUIET_S, Bridge
 from ingest.archive import Archive, ArchivedUplink
 from ingest.pipeline import Ingestor
 from kernel.types import Uplink
@@ -176,3 +177,9 @@ def test_the_intake_alone_reads_the_next_batch_while_it_archives_and_acks_only_w
     assert (intake.counters.uplinks, intake.counters.dead_letters) == (9, 1)
     assert len(archive.pending(100)) == 9
     assert woken  # the processor was told
+
+
+def test_a_paused_read_is_shorter_than_the_quiet_time_that_closes_a_lingering_batch() -> None:
+    """At a trickle the consumer reads every ``READ_PAUSE_S``: a longer pause would leave gaps
+    that close the intake's batches early (``QUIET_S``), a batch per read instead of a second's."""
+    assert READ_PAUSE_S < QUIET_S
