@@ -10,8 +10,8 @@ store held are written and their uplinks marked only at a flush, as in one proce
 
 The archive's ids grow in commit order on SQLite (one writer at a time); on PostgreSQL a
 transaction may commit after a later one, so whenever nothing is held for a flush the next look
-starts from the first pending uplink again, as it does after a store outage and when a device was
-provisioned (its quarantined uplinks return to pending with their old ids).
+starts from the first pending uplink again, as it does when a device was provisioned (its
+quarantined uplinks return to pending with their old ids).
 
 A store failure (InfluxDB down, or refusing) takes again the batch it failed on, and goes on from
 there: the batches before it are written and folded, their rollups held until a flush writes them
