@@ -373,14 +373,16 @@ class Bridge:
             if archived:
                 self.counters.add(self.ingestor.process(archived))
             self.ingestor.flush_if_due()  # also when the traffic stops
-        except (StoreError, DatabaseUnavailable):  # uplinks stay pending in the archive
+        except StoreError:  # uplinks stay pending in the archive
+            self._store_failed(resume=True)
+        except DatabaseUnavailable:
             self._store_failed()
 
     def _retry_pending(self) -> None:
         """Process what waits in the archive (``Ingestor.recover``), then hand the flow back to
         the intake: once more after that, for what it archived while the flag was changing."""
-        # After a device change, not the uplinks decoded and waiting for their mark; after a
-        # store failure, all of them.
+        # After a device change or a store failure, not the uplinks decoded and waiting for their
+        # mark; after an archive failure, all of them.
         processed, self._processed = self._processed, None
         try:
             self.ingestor.recover(self.batch_size, self.counters.add, self._stop.is_set, processed)
@@ -388,7 +390,10 @@ class Bridge:
                 return
             self._catching_up.clear()
             self.ingestor.recover(self.batch_size, self.counters.add, self._stop.is_set)
-        except (StoreError, DatabaseUnavailable):  # still down
+        except StoreError:  # still down
+            self._store_failed(resume=True)
+            return
+        except DatabaseUnavailable:
             self._store_failed()
             return
         if (down := self._retry.recovered()) is not None:
@@ -405,8 +410,14 @@ class Bridge:
         except DatabaseUnavailable:
             pass  # looked at again in a second
 
-    def _store_failed(self) -> None:
-        self._processed = None
+    def _store_failed(self, *, resume: bool = False) -> None:
+        """``resume``: the store failed. The uplinks written and folded before the failure wait
+        for their mark in the flush schedule, their rollups held (a failed flush keeps them): the
+        catch-up takes again only the others, the batch it failed on among them. Taking them all
+        again processed them as a replay: up to ``RELEVE_BRIDGE_DAY_FLUSH_S`` of uplinks whose
+        hours, days and months were recomputed from the store. Else (the archive failed, its
+        marks may be lost) all of them."""
+        self._processed = self.ingestor.flushes.processed() if resume else None
         self._catching_up.set()
         self.counters.store_failures += 1
         if self._retry.failed():

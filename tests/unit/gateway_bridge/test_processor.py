@@ -255,3 +255,30 @@ def test_a_store_failure_takes_again_the_batch_it_failed_on_and_not_those_before
     assert archive.pending() == []  # all marked at the stop
     processor.close()
     registry.close()
+
+
+def test_in_one_process_a_store_failure_takes_again_the_batch_it_failed_on_and_not_those_before(
+    tmp_path: Path,
+) -> None:
+    """The thread-mode bridge (``releve run``, shared-subscription workers), as the processor
+    process above: after the failure its catch-up takes again the failed batch and those archived
+    since, not the batches written and folded before it, which wait for their mark."""
+    registry = registry_at(tmp_path / "r.db")
+    archive = Archive(registry.engine)
+    store = FailingOnce(fail_at=3)
+    store.kept_points = 2  # every flush leaves the current days held: nothing is marked
+    ingestor = Ingestor(registry, archive, store, flush=FlushPolicy(every_s=1e-9, periods_every_s=3600))
+    ingestor.hold()
+    source = CountingSource()
+    for n in range(12):
+        source.messages.put(Message(f"application/a/device/{EUI}/event/up", uplink_body(n), n + 1, 1, 0))
+    bridge = Bridge(source, ingestor, batch_size=3, batch_wait_s=0.01, batch_linger_s=0.0)
+    deadline = time.monotonic() + 10
+    while bridge.counters.decoded < 12 and time.monotonic() < deadline:
+        bridge.step()
+    assert source.acked == 12 and bridge.counters.store_failures == 1
+    # each once, in order: the failed batch once it was taken again
+    assert len(store.written) == 12 and store.written == sorted(set(store.written))
+    ingestor.release()
+    assert archive.pending() == []
+    registry.close()
