@@ -18,17 +18,20 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gateway_bridge.envelopes import DeviceLog, DeviceStatus, EnvelopeError, parse
 from gateway_bridge.mqtt import Message
 from gateway_bridge.retry import StoreRetry
 from ingest.archive import ArchivedUplink
+from ingest.intake import Intake
 from ingest.linkstats import apply_status
-from ingest.pipeline import BatchReport, Ingestor
 from kernel.types import Lns, Uplink
 from registry.errors import DatabaseUnavailable
 from store.errors import StoreError
+
+if TYPE_CHECKING:  # an intake-only bridge (``Intake``) loads no decoder, key or store client
+    from ingest.pipeline import BatchReport, Ingestor
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +114,7 @@ class Bridge:
     def __init__(
         self,
         source: MessageSource,
-        ingestor: Ingestor,
+        ingestor: Ingestor | Intake,
         *,
         lns: Lns | None = None,
         source_name: str = "default",
@@ -127,17 +130,19 @@ class Bridge:
         a second (as Node-RED's join waits up to a second) cost a quarter less of it than batches
         of a quarter of a second. A batch fills well before that at higher rates. While running,
         the store holds the rollups it folds in memory as the ingestor's ``FlushPolicy`` says.
-        ``process`` False: the intake only (archive and acknowledge); another process processes
-        what the archive holds (``gateway_bridge.processor``), told by ``on_archived``."""
+        ``process`` False, or an ``Intake`` for ``ingestor``: the intake only (archive and
+        acknowledge); another process processes what the archive holds
+        (``gateway_bridge.processor``), told by ``on_archived``."""
         self.source = source
-        self.ingestor = ingestor
+        self._intake = ingestor  # what archives (the ingestor has it too)
+        self._ingestor = None if isinstance(ingestor, Intake) else ingestor
         self.lns = lns
         self.source_name = source_name
         self.batch_size = batch_size
         self.batch_wait_s = batch_wait_s
         self.batch_linger_s = batch_linger_s
         self.counters = Counters()
-        self.process = process
+        self.process = process and self._ingestor is not None
         self.on_archived = on_archived
         self._held: list[Message] = []
         # Set while the store is down or the archive's pending uplinks are being processed: the
@@ -149,8 +154,16 @@ class Bridge:
         self._stop = threading.Event()  # ``run``'s
         self._archive_down_since: float | None = None
         self._archive_delay = ARCHIVE_FIRST_S
-        self._retry = StoreRetry(ingestor.store.reachable)
+        reachable = self._ingestor.store.reachable if self._ingestor is not None else lambda: True
+        self._retry = StoreRetry(reachable)
         self._last_summary = time.monotonic()
+
+    @property
+    def ingestor(self) -> Ingestor:
+        """The pipeline that processes (not an intake-only bridge's)."""
+        if self._ingestor is None:
+            raise RuntimeError("an intake-only bridge processes nothing")
+        return self._ingestor
 
     def run(self, stop: threading.Event) -> None:
         """Supervise until ``stop`` is set: one failing step is logged and retried, never fatal.
@@ -344,10 +357,10 @@ class Bridge:
         batch, uplinks, dead = parsed.batch, parsed.uplinks, parsed.dead
         try:
             for message, error in dead:
-                self.ingestor.archive.dead_letter(message.topic, message.payload, error, self.source_name)
-            archived = self.ingestor.accept(uplinks)
+                self._intake.archive.dead_letter(message.topic, message.payload, error, self.source_name)
+            archived = self._intake.accept(uplinks)
             if parsed.statuses:
-                apply_status(self.ingestor.archive.engine, parsed.statuses)
+                apply_status(self._intake.archive.engine, parsed.statuses)
         except DatabaseUnavailable:  # the caller keeps the batch unacknowledged and retries it
             self.counters.archive_failures += 1
             if self._archive_down_since is None:

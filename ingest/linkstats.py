@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from decoders import Frame
 from ingest.archive import ArchivedUplink
 from kernel.types import MAX_SERIES, Reading, Uplink
 from registry import bulk, schema
 from registry.errors import database_errors
 from registry.schema import INDEX_ANOMALY
+
+if TYPE_CHECKING:  # the intake writes battery levels without the decoders (ingest/intake.py)
+    from decoders import Frame
 
 # A counter jump larger than this is a re-join or a reset, not lost frames.
 _MAX_GAP = 1000

@@ -1,8 +1,12 @@
-"""A bridge process's wiring: its MQTT consumers and intake threads, its ingest pipeline, its
-processor process; and what it opens (the registry, the archive, the store: ``open_bridge_state``).
+"""A bridge process's wiring: its MQTT consumers and intake threads; and what it opens (the
+registry, the archive, the store: ``open_bridge_state``; an intake-only bridge, whose processor
+is a process of its own, opens no store: ``open_intake_state``). Its processing is wired in
+``releve.processing``.
 
 Nothing here imports the API or the domain's services: a bridge process loads what it uses
-(about 20 MB less per process than ``releve.services``' whole application state).
+(about 20 MB less per process than ``releve.services``' whole application state). An
+intake-only bridge does not import the decoders, the LoRaWAN cryptography or the store's client
+either (about 11 MB less).
 """
 
 from __future__ import annotations
@@ -10,30 +14,41 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gateway_bridge.mqtt import MqttConsumer
-from gateway_bridge.processor import ArchiveProcessor
 from gateway_bridge.service import Bridge, tune_gc
 from ingest.archive import Archive
-from ingest.flushing import FlushPolicy
-from ingest.lorawan_crypto import KeyWrapper
-from ingest.pipeline import Ingestor
-from ingest.plausibility import TimeBounds
+from ingest.intake import Intake
 from kernel.settings import MqttTarget, Settings
 from kernel.types import Lns
 from registry import Registry, open_registry
 from store import Store
 from store.open import open_store
 
+if TYPE_CHECKING:
+    from ingest.pipeline import Ingestor
 
-class BridgeState(Protocol):
-    """What a bridge works with (``releve.services``' ``AppState`` has it too)."""
+
+class IntakeState(Protocol):
+    """What an intake-only bridge works with (``open_intake_state``)."""
 
     registry: Registry
     archive: Archive
+
+
+class BridgeState(IntakeState, Protocol):
+    """What a bridge works with (``releve.services``' ``AppState`` has it too)."""
+
     store: Store
+
+
+@dataclass
+class Intakes:
+    """An intake-only bridge process's registry and archive (``open_intake_state``)."""
+
+    registry: Registry
+    archive: Archive
 
 
 @dataclass
@@ -61,26 +76,48 @@ def open_bridge_state(settings: Settings) -> Stores:
     return Stores(registry, Archive(registry.engine), store)
 
 
-def close_bridge_state(state: BridgeState) -> None:
-    state.store.close()
+def open_intake_state(settings: Settings) -> Intakes:
+    """Open the registry (migrated), for a bridge whose processor is a process of its own: the
+    intake opens no store (it archives while InfluxDB is down, at start too)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    registry = open_registry(settings.effective_registry_url)
+    return Intakes(registry, Archive(registry.engine))
+
+
+def close_bridge_state(state: IntakeState) -> None:
+    if (store := getattr(state, "store", None)) is not None:
+        store.close()
     state.registry.close()
 
 
 def start_bridge(
-    settings: Settings,
-    state: BridgeState,
-    stop: threading.Event,
-    *,
-    process: bool = True,
-    on_archived: Callable[[], None] | None = None,
+    settings: Settings, state: BridgeState, stop: threading.Event
 ) -> tuple[list[MqttConsumer], list[threading.Thread]]:
     """Start one bridge worker per configured source, each in a thread; ``stop`` ends them.
 
     Sources may be different network servers on different brokers (a town's own and an
-    operator's): their uplinks share one archive, whose dedup key drops the copies. ``process``
-    False: the workers archive and acknowledge only, and a processor process (``run_processor``)
-    processes what they archive (``on_archived`` tells it there is more).
+    operator's): their uplinks share one archive, whose dedup key drops the copies.
     """
+    from releve.processing import make_ingestor  # the decoders, the keys, the store's client
+
+    return _start(settings, stop, lambda: make_ingestor(settings, state))
+
+
+def start_intake(
+    settings: Settings, state: IntakeState, stop: threading.Event, on_archived: Callable[[], None]
+) -> tuple[list[MqttConsumer], list[threading.Thread]]:
+    """As ``start_bridge``, but the workers archive and acknowledge only: a processor process
+    (``releve.processing.run_processor``) processes what they archive (``on_archived`` tells it
+    there is more)."""
+    return _start(settings, stop, lambda: Intake(state.archive), on_archived)
+
+
+def _start(
+    settings: Settings,
+    stop: threading.Event,
+    pipeline: Callable[[], Ingestor | Intake],
+    on_archived: Callable[[], None] | None = None,
+) -> tuple[list[MqttConsumer], list[threading.Thread]]:
     tune_gc()
     consumers: list[MqttConsumer] = []
     threads: list[threading.Thread] = []
@@ -108,12 +145,11 @@ def start_bridge(
         )
         bridge = Bridge(
             consumer,
-            make_ingestor(settings, state),
+            pipeline(),
             lns=None if source.lns == "auto" else Lns(source.lns),
             source_name=source.name,
             batch_size=settings.bridge_batch_size,
             batch_linger_s=settings.bridge_linger_s,
-            process=process,
             on_archived=on_archived,
         )
         consumer.start()
@@ -124,54 +160,10 @@ def start_bridge(
     return consumers, threads
 
 
-def make_ingestor(settings: Settings, state: BridgeState) -> Ingestor:
-    """The ingest pipeline of a bridge worker or processor, as the settings say."""
-    shared = bool(settings.mqtt_shared_group)
-    if shared:
-        state.store.share_writes()
-    return Ingestor(
-        state.registry,
-        state.archive,
-        state.store,
-        keys=key_wrapper(settings),
-        shared=shared,
-        times=time_bounds(settings),
-        flush=FlushPolicy(
-            every_s=settings.bridge_rollup_flush_s,
-            max_points=settings.bridge_rollup_max_points,
-            max_uplinks=settings.bridge_rollup_max_points,
-            # Shared workers fold nothing in memory: no day or month of theirs is held longer.
-            periods_every_s=0.0 if shared else settings.bridge_day_flush_s,
-        ),
-    )
-
-
 def separate_processor(settings: Settings) -> bool:
     """Whether ``releve bridge`` processes in a process of its own (``RELEVE_BRIDGE_PROCESSOR``):
     not beside other workers on a shared subscription, whose archive is common to them all."""
     return settings.bridge_processor == "process" and not settings.mqtt_shared_group
-
-
-def run_processor(
-    settings: Settings, state: BridgeState, stop: threading.Event, wake_fd: int | None = None
-) -> None:
-    """The processor process of ``releve bridge``: the archive's pending uplinks, until ``stop``;
-    ``wake_fd``: the pipe the bridge writes to after each batch it archives."""
-    tune_gc()
-    processor = ArchiveProcessor(
-        make_ingestor(settings, state), batch_size=settings.bridge_batch_size, wake_fd=wake_fd
-    )
-    processor.run(stop)
-
-
-def time_bounds(settings: Settings) -> TimeBounds:
-    """Which reading times are plausible (``RELEVE_READING_EARLIEST``, ``RELEVE_READING_MAX_FUTURE_S``)."""
-    return TimeBounds(settings.reading_earliest, timedelta(seconds=settings.reading_max_future_s))
-
-
-def key_wrapper(settings: Settings) -> KeyWrapper | None:
-    """The AppSKey wrapper of the master key, if one is configured."""
-    return KeyWrapper.from_setting(settings.master_key.get_secret_value() if settings.master_key else None)
 
 
 def mqtt_target_or_exit(settings: Settings) -> MqttTarget:

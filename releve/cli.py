@@ -85,11 +85,14 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 def cmd_bridge(args: argparse.Namespace) -> int:
     from releve.bridge import (
+        IntakeState,
         close_bridge_state,
         mqtt_target_or_exit,
         open_bridge_state,
+        open_intake_state,
         separate_processor,
         start_bridge,
+        start_intake,
     )
     from releve.workers import ProcessorChild
 
@@ -107,16 +110,14 @@ def cmd_bridge(args: argparse.Namespace) -> int:
             return 0
     if args.processor_of is not None:
         return processor_main(settings, args.processor_of, stop, args.wake_fd)
-    separate = separate_processor(settings)
-    state = open_bridge_state(settings)
-    processor = ProcessorChild(args.config) if separate else None
-    consumers, threads = start_bridge(
-        settings,
-        state,
-        stop,
-        process=processor is None,
-        on_archived=None if processor is None else processor.notify,
-    )
+    processor = ProcessorChild(args.config) if separate_processor(settings) else None
+    state: IntakeState
+    if processor is None:
+        state = bridge_state = open_bridge_state(settings)
+        consumers, threads = start_bridge(settings, bridge_state, stop)
+    else:
+        state = open_intake_state(settings)
+        consumers, threads = start_intake(settings, state, stop, processor.notify)
     try:
         while all(t.is_alive() for t in threads) and not stop.wait(1.0):
             if processor is not None:
@@ -139,7 +140,8 @@ def processor_main(settings: Settings, parent: int, stop: threading.Event, wake_
     """``releve bridge``'s processor process (started by the bridge itself)."""
     from gateway_bridge.processor import die_with_parent
     from registry.errors import DatabaseUnavailable
-    from releve.bridge import close_bridge_state, open_bridge_state, run_processor
+    from releve.bridge import close_bridge_state, open_bridge_state
+    from releve.processing import run_processor
     from store.errors import StoreError
 
     die_with_parent(parent)
@@ -154,6 +156,7 @@ def processor_main(settings: Settings, parent: int, stop: threading.Event, wake_
             stop.wait(delay)
             delay = min(delay * 2, 30.0)
             continue
+        logging.getLogger("releve.bridge").info("bridge processor ready: the store is open")
         try:
             run_processor(settings, state, stop, wake_fd)
         finally:

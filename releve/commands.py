@@ -150,7 +150,7 @@ def cmd_devices_set_model(args: argparse.Namespace) -> int:
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from ingest.pipeline import Ingestor
     from ingest.reprocess import DeviceReport, reprocess
-    from releve.bridge import key_wrapper, time_bounds
+    from releve.processing import key_wrapper, time_bounds
     from releve.services import close_state, open_state
 
     if not (args.device or args.model):

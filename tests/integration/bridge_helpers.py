@@ -75,6 +75,14 @@ class BridgeProcess:
             time.sleep(0.1)
         raise TimeoutError(f"the bridge did not connect within {timeout}s")
 
+    def wait_processing(self, timeout: float = 60.0) -> None:
+        """Until this start's processor process has opened the store (the intake, which opens
+        none, may connect before it)."""
+        deadline = time.monotonic() + timeout
+        while b"bridge processor ready" not in self.log.read_bytes()[self._log_offset :]:
+            assert time.monotonic() < deadline, f"the processor was not ready within {timeout}s"
+            time.sleep(0.1)
+
     def start(self) -> None:
         log = self.log
         self._log_offset = log.stat().st_size if log.exists() else 0

@@ -223,6 +223,7 @@ def lock_the_store(path: Path, seconds: float) -> Fault:
     """Another process holds the readings file's write lock past the store's lock timeout."""
 
     def fault(run: Run) -> None:
+        run.bridge.wait_processing()  # the lock lands on the store's writes, not on its opening
         locked = threading.Event()
 
         def hold() -> None:

@@ -1,0 +1,36 @@
+"""An intake-only bridge (``releve bridge`` with its processor process) loads neither the decoders,
+nor the LoRaWAN cryptography, nor the store's client: about 11 MB per bridge."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+# What ``releve bridge``'s intake runs up to its MQTT connection, then the modules it holds.
+INTAKE = """
+import json, sys, threading
+from kernel.settings import Settings
+from releve import cli
+from releve.bridge import Intake, close_bridge_state, open_intake_state, separate_processor
+from gateway_bridge.service import Bridge
+settings = Settings(data_dir=sys.argv[1], mqtt_url="mqtt://127.0.0.1:1")
+assert separate_processor(settings)
+state = open_intake_state(settings)
+Bridge(source=None, ingestor=Intake(state.archive))
+close_bridge_state(state)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_intake_loads_no_decoder_key_or_store_client(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", INTAKE, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    loaded = {name.split(".")[0] for name in json.loads(out)}
+    assert {"sqlalchemy", "gmqtt", "orjson"} <= loaded  # what it works with
+    assert not {"decoders", "cryptography", "httpx"} & loaded
+    assert not {"ingest.pipeline", "store.influx", "releve.processing"} & set(json.loads(out))
