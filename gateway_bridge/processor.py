@@ -35,6 +35,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 
+from gateway_bridge.memory import Trimmer
 from gateway_bridge.retry import StoreRetry
 from gateway_bridge.service import Counters
 from ingest.archive import ArchivedUplink
@@ -74,6 +75,7 @@ class ArchiveProcessor:
         # (up to ``RELEVE_BRIDGE_DAY_FLUSH_S`` of uplinks, processed again as a replay).
         self._processed: Callable[[int], bool] | None = None
         self._processed_below = 0
+        self._trim = Trimmer()
 
     def run(self, stop: threading.Event) -> None:
         """Process until ``stop`` is set, then write what the store holds and mark its uplinks."""
@@ -93,6 +95,7 @@ class ArchiveProcessor:
                 log.exception("bridge processing failed; retrying")
                 self._after, self._processed = 0, None
                 stop.wait(1.0)
+            self._trim()
             if time.monotonic() - summary >= 60:
                 summary = time.monotonic()
                 log.info("bridge processor counters: %s", asdict(self.counters))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from gateway_bridge.memory import limit_arenas
 from gateway_bridge.mqtt import MqttConsumer
 from gateway_bridge.service import Bridge, tune_gc
 from ingest.archive import Archive
@@ -119,6 +120,7 @@ def _start(
     on_archived: Callable[[], None] | None = None,
 ) -> tuple[list[MqttConsumer], list[threading.Thread]]:
     tune_gc()
+    limit_arenas()
     consumers: list[MqttConsumer] = []
     threads: list[threading.Thread] = []
     for source in settings.sources:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from gateway_bridge.memory import limit_arenas
 from gateway_bridge.processor import ArchiveProcessor
 from gateway_bridge.service import tune_gc
 from ingest.flushing import FlushPolicy
@@ -47,6 +48,7 @@ def run_processor(
     """The processor process of ``releve bridge``: the archive's pending uplinks, until ``stop``;
     ``wake_fd``: the pipe the bridge writes to after each batch it archives."""
     tune_gc()
+    limit_arenas()
     processor = ArchiveProcessor(
         make_ingestor(settings, state), batch_size=settings.bridge_batch_size, wake_fd=wake_fd
     )
