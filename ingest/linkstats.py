@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ingest.archive import ArchivedUplink
+from ingest.idset import IdSet
 from kernel.types import MAX_SERIES, Reading, Uplink
 from registry import bulk, schema
 from registry.errors import database_errors
@@ -121,7 +122,7 @@ class LinkUpdate:
             delta.lost += frames_lost(None if newest is None else newest[1], up.f_cnt)
             if up.received_at >= delta.last_seen:
                 delta.newest(up, *battery.get(item.id, (None, None)))
-            held.ids.add(item.id)
+        held.ids.update(item.id for item in fresh)
 
     def _alarms(self, frames: Sequence[tuple[ArchivedUplink, Frame]]) -> None:
         """The frames' alarms, once each (a frame processed again finds its rows there)."""
@@ -236,13 +237,13 @@ class _Held:
     """Deltas of devices and the uplinks folded into them."""
 
     deltas: dict[str, _Delta] = field(default_factory=dict)
-    ids: set[int] = field(default_factory=set)
+    ids: IdSet = field(default_factory=IdSet)
 
     def take(self, later: _Held) -> None:
         """Fold ``later`` in; it is left empty."""
         _fold_in(self.deltas, later.deltas)
-        self.ids |= later.ids
-        later.deltas, later.ids = {}, set()
+        self.ids.update(later.ids)
+        later.deltas, later.ids = {}, IdSet()
 
 
 def _fold_in(deltas: dict[str, _Delta], later: dict[str, _Delta]) -> None:
