@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
-from decoders import CANONICAL_UNITS, DecodeError, Frame, Quantity, decode, get_model
+from decoders import CANONICAL_UNITS, DecodeError, Frame, Kind, Quantity, decode, get_model
 from ingest.archive import Archive, ArchivedUplink, Mark
 from ingest.device_config import decoder_config
 from ingest.devices import DeviceCache
@@ -31,6 +32,10 @@ from store import Store
 from store.errors import StoreRejected
 
 log = logging.getLogger(__name__)
+
+# The quantities' and kinds' names, one string each: ``str()`` of a member made a new string per
+# reading, which the readings held for a flush keep (3 MB at 40,000 uplinks of 10,000 devices).
+_NAMES: dict[StrEnum, str] = {member: str(member) for enum in (Quantity, Kind) for member in enum}
 
 __all__ = ["BatchReport", "DeviceCache", "FlushPolicy", "Ingestor", "Prepared", "decoder_of", "register_max"]
 
@@ -324,7 +329,7 @@ class Ingestor:
         for r in frame.readings:
             ts = r.at or (up.received_at + timedelta(seconds=r.offset_s) if r.offset_s else up.received_at)
             self.times.check(ts, received=received, installed=device.installed_at)
-            quantity, value, unit = str(r.quantity), r.value, r.unit
+            quantity, value, unit = _NAMES[r.quantity], r.value, r.unit
             if r.quantity is Quantity.PULSE_COUNT and device.pulse_quantity and device.pulse_weight:
                 quantity = device.pulse_quantity
                 value = r.value * device.pulse_weight
@@ -335,7 +340,7 @@ class Ingestor:
                     quantity=quantity,
                     value=value,
                     unit=unit,
-                    kind=str(r.kind),
+                    kind=_NAMES[r.kind],
                     ts=ts,
                     channel=r.channel,
                     f_cnt=up.f_cnt,
