@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from store.influx.lineprotocol import line, quote_ident, quote_str, timestamp
+from store.influx.lineprotocol import SeriesPrefixes, line, quote_ident, quote_str, series_key, timestamp
 
 T = datetime(2026, 3, 29, 1, 59, 59, 123456, tzinfo=UTC)
 
@@ -49,3 +51,23 @@ def test_timestamps_are_exact_in_every_precision() -> None:
 def test_influxql_quoting() -> None:
     assert quote_str("it's") == r"'it\'s'"
     assert quote_ident('we"ird') == r'"we\"ird"'
+
+
+_TAG_TEXT = st.text(alphabet=st.sampled_from("ab ,=\\é0"), max_size=5)
+
+
+@given(st.lists(st.tuples(_TAG_TEXT, _TAG_TEXT, _TAG_TEXT, _TAG_TEXT), min_size=1, max_size=8))
+def test_the_writers_prefixes_are_series_keys(series: list[tuple[str, str, str, str]]) -> None:
+    """``SeriesPrefixes`` keeps escaped parts, not prefixes: each one as ``series_key`` makes it,
+    the second time as the first, or refused as it is."""
+    prefixes = SeriesPrefixes()
+    for _ in range(2):
+        for eui, quantity, channel, kind in series:
+            tags = {"dev_eui": eui, "quantity": quantity, "channel": channel, "kind": kind}
+            try:
+                expected = series_key("reading", tags)
+            except ValueError:
+                with pytest.raises(ValueError):
+                    prefixes.of("reading", eui, quantity, channel, kind)
+                continue
+            assert prefixes.of("reading", eui, quantity, channel, kind) == expected
