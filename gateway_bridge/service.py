@@ -402,7 +402,8 @@ class Bridge:
             if self._stop.is_set():
                 return
             self._catching_up.clear()
-            self.ingestor.recover(self.batch_size, self.counters.add, self._stop.is_set)
+            # Those too: a catch-up that found only them wrote nothing, and marked nothing.
+            self.ingestor.recover(self.batch_size, self.counters.add, self._stop.is_set, processed)
         except StoreError:  # still down
             self._store_failed(resume=True)
             return

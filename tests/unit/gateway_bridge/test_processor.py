@@ -282,3 +282,43 @@ def test_in_one_process_a_store_failure_takes_again_the_batch_it_failed_on_and_n
     ingestor.release()
     assert archive.pending() == []
     registry.close()
+
+
+class FlushFailingOnce(FailingOnce):
+    """A holding store whose ``fail_at``-th flush fails once (InfluxDB down while it flushes)."""
+
+    def __init__(self, fail_at: int) -> None:
+        super().__init__(fail_at=0)
+        self.flush_fail_at = fail_at
+        self.flush_calls = 0
+
+    def flush(self, limit: int | None = None, *, periods: bool = True) -> bool:
+        self.flush_calls += 1
+        if self.flush_calls == self.flush_fail_at:
+            raise StoreUnavailable("InfluxDB down during a flush (test)")
+        return super().flush(limit, periods=periods)
+
+
+def test_in_one_process_a_failed_flush_takes_again_no_uplink(tmp_path: Path) -> None:
+    """Both batches written and folded, the flush after the last fails: the catch-up finds only
+    uplinks waiting for their mark, and takes none of them again (the flush is tried again)."""
+    registry = registry_at(tmp_path / "r.db")
+    archive = Archive(registry.engine)
+    store = FlushFailingOnce(fail_at=4)  # the flush after the second batch (the first: ``hold``)
+    store.kept_points = 2  # every flush leaves the current days held: nothing is marked
+    ingestor = Ingestor(registry, archive, store, flush=FlushPolicy(every_s=1e-9, periods_every_s=3600))
+    ingestor.hold()
+    source = CountingSource()
+    for n in range(6):
+        source.messages.put(Message(f"application/a/device/{EUI}/event/up", uplink_body(n), n + 1, 1, 0))
+    bridge = Bridge(source, ingestor, batch_size=3, batch_wait_s=0.01, batch_linger_s=0.0)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not (
+        bridge.counters.store_failures and bridge._retry.down_since is None
+    ):
+        bridge.step()
+    assert bridge.counters.store_failures == 1 and bridge._retry.down_since is None
+    assert len(store.written) == 6 and store.written == sorted(set(store.written))  # each once
+    ingestor.release()
+    assert archive.pending() == []
+    registry.close()
