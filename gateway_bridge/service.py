@@ -121,7 +121,6 @@ class Bridge:
         batch_size: int = 500,
         batch_wait_s: float = 0.05,
         batch_linger_s: float = 1.0,
-        process: bool = True,
         on_archived: Callable[[], None] | None = None,
     ) -> None:
         """``batch_linger_s``: a batch closes when it is full or this long after its first
@@ -130,9 +129,9 @@ class Bridge:
         a second (as Node-RED's join waits up to a second) cost a quarter less of it than batches
         of a quarter of a second. A batch fills well before that at higher rates. While running,
         the store holds the rollups it folds in memory as the ingestor's ``FlushPolicy`` says.
-        ``process`` False, or an ``Intake`` for ``ingestor``: the intake only (archive and
-        acknowledge); another process processes what the archive holds
-        (``gateway_bridge.processor``), told by ``on_archived``."""
+        An ``Intake`` for ``ingestor``: the intake only (archive and acknowledge); another
+        process processes what the archive holds (``gateway_bridge.processor``), told by
+        ``on_archived``."""
         self.source = source
         self._intake = ingestor  # what archives (the ingestor has it too)
         self._ingestor = None if isinstance(ingestor, Intake) else ingestor
@@ -142,7 +141,6 @@ class Bridge:
         self.batch_wait_s = batch_wait_s
         self.batch_linger_s = batch_linger_s
         self.counters = Counters()
-        self.process = process and self._ingestor is not None
         self.on_archived = on_archived
         self._held: list[Message] = []
         # Set while the store is down or the archive's pending uplinks are being processed: the
@@ -174,7 +172,7 @@ class Bridge:
         slow store slows the intake and the broker keeps the backlog.
         """
         self._stop = stop
-        if not self.process:
+        if self._ingestor is None:
             self._intake_only(stop)
             return
         self.ingestor.hold()

@@ -15,6 +15,7 @@ from gateway_bridge.mqtt import Message
 from gateway_bridge.pacing import READ_PAUSE_S
 from gateway_bridge.service import QUIET_S, Bridge
 from ingest.archive import Archive, ArchivedUplink
+from ingest.intake import Intake
 from ingest.pipeline import Ingestor
 from kernel.types import Uplink
 from registry import open_registry
@@ -154,11 +155,10 @@ def test_the_intake_alone_reads_the_next_batch_while_it_archives_and_acks_only_w
     woken: list[int] = []
     intake = Bridge(
         source,
-        Ingestor(registry, archive, MemoryStore()),
+        Intake(archive),
         batch_size=3,
         batch_wait_s=0.05,
         batch_linger_s=0.05,
-        process=False,
         on_archived=lambda: woken.append(len(source.acked)),
     )
     stop = threading.Event()

@@ -18,6 +18,7 @@ from gateway_bridge.processor import ArchiveProcessor
 from gateway_bridge.service import Bridge
 from ingest.archive import Archive
 from ingest.flushing import FlushPolicy
+from ingest.intake import Intake
 from ingest.pipeline import Ingestor
 from kernel.types import Reading, Uplink
 from registry import Device, Registry, open_registry, store_edits
@@ -43,10 +44,9 @@ def two_halves(registry: Registry, store: MemoryStore) -> Iterator[tuple[Countin
     read, write = os.pipe()  # the wake pipe, as between releve bridge's two processes
     intake = Bridge(
         source,
-        Ingestor(registry, archive, store),
+        Intake(archive),
         batch_size=7,
         batch_wait_s=0.02,
-        process=False,
         on_archived=lambda: wake(write),
     )
     processor = ArchiveProcessor(Ingestor(registry, archive, store), batch_size=5, wake_fd=read)
@@ -257,6 +257,26 @@ def test_a_store_failure_takes_again_the_batch_it_failed_on_and_not_those_before
     registry.close()
 
 
+def one_process(
+    registry: Registry, store: HoldingStore, uplinks: int
+) -> tuple[Archive, Ingestor, CountingSource, Bridge]:
+    """A thread-mode bridge over ``store``, ``uplinks`` messages waiting in batches of 3; every
+    flush leaves the current days held, so nothing is marked until the stop."""
+    archive = Archive(registry.engine)
+    store.kept_points = 2
+    ingestor = Ingestor(registry, archive, store, flush=FlushPolicy(every_s=1e-9, periods_every_s=3600))
+    ingestor.hold()
+    source = CountingSource()
+    for n in range(uplinks):
+        source.messages.put(Message(f"application/a/device/{EUI}/event/up", uplink_body(n), n + 1, 1, 0))
+    return (
+        archive,
+        ingestor,
+        source,
+        Bridge(source, ingestor, batch_size=3, batch_wait_s=0.01, batch_linger_s=0.0),
+    )
+
+
 def test_in_one_process_a_store_failure_takes_again_the_batch_it_failed_on_and_not_those_before(
     tmp_path: Path,
 ) -> None:
@@ -264,15 +284,8 @@ def test_in_one_process_a_store_failure_takes_again_the_batch_it_failed_on_and_n
     process above: after the failure its catch-up takes again the failed batch and those archived
     since, not the batches written and folded before it, which wait for their mark."""
     registry = registry_at(tmp_path / "r.db")
-    archive = Archive(registry.engine)
     store = FailingOnce(fail_at=3)
-    store.kept_points = 2  # every flush leaves the current days held: nothing is marked
-    ingestor = Ingestor(registry, archive, store, flush=FlushPolicy(every_s=1e-9, periods_every_s=3600))
-    ingestor.hold()
-    source = CountingSource()
-    for n in range(12):
-        source.messages.put(Message(f"application/a/device/{EUI}/event/up", uplink_body(n), n + 1, 1, 0))
-    bridge = Bridge(source, ingestor, batch_size=3, batch_wait_s=0.01, batch_linger_s=0.0)
+    archive, ingestor, source, bridge = one_process(registry, store, 12)
     deadline = time.monotonic() + 10
     while bridge.counters.decoded < 12 and time.monotonic() < deadline:
         bridge.step()
@@ -303,15 +316,8 @@ def test_in_one_process_a_failed_flush_takes_again_no_uplink(tmp_path: Path) -> 
     """Both batches written and folded, the flush after the last fails: the catch-up finds only
     uplinks waiting for their mark, and takes none of them again (the flush is tried again)."""
     registry = registry_at(tmp_path / "r.db")
-    archive = Archive(registry.engine)
     store = FlushFailingOnce(fail_at=4)  # the flush after the second batch (the first: ``hold``)
-    store.kept_points = 2  # every flush leaves the current days held: nothing is marked
-    ingestor = Ingestor(registry, archive, store, flush=FlushPolicy(every_s=1e-9, periods_every_s=3600))
-    ingestor.hold()
-    source = CountingSource()
-    for n in range(6):
-        source.messages.put(Message(f"application/a/device/{EUI}/event/up", uplink_body(n), n + 1, 1, 0))
-    bridge = Bridge(source, ingestor, batch_size=3, batch_wait_s=0.01, batch_linger_s=0.0)
+    archive, ingestor, _source, bridge = one_process(registry, store, 6)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not (
         bridge.counters.store_failures and bridge._retry.down_since is None
