@@ -3,7 +3,10 @@
 Two processes opening a new database file at once (two bridge workers, a bridge and the API)
 both ask for WAL mode. That switch needs an exclusive lock for which SQLite does not wait: the
 loser gets "database is locked" at once, whatever the busy timeout. It is retried here until
-the other process is done (its switch takes milliseconds).
+the other process is done (its switch takes milliseconds), for at most ``WITHIN_S``: a file
+another process holds locked (a transaction left open, a copy under way) makes each try wait the
+connection's busy timeout, and a hundred tries of the store's one-second timeout took 105 s to say
+so.
 """
 
 from __future__ import annotations
@@ -12,17 +15,19 @@ import sqlite3
 import time
 from typing import Any
 
-ATTEMPTS = 100
 PAUSE_S = 0.05
+WITHIN_S = 5.0
 
 
-def enable_wal(conn: Any) -> None:
-    """``PRAGMA journal_mode=WAL`` on a DB-API connection, retried while the file is locked."""
-    for attempt in range(ATTEMPTS):
+def enable_wal(conn: Any, within_s: float = WITHIN_S) -> None:
+    """``PRAGMA journal_mode=WAL`` on a DB-API connection, tried again while the file is locked,
+    until ``within_s`` has passed (a try under way is not cut short: its busy timeout runs out)."""
+    deadline = time.monotonic() + within_s
+    while True:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt == ATTEMPTS - 1:
+            if "locked" not in str(exc) or time.monotonic() + PAUSE_S >= deadline:
                 raise
             time.sleep(PAUSE_S)
