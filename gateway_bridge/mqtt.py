@@ -24,13 +24,14 @@ import ssl
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import gmqtt
-import paho.mqtt.client as paho
 from gmqtt.mqtt.constants import MQTTCommands
 from gmqtt.mqtt.package import CommandWithMidPacket
-from paho.mqtt.enums import CallbackAPIVersion
+
+if TYPE_CHECKING:  # imported where a 3.1.1 consumer or a publisher is made: the bridge loads gmqtt only
+    import paho.mqtt.client as paho
 
 from gateway_bridge.errors import BrokerError
 from gateway_bridge.pacing import pace
@@ -360,6 +361,9 @@ class _PahoTransport:
         # Held while acks are queued to paho and while the generation moves on (connection lost,
         # new connection about to be made), so no ack of an older connection reaches a newer one.
         self._lock = threading.Lock()
+        import paho.mqtt.client as paho
+        from paho.mqtt.enums import CallbackAPIVersion
+
         client = paho.Client(
             CallbackAPIVersion.VERSION2,
             client_id=session.client_id,
@@ -451,6 +455,9 @@ class MqttPublisher:
     def __init__(
         self, target: MqttTarget, *, client_id: str, ca_file: str | None = None, protocol: str = "5"
     ) -> None:
+        import paho.mqtt.client as paho
+        from paho.mqtt.enums import CallbackAPIVersion
+
         client = paho.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,

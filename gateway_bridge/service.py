@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from gateway_bridge.envelopes import DeviceLog, DeviceStatus, EnvelopeError, parse
-from gateway_bridge.mqtt import Message
 from gateway_bridge.retry import StoreRetry
 from ingest.archive import ArchivedUplink
 from ingest.intake import Intake
@@ -30,7 +29,9 @@ from kernel.types import Lns, Uplink
 from registry.errors import DatabaseUnavailable
 from store.errors import StoreError
 
-if TYPE_CHECKING:  # an intake-only bridge (``Intake``) loads no decoder, key or store client
+if TYPE_CHECKING:  # an intake-only bridge (``Intake``) loads no decoder, key or store client,
+    # and the processor process (``gateway_bridge.processor``) no MQTT client
+    from gateway_bridge.mqtt import Message
     from ingest.pipeline import BatchReport, Ingestor
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from gateway_bridge.memory import limit_arenas
-from gateway_bridge.mqtt import MqttConsumer
 from gateway_bridge.service import Bridge, tune_gc
 from ingest.archive import Archive
 from ingest.intake import Intake
@@ -27,7 +26,8 @@ from registry import Registry, open_registry
 from store import Store
 from store.open import open_store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the processor process (``releve.cli.processor_main``) loads no MQTT client
+    from gateway_bridge.mqtt import MqttConsumer
     from ingest.pipeline import Ingestor
 
 
@@ -119,6 +119,8 @@ def _start(
     pipeline: Callable[[], Ingestor | Intake],
     on_archived: Callable[[], None] | None = None,
 ) -> tuple[list[MqttConsumer], list[threading.Thread]]:
+    from gateway_bridge.mqtt import MqttConsumer
+
     tune_gc()
     limit_arenas()
     consumers: list[MqttConsumer] = []

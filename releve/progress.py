@@ -8,12 +8,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from tqdm import tqdm
-
 
 @contextmanager
 def progress(what: str, unit: str, total: int | None = None) -> Iterator[Callable[[int, int | None], None]]:
     """A bar for ``what``; the caller is given ``update(done, total)``."""
+    from tqdm import tqdm  # here: the bridge's processes, which import the commands, draw no bar
+
     bar = tqdm(
         total=total, desc=what, unit=unit, file=sys.stderr, disable=None, leave=False, dynamic_ncols=True
     )

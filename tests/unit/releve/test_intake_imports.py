@@ -1,5 +1,6 @@
 """An intake-only bridge (``releve bridge`` with its processor process) loads neither the decoders,
-nor the LoRaWAN cryptography, nor the store's client: about 11 MB per bridge."""
+nor the LoRaWAN cryptography, nor the store's client: about 11 MB per bridge. Its processor loads
+no MQTT client and no progress bar (2.2 MB), and neither loads paho (gmqtt serves the bridge)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from kernel.settings import Settings
 from releve import cli
 from releve.bridge import Intake, close_bridge_state, open_intake_state, separate_processor
 from gateway_bridge.service import Bridge
+from gateway_bridge.mqtt import MqttConsumer  # as ``start_intake`` loads it
 settings = Settings(data_dir=sys.argv[1], mqtt_url="mqtt://127.0.0.1:1")
 assert separate_processor(settings)
 state = open_intake_state(settings)
@@ -32,5 +34,31 @@ def test_the_intake_loads_no_decoder_key_or_store_client(tmp_path: Path) -> None
     ).stdout
     loaded = {name.split(".")[0] for name in json.loads(out)}
     assert {"sqlalchemy", "gmqtt", "orjson"} <= loaded  # what it works with
-    assert not {"decoders", "cryptography", "httpx"} & loaded
+    assert not {"decoders", "cryptography", "httpx", "paho", "tqdm"} & loaded
     assert not {"ingest.pipeline", "store.influx", "releve.processing"} & set(json.loads(out))
+
+
+# What ``releve bridge``'s processor process runs up to its processing loop (``processor_main``).
+PROCESSOR = """
+import json, sys, threading
+from kernel.settings import Settings
+from releve import cli
+from releve.bridge import close_bridge_state, open_bridge_state
+from releve.processing import make_ingestor, run_processor
+from gateway_bridge.processor import ArchiveProcessor, die_with_parent
+settings = Settings(data_dir=sys.argv[1], mqtt_url="mqtt://127.0.0.1:1")
+state = open_bridge_state(settings)
+ArchiveProcessor(make_ingestor(settings, state)).close()
+close_bridge_state(state)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_processor_loads_no_mqtt_client(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", PROCESSOR, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    loaded = {name.split(".")[0] for name in json.loads(out)}
+    assert {"sqlalchemy", "decoders", "cryptography"} <= loaded  # what it works with (the store: SQLite)
+    assert not {"gmqtt", "paho", "tqdm"} & loaded
+    assert "gateway_bridge.mqtt" not in json.loads(out)
