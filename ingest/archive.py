@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from kernel.frozen import quick_init
 from kernel.types import Lns, Reception, Uplink
 from registry import bulk, schema
 from registry.errors import DatabaseUnavailable, database_errors
@@ -52,6 +53,7 @@ def dedup_key(uplink: Uplink) -> str:
     return f"{uplink.dev_eui}/{uplink.dev_addr or '-'}/{uplink.f_cnt}/{digest}"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ArchivedUplink:
     """An uplink in the archive; ``archived_at`` is when releve took it (by its own clock, which

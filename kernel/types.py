@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
+from kernel.frozen import quick_init
+
 
 class Lns(StrEnum):
     """The network servers whose envelopes releve reads."""
@@ -47,6 +49,7 @@ def _normalized(value: str) -> str:
     return cleaned
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Reception:
     """One gateway's reception of an uplink (radio metadata)."""
@@ -59,6 +62,7 @@ class Reception:
     longitude: float | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Uplink:
     """An uplink as the network server delivered it, before decoding.
@@ -117,6 +121,7 @@ class SeriesKey(NamedTuple):
     channel: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Reading:
     """A stored reading: a decoded value of one device, at one time, in its canonical unit.
