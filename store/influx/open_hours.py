@@ -159,7 +159,12 @@ class OpenHours:
         now = self._clock()
         return {k for k in keys if (state := self._open.get(k)) is None or now - state.seen > self._ttl}
 
-    def fold(self, batch: Sequence[Reading], newest: Mapping[SeriesKey, int | None] | None = None) -> Folded:
+    def fold(
+        self,
+        batch: Sequence[Reading],
+        newest: Mapping[SeriesKey, int | None] | None = None,
+        stamps: Sequence[int] | None = None,
+    ) -> Folded:
         """Split a batch: rollups updated here, and the readings whose periods the store must recompute.
 
         ``newest``: for series this writer holds nothing of (``unknown``), the time of their newest
@@ -167,14 +172,18 @@ class OpenHours:
         stored point is before the hour of its first new one starts that hour here: the hour
         holds nothing else, nor do its day and month when that point is before their start (a
         new meter, a backlog's first batch), and nothing is recomputed from the store for them.
+        ``stamps``: the readings' times in ns, where the caller has them.
         """
         now = self._clock()
         by_series: dict[SeriesKey, dict[int, Reading]] = {}
-        for r in batch:  # one point per time, the later write, as the store keeps it
-            by_series.setdefault(r.series, {})[timestamp(r.ts)] = r
+        if stamps is None:
+            stamps = [timestamp(r.ts) for r in batch]
+        for r, ns in zip(batch, stamps, strict=True):  # one point per time, the later write, as stored
+            by_series.setdefault(r.series, {})[ns] = r
         out = Folded()
         for key, at in by_series.items():
-            points = every = sorted(at.items(), key=lambda p: p[0])
+            # (the times are distinct: the points are ordered by time alone)
+            points = every = sorted(at.items()) if len(at) > 1 else list(at.items())
             state = self._open.get(key)
             if (state is None or now - state.seen > self._ttl) and newest is not None and key in newest:
                 state = self._start(key, points[0], newest[key], now, out)

@@ -45,6 +45,7 @@ from store.influx.lineprotocol import (
     SeriesPrefixes,
     as_float,
     line,
+    precision_ns,
     quote_ident,
     quote_str,
     reading_point,
@@ -125,7 +126,8 @@ class InfluxStore(InfluxReads):
             for i in range(0, len(readings), self.batch_size):
                 batch = readings[i : i + self.batch_size]
                 try:
-                    lines = [self.reading_line(r) for r in batch]
+                    stamps = [timestamp(r.ts) for r in batch]
+                    lines = self._reading_lines(batch, stamps)
                 except ValueError as exc:  # NaN, a tag the line protocol cannot carry
                     raise StoreRejected(f"reading cannot be written to InfluxDB: {exc}") from exc
                 newest = self._newest_stored(batch)
@@ -140,7 +142,7 @@ class InfluxStore(InfluxReads):
                     self.flush()
                     self._open_hours.forget()  # some of the batch is not stored: recompute from what is
                     newest = None
-                self._refresh_rollups(batch, newest, defer=self._hold)
+                self._refresh_rollups(batch, newest, defer=self._hold, stamps=stamps)
 
     def _newest_stored(self, batch: Sequence[Reading]) -> dict[SeriesKey, int | None] | None:
         """For the batch's series this writer holds no open hour of, their newest stored point
@@ -172,14 +174,22 @@ class InfluxStore(InfluxReads):
 
     def reading_line(self, r: Reading) -> str:
         """A reading as this store writes it in line protocol."""
-        return reading_point(
-            self.prefixes.of("reading", r.dev_eui, r.quantity, r.channel, r.kind),
-            float(r.value),
-            r.delta,
-            r.f_cnt,
-            r.uplink_id,
-            timestamp(r.ts, self.client.precision),
-        )
+        return self._reading_lines([r], [timestamp(r.ts)])[0]
+
+    def _reading_lines(self, batch: Sequence[Reading], stamps: Sequence[int]) -> list[str]:
+        """``reading_line`` of each reading, given their times in ns."""
+        prefix, unit = self.prefixes.of, precision_ns(self.client.precision)
+        return [
+            reading_point(
+                prefix("reading", r.dev_eui, r.quantity, r.channel, r.kind),
+                float(r.value),
+                r.delta,
+                r.f_cnt,
+                r.uplink_id,
+                ns if unit == 1 else ns // unit,
+            )
+            for r, ns in zip(batch, stamps, strict=True)
+        ]
 
     def _refresh_rollups(
         self,
@@ -187,12 +197,13 @@ class InfluxStore(InfluxReads):
         newest: dict[SeriesKey, int | None] | None = None,
         *,
         defer: bool = False,
+        stamps: Sequence[int] | None = None,
     ) -> None:
         """Bring the hours, days and months this batch touched up to date: in memory where this
         writer holds them (``OpenHours``), else recomputed from what is stored (hours from the raw
         points, days from hours, months from days), in one query per period and device set; with
         ``defer``, that recomputation waits for the flush (``_settle``)."""
-        folded = self._open_hours.fold(batch, newest)
+        folded = self._open_hours.fold(batch, newest, stamps)
         stats, rest = folded.hours, folded.rest
         if rest and not defer:
             hours = [timestamp(r.ts) - timestamp(r.ts) % HOUR_NS for r in rest]
