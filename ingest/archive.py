@@ -89,8 +89,9 @@ class QuarantinedDevice:
     device_profile: str | None = None
 
 
-def _meta(uplink: Uplink) -> dict[str, Any]:
-    return {
+def _meta(uplink: Uplink, archived_at: str | None = None) -> dict[str, Any]:
+    """What the archive keeps of an uplink besides its columns (``archived_at``: when, if given)."""
+    meta = {
         "dev_addr": uplink.dev_addr,
         "device_name": uplink.device_name,
         "device_profile": uplink.device_profile,
@@ -112,6 +113,9 @@ def _meta(uplink: Uplink) -> dict[str, Any]:
             for r in uplink.receptions
         ],
     }
+    if archived_at is not None:
+        meta["archived_at"] = archived_at
+    return meta
 
 
 def _uplink_from_row(row: Any) -> Uplink:
@@ -193,6 +197,7 @@ class Archive:
         # ... ON CONFLICT DO NOTHING RETURNING inserts the new frames and names them; the keys
         # it does not return were archived before (a re-delivery, another network server).
         with self.engine.begin() as conn:
+            db_time, db_json = bulk.db_time_of(conn), bulk.db_json
             rows = [
                 (
                     key,
@@ -200,10 +205,10 @@ class Archive:
                     up.f_port,
                     up.f_cnt,
                     up.payload,
-                    bulk.db_time(conn, up.received_at),
+                    db_time(up.received_at),
                     up.lns.value,
                     source,
-                    bulk.db_json({**_meta(up), "archived_at": archived_at}),
+                    db_json(_meta(up, archived_at)),
                 )
                 for key, (up, source) in keys.items()
             ]
@@ -222,6 +227,8 @@ class Archive:
 
     def _merge_receptions(self, conn: Any, items: Sequence[tuple[Uplink, str]], known: set[str]) -> None:
         """A frame heard again (another network server, more gateways): keep every reception."""
+        if not known:  # (most batches: the keys are not computed again)
+            return
         extra: dict[str, list[dict[str, Any]]] = {}
         for uplink, _source in items:
             key = dedup_key(uplink)

