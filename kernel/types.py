@@ -112,6 +112,9 @@ HOUR_NS = 3_600_000_000_000
 MAX_SERIES = 200_000
 
 
+_new_tuple = tuple.__new__
+
+
 class SeriesKey(NamedTuple):
     """A series: one quantity on one channel of one device (what a store keys its points by,
     with the time)."""
@@ -151,7 +154,9 @@ class Reading:
 
     @property
     def series(self) -> SeriesKey:
-        return SeriesKey(self.dev_eui, self.quantity, self.channel)
+        return _new_tuple(
+            SeriesKey, (self.dev_eui, self.quantity, self.channel)
+        )  # (as SeriesKey(...), faster)
 
     def with_delta(self, delta: float | None) -> Reading:
         """This reading with its consumption delta (``dataclasses.replace`` took twice as long,

@@ -174,14 +174,17 @@ class OpenHours:
         new meter, a backlog's first batch), and nothing is recomputed from the store for them.
         ``stamps``: the readings' times in ns, where the caller has them.
         """
+        return self.fold_series(by_series(batch, stamps), newest)
+
+    def fold_series(
+        self,
+        series: Mapping[SeriesKey, dict[int, Reading]],
+        newest: Mapping[SeriesKey, int | None] | None = None,
+    ) -> Folded:
+        """``fold`` of a batch grouped by series (``by_series``)."""
         now = self._clock()
-        by_series: dict[SeriesKey, dict[int, Reading]] = {}
-        if stamps is None:
-            stamps = [timestamp(r.ts) for r in batch]
-        for r, ns in zip(batch, stamps, strict=True):  # one point per time, the later write, as stored
-            by_series.setdefault(r.series, {})[ns] = r
         out = Folded()
-        for key, at in by_series.items():
+        for key, at in series.items():
             # (the times are distinct: the points are ordered by time alone)
             points = every = sorted(at.items()) if len(at) > 1 else list(at.items())
             state = self._open.get(key)
@@ -333,6 +336,19 @@ class OpenHours:
         else:
             for key in [k for k in self._open if k[0] == dev_eui]:
                 del self._open[key]
+
+
+def by_series(
+    batch: Sequence[Reading], stamps: Sequence[int] | None = None
+) -> dict[SeriesKey, dict[int, Reading]]:
+    """A batch's readings per series and time in ns (``stamps``, where the caller has them): one
+    point per time, the later of the batch, as the store keeps it."""
+    if stamps is None:
+        stamps = [timestamp(r.ts) for r in batch]
+    out: dict[SeriesKey, dict[int, Reading]] = {}
+    for r, ns in zip(batch, stamps, strict=True):
+        out.setdefault(r.series, {})[ns] = r
+    return out
 
 
 def _copy(stats: HourStats) -> HourStats:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Unpack
 from zoneinfo import ZoneInfo
@@ -52,7 +52,7 @@ from store.influx.lineprotocol import (
     stats_line,
     timestamp,
 )
-from store.influx.open_hours import HourKey, HourStats, OpenHours
+from store.influx.open_hours import HourKey, HourStats, OpenHours, by_series
 from store.influx.reads import InfluxReads
 from store.influx.rollups import Rollups, spans
 from store.rollup import SeriesHour
@@ -130,7 +130,8 @@ class InfluxStore(InfluxReads):
                     lines = self._reading_lines(batch, stamps)
                 except ValueError as exc:  # NaN, a tag the line protocol cannot carry
                     raise StoreRejected(f"reading cannot be written to InfluxDB: {exc}") from exc
-                newest = self._newest_stored(batch)
+                series = by_series(batch, stamps)
+                newest = self._newest_stored(series.keys())
                 try:
                     self.client.write(lines, self.client.raw_rp)
                 except StoreRejected as exc:
@@ -142,15 +143,15 @@ class InfluxStore(InfluxReads):
                     self.flush()
                     self._open_hours.forget()  # some of the batch is not stored: recompute from what is
                     newest = None
-                self._refresh_rollups(batch, newest, defer=self._hold, stamps=stamps)
+                self._refresh_rollups(batch, newest, defer=self._hold, series=series)
 
-    def _newest_stored(self, batch: Sequence[Reading]) -> dict[SeriesKey, int | None] | None:
+    def _newest_stored(self, series: Collection[SeriesKey]) -> dict[SeriesKey, int | None] | None:
         """For the batch's series this writer holds no open hour of, their newest stored point
         (None: none), asked in one ``latest`` before the batch is written: where it is older
         than the hour of their first new point, that hour starts here (``OpenHours.fold``)
         instead of being recomputed from the store; a backlog's or a new meter's first batch
         then costs one query, not a recomputation of each hour, day and month."""
-        unknown = self._open_hours.unknown({r.series for r in batch})
+        unknown = self._open_hours.unknown(series)
         if not unknown:
             return None
         found = {r.series: timestamp(r.ts) for r in self.latest({key.dev_eui for key in unknown})}
@@ -197,13 +198,13 @@ class InfluxStore(InfluxReads):
         newest: dict[SeriesKey, int | None] | None = None,
         *,
         defer: bool = False,
-        stamps: Sequence[int] | None = None,
+        series: Mapping[SeriesKey, dict[int, Reading]] | None = None,
     ) -> None:
         """Bring the hours, days and months this batch touched up to date: in memory where this
         writer holds them (``OpenHours``), else recomputed from what is stored (hours from the raw
         points, days from hours, months from days), in one query per period and device set; with
         ``defer``, that recomputation waits for the flush (``_settle``)."""
-        folded = self._open_hours.fold(batch, newest, stamps)
+        folded = self._open_hours.fold_series(series if series is not None else by_series(batch), newest)
         stats, rest = folded.hours, folded.rest
         if rest and not defer:
             hours = [timestamp(r.ts) - timestamp(r.ts) % HOUR_NS for r in rest]
