@@ -181,29 +181,33 @@ class OpenHours:
         series: Mapping[SeriesKey, dict[int, Reading]],
         newest: Mapping[SeriesKey, int | None] | None = None,
     ) -> Folded:
-        """``fold`` of a batch grouped by series (``by_series``)."""
-        now = self._clock()
+        """``fold`` of a batch grouped by series (``by_series``). (Per series and point: the
+        names it uses are local, the bridge folds every reading here.)"""
+        now, ttl, held, periods = self._clock(), self._ttl, self._open, self._periods is not None
         out = Folded()
+        hours, days, months = out.hours, out.days, out.months
         for key, at in series.items():
             # (the times are distinct: the points are ordered by time alone)
             points = every = sorted(at.items()) if len(at) > 1 else list(at.items())
-            state = self._open.get(key)
-            if (state is None or now - state.seen > self._ttl) and newest is not None and key in newest:
+            state = held.get(key)
+            stale = state is None or now - state.seen > ttl
+            if stale and newest is not None and key in newest:
                 state = self._start(key, points[0], newest[key], now, out)
-                if state is not None:
+                stale = state is None
+                if not stale:
                     points = points[1:]  # the first one started the hour
-            if state is None or now - state.seen > self._ttl or (points and points[0][0] <= state.last_ns):
-                self._open.pop(key, None)
+            if stale or state is None or (points and points[0][0] <= state.last_ns):
+                held.pop(key, None)
                 out.rest.extend(r for _, r in every)
                 continue
-            known = state.day != -1 and self._periods is not None
+            known = periods and state.day != -1
             stats, touched = state.sums.stats, False  # touched: the hour has points of this batch
             for ns, r in points:
                 hour = ns - ns % HOUR_NS
                 value = float(r.value)
                 if hour != state.hour:  # a later hour: this writer's points are its first ones
                     if touched:
-                        out.hours[(*key, state.hour)] = stats
+                        hours[(*key, state.hour)] = stats
                     if known:
                         self._close_hour(key, state, hour, out)
                     state.hour = hour
@@ -213,14 +217,14 @@ class OpenHours:
                 touched = True
             if touched:
                 state.last_ns = points[-1][0]
-                out.hours[(*key, state.hour)] = stats
+                hours[(*key, state.hour)] = stats
             if known:
                 if state.day_value is None:
                     state.day_value = OpenPeriod(state.sums, month=False)
                 if state.month_value is None:
                     state.month_value = OpenPeriod(state.sums, month=True)
-                out.days[(*key, state.day)] = state.day_value
-                out.months[(*key, state.month)] = state.month_value
+                days[(*key, state.day)] = state.day_value
+                months[(*key, state.month)] = state.month_value
             else:
                 out.days_unknown.extend(r for _, r in every)
             state.seen = now
