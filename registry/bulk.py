@@ -86,6 +86,8 @@ def _utc(value: datetime) -> datetime:
 
 
 def _sqlite_time(value: datetime) -> str:
+    if value.tzinfo is UTC:  # (most: the envelopes' times) without the conversions, the same text
+        return value.isoformat(sep=" ", timespec="microseconds")[:-6]
     return _utc(value).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
