@@ -28,14 +28,20 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def test_the_intake_loads_no_decoder_key_or_store_client(tmp_path: Path) -> None:
+def _modules(script: str, tmp_path: Path) -> set[str]:
+    """The modules a process holds after running ``script`` (given a data directory)."""
     out = subprocess.run(
-        [sys.executable, "-c", INTAKE, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
-    loaded = {name.split(".")[0] for name in json.loads(out)}
+    return set(json.loads(out))
+
+
+def test_the_intake_loads_no_decoder_key_or_store_client(tmp_path: Path) -> None:
+    modules = _modules(INTAKE, tmp_path)
+    loaded = {name.split(".")[0] for name in modules}
     assert {"sqlalchemy", "gmqtt", "orjson"} <= loaded  # what it works with
     assert not {"decoders", "cryptography", "httpx", "paho", "tqdm"} & loaded
-    assert not {"ingest.pipeline", "store.influx", "releve.processing"} & set(json.loads(out))
+    assert not {"ingest.pipeline", "store.influx", "releve.processing"} & modules
 
 
 # What ``releve bridge``'s processor process runs up to its processing loop (``processor_main``).
@@ -55,10 +61,8 @@ print(json.dumps(sorted(sys.modules)))
 
 
 def test_the_processor_loads_no_mqtt_client(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", PROCESSOR, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
-    loaded = {name.split(".")[0] for name in json.loads(out)}
+    modules = _modules(PROCESSOR, tmp_path)
+    loaded = {name.split(".")[0] for name in modules}
     assert {"sqlalchemy", "decoders", "cryptography"} <= loaded  # what it works with (the store: SQLite)
     assert not {"gmqtt", "paho", "tqdm"} & loaded
-    assert "gateway_bridge.mqtt" not in json.loads(out)
+    assert "gateway_bridge.mqtt" not in modules
