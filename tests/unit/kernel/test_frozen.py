@@ -15,8 +15,9 @@ from kernel.frozen import quick_init
 from kernel.types import Reading, Uplink
 
 
-def _meter_class() -> type[Any]:
-    """A frozen, slotted dataclass with defaults, a field left out of equality and a check."""
+def _meter_class(name: str) -> type[Any]:
+    """A frozen, slotted dataclass with defaults, a field left out of equality and a check,
+    named as the module names it (so that pickle finds it)."""
 
     @dataclasses.dataclass(frozen=True, slots=True)
     class Meter:
@@ -30,11 +31,12 @@ def _meter_class() -> type[Any]:
             if self.value < 0:
                 raise ValueError("negative")
 
+    Meter.__name__ = Meter.__qualname__ = name
     return Meter
 
 
-Plain = _meter_class()
-Quick = quick_init(_meter_class())
+Plain = _meter_class("Plain")
+Quick = quick_init(_meter_class("Quick"))
 
 
 def _fields(obj: object) -> tuple[object, ...]:
