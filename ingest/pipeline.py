@@ -325,11 +325,7 @@ class Ingestor:
         of them has a time no meter read at (the whole uplink then fails, never half of it)."""
         up = item.uplink
         received = item.archived_at or datetime.now(UTC)
-        check, installed, pulses = (
-            self.times.check,
-            device.installed_at,
-            device.pulse_quantity and device.pulse_weight,
-        )
+        check, installed = self.times.check, device.installed_at
         checked: datetime | None = None  # most readings of a frame share its time: checked once
         out: list[Reading] = []
         for r in frame.readings:
@@ -338,12 +334,7 @@ class Ingestor:
                 check(ts, received=received, installed=installed)
                 checked = ts
             quantity, value, unit = _NAMES[r.quantity], r.value, r.unit
-            if (
-                pulses
-                and r.quantity is Quantity.PULSE_COUNT
-                and device.pulse_quantity
-                and device.pulse_weight
-            ):
+            if r.quantity is Quantity.PULSE_COUNT and device.pulse_quantity and device.pulse_weight:
                 quantity = device.pulse_quantity
                 value = r.value * device.pulse_weight
                 unit = CANONICAL_UNITS[Quantity(quantity)]

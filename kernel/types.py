@@ -154,9 +154,8 @@ class Reading:
 
     @property
     def series(self) -> SeriesKey:
-        return _new_tuple(
-            SeriesKey, (self.dev_eui, self.quantity, self.channel)
-        )  # (as SeriesKey(...), faster)
+        # SeriesKey(...) without its Python-level __new__: a key is made several times per reading
+        return _new_tuple(SeriesKey, (self.dev_eui, self.quantity, self.channel))
 
     def with_delta(self, delta: float | None) -> Reading:
         """This reading with its consumption delta (``dataclasses.replace`` took twice as long,

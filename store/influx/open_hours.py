@@ -159,12 +159,7 @@ class OpenHours:
         now = self._clock()
         return {k for k in keys if (state := self._open.get(k)) is None or now - state.seen > self._ttl}
 
-    def fold(
-        self,
-        batch: Sequence[Reading],
-        newest: Mapping[SeriesKey, int | None] | None = None,
-        stamps: Sequence[int] | None = None,
-    ) -> Folded:
+    def fold(self, batch: Sequence[Reading], newest: Mapping[SeriesKey, int | None] | None = None) -> Folded:
         """Split a batch: rollups updated here, and the readings whose periods the store must recompute.
 
         ``newest``: for series this writer holds nothing of (``unknown``), the time of their newest
@@ -172,9 +167,8 @@ class OpenHours:
         stored point is before the hour of its first new one starts that hour here: the hour
         holds nothing else, nor do its day and month when that point is before their start (a
         new meter, a backlog's first batch), and nothing is recomputed from the store for them.
-        ``stamps``: the readings' times in ns, where the caller has them.
         """
-        return self.fold_series(by_series(batch, stamps), newest)
+        return self.fold_series(by_series(batch), newest)
 
     def fold_series(
         self,
