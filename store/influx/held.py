@@ -92,10 +92,12 @@ class HeldRollups:
         held = self._held.get(measurement)
         if held is None:
             held = self._held[measurement] = {}
-        held.update(rows)
         if measurement == "rollup_1mo":
-            for eui, quantity, channel, at in rows:
+            # A month held already was noted when it was first held (``forget_months`` keeps
+            # those still held): a batch's series are most often held already.
+            for eui, quantity, channel, at in rows.keys() - held.keys():
                 self._month(eui, quantity, channel, at)
+        held.update(rows)
 
     def defer(self, rest: Iterable[Reading], days: Iterable[tuple[Reading, tuple[int, int, int]]]) -> None:
         """Hold hours and days to recompute at the flush (``Dirty.add``)."""
@@ -255,15 +257,17 @@ class HeldRollups:
     def forget_months(self, dev_eui: str | None = None) -> None:
         """Points were deleted (of one device, or of any): the months held are those of what is
         held now, not of what was written before."""
-        if dev_eui is not None:
+        if dev_eui is None:
+            self._months = {}
+        else:
             self._months.pop(dev_eui, None)
-            return
-        self._months = {}
         for points in (self._sealed, self._held):
             for eui, quantity, channel, at in points.get("rollup_1mo", {}):
-                self._month(eui, quantity, channel, at)
-        for dirty in (self.dirty, self._sealed_dirty):
-            self._months_of(dirty.hours, dirty.days)
+                if dev_eui is None or eui == dev_eui:
+                    self._month(eui, quantity, channel, at)
+        if dev_eui is None:
+            for dirty in (self.dirty, self._sealed_dirty):
+                self._months_of(dirty.hours, dirty.days)
 
     def take_dirty(self) -> Dirty:
         """The hours and days held to be recomputed, which are dropped from here."""

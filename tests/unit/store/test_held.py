@@ -66,6 +66,20 @@ def test_the_newest_month_of_each_series_held_folded_or_to_recompute() -> None:
     assert rollups.newest_months(None) == {SeriesKey(a, "temperature", ""): 4 * MONTH_NS}
 
 
+def test_a_month_still_held_stays_known_when_its_device_is_forgotten() -> None:
+    rollups, _ = held()
+    a, b = "00000000000000aa", "00000000000000bb"
+    month = {(a, "temperature", "", 3 * MONTH_NS): stats()}
+    rollups.hold("rollup_1mo", month)
+    rollups.hold("rollup_1mo", {(b, "temperature", "", 2 * MONTH_NS): stats()})
+    rollups.forget_months(a)
+    rollups.hold("rollup_1mo", dict(month))  # held again, as every batch of the series holds it
+    assert rollups.newest_months([a, b]) == {
+        SeriesKey(a, "temperature", ""): 3 * MONTH_NS,
+        SeriesKey(b, "temperature", ""): 2 * MONTH_NS,
+    }
+
+
 def lines_of(written: list[list[str]]) -> list[str]:
     return [line for request in written for line in request]
 
