@@ -7,12 +7,12 @@ measurement is simply not in the frame; a vendor error sentinel becomes an alarm
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Final, cast
 
 
 class Quantity(StrEnum):
@@ -184,7 +184,7 @@ class AlarmKind(StrEnum):
     CLOCK_ERROR = "clock_error"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class DecodedReading:
     """One measurement of a frame.
 
@@ -201,13 +201,37 @@ class DecodedReading:
     offset_s: int | None = None
     at: datetime | None = None
 
+    def __init__(
+        self,
+        quantity: Quantity,
+        value: float,
+        kind: Kind,
+        channel: str = "",
+        offset_s: int | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        # The generated __init__ of a frozen class sets each field through object.__setattr__,
+        # looked up per field: 1.4 us a reading, against 0.7 us through the slots' own setters.
+        # The bridge's processor makes several readings per uplink (a thirtieth of its time).
+        if at is not None and at.tzinfo is None:
+            raise ValueError("DecodedReading.at must be timezone-aware")
+        _SET_QUANTITY(self, quantity)
+        _SET_VALUE(self, value)
+        _SET_KIND(self, kind)
+        _SET_CHANNEL(self, channel)
+        _SET_OFFSET(self, offset_s)
+        _SET_AT(self, at)
+
     @property
     def unit(self) -> str:
         return CANONICAL_UNITS[self.quantity]
 
-    def __post_init__(self) -> None:
-        if self.at is not None and self.at.tzinfo is None:
-            raise ValueError("DecodedReading.at must be timezone-aware")
+
+# Each field's slot setter (the descriptors the class's slots made).
+_SET_QUANTITY, _SET_VALUE, _SET_KIND, _SET_CHANNEL, _SET_OFFSET, _SET_AT = (
+    cast("Callable[[DecodedReading, object], None]", getattr(DecodedReading, name).__set__)
+    for name in ("quantity", "value", "kind", "channel", "offset_s", "at")
+)
 
 
 @dataclass(frozen=True, slots=True)
