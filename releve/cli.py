@@ -51,11 +51,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     fleet = None if args.no_simulator else load_fleet(args.fleet)
+    # uvicorn re-raises the signal that stopped it once it has shut down. SIGTERM's default
+    # action would then end the process before run_all stops the embedded broker (left running,
+    # orphaned): SIGTERM stops it as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         run_all(settings, fleet, announce=print)
-    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down; run_all has cleaned up
+    except KeyboardInterrupt:  # run_all has cleaned up
         print("stopped")
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def cmd_api(args: argparse.Namespace) -> int:

@@ -147,3 +147,38 @@ def test_run_shows_data_stops_on_ctrl_c_and_resumes(tmp_path: Path, broker: str)
         assert again >= first  # the stored history is still there, and grows
     finally:
         assert stop(proc) == 0
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_run_stopped_by_sigterm_stops_its_broker(tmp_path: Path) -> None:
+    """A service manager's stop (SIGTERM) ends `releve run` as Ctrl-C does: its embedded
+    Mosquitto is stopped with it, not left running without a parent."""
+    data, port = tmp_path / "data", free_port()
+    data.mkdir()
+    proc = start(data, port, "mosquitto")
+    try:
+        deadline = time.monotonic() + 30
+        while not (data / "admin-key.txt").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        brokers = children(proc.pid)
+        assert brokers, "no embedded broker under releve run"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(30)
+    assert code == 0, (tmp_path / "run-mosquitto.log").read_text()[-3000:]
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in brokers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in brokers if Path(f"/proc/{pid}").exists()]
