@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from bench.consumers import tree
 from releve.broker import free_port
 from tests.open_data_readers import Graph, csv_errors
 
@@ -149,19 +150,6 @@ def test_run_shows_data_stops_on_ctrl_c_and_resumes(tmp_path: Path, broker: str)
         assert stop(proc) == 0
 
 
-def children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def test_run_stopped_by_sigterm_stops_its_broker(tmp_path: Path) -> None:
     """A service manager's stop (SIGTERM) ends `releve run` as Ctrl-C does: its embedded
     Mosquitto is stopped with it, not left running without a parent."""
@@ -172,7 +160,7 @@ def test_run_stopped_by_sigterm_stops_its_broker(tmp_path: Path) -> None:
         deadline = time.monotonic() + 30
         while not (data / "admin-key.txt").exists() and time.monotonic() < deadline:
             time.sleep(0.2)
-        brokers = children(proc.pid)
+        brokers = tree(proc.pid)[1:]  # (its threads run the rest)
         assert brokers, "no embedded broker under releve run"
     finally:
         proc.send_signal(signal.SIGTERM)
