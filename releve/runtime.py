@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -144,12 +144,26 @@ def admin_token(registry: Registry, data_dir: Path) -> str:
     return token
 
 
-def simulate_live(fleet: Fleet, settings: Settings, stop: threading.Event, backfill_days: int = 7) -> None:
-    """The demo's simulator: catch up on the last days quickly, then report in real time."""
+def simulate_live(
+    fleet: Fleet,
+    settings: Settings,
+    stop: threading.Event,
+    subscribed: Sequence[threading.Event] = (),
+    backfill_days: int = 7,
+) -> None:
+    """The demo's simulator: catch up on the last days quickly, then report in real time.
+
+    It publishes once every bridge is ``subscribed``: a broker keeps messages only for the
+    subscriptions it has, and on a first start there is none before the bridge's (the backfill,
+    published before it, would be lost: no data for the demo until the devices report again)."""
     from gateway_bridge.mqtt import MqttPublisher
 
     target = settings.mqtt
     assert target is not None
+    for event in subscribed:
+        while not event.wait(1.0):
+            if stop.is_set():
+                return
     publisher = MqttPublisher(target, client_id="releve-simulator", protocol=settings.mqtt_protocol)
     publisher.connect()
     state_file = settings.data_dir / "simulator.json"
@@ -194,7 +208,10 @@ def run_all(settings: Settings, fleet: Fleet | None, announce: Callable[[str], N
         threads.append(alerts)
         if fleet is not None:
             sim = threading.Thread(
-                target=simulate_live, args=(fleet, settings, stop), name="simulator", daemon=True
+                target=simulate_live,
+                args=(fleet, settings, stop, [c.connected for c in consumers]),
+                name="simulator",
+                daemon=True,
             )
             sim.start()
             threads.append(sim)
