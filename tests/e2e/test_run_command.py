@@ -32,11 +32,13 @@ def start(data: Path, port: int, broker: str) -> subprocess.Popen[bytes]:
         return subprocess.Popen([sys.executable, "-m", "releve", "run"], env=env, stdout=log, stderr=log)
 
 
-def site_water(base: str, key: str, timeout: float = 60) -> float:
+def site_water(base: str, key: str, log: Path, timeout: float = 60) -> float:
     """The water of all sites over their last 31 days (the simulator plays the last seven), once
-    every site shows some. Not this month's: in a month's first hour a site may have none yet."""
+    every site shows some. Not this month's: in a month's first hour a site may have none yet.
+    Failing, it tells what it saw last and what ``releve run`` logged (``log``)."""
     deadline = time.monotonic() + timeout
     headers = {"X-API-Key": key}
+    seen: object = "no answer"
     while time.monotonic() < deadline:
         try:
             sites = httpx.get(f"{base}/api/v1/sites", headers=headers, timeout=5).json()["items"]
@@ -54,10 +56,14 @@ def site_water(base: str, key: str, timeout: float = 60) -> float:
             ]
             if len(water) == 4 and all(w > 0 for w in water):
                 return float(sum(water))
-        except (httpx.HTTPError, KeyError, ValueError, TypeError):
-            pass
+            seen = f"the sites' water: {water}"
+        except (httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
+            seen = repr(exc)
         time.sleep(1)
-    raise AssertionError("no consumption in the sites' last 31 days within a minute")
+    raise AssertionError(
+        f"no consumption in every site's last 31 days within {timeout:.0f} s ({seen});"
+        f" the log's end:\n{log.read_text()[-3000:]}"
+    )
 
 
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -133,7 +139,7 @@ def test_run_shows_data_stops_on_ctrl_c_and_resumes(tmp_path: Path, broker: str)
             time.sleep(0.2)
         key = (data / "admin-key.txt").read_text().strip()
         base = f"http://127.0.0.1:{port}"
-        first = site_water(base, key)
+        first = site_water(base, key, tmp_path / f"run-{broker}.log")
         open_data_published(base)
         page = httpx.get(f"{base}/ui/", timeout=5)
         assert page.status_code == 200 and "uPlot" in page.text
@@ -144,7 +150,7 @@ def test_run_shows_data_stops_on_ctrl_c_and_resumes(tmp_path: Path, broker: str)
 
     proc = start(data, port, broker)
     try:
-        again = site_water(base, key)
+        again = site_water(base, key, tmp_path / f"run-{broker}.log")
         assert again >= first  # the stored history is still there, and grows
     finally:
         assert stop(proc) == 0
