@@ -320,8 +320,9 @@ class Archive:
                 # the device's processed uplinks through its index, its pending ones through
                 # the state's (registry.schema, ix_uplinks_device_done), merged newest first
                 first = offset + limit
-                done = conn.execute(query.where(schema.PROCESSED).limit(first)).all()
-                waiting = conn.execute(query.where(u.c.state == "pending").limit(first)).all()
+                done, waiting = (
+                    conn.execute(query.where(part).limit(first)).all() for part in schema.BY_DEVICE
+                )
                 merged = heapq.merge(done, waiting, key=lambda r: -r.id)
                 rows = list(itertools.islice(merged, offset, first))
         return [(_archived(r), r.state, r.error, r.decoder) for r in rows]

@@ -149,7 +149,8 @@ uplinks = Table(
 )
 # Processed uplinks by device and time: the entry is made when an uplink is marked, a flush at a
 # time, not when it is archived (registry.migrations.v9). A query by device takes its processed
-# uplinks with ``PROCESSED`` and its pending ones through ix_uplinks_state.
+# uplinks with ``PROCESSED`` and its pending ones with ``PENDING`` (through ix_uplinks_state):
+# ``BY_DEVICE``, the two parts, each of which an index serves.
 Index(
     "ix_uplinks_device_done",
     uplinks.c.dev_eui,
@@ -161,6 +162,8 @@ Index(
 # holds that very term (a bound parameter in its place would not do).
 PROCESSED = text("uplinks.state <> 'pending'")
 Index("ix_uplinks_state", uplinks.c.state)
+PENDING = uplinks.c.state == "pending"
+BY_DEVICE = (PROCESSED, PENDING)
 
 # Messages that were not even an uplink: bad JSON, unknown network server, hostile payloads.
 dead_letters = Table(

@@ -26,7 +26,7 @@ def erase_device_data(
         of_device = schema.uplinks.c.dev_eui == device.dev_eui
         uplinks = sum(
             int(conn.execute(delete(schema.uplinks).where(of_device, which)).rowcount)
-            for which in (schema.PROCESSED, schema.uplinks.c.state == "pending")
+            for which in schema.BY_DEVICE
         )
         alarms = conn.execute(delete(schema.alarms).where(schema.alarms.c.dev_eui == device.dev_eui))
         conn.execute(delete(schema.device_link).where(schema.device_link.c.dev_eui == device.dev_eui))

@@ -239,8 +239,7 @@ def _uplink_rows(engine: Engine, eui: str) -> Iterator[dict[str, Any]]:
         # merged in the order they were archived
         with database_errors("export"), engine.connect() as conn:
             query = select(u).where(u.c.dev_eui == eui, u.c.id > last).order_by(u.c.id).limit(BATCH)
-            done = conn.execute(query.where(schema.PROCESSED)).all()
-            waiting = conn.execute(query.where(u.c.state == "pending")).all()
+            done, waiting = (conn.execute(query.where(part)).all() for part in schema.BY_DEVICE)
         rows = list(itertools.islice(heapq.merge(done, waiting, key=lambda r: r.id), BATCH))
         for r in rows:
             doc = {k: getattr(r, k) for k in (*UPLINK_FIELDS, *UPLINK_MORE)}

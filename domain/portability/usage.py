@@ -133,7 +133,7 @@ def usage(
             devices.setdefault(int(r.tenant_id), []).append(str(r.dev_eui))
         # processed uplinks through their index by device, pending ones through the state's
         uplinks: dict[int, tuple[int, int]] = {}
-        for which in (schema.PROCESSED, u.c.state == "pending"):
+        for which in schema.BY_DEVICE:
             for r in conn.execute(
                 select(
                     d.c.tenant_id,
