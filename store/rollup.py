@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from kernel.types import HOUR_NS
 from store import Bucket, Window
 
 
@@ -159,6 +160,12 @@ def ceil_hour(ts: datetime) -> datetime:
     """The first UTC hour that starts at or after ``ts``."""
     floor = floor_hour(ts)
     return floor if floor == ts else floor + _HOUR
+
+
+def ceil_hour_ns(ns: int) -> int:
+    """``ceil_hour`` of a time in ns since the epoch (the first hour of a local day or month, whose
+    start is not on the hour in some time zones)."""
+    return ns + (-ns) % HOUR_NS
 
 
 def day_of(hour: datetime, zone: ZoneInfo) -> datetime:

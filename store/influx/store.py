@@ -55,7 +55,7 @@ from store.influx.lineprotocol import (
 from store.influx.open_hours import HourKey, HourStats, OpenHours, by_series
 from store.influx.reads import InfluxReads
 from store.influx.rollups import Rollups, spans
-from store.rollup import SeriesHour
+from store.rollup import SeriesHour, ceil_hour_ns
 
 log = logging.getLogger(__name__)
 
@@ -382,9 +382,8 @@ class InfluxStore(InfluxReads):
             dirty.hours |= set(held.get("rollup_1h", {}))
             # A day or month held past a flush (the current ones) is recomputed too, from the
             # hours written: recomputing a day recomputes its month.
-            first_hour = self._first_hour
             dirty.days |= {
-                (e, q, ch, self.rollups.day(first_hour(at)))
+                (e, q, ch, self.rollups.day(ceil_hour_ns(at)))
                 for measurement in ("rollup_1d", "rollup_1mo")
                 for e, q, ch, at in held.get(measurement, {})
             }
@@ -393,12 +392,6 @@ class InfluxStore(InfluxReads):
                 self._settle(dirty)
             finally:
                 self._held.forget_months()
-
-    @staticmethod
-    def _first_hour(ns: int) -> int:
-        """The first UTC hour that starts at or after ``ns`` (the first hour of a local day or
-        month, whose start is not on the hour in some time zones)."""
-        return ns + (-ns) % HOUR_NS
 
     def _forget_device(self, dev_eui: str) -> None:
         """Before its points are deleted or replaced: write what is held, then forget what this

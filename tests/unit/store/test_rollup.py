@@ -8,7 +8,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from store import Window
-from store.rollup import HourRollup, Plan, day_hours, day_of, fold, plan, window_end, window_start
+from store.rollup import (
+    HourRollup,
+    Plan,
+    ceil_hour,
+    ceil_hour_ns,
+    day_hours,
+    day_of,
+    fold,
+    plan,
+    window_end,
+    window_start,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -141,3 +152,17 @@ def test_plan_reads_the_days_a_writer_may_still_hold_from_their_hours() -> None:
     assert plan(start, end, Window.DAY, *paris, settled_before=early) == Plan(
         (_utc(2026, 3, 27, 9), _utc(2026, 3, 30, 22)), None, None
     )
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(2026, 3, 29, tzinfo=PARIS),  # on the hour
+        datetime(2026, 3, 29, tzinfo=ZoneInfo("Asia/Kolkata")),  # a half-hour zone's midnight
+        datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Kathmandu")),  # a quarter-hour one's
+        datetime(2026, 6, 1, 10, 0, 0, 1, tzinfo=UTC),  # a microsecond past
+    ],
+)
+def test_ceil_hour_in_ns_is_ceil_hour(start: datetime) -> None:
+    ns = int(start.replace(microsecond=0).timestamp()) * 10**9 + start.microsecond * 1000
+    assert ceil_hour_ns(ns) == int(ceil_hour(start).timestamp()) * 10**9
