@@ -28,14 +28,6 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-# Pages the write-ahead log takes before a commit copies them into the database file (SQLite's
-# default: 1,000, 4 MB). The archive's dedup index is written at random places: the larger log
-# copies each index page once for many inserts, not once for a few. The bridge's intake archived
-# 50,000 uplinks 8-12 % faster (bench: intake alone, and the drain side by side); the log file
-# keeps its largest size, about 40 MB, beside the registry.
-WAL_CHECKPOINT_PAGES = 10_000
-
-
 def create_registry_engine(url: str) -> Engine:
     """An engine for ``sqlite:///path`` or ``postgresql://`` (psycopg 3) URLs."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -49,7 +41,6 @@ def create_registry_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             enable_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
