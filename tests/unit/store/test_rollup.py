@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from store import Window
+from store.influx.lineprotocol import timestamp
 from store.rollup import (
     HourRollup,
     Plan,
@@ -164,5 +165,4 @@ def test_plan_reads_the_days_a_writer_may_still_hold_from_their_hours() -> None:
     ],
 )
 def test_ceil_hour_in_ns_is_ceil_hour(start: datetime) -> None:
-    ns = int(start.replace(microsecond=0).timestamp()) * 10**9 + start.microsecond * 1000
-    assert ceil_hour_ns(ns) == int(ceil_hour(start).timestamp()) * 10**9
+    assert ceil_hour_ns(timestamp(start)) == timestamp(ceil_hour(start))
