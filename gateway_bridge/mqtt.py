@@ -74,8 +74,8 @@ class _Transport(Protocol):
 class MqttConsumer:
     """Subscribes with QoS 1 and hands messages to a bounded queue; acks on request.
 
-    ``connected`` is set while a connection is up and its subscription acknowledged (MQTT v5;
-    with 3.1.1, from the CONNACK on).
+    ``connected`` is set while a connection is up and its subscription acknowledged (its SUBACK):
+    from then on the broker keeps for it what is published.
     """
 
     def __init__(
@@ -378,11 +378,14 @@ class _PahoTransport:
         client.reconnect_delay_set(min_delay=1, max_delay=int(MAX_RETRY_S))
         client.max_inflight_messages_set(session.receive_maximum)
         client.on_connect = self._on_connect
+        client.on_subscribe = self._on_subscribe
         client.on_pre_connect = self._on_pre_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         self._client = client
         self._stopping = False
+        self._up = False  # a connection is up (its subscription acknowledged or not yet)
+        self._suback_mid: int | None = None  # the mid of this connection's SUBSCRIBE
 
     def start(self) -> None:
         target = self._session.target
@@ -419,10 +422,22 @@ class _PahoTransport:
         if reason.is_failure:
             log.warning("broker refused the connection: %s", reason)
             return
-        client.subscribe([(topic, 1) for topic in self._session.topics])
-        self.connected.set()
+        self._up = True
+        # ``connected`` waits for the SUBACK (``_on_subscribe``), which paho's thread delivers
+        # after this callback has returned: the mid is known by then.
+        _result, self._suback_mid = client.subscribe([(topic, 1) for topic in self._session.topics])
         target = self._session.target
         log.info("connected to broker %s:%s", target.host, target.port)
+
+    def _on_subscribe(
+        self, _client: paho.Client, _userdata: Any, mid: int, reasons: Sequence[Any], _props: Any = None
+    ) -> None:
+        if mid != self._suback_mid:
+            return
+        refused = [t for t, rc in zip(self._session.topics, reasons, strict=False) if rc.is_failure]
+        if refused:
+            log.warning("broker refused the subscription to %s", ", ".join(refused))
+        self.connected.set()
 
     def _on_pre_connect(self, _client: paho.Client, _userdata: Any) -> None:
         # Before the new socket exists: acks of the old connection can no longer follow its CONNECT.
@@ -436,10 +451,11 @@ class _PahoTransport:
         self, _client: paho.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any = None
     ) -> None:
         self._next_generation()  # the acks queued so far are dropped by paho's reconnect
-        if self.connected.is_set() and not self._stopping:
+        if self._up and not self._stopping:
             log.warning("broker connection lost (%s); reconnecting", reason)
             first = random.randint(*self._session.first_retry_s)
             self._client.reconnect_delay_set(min_delay=first, max_delay=int(MAX_RETRY_S))
+        self._up, self._suback_mid = False, None
         self.connected.clear()
 
     def _on_message(self, _client: paho.Client, _userdata: Any, msg: paho.MQTTMessage) -> None:

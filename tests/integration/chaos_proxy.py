@@ -6,7 +6,8 @@ the proxy does it itself after a random number of bytes from the client (uniform
 range, counted over the connections): a consumer's bytes are mostly its acks, so the cuts fall
 at random points of a drain however fast it runs, and each connection makes some progress.
 ``connect_delay`` holds back the broker's first bytes of each new connection (its CONNACK), as
-a loaded broker or a slow network would.
+a loaded broker or a slow network would. With ``hold_after_first``, the broker's first bytes of
+each connection pass and the rest wait until ``release`` is set (a SUBACK late on a slow link).
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ class ChaosProxy:
         connect_delay: float = 0.0,
         cut_every: tuple[int, int] | None = None,
         seed: int | None = None,
+        hold_after_first: bool = False,
     ) -> None:
         self.port = free_port()
+        self.release = threading.Event()
+        if not hold_after_first:
+            self.release.set()
+        self.first_passed = threading.Event()  # the broker's first bytes of a connection passed
         self.target_port = target_port
         self.connect_delay = connect_delay
         self.cuts = 0
@@ -72,8 +78,12 @@ class ChaosProxy:
                     break
                 if first and from_broker and self.connect_delay:
                     time.sleep(self.connect_delay)
-                first = False
+                if from_broker and not first:
+                    self.release.wait()
                 dst.sendall(data)
+                if first and from_broker:
+                    self.first_passed.set()
+                first = False
                 if not from_broker and self._spend(len(data)):
                     self.cut()
         except OSError:

@@ -1,5 +1,6 @@
 """The MQTT v5 consumer on a real Mosquitto: what is not acknowledged comes back, an ack never
-crosses to a later connection, a broker killed mid-drain loses nothing."""
+crosses to a later connection, a broker killed mid-drain loses nothing; with either protocol,
+``connected`` means subscribed."""
 
 from __future__ import annotations
 
@@ -230,3 +231,29 @@ def trickle(publisher: MqttPublisher, payloads: range) -> None:
     for i in payloads:
         publisher.publish_many([(TOPIC, f"{i:08d}".encode())])
         time.sleep(0.005)
+
+
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
+def test_connected_waits_for_the_suback(mosquitto: MosquittoProcess, protocol: str) -> None:
+    """``connected`` is set on the SUBACK, not the CONNACK: what waits for it (the demo's
+    simulator) publishes only once the broker keeps messages for the subscription."""
+    proxy = ChaosProxy(mosquitto.port, hold_after_first=True)
+    source = MqttConsumer(
+        MqttTarget.parse(f"mqtt://127.0.0.1:{proxy.port}"),
+        client_id=f"releve-suback-{protocol}",
+        topics=[TOPIC],
+        protocol=protocol,
+        first_retry_s=(0, 0),
+    )
+    source.start()
+    try:
+        assert proxy.first_passed.wait(10)  # the CONNACK reached the consumer; the SUBACK waits
+        time.sleep(0.5)
+        assert not source.connected.is_set()
+        proxy.release.set()
+        assert source.connected.wait(10)
+        publish(mosquitto.port, range(1))
+        assert source.messages.get(timeout=10).payload == b"00000000"
+    finally:
+        source.stop()
+        proxy.close()
