@@ -103,7 +103,8 @@ class LinkUpdate:
 
     def _fold(self, batch: Sequence[ArchivedUplink], frames: Sequence[tuple[ArchivedUplink, Frame]]) -> None:
         fresh = [item for item in batch if item.id not in self._open.ids and item.id not in self._sealed.ids]
-        missing = sorted({item.uplink.dev_eui for item in fresh} - self._newest.keys())
+        known = self._newest  # (not ``set - known.keys()``, which walks every device known)
+        missing = sorted({eui for item in fresh if (eui := item.uplink.dev_eui) not in known})
         if missing:
             with database_errors("link statistics read"), self.engine.connect() as conn:
                 for eui, seen, f_cnt in bulk.select_in(conn, _NEWEST, missing):

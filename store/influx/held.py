@@ -94,9 +94,12 @@ class HeldRollups:
             held = self._held[measurement] = {}
         if measurement == "rollup_1mo":
             # A month held already was noted when it was first held (``forget_months`` keeps
-            # those still held): a batch's series are most often held already.
-            for eui, quantity, channel, at in rows.keys() - held.keys():
-                self._month(eui, quantity, channel, at)
+            # those still held): a batch's series are most often held already. (One look-up per
+            # row: ``rows.keys() - held.keys()`` walked every month held, those of 40,000 series
+            # in a backlog of 10,000 devices, at every batch.)
+            for key in rows:
+                if key not in held:
+                    self._month(*key)
         held.update(rows)
 
     def defer(self, rest: Iterable[Reading], days: Iterable[tuple[Reading, tuple[int, int, int]]]) -> None:
