@@ -136,6 +136,12 @@ class _Session:
         except OSError as exc:  # ssl.SSLError is one
             raise BrokerError(f"cannot read the CA file {self.ca_file}: {exc}") from exc
 
+    def subscribed(self, failed: Sequence[bool], connected: threading.Event) -> None:
+        """A connection's SUBACK (``failed``: per topic): from now on the broker keeps its messages."""
+        if refused := [topic for topic, no in zip(self.topics, failed, strict=False) if no]:
+            log.warning("broker refused the subscription to %s", ", ".join(refused))
+        connected.set()
+
 
 def _retry_delays(first_retry_s: tuple[int, int]) -> Iterator[float]:
     """Exponential backoff from a random first delay: a fleet of bridges that lost the broker
@@ -326,12 +332,8 @@ class _GmqttTransport:
         # stopping: not handed on and not acked, the broker sends it again
 
     def _on_subscribe(self, _client: Any, mid: int, granted: Sequence[int], _props: Any) -> None:
-        if mid != self._suback_mid:
-            return
-        refused = [t for t, qos in zip(self._session.topics, granted, strict=False) if qos >= 0x80]
-        if refused:
-            log.warning("broker refused the subscription to %s", ", ".join(refused))
-        self.connected.set()
+        if mid == self._suback_mid:
+            self._session.subscribed([qos >= 0x80 for qos in granted], self.connected)
 
     def _on_disconnect(self, _client: Any, _packet: Any, _exc: Any = None) -> None:
         self._generation += 1  # what was delivered so far is no longer acked
@@ -361,20 +363,7 @@ class _PahoTransport:
         # Held while acks are queued to paho and while the generation moves on (connection lost,
         # new connection about to be made), so no ack of an older connection reaches a newer one.
         self._lock = threading.Lock()
-        import paho.mqtt.client as paho
-        from paho.mqtt.enums import CallbackAPIVersion
-
-        client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=session.client_id,
-            protocol=paho.MQTTv311,
-            clean_session=False,
-            manual_ack=True,
-        )
-        target = session.target
-        if target.username:
-            password = target.password.get_secret_value() if target.password else None
-            client.username_pw_set(target.username, password)
+        client = _paho(session.target, session.client_id, "3.1.1", session=True)
         client.reconnect_delay_set(min_delay=1, max_delay=int(MAX_RETRY_S))
         client.max_inflight_messages_set(session.receive_maximum)
         client.on_connect = self._on_connect
@@ -422,9 +411,7 @@ class _PahoTransport:
         if reason.is_failure:
             log.warning("broker refused the connection: %s", reason)
             return
-        self._up = True
-        # ``connected`` waits for the SUBACK (``_on_subscribe``), which paho's thread delivers
-        # after this callback has returned: the mid is known by then.
+        self._up = True  # ``connected`` waits for the SUBACK, which paho reads after this returns
         _result, self._suback_mid = client.subscribe([(topic, 1) for topic in self._session.topics])
         target = self._session.target
         log.info("connected to broker %s:%s", target.host, target.port)
@@ -432,12 +419,8 @@ class _PahoTransport:
     def _on_subscribe(
         self, _client: paho.Client, _userdata: Any, mid: int, reasons: Sequence[Any], _props: Any = None
     ) -> None:
-        if mid != self._suback_mid:
-            return
-        refused = [t for t, rc in zip(self._session.topics, reasons, strict=False) if rc.is_failure]
-        if refused:
-            log.warning("broker refused the subscription to %s", ", ".join(refused))
-        self.connected.set()
+        if mid == self._suback_mid:
+            self._session.subscribed([rc.is_failure for rc in reasons], self.connected)
 
     def _on_pre_connect(self, _client: paho.Client, _userdata: Any) -> None:
         # Before the new socket exists: acks of the old connection can no longer follow its CONNECT.
@@ -465,23 +448,28 @@ class _PahoTransport:
         self._messages.put(Message(msg.topic, bytes(msg.payload), msg.mid, msg.qos, generation))
 
 
+def _paho(target: MqttTarget, client_id: str, protocol: str, *, session: bool = False) -> paho.Client:
+    """A paho client for this broker, with its credentials (``protocol``: "5" or "3.1.1");
+    ``session``: a persistent session (clean session off) with manual acks, the consumer's."""
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    version = paho.MQTTv5 if protocol == "5" else paho.MQTTv311
+    clean = False if session else None  # (None: paho's default for the protocol)
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id, clean, protocol=version, manual_ack=session)
+    if target.username:
+        password = target.password.get_secret_value() if target.password else None
+        client.username_pw_set(target.username, password)
+    return client
+
+
 class MqttPublisher:
     """A QoS 1 publisher (the simulator's), waiting for each chunk to be acknowledged."""
 
     def __init__(
         self, target: MqttTarget, *, client_id: str, ca_file: str | None = None, protocol: str = "5"
     ) -> None:
-        import paho.mqtt.client as paho
-        from paho.mqtt.enums import CallbackAPIVersion
-
-        client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            protocol=paho.MQTTv5 if protocol == "5" else paho.MQTTv311,
-        )
-        if target.username:
-            password = target.password.get_secret_value() if target.password else None
-            client.username_pw_set(target.username, password)
+        client = _paho(target, client_id, protocol)
         if target.tls:
             client.tls_set_context(ssl.create_default_context(cafile=ca_file))
         client.max_inflight_messages_set(1000)
