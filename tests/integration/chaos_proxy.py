@@ -132,5 +132,6 @@ class ChaosProxy:
 
     def close(self) -> None:
         self._stop.set()
+        self.release.set()  # a pipe holding the broker's bytes ends with its connection
         self._listener.close()
         self.cut()
