@@ -361,8 +361,10 @@ def test_the_current_day_and_month_held_past_flushes_are_read_from_their_hours(i
     bridge.hold_rollups(True)
     now = datetime.now(UTC)
     start = (now - timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
-    series = [r for r in index_series(EUI, start, 24 * 3, step_min=20) if r.ts <= now]
-    other = [r for r in index_series(OTHER, start, 24 * 3, step_min=20) if r.ts <= now]
+    # Up to now, whatever the hour: three days from the start hour end before now (in the hour
+    # after Paris's midnight, that left today without a point).
+    series = [r for r in index_series(EUI, start, 24 * 3 + 1, step_min=20) if r.ts <= now]
+    other = [r for r in index_series(OTHER, start, 24 * 3 + 1, step_min=20) if r.ts <= now]
     for i in range(0, len(series), 12):
         bridge.write(series[i : i + 12] + other[i : i + 12])
         while not bridge.flush(50, periods=False):
