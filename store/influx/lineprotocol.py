@@ -220,15 +220,21 @@ def rollup_line(measurement: str, key: Sequence[str], at: int, values: Sequence[
     )
 
 
-def stats_line(series: str, at: int, h: HourStats) -> str:
+def stats_line(series: str, at: int, h: HourStats | str) -> str:
     """A rollup point of a series given by ``series_key`` (the bridge writes three per reading:
-    formatted here directly, not field by field)."""
+    formatted here directly, not field by field); ``h``: its rollup, or its fields formatted
+    already (``stats_fields``)."""
+    return f"{series} {h if isinstance(h, str) else stats_fields(h, series)} {at}"
+
+
+def stats_fields(h: HourStats, series: str = "") -> str:
+    """A rollup point's fields in line protocol."""
     if not math.isfinite(h.total) or (h.consumption is not None and not math.isfinite(h.consumption)):
         raise StoreRejected(f"rollup of {series} overflows: sum {h.total}, consumption {h.consumption}")
     consumption = "" if h.consumption is None else f",consumption={float(h.consumption)!r}"
     return (
-        f"{series} count={h.count}i{consumption},first={float(h.first)!r},last={float(h.last)!r},"
-        f"max={float(h.max)!r},min={float(h.min)!r},sum={float(h.total)!r} {at}"
+        f"count={h.count}i{consumption},first={float(h.first)!r},last={float(h.last)!r},"
+        f"max={float(h.max)!r},min={float(h.min)!r},sum={float(h.total)!r}"
     )
 
 

@@ -93,10 +93,12 @@ class OpenPeriod:
         return merged(self.sums.month_closed, day) if self.month else day
 
 
-Rollup = HourStats | OpenPeriod  # a period's rollup held for writing, or its value still open
+# A period's rollup held for writing: its value, its value still open, or (a closed hour: its
+# value is final) its fields in line protocol (``HeldRollups.closed``).
+Rollup = HourStats | OpenPeriod | str
 
 
-def value_of(rollup: Rollup) -> HourStats:
+def value_of(rollup: Rollup) -> HourStats | str:
     """A held rollup's value now."""
     return rollup.value() if isinstance(rollup, OpenPeriod) else rollup
 
@@ -132,6 +134,8 @@ class Folded:
     rest: list[Reading] = field(default_factory=list)
     # Readings folded into their hours here whose days and months the store must recompute.
     days_unknown: list[Reading] = field(default_factory=list)
+    # The hours this batch closed (their series moved on to a later hour): their rollups are final.
+    closed: list[tuple[HourKey, HourStats]] = field(default_factory=list)
 
 
 class OpenHours:
@@ -179,7 +183,7 @@ class OpenHours:
         names it uses are local, the bridge folds every reading here.)"""
         now, ttl, held, periods = self._clock(), self._ttl, self._open, self._periods is not None
         out = Folded()
-        hours, days, months = out.hours, out.days, out.months
+        hours, days, months, closed = out.hours, out.days, out.months, out.closed
         for key, at in series.items():
             # (the times are distinct: the points are ordered by time alone)
             points = every = sorted(at.items()) if len(at) > 1 else list(at.items())
@@ -200,8 +204,10 @@ class OpenHours:
                 hour = ns - ns % HOUR_NS
                 value = float(r.value)
                 if hour != state.hour:  # a later hour: this writer's points are its first ones
+                    over = (*key, state.hour)
                     if touched:
-                        hours[(*key, state.hour)] = stats
+                        hours[over] = stats
+                    closed.append((over, stats))
                     if known:
                         self._close_hour(key, state, hour, out)
                     state.hour = hour

@@ -220,6 +220,7 @@ class InfluxStore(InfluxReads):
         self._held.hold("rollup_1h", stats)
         self._held.hold("rollup_1d", folded.days)
         self._held.hold("rollup_1mo", folded.months)
+        self._held.closed(folded.closed)
         if defer:
             self._held.defer(rest, [(r, self.rollups.day(_hour_of(r))) for r in folded.days_unknown])
             return

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from kernel.types import HOUR_NS, Reading, SeriesKey
-from store.errors import StoreUnavailable
+from store.errors import StoreRejected, StoreUnavailable
 from store.influx.dirty import Dirty
 from store.influx.held import HeldRollups
 from store.influx.lineprotocol import SeriesPrefixes, timestamp
@@ -221,3 +221,44 @@ def test_periods_to_recompute_are_recomputed_after_every_period_held_is_written(
         rollups.defer([reading(a, now + 60)], [])
         written.clear()
     rollups.close()
+
+
+def test_a_closed_hour_is_held_as_its_line_fields_and_written_the_same() -> None:
+    """A backlog holds up to 160,000 closed hours between flushes: each is kept as the fields
+    of its line, written as its rollup would have been."""
+    rollups, written = held()
+    plain, plain_written = held()
+    eui = "00000000000000aa"
+    over, again, replaced = ((eui, q, "", 5 * HOUR_NS) for q in ("temperature", "humidity", "co2"))
+    values = {over: HourStats(4, None, 17.0, 17.3, 68.6, 17.3, 17.0)}
+    values[again] = HourStats(2, 0.5, 1.0, 2.0, 3.0, 1.0, 2.0)
+    values[replaced] = HourStats(1, None, 400.0, 400.0, 400.0, 400.0, 400.0)
+    for target in (rollups, plain):
+        target.hold("rollup_1h", values)
+    newer = HourStats(2, None, 400.0, 410.0, 810.0, 400.0, 410.0)
+    for target in (rollups, plain):
+        target.hold("rollup_1h", {replaced: newer})  # a late point recomputed it meanwhile
+    rollups.closed([(over, values[over]), (again, values[again]), (replaced, values[replaced])])
+    kept = rollups._held["rollup_1h"]
+    assert kept[over] == "count=4i,first=17.3,last=17.0,max=17.3,min=17.0,sum=68.6"
+    assert kept[again] == "count=2i,consumption=0.5,first=1.0,last=2.0,max=2.0,min=1.0,sum=3.0"
+    assert kept[replaced] is newer  # not the closed value: left as held
+    rollups.flush()
+    plain.flush()
+    assert sorted(line for request in written for line in request) == sorted(
+        line for request in plain_written for line in request
+    )
+    assert len([line for request in written for line in request]) == 3
+    rollups.closed([(over, values[over])])  # written since: nothing held to replace
+    assert "rollup_1h" not in rollups._held or over not in rollups._held["rollup_1h"]
+
+
+def test_a_closed_hour_that_overflows_stays_a_rollup_and_its_flush_rejects_it() -> None:
+    rollups, _ = held()
+    key = ("00000000000000aa", "water_volume", "", 5 * HOUR_NS)
+    huge = HourStats(2, float("inf"), 1.0, 2.0, 3.0, 1.0, 2.0)
+    rollups.hold("rollup_1h", {key: huge})
+    rollups.closed([(key, huge)])
+    assert rollups._held["rollup_1h"][key] is huge
+    with pytest.raises(StoreRejected):
+        rollups.flush()

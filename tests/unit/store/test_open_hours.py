@@ -170,7 +170,7 @@ def with_periods(start: datetime) -> OpenHours:
     return cache
 
 
-def values(rows: Mapping[HourKey, Rollup]) -> dict[HourKey, HourStats]:
+def values(rows: Mapping[HourKey, Rollup]) -> dict[HourKey, HourStats | str]:
     return {key: value_of(rollup) for key, rollup in rows.items()}
 
 
