@@ -1,6 +1,7 @@
 """An intake-only bridge (``releve bridge`` with its processor process) loads neither the decoders,
 nor the LoRaWAN cryptography, nor the store's client: about 11 MB per bridge. Its processor loads
-no MQTT client and no progress bar (2.2 MB), and neither loads paho (gmqtt serves the bridge)."""
+no MQTT client and no progress bar (2.2 MB), nor the cryptography package until a master key asks
+for it (9 MB), and neither loads paho (gmqtt serves the bridge)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,14 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def _modules(script: str, tmp_path: Path) -> set[str]:
-    """The modules a process holds after running ``script`` (given a data directory)."""
+def _modules(script: str, tmp_path: Path, *args: str) -> set[str]:
+    """The modules a process holds after running ``script`` (given a data directory, and ``args``)."""
     out = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", script, str(tmp_path), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return set(json.loads(out))
 
@@ -52,7 +57,7 @@ from releve import cli
 from releve.bridge import close_bridge_state, open_bridge_state
 from releve.processing import make_ingestor, run_processor
 from gateway_bridge.processor import ArchiveProcessor, die_with_parent
-settings = Settings(data_dir=sys.argv[1], mqtt_url="mqtt://127.0.0.1:1")
+settings = Settings(data_dir=sys.argv[1], mqtt_url="mqtt://127.0.0.1:1", master_key=sys.argv[2] or None)
 state = open_bridge_state(settings)
 ArchiveProcessor(make_ingestor(settings, state)).close()
 close_bridge_state(state)
@@ -61,8 +66,13 @@ print(json.dumps(sorted(sys.modules)))
 
 
 def test_the_processor_loads_no_mqtt_client(tmp_path: Path) -> None:
-    modules = _modules(PROCESSOR, tmp_path)
+    modules = _modules(PROCESSOR, tmp_path, "")
     loaded = {name.split(".")[0] for name in modules}
-    assert {"sqlalchemy", "decoders", "cryptography"} <= loaded  # what it works with (the store: SQLite)
-    assert not {"gmqtt", "paho", "tqdm"} & loaded
+    assert {"sqlalchemy", "decoders"} <= loaded  # what it works with (the store: SQLite)
+    assert not {"gmqtt", "paho", "tqdm", "cryptography"} & loaded
     assert "gateway_bridge.mqtt" not in modules
+
+
+def test_the_processor_loads_the_cryptography_for_a_master_key(tmp_path: Path) -> None:
+    modules = _modules(PROCESSOR, tmp_path, "ab" * 32)
+    assert "cryptography" in {name.split(".")[0] for name in modules}
