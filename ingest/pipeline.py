@@ -338,18 +338,9 @@ class Ingestor:
                 quantity = device.pulse_quantity
                 value = r.value * device.pulse_weight
                 unit = CANONICAL_UNITS[Quantity(quantity)]
+            # (positional, in the fields' order: keywords cost a third more per reading)
             out.append(
-                Reading(
-                    dev_eui=up.dev_eui,
-                    quantity=quantity,
-                    value=value,
-                    unit=unit,
-                    kind=_NAMES[r.kind],
-                    ts=ts,
-                    channel=r.channel,
-                    f_cnt=up.f_cnt,
-                    uplink_id=item.id,
-                )
+                Reading(up.dev_eui, quantity, value, unit, _NAMES[r.kind], ts, r.channel, up.f_cnt, item.id)
             )
         return out
 
