@@ -21,8 +21,9 @@ from pathlib import Path
 
 from bench.city_stats import stat_ticks
 from bench.workload import Item, cached, recent_start, town
+from gateway_bridge.counters import tune_gc
 from gateway_bridge.mqtt import Message
-from gateway_bridge.service import Bridge, tune_gc
+from gateway_bridge.service import Bridge
 from ingest.archive import Archive
 from ingest.flushing import FlushPolicy
 from ingest.pipeline import Ingestor

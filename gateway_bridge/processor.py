@@ -35,9 +35,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 
+from gateway_bridge.counters import Counters
 from gateway_bridge.memory import Trimmer
 from gateway_bridge.retry import StoreRetry
-from gateway_bridge.service import Counters
 from ingest.archive import ArchivedUplink
 from ingest.pipeline import Ingestor, Prepared
 from registry.errors import DatabaseUnavailable

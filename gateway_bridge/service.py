@@ -10,7 +10,6 @@ archive's dedup key, so a replay writes nothing twice.
 
 from __future__ import annotations
 
-import gc
 import logging
 import queue
 import threading
@@ -20,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from gateway_bridge.counters import Counters
 from gateway_bridge.envelopes import DeviceLog, DeviceStatus, EnvelopeError, parse
 from gateway_bridge.retry import StoreRetry
 from ingest.archive import ArchivedUplink
@@ -32,25 +32,9 @@ from store.errors import StoreError
 if TYPE_CHECKING:  # an intake-only bridge (``Intake``) loads no decoder, key or store client,
     # and the processor process (``gateway_bridge.processor``) no MQTT client
     from gateway_bridge.mqtt import Message
-    from ingest.pipeline import BatchReport, Ingestor
+    from ingest.pipeline import Ingestor
 
 log = logging.getLogger(__name__)
-
-
-# CPython's cyclic garbage collector scans the young objects every 700 allocations, and all of
-# them once enough survive: the bridge allocates a few objects per reading and holds tens of
-# thousands (open hours, held rollups, meter points), almost none of them in cycles. With the
-# defaults, collections were a fifth of the pipeline's time (bench.pipeline, 2,000 devices:
-# 3,705 uplinks/s, 4,537 with these thresholds).
-GC_THRESHOLDS = (50_000, 20, 100)
-
-
-def tune_gc() -> None:
-    """Collect less often in a bridge process; what exists at start (modules, settings) is
-    never scanned again (``gc.freeze``)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 # While the archive (the registry's database) is unavailable, the intake holds its batch
@@ -82,31 +66,6 @@ class MessageSource(Protocol):
     messages: queue.Queue[Message]
 
     def ack(self, messages: Sequence[Message]) -> int: ...
-
-
-@dataclass
-class Counters:
-    """What the bridge has seen since it started."""
-
-    messages: int = 0
-    uplinks: int = 0
-    duplicates: int = 0
-    dead_letters: int = 0
-    ignored: int = 0
-    lns_logs: int = 0
-    decoded: int = 0
-    readings: int = 0
-    decode_failures: int = 0
-    unknown_device: int = 0
-    archive_failures: int = 0
-    store_failures: int = 0
-
-    def add(self, report: BatchReport) -> None:
-        """What one processed batch came to."""
-        self.decoded += report.decoded
-        self.readings += report.readings
-        self.decode_failures += report.failed
-        self.unknown_device += report.unknown_device
 
 
 class Bridge:

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from gateway_bridge.counters import tune_gc
 from gateway_bridge.memory import limit_arenas
-from gateway_bridge.service import Bridge, tune_gc
 from ingest.archive import Archive
 from ingest.intake import Intake
 from kernel.settings import MqttTarget, Settings
@@ -26,7 +26,8 @@ from registry import Registry, open_registry
 from store import Store
 from store.open import open_store
 
-if TYPE_CHECKING:  # the processor process (``releve.cli.processor_main``) loads no MQTT client
+if TYPE_CHECKING:  # the processor process (``releve.cli.processor_main``) loads no MQTT client,
+    # nor the envelope parsers (``gateway_bridge.service``)
     from gateway_bridge.mqtt import MqttConsumer
     from ingest.pipeline import Ingestor
 
@@ -120,6 +121,7 @@ def _start(
     on_archived: Callable[[], None] | None = None,
 ) -> tuple[list[MqttConsumer], list[threading.Thread]]:
     from gateway_bridge.mqtt import MqttConsumer
+    from gateway_bridge.service import Bridge
 
     tune_gc()
     limit_arenas()

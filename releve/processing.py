@@ -9,9 +9,9 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from gateway_bridge.counters import tune_gc
 from gateway_bridge.memory import limit_arenas
 from gateway_bridge.processor import ArchiveProcessor
-from gateway_bridge.service import tune_gc
 from ingest.flushing import FlushPolicy
 from ingest.lorawan_crypto import KeyWrapper
 from ingest.pipeline import Ingestor

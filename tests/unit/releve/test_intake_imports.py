@@ -1,7 +1,7 @@
 """An intake-only bridge (``releve bridge`` with its processor process) loads neither the decoders,
 nor the LoRaWAN cryptography, nor the store's client: about 11 MB per bridge. Its processor loads
-no MQTT client and no progress bar (2.2 MB), nor the cryptography package until a master key asks
-for it (9 MB), and neither loads paho (gmqtt serves the bridge)."""
+no MQTT client, no envelope parser and no progress bar (3.5 MB), nor the cryptography package
+until a master key asks for it (9 MB), and neither loads paho (gmqtt serves the bridge)."""
 
 from __future__ import annotations
 
@@ -71,6 +71,8 @@ def test_the_processor_loads_no_mqtt_client(tmp_path: Path) -> None:
     assert {"sqlalchemy", "decoders"} <= loaded  # what it works with (the store: SQLite)
     assert not {"gmqtt", "paho", "tqdm", "cryptography"} & loaded
     assert "gateway_bridge.mqtt" not in modules
+    # nor the network servers' envelope parsers (1.3 MB): the intake parsed what it reads
+    assert not {"gateway_bridge.envelopes", "gateway_bridge.service", "chirpstack_api"} & modules
 
 
 def test_the_processor_loads_the_cryptography_for_a_master_key(tmp_path: Path) -> None:
