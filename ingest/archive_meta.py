@@ -45,7 +45,7 @@ def typed_uplink(
         return None
     try:
         m = _DECODER.decode(raw)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         return None
     uplink = Uplink(  # positional, in the fields' order
         dev_eui,
