@@ -64,12 +64,17 @@ def text(doc: dict[str, Any], key: str, *, required: bool = False) -> str | None
 def label(*parts: object) -> str | None:
     """An informative name (a device profile) from its parts, or None: never fails an uplink for
     it (a part that is not text is left out), bounded to 120 characters."""
+    if len(parts) == 1 and type(parts[0]) is str:  # (one name: every ChirpStack v4 uplink's profile)
+        return parts[0][:120] or None
     texts = [p for p in parts if isinstance(p, str) and p]
     return "/".join(texts)[:120] or None
 
 
+U32_MAX = 2**32 - 1
+
+
 def integer(
-    doc: dict[str, Any], key: str, *, default: int | None = None, lo: int = 0, hi: int = 2**32 - 1
+    doc: dict[str, Any], key: str, *, default: int | None = None, lo: int = 0, hi: int = U32_MAX
 ) -> int | None:
     value = doc.get(key)
     if value is None:
@@ -78,6 +83,11 @@ def integer(
         value = int(value)  # 64-bit integers are strings in the protobuf JSON mapping
     if isinstance(value, bool) or not isinstance(value, int):
         raise MalformedEnvelope(f"{key!r} must be an integer, got {value!r}")
+    return within(value, key, lo=lo, hi=hi)
+
+
+def within(value: int, key: str, *, lo: int = 0, hi: int = U32_MAX) -> int:
+    """An integer field's range check (``integer``'s, and the typed ChirpStack v4 path's)."""
     if not lo <= value <= hi:
         raise MalformedEnvelope(f"{key!r} out of range: {value}")
     return value
