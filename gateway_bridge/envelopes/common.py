@@ -79,7 +79,7 @@ def integer(
     value = doc.get(key)
     if value is None:
         return default
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():  # ("²".isdigit() too)
         value = int(value)  # 64-bit integers are strings in the protobuf JSON mapping
     if isinstance(value, bool) or not isinstance(value, int):
         raise MalformedEnvelope(f"{key!r} must be an integer, got {value!r}")

@@ -167,6 +167,9 @@ def test_tts_uplink_with_null_or_odd_correlation_ids() -> None:
         b'{"deviceInfo": {"devEui": "zz"}}',
         b'{"deviceInfo": {"devEui": "0101010101010101"}, "data": "%%%"}',
         b'{"deviceInfo": {"devEui": "0101010101010101"}, "fPort": "one"}',
+        # digits str.isdigit() accepts and int() refuses (superscript, Kharosthi)
+        '{"deviceInfo": {"devEui": "0101010101010101"}, "fCnt": "\u00b2"}'.encode(),
+        '{"deviceInfo": {"devEui": "0101010101010101"}, "fPort": "\U00010a40"}'.encode(),
         b'{"deviceInfo": {"devEui": "0101010101010101"}, "rxInfo": [1, 2]}',
         b"\x08\x01garbage-protobuf",
     ],
