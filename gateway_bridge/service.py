@@ -294,6 +294,10 @@ class Bridge:
             except EnvelopeError as exc:
                 parsed.dead.append((message, f"{type(exc).__name__}: {exc}"))
                 continue
+            except Exception as exc:  # a parser's bug: that message is kept, the others go on
+                log.exception("envelope parser failed on a message on %s: kept as dead", message.topic)
+                parsed.dead.append((message, f"parser failure, {type(exc).__name__}: {exc}"))
+                continue
             if isinstance(event, Uplink):
                 parsed.uplinks.append((event, self.source_name))
             elif isinstance(event, DeviceStatus):

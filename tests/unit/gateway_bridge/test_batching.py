@@ -183,3 +183,33 @@ def test_a_paused_read_is_shorter_than_the_quiet_time_that_closes_a_lingering_ba
     """At a trickle the consumer reads every ``READ_PAUSE_S``: a longer pause would leave gaps
     that close the intake's batches early (``QUIET_S``), a batch per read instead of a second's."""
     assert READ_PAUSE_S < QUIET_S
+
+
+def test_a_parser_failure_on_one_message_keeps_it_dead_and_blocks_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug of the envelope parser (an exception that is not an ``EnvelopeError``: int() of
+    "²", which str.isdigit() accepts, was one) fails that message alone, kept as a dead letter;
+    before, it left the batch unacknowledged and the intake took it again and again."""
+    from gateway_bridge import service
+    from tests.unit.gateway_bridge.test_catch_up import uplink_body
+
+    real = service.parse  # type: ignore[attr-defined]
+
+    def buggy(topic: str, body: bytes, *args: Any, **kwargs: Any) -> Any:
+        if body == b"poison":
+            raise ValueError("invalid literal for int() with base 10: '\u00b2'")
+        return real(topic, body, *args, **kwargs)
+
+    monkeypatch.setattr(service, "parse", buggy)
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    archive = Archive(registry.engine)
+    source = QueueSource()
+    topic = "application/a/device/0102030405060708/event/up"
+    for mid in range(1, 6):
+        source.messages.put(Message(topic, b"poison" if mid == 3 else uplink_body(mid), mid, 1, 0))
+    intake = Bridge(source, Intake(archive), batch_size=10, batch_wait_s=0.05, batch_linger_s=0.05)
+    intake.intake()
+    assert source.acked == [[1, 2, 3, 4, 5]]
+    assert (intake.counters.uplinks, intake.counters.dead_letters) == (4, 1)
+    assert len(archive.pending(100)) == 4
