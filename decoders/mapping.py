@@ -208,12 +208,16 @@ class FieldMap:
 _MISSING = object()
 
 
+def _index(part: str) -> bool:
+    return part.isascii() and part.isdigit()  # ("²".isdigit() too, which int() refuses)
+
+
 def _lookup(obj: object, path: tuple[str, ...]) -> object:
     node = obj
     for part in path:
         if isinstance(node, Mapping):
             node = node.get(part, _MISSING)
-        elif isinstance(node, Sequence) and not isinstance(node, str | bytes) and part.isdigit():
+        elif isinstance(node, Sequence) and not isinstance(node, str | bytes) and _index(part):
             index = int(part)
             node = node[index] if index < len(node) else _MISSING
         else:
