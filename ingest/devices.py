@@ -26,6 +26,8 @@ class DeviceCache:
     thread (``Ingestor.prepare``). ``generation`` counts the clears: what was looked up before
     one may be stale."""
 
+    MAX_ENTRIES = 100_000  # devices (and their replacements) cached, at most
+
     def __init__(self, registry: Registry, ttl_s: float = 10.0, known_ttl_s: float = 3600.0) -> None:
         self._registry = registry
         self._ttl = ttl_s
@@ -40,20 +42,32 @@ class DeviceCache:
         with self._lock:
             self._prime(dev_euis)
 
+    def lookup(self, dev_euis: Collection[str]) -> dict[str, Device | None]:
+        """``prime``, then each of these devices (None: not provisioned), as one look at the
+        cache: a clear from another thread cannot come between the two (the bridge's processor
+        clears it when another process edited the store, while its read-ahead thread prepares
+        the next page)."""
+        with self._lock:
+            self._prime(dev_euis)
+            return {eui: self._entries[eui][1] for eui in dev_euis}
+
     def _prime(self, dev_euis: Collection[str]) -> None:
         now = time.monotonic()
-        stale = [e for e in set(dev_euis) if self._expired(self._entries.get(e), now)]
+        euis = set(dev_euis)
+        stale = [e for e in euis if self._expired(self._entries.get(e), now)]
         if stale:
-            if len(self._entries) + len(stale) > 100_000:
+            if len(self._entries) + len(stale) > self.MAX_ENTRIES:
                 self._entries.clear()
+                stale = list(euis)  # the batch's other devices were in what was cleared
             found = self._registry.find_devices(stale)
             for eui in stale:
                 self._entries[eui] = (now, found.get(eui))
-        known = [e for e in set(dev_euis) if self._entries[e][1] is not None]
+        known = [e for e in euis if self._entries[e][1] is not None]
         stale = [e for e in known if now - self._replacements.get(e, (-1e18, {}))[0] >= self._known_ttl]
         if stale:
-            if len(self._replacements) + len(stale) > 100_000:
+            if len(self._replacements) + len(stale) > self.MAX_ENTRIES:
                 self._replacements.clear()
+                stale = known
             for eui, swaps in self._registry.replacements_of(stale).items():
                 self._replacements[eui] = (now, swaps)
 
@@ -78,7 +92,7 @@ class DeviceCache:
         if hit is not None and now - hit[0] < self._known_ttl:
             return hit[1]
         found = self._registry.replacements(dev_eui)
-        if len(self._replacements) > 100_000:
+        if len(self._replacements) > self.MAX_ENTRIES:
             self._replacements.clear()
         self._replacements[dev_eui] = (now, found)
         return found
@@ -93,7 +107,7 @@ class DeviceCache:
         if hit is not None and not self._expired(hit, now):
             return hit[1]
         device = self._registry.find_device(dev_eui)
-        if len(self._entries) > 100_000:
+        if len(self._entries) > self.MAX_ENTRIES:
             self._entries.clear()
         self._entries[dev_eui] = (now, device)
         return device
