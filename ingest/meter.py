@@ -45,7 +45,11 @@ def index_step(
     """
     if prev is None:
         return Step(None)
-    between = sorted((r for r in replacements if prev.ts < r.at <= cur.ts), key=lambda r: r.at)
+    between = (
+        sorted((r for r in replacements if prev.ts < r.at <= cur.ts), key=lambda r: r.at)
+        if replacements
+        else ()
+    )
     if between:
         total, start = 0.0, prev.value
         for r in between:

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from operator import attrgetter
 from typing import Protocol
 
 from decoders import Kind
@@ -29,6 +30,8 @@ from store.protocol import Neighbourhood, SeriesSpan
 
 # How far before a late reading its predecessor is looked for (and after it, its successor).
 LATE_REACH = timedelta(days=62)
+
+_TIME = attrgetter("ts")  # a reading's time (a lambda costs a Python call per reading)
 
 
 @dataclass
@@ -92,7 +95,7 @@ class MeterState:
         )
         plan = DeltaPlan()
         late: dict[SeriesKey, list[Reading]] = {}
-        for reading in sorted(readings, key=lambda r: r.ts):
+        for reading in sorted(readings, key=_TIME):
             if reading.kind == Kind.DELTA:
                 self._add(plan, reading, delta_step(reading.value))
             elif reading.kind == Kind.CUMULATIVE:
