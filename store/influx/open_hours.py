@@ -212,12 +212,7 @@ class OpenHours:
                             stats.consumption = (stats.consumption or 0.0) + delta
                     state.last_ns = ns
                     hours[(*key, hour)] = stats
-                    if state.day_value is None:
-                        state.day_value = OpenPeriod(state.sums, month=False)
-                    if state.month_value is None:
-                        state.month_value = OpenPeriod(state.sums, month=True)
-                    days[(*key, state.day)] = state.day_value
-                    months[(*key, state.month)] = state.month_value
+                    _hold_open(key, state, days, months)
                     state.seen = now
                     continue
             # (the times are distinct: the points are ordered by time alone)
@@ -252,12 +247,7 @@ class OpenHours:
                 state.last_ns = points[-1][0]
                 hours[(*key, state.hour)] = stats
             if known:
-                if state.day_value is None:
-                    state.day_value = OpenPeriod(state.sums, month=False)
-                if state.month_value is None:
-                    state.month_value = OpenPeriod(state.sums, month=True)
-                days[(*key, state.day)] = state.day_value
-                months[(*key, state.month)] = state.month_value
+                _hold_open(key, state, days, months)
             else:
                 out.days_unknown.extend(r for _, r in every)
             state.seen = now
@@ -373,6 +363,18 @@ class OpenHours:
         else:
             for key in [k for k in self._open if k[0] == dev_eui]:
                 del self._open[key]
+
+
+def _hold_open(
+    key: SeriesKey, state: _Open, days: dict[HourKey, Rollup], months: dict[HourKey, Rollup]
+) -> None:
+    """A series' open day and month, held for the flush as values computed when written."""
+    if state.day_value is None:
+        state.day_value = OpenPeriod(state.sums, month=False)
+    if state.month_value is None:
+        state.month_value = OpenPeriod(state.sums, month=True)
+    days[(*key, state.day)] = state.day_value
+    months[(*key, state.month)] = state.month_value
 
 
 def by_series(
