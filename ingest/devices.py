@@ -37,16 +37,12 @@ class DeviceCache:
         self._lock = threading.RLock()
         self.generation = 0
 
-    def prime(self, dev_euis: Collection[str]) -> None:
-        """Look up, in one query each, the devices of a batch that are not cached (or expired)."""
-        with self._lock:
-            self._prime(dev_euis)
-
     def lookup(self, dev_euis: Collection[str]) -> dict[str, Device | None]:
-        """``prime``, then each of these devices (None: not provisioned), as one look at the
-        cache: a clear from another thread cannot come between the two (the bridge's processor
-        clears it when another process edited the store, while its read-ahead thread prepares
-        the next page)."""
+        """Each of these devices (None: not provisioned), those not cached (or expired) looked up
+        in one query each for the devices and their replacements, all in one look at the cache:
+        a clear from another thread cannot come between the query and the answer (the bridge's
+        processor clears it when another process edited the store, while its read-ahead thread
+        prepares the next page)."""
         with self._lock:
             self._prime(dev_euis)
             return {eui: self._entries[eui][1] for eui in dev_euis}

@@ -190,7 +190,8 @@ def test_a_parser_failure_on_one_message_keeps_it_dead_and_blocks_nothing(
 ) -> None:
     """A bug of the envelope parser (an exception that is not an ``EnvelopeError``: int() of
     "²", which str.isdigit() accepts, was one) fails that message alone, kept as a dead letter;
-    before, it left the batch unacknowledged and the intake took it again and again."""
+    before, its whole batch was left unacknowledged and unarchived, to fail again when the broker
+    delivered it again."""
     from gateway_bridge import service
     from tests.unit.gateway_bridge.test_catch_up import uplink_body
 
