@@ -37,11 +37,11 @@ CACHE = Path(tempfile.gettempdir()) / "releve-bench"
 STAGES = (
     ("envelope parsing", "envelopes/__init__.py", "parse"),
     ("archive insert (dedup)", "ingest/archive.py", "store"),
-    ("device look-ups", "ingest/pipeline.py", "prime"),
-    ("decoding", "decoders/__init__.py", "decode"),
+    ("device look-ups", "ingest/devices.py", "lookup"),
+    ("decoding", "decoders/registry.py", "decode"),
     ("consumption deltas", "ingest/meter_state.py", "plan"),
     ("store write (raw and rollups)", "", "write"),
-    ("archive state", "ingest/archive.py", "mark"),
+    ("archive state", "ingest/archive.py", "mark_in"),
     ("link statistics", "ingest/linkstats.py", "apply"),
 )
 
