@@ -8,7 +8,6 @@ servers) has the same dedup key and is archived once; the extra deliveries are c
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import itertools
 from collections.abc import Iterable, Sequence
@@ -23,6 +22,7 @@ from ingest.archive_meta import typed_uplink
 from kernel.frozen import quick_init
 from kernel.types import Lns, Reception, Uplink
 from registry import bulk, schema
+from registry.archive_keys import keys_of, stored_keys, take_edges
 from registry.errors import DatabaseUnavailable, database_errors
 
 DEAD_LETTER_MAX_BYTES = 64 * 1024
@@ -43,15 +43,6 @@ _PENDING = (
 )
 _REPEATED = "UPDATE uplinks SET duplicates = duplicates + ? WHERE dedup_key = ?"
 _MARK = "UPDATE uplinks SET state = ?, error = ?, decoder = ?, readings = ? WHERE id = ?"
-
-
-def dedup_key(uplink: Uplink) -> str:
-    """Device, session address, frame counter and payload digest: the same frame, whoever sent it."""
-    digest = hashlib.blake2s(uplink.payload, digest_size=6).hexdigest()
-    if uplink.f_cnt is None:
-        anchor = uplink.lns_event_id or uplink.received_at.isoformat()
-        return f"{uplink.dev_eui}/-/{anchor}/{digest}"
-    return f"{uplink.dev_eui}/{uplink.dev_addr or '-'}/{uplink.f_cnt}/{digest}"
 
 
 @quick_init
@@ -187,9 +178,14 @@ class Archive:
 
     def _store(self, items: Sequence[tuple[Uplink, str]]) -> list[ArchivedUplink]:
         keys: dict[str, tuple[Uplink, str]] = {}
+        edges: dict[str, str] = {}  # a turn of an hour's key -> the key of the batch's frame that took it
+        mine: list[str] = []  # each item's key in this batch
         repeats: dict[str, int] = {}
         for uplink, source in items:
-            key = dedup_key(uplink)
+            key, edge = keys_of(uplink)
+            if edge is not None:  # a copy heard across the turn in this batch: the first one's key
+                key = edges.setdefault(edge, key)
+            mine.append(key)
             if key in keys:
                 repeats[key] = repeats.get(key, 0) + 1
             else:
@@ -201,6 +197,8 @@ class Archive:
         # ... ON CONFLICT DO NOTHING RETURNING inserts the new frames and names them; the keys
         # it does not return were archived before (a re-delivery, another network server).
         with self.engine.begin() as conn:
+            taken = take_edges(conn, list(edges))
+            crossed = {key for edge, key in edges.items() if edge not in taken}
             db_time, db_json = bulk.db_time_of(conn), bulk.db_json
             rows = [
                 (
@@ -215,33 +213,38 @@ class Archive:
                     db_json(_meta(up, archived_at)),
                 )
                 for key, (up, source) in keys.items()
+                if key not in crossed
             ]
             if bulk.returning(conn):
                 ids = dict(bulk.insert_returning(conn, _INSERT_VALUES, _ROW, _INSERT_RETURNING, rows))
             else:
-                known = {r[0] for r in bulk.select_in(conn, _KNOWN, list(keys))}
+                known = {r[0] for r in bulk.select_in(conn, _KNOWN, [row[0] for row in rows])}
                 bulk.many(conn, _INSERT, [row for row in rows if row[0] not in known])
-                ids = dict(bulk.select_in(conn, _IDS, [k for k in keys if k not in known]))
+                ids = dict(bulk.select_in(conn, _IDS, [row[0] for row in rows if row[0] not in known]))
             before = {key for key in keys if key not in ids}
-            for key in before:
-                repeats[key] = repeats.get(key, 0) + 1
+            if before:
+                stored = stored_keys(conn, before, {key: edge for edge, key in edges.items()})
+                counts: dict[str, int] = {}
+                for key, count in itertools.chain(repeats.items(), ((key, 1) for key in before)):
+                    counts[stored.get(key, key)] = counts.get(stored.get(key, key), 0) + count
+                repeats = counts
+                copies = zip(items, mine, strict=True)
+                self._merge_receptions(conn, [(item, stored.get(k, k)) for item, k in copies if k in before])
             bulk.many(conn, _REPEATED, [(count, key) for key, count in repeats.items()])
-            self._merge_receptions(conn, items, before)
         return [ArchivedUplink(ids[k], keys[k][0], keys[k][1], now) for k in keys if k in ids]
 
-    def _merge_receptions(self, conn: Any, items: Sequence[tuple[Uplink, str]], known: set[str]) -> None:
-        """A frame heard again (another network server, more gateways): keep every reception."""
-        if not known:  # (most batches: the keys are not computed again)
-            return
+    def _merge_receptions(self, conn: Any, copies: Sequence[tuple[tuple[Uplink, str], str]]) -> None:
+        """Frames heard again (another network server, more gateways), each with the key it is
+        archived under: keep every reception."""
         extra: dict[str, list[dict[str, Any]]] = {}
-        for uplink, _source in items:
-            key = dedup_key(uplink)
-            if key in known:
-                extra.setdefault(key, []).extend(_meta(uplink)["receptions"])
+        for (uplink, _source), key in copies:
+            extra.setdefault(key, []).extend(_meta(uplink)["receptions"])
         for key, receptions in extra.items():
             row = conn.execute(
                 select(schema.uplinks.c.id, schema.uplinks.c.meta).where(schema.uplinks.c.dedup_key == key)
-            ).one()
+            ).one_or_none()
+            if row is None:  # erased since (its turn's key stays, and keeps its copies out)
+                continue
             meta = dict(row.meta or {})
             have = {r.get("gateway_id") for r in meta.get("receptions", [])}
             added = [r for r in receptions if r.get("gateway_id") not in have]

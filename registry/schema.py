@@ -164,6 +164,9 @@ PROCESSED = text("uplinks.state <> 'pending'")
 Index("ix_uplinks_state", uplinks.c.state)
 PENDING = uplinks.c.state == "pending"
 BY_DEVICE = (PROCESSED, PENDING)
+# The turn-of-the-hour keys of the frames received near one (registry.archive_keys): a copy heard
+# on the other side of the turn is refused here.
+uplink_edges = Table("uplink_edges", metadata, Column("edge_key", String(200), primary_key=True))
 
 # Messages that were not even an uplink: bad JSON, unknown network server, hostile payloads.
 dead_letters = Table(

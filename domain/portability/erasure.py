@@ -28,6 +28,9 @@ def erase_device_data(
             int(conn.execute(delete(schema.uplinks).where(of_device, which)).rowcount)
             for which in schema.BY_DEVICE
         )
+        # its frames' turn-of-the-hour keys (registry.archive_keys), which name the device
+        edges = schema.uplink_edges.c.edge_key
+        conn.execute(delete(schema.uplink_edges).where(edges.like(f"%/{device.dev_eui}/%")))
         alarms = conn.execute(delete(schema.alarms).where(schema.alarms.c.dev_eui == device.dev_eui))
         conn.execute(delete(schema.device_link).where(schema.device_link.c.dev_eui == device.dev_eui))
     return audit.record(

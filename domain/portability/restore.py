@@ -48,6 +48,7 @@ from domain.portability.export import (
 from domain.portability.portable_settings import WEATHER, restore_settings, restore_weather
 from kernel import __version__
 from registry import Registry, schema, store_edits
+from registry.archive_keys import hour_keyed, stored_keys, take_edges
 from registry.errors import database_errors
 from store import Store
 
@@ -311,16 +312,37 @@ def _import_registry(registry: Registry, doc: dict[str, Any], counts: Counts) ->
 
 
 def _import_uplinks(engine: Engine, batch: list[dict[str, Any]]) -> tuple[int, dict[int, int]]:
-    """Insert the uplinks not archived yet; map the source's ids to this instance's."""
+    """Insert the uplinks not archived yet; map the source's ids to this instance's. Their keys
+    are made as this instance's archive makes them (``registry.archive_keys``): a frame it holds
+    already, under the same key or across the turn of an hour, is not inserted again."""
     u = schema.uplinks
     rows = [uplink_row(r) for r in batch]
+    first: dict[str, str] = {}  # a turn's key -> the key of the first row that took it
+    again: dict[str, str] = {}  # a row's key -> the first row's, at the same turn
+    for row in rows:
+        key, edge = hour_keyed(row["dedup_key"], row["received_at"])
+        row["dedup_key"] = key
+        if edge is not None and first.setdefault(edge, key) != key:
+            again[key] = first[edge]
     keys = [r["dedup_key"] for r in rows]
     make = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-    known = select(u.c.id, u.c.dedup_key).where(u.c.dedup_key.in_(keys))
     with database_errors("import"), engine.begin() as conn:
-        before = {r.dedup_key for r in conn.execute(known)}
-        fresh = [r for r in rows if r["dedup_key"] not in before]
+        taken = take_edges(conn, list(first))
+        crossed = {key for edge, key in first.items() if edge not in taken}
+        stored = stored_keys(conn, crossed, {key: edge for edge, key in first.items()})
+        for key, earlier in again.items():
+            stored[key] = stored.get(earlier, earlier)
+        known = conn.execute(select(u.c.dedup_key).where(u.c.dedup_key.in_(keys)))
+        before = {r.dedup_key for r in known}
+        fresh = [r for r in rows if r["dedup_key"] not in before and r["dedup_key"] not in stored]
         if fresh:
             conn.execute(make(u).on_conflict_do_nothing(index_elements=["dedup_key"]), fresh)
-        ids = {r.dedup_key: int(r.id) for r in conn.execute(known)}
-    return len(fresh), {int(r["id"]): ids[r["dedup_key"]] for r in batch if r["dedup_key"] in ids}
+        targets = {stored.get(k, k) for k in keys}
+        found = conn.execute(select(u.c.id, u.c.dedup_key).where(u.c.dedup_key.in_(targets)))
+        ids = {r.dedup_key: int(r.id) for r in found}
+    mapped: dict[int, int] = {}
+    for doc, row in zip(batch, rows, strict=True):
+        new_id = ids.get(stored.get(row["dedup_key"], row["dedup_key"]))
+        if new_id is not None:
+            mapped[int(doc["id"])] = new_id
+    return len(fresh), mapped

@@ -18,6 +18,7 @@ from registry.migrations import (
     v7_store_edits,
     v8_ops_changes,
     v9_archive_device_index,
+    v10_archive_hour_keys,
 )
 
 STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
@@ -30,6 +31,7 @@ STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (7, v7_store_edits.upgrade),
     (8, v8_ops_changes.upgrade),
     (9, v9_archive_device_index.upgrade),
+    (10, v10_archive_hour_keys.upgrade),
 )
 LATEST = STEPS[-1][0]
 

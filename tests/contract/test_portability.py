@@ -13,10 +13,11 @@ from domain.climate.weather import Observation, WeatherBook, WeatherSource
 from domain.costs.tariffs import Period, Tariff, TariffBook
 from domain.portability.export import export_tenant
 from domain.portability.restore import import_archive
-from ingest.archive import Archive, dedup_key
+from ingest.archive import Archive
 from ingest.pipeline import Ingestor
 from kernel.types import Lns, Reading, Uplink
 from registry import Device, Registry, open_registry
+from registry.archive_keys import dedup_key
 from store import Store
 from store.sqlite import SqliteStore
 from tests.contract.conftest import StoreFactory

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Registr
                 "device_link",
                 "dead_letters",
                 "uplinks",
+                "uplink_edges",
                 "api_keys",
                 "devices",
                 "sites",
@@ -53,6 +55,34 @@ def uplink(f_cnt: int, payload: bytes = b"\x01\x02", eui: str = "010203040506070
         receptions=(Reception("aa00000000000001", rssi=-100, snr=5.5),),
         dev_addr="01020304",
     )
+
+
+def heard_at(at: datetime, gateway: str = "aa00000000000001", f_cnt: int = 7) -> Uplink:
+    """The same frame, received at ``at`` through ``gateway``."""
+    return replace(uplink(f_cnt), received_at=at, receptions=(Reception(gateway, rssi=-90, snr=3.0),))
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["insert-returning", "select-then-insert"])
+def test_copies_heard_across_the_turn_of_an_hour_are_known(
+    registry: Registry, returning: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive's key begins with the hour of reception: a copy received seconds later, in the
+    next hour (another network server), is still a copy, in a later batch or in the same one;
+    the same counter and payload an hour later (an ABP device whose counter restarted) is not."""
+    monkeypatch.setattr(bulk, "returning", lambda _conn: returning)
+    archive = Archive(registry.engine)
+    turn = datetime(2026, 5, 1, 11, 0, tzinfo=UTC)
+    (first,) = archive.store([(heard_at(turn - timedelta(seconds=2)), "lns-a")])
+    assert archive.store([(heard_at(turn + timedelta(seconds=3), "bb00000000000002"), "lns-b")]) == []
+    after, before = turn + timedelta(seconds=1), turn - timedelta(seconds=1)
+    later = archive.store([(heard_at(after, f_cnt=8), "a"), (heard_at(before, f_cnt=8), "b")])
+    assert [a.uplink.f_cnt for a in later] == [8]
+    restarted = archive.store([(heard_at(turn + timedelta(hours=1, minutes=30)), "lns-a")])
+    assert [a.uplink.f_cnt for a in restarted] == [7]
+    rows = {row[0].id: row[0] for row in archive.select(dev_eui=first.uplink.dev_eui, limit=10)}
+    assert len(rows) == 3 and archive.duplicates_total() == 2
+    kept = rows[first.id].uplink
+    assert [r.gateway_id for r in kept.receptions] == ["aa00000000000001", "bb00000000000002"]
 
 
 def test_keys_are_hashed_scoped_and_revocable(registry: Registry) -> None:
