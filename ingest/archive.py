@@ -346,10 +346,10 @@ class Archive:
                 conn.execute(
                     insert(schema.dead_letters).values(
                         received_at=datetime.now(UTC),
-                        topic=topic[:500],
+                        topic=_no_nul(topic[:500]),
                         body=body,
-                        error=error,
-                        source=source,
+                        error=_no_nul(error),
+                        source=_no_nul(source),
                     )
                 )
         except SQLAlchemyError as exc:
@@ -456,3 +456,8 @@ def _text(value: object) -> str | None:
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _no_nul(value: str) -> str:
+    """Text as PostgreSQL takes it: a NUL (which an envelope's JSON can carry) as U+FFFD."""
+    return value.replace("\x00", "\ufffd")

@@ -29,6 +29,7 @@ from registry import bulk
 
 HOUR_S = 3600
 EDGE_S = 300  # receptions of one frame further apart than this are not known as copies
+FREE_MAX = 64
 
 
 _EDGES = "INSERT INTO uplink_edges (edge_key) VALUES "
@@ -42,9 +43,19 @@ def frame_key(uplink: Uplink) -> str:
     """Device, session address, frame counter and payload digest: the same frame, whoever sent it."""
     digest = hashlib.blake2s(uplink.payload, digest_size=6).hexdigest()
     if uplink.f_cnt is None:
-        anchor = uplink.lns_event_id or uplink.received_at.isoformat()
+        anchor = _bounded(uplink.lns_event_id or uplink.received_at.isoformat())
         return f"{uplink.dev_eui}/-/{anchor}/{digest}"
-    return f"{uplink.dev_eui}/{uplink.dev_addr or '-'}/{uplink.f_cnt}/{digest}"
+    return f"{uplink.dev_eui}/{_bounded(uplink.dev_addr or '-')}/{uplink.f_cnt}/{digest}"
+
+
+def _bounded(text: str) -> str:
+    """A part of the key the network server wrote (a session address, an event id) as it is, or,
+    longer than ``FREE_MAX`` or with a character that is not printable, its digest: the key fits
+    the archive's column (200 characters) and PostgreSQL's text (no NUL), where a key that did
+    not failed the insert of its whole batch, which then waited for ever."""
+    if len(text) <= FREE_MAX and text.isprintable():
+        return text
+    return "#" + hashlib.blake2s(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def keys_of(uplink: Uplink) -> tuple[str, str | None]:

@@ -85,6 +85,23 @@ def test_copies_heard_across_the_turn_of_an_hour_are_known(
     assert [r.gateway_id for r in kept.receptions] == ["aa00000000000001", "bb00000000000002"]
 
 
+def test_a_network_servers_long_words_and_nuls_are_archived(registry: Registry) -> None:
+    """A session address or an event id of hundreds of characters, or with a NUL in it (a broken
+    or hostile network server: JSON carries one as \\u0000), is archived, once; so is a dead
+    letter whose reason quotes one. On PostgreSQL such a key overflowed its column or was not
+    text, and the insert of its whole batch failed, again and again."""
+    archive = Archive(registry.engine)
+    long_id = replace(uplink(1), f_cnt=None, lns_event_id="é" * 500)
+    long_addr = replace(uplink(2), dev_addr="a" * 300)
+    nul = replace(uplink(3), dev_addr="0a\x000b", device_name="eau\x00", lns_event_id="\x00")
+    taken = archive.store([(long_id, "a"), (long_addr, "a"), (nul, "a"), (uplink(4), "a")])
+    assert [a.uplink for a in taken] == [long_id, long_addr, nul, uplink(4)]
+    assert archive.store([(long_id, "b"), (long_addr, "b"), (nul, "b")]) == []
+    assert archive.duplicates_total() == 3
+    archive.dead_letter("application/x\x00", b"{\x00}", "MalformedEnvelope: got \x00", "lns\x00")
+    assert archive.dead_letters()[0]["error"] == "MalformedEnvelope: got \ufffd"
+
+
 def test_keys_are_hashed_scoped_and_revocable(registry: Registry) -> None:
     town = registry.owner_tenant()
     landlord = registry.ensure_tenant("hlm", "Bailleur social")
