@@ -7,6 +7,7 @@ server makes the tests that need it fail with a clear message: they are never sk
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from api.deps import AppState
@@ -39,6 +41,22 @@ def mosquitto(workdir: Path, extra_config: str = "") -> Iterator[MosquittoProces
         yield broker
     finally:
         broker.stop()
+
+
+_databases = itertools.count()
+
+
+def fresh_database(server: str, prefix: str) -> str:
+    """A new, empty database on the PostgreSQL server of ``server`` (a URL of ``postgresql``'s);
+    its URL."""
+    name = f"{prefix}_{next(_databases)}"
+    admin = create_engine(
+        server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}"
 
 
 def _pg_bin(name: str) -> str | None:

@@ -10,6 +10,16 @@ import pytest
 from registry import open_registry
 from releve.runtime import provision_fleet
 from simulator.fleet import load_fleet
+from tests.servers import fresh_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A registry's URL, of a new SQLite file or a new PostgreSQL database (on the tests' server)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.db'}"
+        return
+    yield fresh_database(request.getfixturevalue("postgres_url"), "registry")
 
 
 @pytest.fixture

@@ -4,14 +4,11 @@ PostgreSQL: a copy delivered after the upgrade is known, across the turn of an h
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from ingest.archive import Archive
 from kernel.types import Lns, Uplink
@@ -20,24 +17,7 @@ from registry.archive_keys import frame_key
 
 pytestmark = pytest.mark.integration
 
-_db = itertools.count()
 TURN = datetime(2026, 5, 1, 11, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'registry.db'}"
-        return
-    server: str = request.getfixturevalue("postgres_url")
-    name = f"step10_{next(_db)}"
-    admin = create_engine(
-        server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    yield server.rsplit("/", 1)[0] + f"/{name}"
 
 
 def frame(f_cnt: int, at: datetime) -> Uplink:
@@ -52,9 +32,9 @@ ARCHIVED = [
 ]
 
 
-def archived_by_version_9(url: str) -> None:
+def archived_by_version_9(registry_url: str) -> None:
     """The archive as releve kept it before step 10: keyed by the frame alone, no turn keys."""
-    registry = open_registry(url)
+    registry = open_registry(registry_url)
     Archive(registry.engine).store([(up, "lns-a") for up in ARCHIVED])
     with registry.engine.begin() as conn:
         for up in ARCHIVED:
@@ -67,9 +47,9 @@ def archived_by_version_9(url: str) -> None:
     registry.close()
 
 
-def test_step_10_keys_the_archive_by_hour_and_keeps_its_copies_known(url: str) -> None:
-    archived_by_version_9(url)
-    registry = open_registry(url)
+def test_step_10_keys_the_archive_by_hour_and_keeps_its_copies_known(registry_url: str) -> None:
+    archived_by_version_9(registry_url)
+    registry = open_registry(registry_url)
     try:
         archive = Archive(registry.engine)
         copies = [

@@ -3,41 +3,20 @@ on SQLite and on a real PostgreSQL, keeping the devices it holds."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from registry import Device, open_registry
 from registry.migrations import current_version
 
 pytestmark = pytest.mark.integration
 
-_db = itertools.count()
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'registry.db'}"
-        return
-    server: str = request.getfixturevalue("postgres_url")
-    name = f"step6_{next(_db)}"
-    admin = create_engine(
-        server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    yield server.rsplit("/", 1)[0] + f"/{name}"
-
-
-def downgrade_to_version_5(url: str) -> None:
+def downgrade_to_version_5(registry_url: str) -> None:
     """The registry as releve left it before step 6: no register columns, no audit or usage tables."""
-    registry = open_registry(url)
+    registry = open_registry(registry_url)
     town = registry.owner_tenant()
     with registry.engine.begin() as conn:
         for column in ("purpose", "operated_by", "installed_at"):
@@ -55,9 +34,9 @@ def downgrade_to_version_5(url: str) -> None:
     registry.close()
 
 
-def test_step_6_adds_the_columns_and_tables_and_keeps_the_devices(url: str) -> None:
-    downgrade_to_version_5(url)
-    registry = open_registry(url)
+def test_step_6_adds_the_columns_and_tables_and_keeps_the_devices(registry_url: str) -> None:
+    downgrade_to_version_5(registry_url)
+    registry = open_registry(registry_url)
     try:
         with registry.engine.connect() as conn:
             assert current_version(conn) >= 6
@@ -85,4 +64,4 @@ def test_step_6_adds_the_columns_and_tables_and_keeps_the_devices(url: str) -> N
     finally:
         registry.close()
     # Opening again is a no-op.
-    open_registry(url).close()
+    open_registry(registry_url).close()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from domain.portability.erasure import erase_device_data
 from domain.portability.export import export_tenant
@@ -19,30 +17,19 @@ from ingest.pipeline import Ingestor
 from kernel.types import Lns, Uplink
 from registry import Device, Registry, audit, open_registry
 from store.sqlite import SqliteStore
+from tests.servers import fresh_database
 
 pytestmark = pytest.mark.integration
 
-_db = itertools.count()
 EUI = "0102030405060708"
 T0 = datetime(2026, 4, 1, tzinfo=UTC)
 EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
-def fresh_database(server: str) -> str:
-    name = f"portability_{next(_db)}"
-    admin = create_engine(
-        server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return server.rsplit("/", 1)[0] + f"/{name}"
-
-
 @pytest.fixture
 def registries(postgres_url: str) -> Iterator[tuple[Registry, Registry]]:
-    source = open_registry(fresh_database(postgres_url))
-    target = open_registry(fresh_database(postgres_url))
+    source = open_registry(fresh_database(postgres_url, "portability"))
+    target = open_registry(fresh_database(postgres_url, "portability"))
     yield source, target
     source.close()
     target.close()
