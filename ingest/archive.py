@@ -3,7 +3,8 @@
 An uplink is acknowledged to the broker only once it is here (committed), so a crash at any
 moment loses nothing: on restart, ``pending()`` returns what was archived but not yet decoded.
 The same frame delivered twice (re-delivery after a reconnect, two gateways, two network
-servers) has the same dedup key and is archived once; the extra deliveries are counted.
+servers) has the same dedup key, or takes the same turn of an hour's key (registry.archive_keys),
+and is archived once; the extra deliveries are counted.
 """
 
 from __future__ import annotations
@@ -243,7 +244,7 @@ class Archive:
             row = conn.execute(
                 select(schema.uplinks.c.id, schema.uplinks.c.meta).where(schema.uplinks.c.dedup_key == key)
             ).one_or_none()
-            if row is None:  # erased since (its turn's key stays, and keeps its copies out)
+            if row is None:  # deleted since (an erasure): nothing to keep them in
                 continue
             meta = dict(row.meta or {})
             have = {r.get("gateway_id") for r in meta.get("receptions", [])}

@@ -4,15 +4,15 @@ A frame is the device, its session address, its frame counter and a digest of it
 (``frame_key``). The archive's unique key puts the hour it was received in front of that
 (``dedup_key``), so that the unique index grows at its end, hour after hour: keyed by the frame
 alone, every batch wrote its entries at as many places of the index as it had devices, and the
-insert's cost grew with the archive (10,000 devices: 44 us an uplink at 100,000 uplinks archived,
-65 us at 1,000,000; with the hour first, 31-35 us all along, BENCHMARKS.md).
+insert's cost grew with the archive (10,000 devices: 41 us an uplink at 100,000 uplinks archived,
+63-81 us past 500,000; with the hour first, 31-46 us all along: BENCHMARKS.md, seventeenth round).
 
 Copies of a frame are received at the same time (a re-delivery carries the very same envelope)
 or within seconds (two network servers, two gateways' clocks). Two receptions less than
 ``EDGE_S`` apart either fall in the same hour, and share the key, or straddle the turn of an
 hour, and are then both within ``EDGE_S`` of it: a frame received that close to a turn also
-takes that turn's key (``edge_key``) in a table of its own, unique too, so that the database
-itself refuses the second copy, whichever process archives it.
+takes that turn's key (``keys_of``) in a table of its own, ``uplink_edges``, unique too, so that
+the database itself refuses the second copy, whichever process archives it.
 """
 
 from __future__ import annotations
