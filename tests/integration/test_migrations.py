@@ -4,20 +4,19 @@ PostgreSQL, and never read today's definitions."""
 from __future__ import annotations
 
 import ast
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect
 
 from registry import open_registry, schema
 from registry.migrations import LATEST, current_version
+from tests.servers import fresh_database
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-_db = itertools.count()
 
 
 def shape(engine: Engine) -> dict[str, object]:
@@ -58,16 +57,9 @@ def urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, 
         yield f"sqlite:///{tmp_path / 'steps.db'}", f"sqlite:///{tmp_path / 'today.db'}"
         return
     server: str = request.getfixturevalue("postgres_url")
-    names = [f"steps_{next(_db)}", f"today_{next(_db)}"]
-    admin = create_engine(
-        server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    base = server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    yield f"{base}/{names[0]}", f"{base}/{names[1]}"
+    steps, today = (fresh_database(server, name) for name in ("steps", "today"))
+    # (today's definitions are created with SQLAlchemy's engine alone: its driver named)
+    yield steps, today.replace("postgresql://", "postgresql+psycopg://")
 
 
 def test_the_steps_build_todays_schema(urls: tuple[str, str]) -> None:
