@@ -23,7 +23,7 @@ from ingest.archive_meta import typed_uplink
 from kernel.frozen import quick_init
 from kernel.types import Lns, Reception, Uplink
 from registry import bulk, schema
-from registry.archive_keys import keys_of, stored_keys, take_edges
+from registry.archive_keys import claim_turns, keys_of, stored_keys
 from registry.errors import DatabaseUnavailable, database_errors
 
 DEAD_LETTER_MAX_BYTES = 64 * 1024
@@ -198,8 +198,7 @@ class Archive:
         # ... ON CONFLICT DO NOTHING RETURNING inserts the new frames and names them; the keys
         # it does not return were archived before (a re-delivery, another network server).
         with self.engine.begin() as conn:
-            taken = take_edges(conn, list(edges))
-            crossed = {key for edge, key in edges.items() if edge not in taken}
+            crossed = claim_turns(conn, edges)
             db_time, db_json = bulk.db_time_of(conn), bulk.db_json
             rows = [
                 (
@@ -224,7 +223,7 @@ class Archive:
                 ids = dict(bulk.select_in(conn, _IDS, [row[0] for row in rows if row[0] not in known]))
             before = {key for key in keys if key not in ids}
             if before:
-                stored = stored_keys(conn, before, {key: edge for edge, key in edges.items()})
+                stored = stored_keys(conn, before, edges)
                 counts: dict[str, int] = {}
                 for key, count in itertools.chain(repeats.items(), ((key, 1) for key in before)):
                     counts[stored.get(key, key)] = counts.get(stored.get(key, key), 0) + count

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -89,23 +89,27 @@ def turn_keys(edge: str) -> tuple[str, str]:
     return f"{int(turn) - 1}/{frame}", f"{turn}/{frame}"
 
 
-def take_edges(conn: Connection, edges: Sequence[str]) -> set[str]:
-    """Insert these turns' keys; returns those that were not there (the others' frames are
-    archived already, in the hour before the turn or after it)."""
-    if not edges:
+def claim_turns(conn: Connection, turns: dict[str, str]) -> set[str]:
+    """Take these turns' keys (a turn's key -> the key of the frame that takes it); returns the
+    frames' keys whose turn was taken already: those frames are archived, in the hour before
+    the turn or after it."""
+    if not turns:
         return set()
+    edges = list(turns)
     if bulk.returning(conn):
         rows = bulk.insert_returning(conn, _EDGES, "(?)", _EDGES_RETURNING, [(e,) for e in edges])
-        return {r[0] for r in rows}
-    known = {r[0] for r in bulk.select_in(conn, _EDGES_KNOWN, edges)}
-    fresh = [e for e in edges if e not in known]
-    bulk.many(conn, _EDGES_INSERT, [(e,) for e in fresh])
-    return set(fresh)
+        fresh = {r[0] for r in rows}
+    else:
+        known = {r[0] for r in bulk.select_in(conn, _EDGES_KNOWN, edges)}
+        fresh = {e for e in edges if e not in known}
+        bulk.many(conn, _EDGES_INSERT, [(e,) for e in edges if e in fresh])
+    return {key for edge, key in turns.items() if edge not in fresh}
 
 
-def stored_keys(conn: Connection, keys: Iterable[str], edge_of: dict[str, str]) -> dict[str, str]:
+def stored_keys(conn: Connection, keys: Iterable[str], turns: dict[str, str]) -> dict[str, str]:
     """The key each of these frames is archived under: its own, or (heard across the turn of an
-    hour: ``edge_of`` has its turn's key) the other hour's; a frame not found keeps its own."""
+    hour: ``turns`` maps its turn's key to it) the other hour's; a frame not found keeps its own."""
+    edge_of = {key: edge for edge, key in turns.items()}
     candidates = {key: [key, *(turn_keys(edge_of[key]) if key in edge_of else ())] for key in keys}
     found = {r[0] for r in bulk.select_in(conn, _KNOWN, sorted({k for c in candidates.values() for k in c}))}
     return {key: next((k for k in c if k in found), key) for key, c in candidates.items()}

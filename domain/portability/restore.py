@@ -48,7 +48,7 @@ from domain.portability.export import (
 from domain.portability.portable_settings import WEATHER, restore_settings, restore_weather
 from kernel import __version__
 from registry import Registry, schema, store_edits
-from registry.archive_keys import hour_keyed, stored_keys, take_edges
+from registry.archive_keys import claim_turns, hour_keyed, stored_keys
 from registry.errors import database_errors
 from store import Store
 
@@ -327,9 +327,7 @@ def _import_uplinks(engine: Engine, batch: list[dict[str, Any]]) -> tuple[int, d
     keys = [r["dedup_key"] for r in rows]
     make = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     with database_errors("import"), engine.begin() as conn:
-        taken = take_edges(conn, list(first))
-        crossed = {key for edge, key in first.items() if edge not in taken}
-        stored = stored_keys(conn, crossed, {key: edge for edge, key in first.items()})
+        stored = stored_keys(conn, claim_turns(conn, first), first)
         for key, earlier in again.items():
             stored[key] = stored.get(earlier, earlier)
         known = conn.execute(select(u.c.dedup_key).where(u.c.dedup_key.in_(keys)))
