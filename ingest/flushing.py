@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ingest.archive import Mark
 from store import RollupBuffer
+from store.protocol import CLOSED_AFTER
 
 __all__ = ["FlushPolicy", "FlushSchedule", "MarkLog"]
 
@@ -81,13 +82,15 @@ class FlushPolicy:
     flushes between write the hours and the days and months that are over; the uplinks behind
     them wait for the flush that writes the current ones (a series that reports every minute
     would otherwise rewrite its day and month at every flush: two thirds of the rollup points
-    at a city's rate)."""
+    at a city's rate). ``closed_after``: closed hours (final) are written at once once this many
+    are held, rather than at the flush (``RollupBuffer.hold_rollups``)."""
 
     every_s: float = 30.0
     max_points: int = 200_000
     max_uplinks: int = 200_000
     chunk: int = 5000
     periods_every_s: float = 300.0
+    closed_after: int = CLOSED_AFTER
 
 
 class FlushSchedule:
@@ -120,7 +123,8 @@ class FlushSchedule:
     def hold(self) -> None:
         """Let the store hold its rollups for up to ``policy.every_s`` (the bridge)."""
         self.flush()
-        self._every_s = self.policy.every_s if self._store.hold_rollups(self.policy.every_s > 0) else 0.0
+        holds = self._store.hold_rollups(self.policy.every_s > 0, closed_after=self.policy.closed_after)
+        self._every_s = self.policy.every_s if holds else 0.0
 
     def release(self) -> None:
         """Write what the store holds, mark the uplinks behind it, hold nothing from now on."""

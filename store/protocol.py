@@ -140,14 +140,20 @@ class StoreWriter(Protocol):
         """Remove every reading, rollup and latest value of a device; returns readings removed."""
 
 
+# Closed hours a writer holds before it writes them (``RollupBuffer.hold_rollups``).
+CLOSED_AFTER = 50_000
+
+
 class RollupBuffer(Protocol):
     """Rollups a writer folds in memory and writes later (the bridge into InfluxDB); a store that
     computes them in place (SQLite) holds nothing."""
 
-    def hold_rollups(self, hold: bool) -> bool:
+    def hold_rollups(self, hold: bool, *, closed_after: int = CLOSED_AFTER) -> bool:
         """Keep rollups computed in memory until ``flush`` (for a writer that marks its input done
         only after a flush); returns whether this store holds any. A store that computes them in
-        place ignores it and returns False: its writer need not wait for a flush."""
+        place ignores it and returns False: its writer need not wait for a flush. Rollups of
+        periods over (closed hours) are written at once when more than ``closed_after`` are held:
+        they are final, and holding them is the writer's memory."""
 
     def flush(self, limit: int | None = None, *, periods: bool = True) -> bool:
         """Write what ``hold_rollups`` kept in memory: all of it, or with ``limit``, at most that
@@ -175,7 +181,7 @@ class RollupsInPlace:
     """``RollupBuffer`` for a store that computes its rollups in place, in every write's
     transaction (SQLite): nothing to hold, flush, forget or share."""
 
-    def hold_rollups(self, hold: bool) -> bool:
+    def hold_rollups(self, hold: bool, *, closed_after: int = CLOSED_AFTER) -> bool:
         return False
 
     def flush(self, limit: int | None = None, *, periods: bool = True) -> bool:

@@ -14,6 +14,12 @@ city's 150 uplinks/s, two thirds of the rollup points written). A day once over 
 the next flush, so reads take from the daily rollups only the days over for ``SETTLED_AFTER``
 (``store.rollup.plan``), and the others from the hours.
 
+Closed hours are final: once ``early_after`` of them are held, they are written at once, in the
+writer's thread, rather than held until the flush (a backlog of 10,000 devices held up to 160,000
+of them between flushes: BENCHMARKS.md, eighteenth round). They go through the same thread as a
+chunked flush's points, in order, so an hour's final value is written after any older one. The
+flush waits for them, and holds again those InfluxDB did not take.
+
 The hours and days the writer could not fold (a replay, a late point: ``store.influx.dirty``) are
 held too, and recomputed from what is stored once the flush has written the rest.
 
@@ -30,10 +36,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 from kernel.types import HOUR_NS, Reading, SeriesKey
-from store.errors import StoreRejected
+from store.errors import StoreError, StoreRejected
 from store.influx.dirty import DayKey, Dirty
 from store.influx.lineprotocol import SeriesPrefixes, stats_fields, stats_line, timestamp
 from store.influx.open_hours import HourKey, HourStats, Periods, Rollup, value_of
+from store.protocol import CLOSED_AFTER
 
 # Per measurement (rollup_1h, rollup_1d, rollup_1mo), the periods held: keyed by the very
 # (dev_eui, quantity, channel, start) tuples the fold made (``OpenHours.fold``), not by new
@@ -59,11 +66,13 @@ class HeldRollups:
         settle: Callable[[Dirty], None],
         periods: Periods,
         clock: Callable[[], int] = time.time_ns,
+        early_after: int = CLOSED_AFTER,
     ) -> None:
         """``write``: writes rollup lines to the rollups' retention policy; ``settle`` recomputes
         held hours and days from what is stored (on failure it hands them back to ``defer``);
         ``periods``: the local day and month of an hour; ``clock``: now, in ns (which day and
-        month are current)."""
+        month are current); ``early_after``: how many closed hours may be held before they are written
+        (the module's doc)."""
         self._write = write
         self._prefixes = prefixes
         self._batch_size = batch_size
@@ -82,6 +91,11 @@ class HeldRollups:
         # A chunked flush's points sent to the writer's thread, and the sealed index they reach.
         self._writer: ThreadPoolExecutor | None = None
         self._inflight: tuple[Future[None], int] | None = None
+        # Closed hours formatted in ``_held`` since the last seal (some since sealed or written), and
+        # those written early: each request's future and the fields of its hours.
+        self.early_after = early_after
+        self._closed: list[HourKey] = []
+        self._early: list[tuple[Future[None], dict[HourKey, str]]] = []
         # Per device, the newest month of each of its series held since the last ``forget_months``
         # (written since or not: a month written is stored, and the store finds it too).
         self._months: dict[str, dict[tuple[str, str], int]] = {}
@@ -117,6 +131,49 @@ class HeldRollups:
                     held[key] = stats_fields(stats)
                 except StoreRejected:  # an overflow: the flush that writes it rejects it
                     continue
+                self._closed.append(key)
+        if len(self._closed) >= self.early_after:
+            self._write_early()
+
+    def _write_early(self) -> None:
+        """Send the closed hours held to the writer's thread (the module's doc)."""
+        held, of = self._held.get("rollup_1h", {}), self._prefixes.of
+        fields: dict[HourKey, str] = {}
+        for key in self._closed:
+            value = held.get(key)
+            if isinstance(value, str):  # still held, and closed: final
+                del held[key]
+                fields[key] = value
+        self._closed = []
+        if not fields:
+            return
+        lines = [stats_line(of("rollup_1h", *key[:3], ""), key[3], value) for key, value in fields.items()]
+        requests = [lines[i : i + self._batch_size] for i in range(0, len(lines), self._batch_size)]
+        self._early.append((self._executor().submit(self._write_all, requests), fields))
+
+    def reap(self) -> None:
+        """Let go of the closed hours written early (``closed``); those InfluxDB did not take are
+        held again, for the next flush. (The store calls it after each batch's check for edits
+        of the store by other processes, as a chunked flush's points are counted written.)"""
+        self._reaped(wait=False)
+
+    def _reaped(self, *, wait: bool) -> dict[HourKey, str]:
+        """``reap``, waiting for the writes under way when ``wait``; returns the hours let go."""
+        done: dict[HourKey, str] = {}
+        waiting = []
+        for future, fields in self._early:
+            if not wait and not future.done():
+                waiting.append((future, fields))
+                continue
+            try:
+                future.result()
+            except StoreError:  # held again: the next flush writes them (or fails, and says why)
+                hours = self._held.setdefault("rollup_1h", {})
+                for key, value in fields.items():
+                    hours.setdefault(key, value)
+            done.update(fields)
+        self._early = waiting
+        return done
 
     def defer(self, rest: Iterable[Reading], days: Iterable[tuple[Reading, tuple[int, int, int]]]) -> None:
         """Hold hours and days to recompute at the flush (``Dirty.add``)."""
@@ -147,6 +204,7 @@ class HeldRollups:
         self._landed()
         keep = not periods and not self.dirty
         if limit is None:
+            self._reaped(wait=True)  # what InfluxDB did not take of them is held again, sealed below
             # Formatted chunk by chunk, as below: all at once, the lines of 120,000 points held
             # 25 MB more at the peak (bench.pipeline, 10,000 devices, under tracemalloc).
             self._write_sealed(self._sealed_total())
@@ -156,6 +214,7 @@ class HeldRollups:
             self._settle(self.take_dirty())
             return True
         if not self._sealed and not self._sealed_dirty:
+            self._reaped(wait=True)
             if not self._held and not self.dirty:
                 return True
             self._seal(keep=keep)
@@ -170,6 +229,7 @@ class HeldRollups:
             self._send(min(self._sealed_next + limit, total))
             return False
         self._unseal()
+        self._reaped(wait=True)  # the days recomputed below are read from the hours written
         dirty, self._sealed_dirty = self._sealed_dirty, Dirty()
         self._settle(dirty)
         return True
@@ -178,6 +238,7 @@ class HeldRollups:
         """Set what is held apart for writing, in the order it is written; with ``keep``, the
         current (or a later) day and month of each series stay held."""
         self._sealed, self._held = self._held, {}
+        self._closed = []
         self.kept = 0
         if keep:
             now = self._clock()
@@ -219,9 +280,13 @@ class HeldRollups:
         (the bridge processes its next batch) while InfluxDB takes them. The lines are formatted
         here, under the store's lock: a day or month still open is folded into meanwhile."""
         requests = [lines for lines, _ in self._requests(end)]
+        self._inflight = (self._executor().submit(self._write_all, requests), end)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        """The writer's thread: one, so that what is sent is written in the order it was sent."""
         if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="rollup-writer")
-        self._inflight = (self._writer.submit(self._write_all, requests), end)
+        return self._writer
 
     def _write_all(self, requests: list[list[str]]) -> None:
         for lines in requests:
@@ -245,6 +310,7 @@ class HeldRollups:
     def close(self) -> None:
         """Wait for the points sent, and stop the writer's thread."""
         self._landed(failed_ok=True)
+        self._reaped(wait=True)
         if self._writer is not None:
             self._writer.shutdown(wait=True)
             self._writer = None
@@ -262,7 +328,8 @@ class HeldRollups:
         """Points held and not yet written (a flush under way included), periods to recompute too."""
         waiting = len(self.dirty) + len(self._sealed_dirty)
         held = sum(len(points) for points in self._held.values())
-        return held + self._sealed_total() - self._sealed_next + waiting
+        early = sum(len(fields) for _, fields in self._early)
+        return held + early + self._sealed_total() - self._sealed_next + waiting
 
     def newest_months(self, euis: Collection[str] | None) -> dict[SeriesKey, int]:
         """The newest month held (or held and written since) of each series of these devices (None:
@@ -297,11 +364,13 @@ class HeldRollups:
     def take(self) -> Points:
         """Everything held, which is dropped from here."""
         self._landed(failed_ok=True)  # what it sent is held here still, written or not
-        held: Points = {}
+        held: Points = {"rollup_1h": dict(self._reaped(wait=True))}  # written early or not
         for points in (self._sealed, self._held):
             for measurement, rows in points.items():
                 held.setdefault(measurement, {}).update(rows)
-        self._held, self.kept = {}, 0
+        if not held["rollup_1h"]:
+            del held["rollup_1h"]
+        self._held, self.kept, self._closed = {}, 0, []
         self._unseal()
         return held
 

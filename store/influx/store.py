@@ -55,6 +55,7 @@ from store.influx.lineprotocol import (
 from store.influx.open_hours import HourKey, HourStats, OpenHours, by_series
 from store.influx.reads import InfluxReads
 from store.influx.rollups import Rollups, spans
+from store.protocol import CLOSED_AFTER
 from store.rollup import SeriesHour, ceil_hour_ns
 
 log = logging.getLogger(__name__)
@@ -257,12 +258,14 @@ class InfluxStore(InfluxReads):
             self._held.dirty.merge(dirty)
             raise
 
-    def hold_rollups(self, hold: bool) -> bool:
+    def hold_rollups(self, hold: bool, *, closed_after: int = CLOSED_AFTER) -> bool:
         """Keep the rollups of periods folded in memory until ``flush`` (the bridge: several
         batches of a series then cost one rollup point per period, and it marks its uplinks done
-        only after the flush, so a crash replays them). Off: every write writes its rollups."""
+        only after the flush, so a crash replays them). Off: every write writes its rollups.
+        ``closed_after``: closed hours held past this many are written at once (``HeldRollups``)."""
         with self._lock:
             self._hold = hold
+            self._held.early_after = closed_after
             if not hold:
                 self.flush()
         return hold
@@ -282,6 +285,7 @@ class InfluxStore(InfluxReads):
 
     def held(self) -> int:
         with self._lock:
+            self._held.reap()  # (the bridge asks after each batch, once it checked for edits)
             return self._held.count()
 
     def kept(self) -> int:

@@ -18,6 +18,7 @@ from ingest.pipeline import Ingestor
 from kernel.types import Uplink
 from registry import Device, schema
 from store.errors import StoreUnavailable
+from store.protocol import CLOSED_AFTER
 from tests.fakes import MemoryStore
 from tests.unit.ingest.test_ingest_faults import EUIS, T0, open_env, up
 
@@ -31,7 +32,7 @@ class HoldingStore(MemoryStore):
         self.flush_fails = False
         self.partial = 0
 
-    def hold_rollups(self, hold: bool) -> bool:
+    def hold_rollups(self, hold: bool, *, closed_after: int = CLOSED_AFTER) -> bool:
         return hold
 
     def flush(self, limit: int | None = None, *, periods: bool = True) -> bool:

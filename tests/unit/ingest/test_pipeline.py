@@ -15,6 +15,7 @@ from ingest.flushing import FlushPolicy, FlushSchedule
 from ingest.pipeline import Ingestor
 from kernel.types import Lns, Uplink
 from registry import Device, Registry, open_registry
+from store.protocol import CLOSED_AFTER
 from tests.fakes import MemoryStore
 
 EUI = "0102030405060708"
@@ -164,7 +165,7 @@ class HoldingStore(MemoryStore):
     def kept(self) -> int:
         return self._kept
 
-    def hold_rollups(self, hold: bool) -> bool:
+    def hold_rollups(self, hold: bool, *, closed_after: int = CLOSED_AFTER) -> bool:
         self.holding = hold
         return hold
 

@@ -14,7 +14,7 @@ from store.errors import StoreRejected, StoreUnavailable
 from store.influx.dirty import Dirty
 from store.influx.held import HeldRollups
 from store.influx.lineprotocol import SeriesPrefixes, timestamp
-from store.influx.open_hours import HourStats
+from store.influx.open_hours import HourKey, HourStats
 
 MONTH_NS = 30 * 24 * HOUR_NS
 
@@ -262,3 +262,94 @@ def test_a_closed_hour_that_overflows_stays_a_rollup_and_its_flush_rejects_it() 
     assert rollups._held["rollup_1h"][key] is huge
     with pytest.raises(StoreRejected):
         rollups.flush()
+
+
+def closed_hours(rollups: HeldRollups, euis: list[str], hour: int) -> dict[HourKey, HourStats]:
+    """Hold an hour of each of these series, then close it (its series moved on)."""
+    values = {(eui, "temperature", "", hour): HourStats(2, None, 1.0, 2.0, 3.0, 1.0, 2.0) for eui in euis}
+    rollups.hold("rollup_1h", values)
+    rollups.closed(list(values.items()))
+    return values
+
+
+def test_closed_hours_past_the_bound_are_written_at_once_and_not_again() -> None:
+    """A backlog closes hours by the hundred thousand between flushes: past ``early_after`` they
+    are written in the writer's thread at once, not held until the flush."""
+    written: list[list[str]] = []
+    rollups = HeldRollups(
+        written.append, SeriesPrefixes(), 100, lambda _dirty: None, periods, early_after=150
+    )
+    euis = [f"{n:016x}" for n in range(100)]
+    closed_hours(rollups, euis, 5 * HOUR_NS)
+    assert written == [] and rollups.count() == 100  # under the bound: held
+    rollups.hold("rollup_1h", {(eui, "temperature", "", 6 * HOUR_NS): stats() for eui in euis})  # open
+    closed_hours(rollups, euis[:50], 7 * HOUR_NS)  # 150 closed: written
+    rollups.reap()
+    deadline = time.monotonic() + 10
+    while rollups.count() > 100 and time.monotonic() < deadline:
+        time.sleep(0.01)
+        rollups.reap()
+    assert rollups.count() == 100  # the open hours only
+    early = lines_of(written)
+    assert len(early) == 150 and [len(request) for request in written] == [100, 50]
+    assert all(line.split(" ")[1].startswith("count=2i") for line in early)
+    assert rollups.flush()
+    assert lines_of(written)[150:] == [line for line in lines_of(written)[150:] if "count=1i" in line]
+    assert len(lines_of(written)) == 250 and rollups.count() == 0
+    rollups.close()
+
+
+def test_closed_hours_written_early_that_failed_are_held_again_for_the_flush() -> None:
+    failures = [StoreUnavailable("InfluxDB is restarting")]
+    written: list[list[str]] = []
+
+    def write(lines: list[str]) -> None:
+        if failures:
+            raise failures.pop()
+        written.append(lines)
+
+    rollups = HeldRollups(write, SeriesPrefixes(), 100, lambda _dirty: None, periods, early_after=10)
+    values = closed_hours(rollups, [f"{n:016x}" for n in range(10)], 5 * HOUR_NS)
+    assert rollups.count() == 10  # sent, not yet known written
+    assert rollups.flush()  # waits for them: refused, held again and written by the flush
+    assert sorted(line.split(" ")[0] for line in lines_of(written)) == sorted(
+        f"rollup_1h,dev_eui={key[0]},quantity=temperature" for key in values
+    )
+    assert rollups.count() == 0
+    rollups.close()
+
+
+def test_an_hour_written_early_comes_after_its_older_value_of_a_chunked_flush() -> None:
+    """An hour still open when a chunked flush took it, closed while that chunk is on its way:
+    the writer's one thread writes the chunk first, then the hour's final value."""
+    gate, written = threading.Event(), []
+
+    def write(lines: list[str]) -> None:
+        assert gate.wait(10)
+        written.append(lines)
+
+    rollups = HeldRollups(write, SeriesPrefixes(), 100, lambda _dirty: None, periods, early_after=1)
+    key = ("00000000000000aa", "temperature", "", 5 * HOUR_NS)
+    first = stats()
+    rollups.hold("rollup_1h", {key: first})
+    assert not rollups.flush(limit=100)  # its open value sent, waiting at the gate
+    final = HourStats(2, None, 1.0, 5.0, 6.0, 1.0, 5.0)
+    rollups.hold("rollup_1h", {key: final})
+    rollups.closed([(key, final)])  # written early, behind the chunk
+    gate.set()
+    assert rollups.flush(limit=100)
+    rollups.close()
+    values = [line.split(" ")[1] for line in lines_of(written)]
+    assert values[0].startswith("count=1i") and values[-1].startswith("count=2i,first=1.0,last=5.0")
+
+
+def test_what_is_taken_includes_the_hours_written_early() -> None:
+    """An edit by another process: the hours written early are recomputed with the rest (one
+    may have reached InfluxDB after the edit)."""
+    written: list[list[str]] = []
+    rollups = HeldRollups(written.append, SeriesPrefixes(), 100, lambda _dirty: None, periods, early_after=5)
+    values = closed_hours(rollups, [f"{n:016x}" for n in range(5)], 5 * HOUR_NS)
+    taken = rollups.take()
+    assert set(taken["rollup_1h"]) == set(values)
+    assert rollups.count() == 0
+    rollups.close()
