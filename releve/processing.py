@@ -39,7 +39,7 @@ def make_ingestor(settings: Settings, state: BridgeState) -> Ingestor:
             # Shared workers fold nothing in memory: no day or month of theirs is held longer.
             periods_every_s=0.0 if shared else settings.bridge_day_flush_s,
             # A quarter of the points that make a flush due: the backlog's memory (HeldRollups).
-            closed_after=max(250, settings.bridge_rollup_max_points // 4),
+            closed_after=settings.bridge_rollup_max_points // 4,
         ),
     )
 

@@ -157,9 +157,9 @@ class HeldRollups:
         of the store by other processes, as a chunked flush's points are counted written.)"""
         self._reaped(wait=False)
 
-    def _reaped(self, *, wait: bool) -> dict[HourKey, str]:
+    def _reaped(self, *, wait: bool) -> dict[HourKey, Rollup]:
         """``reap``, waiting for the writes under way when ``wait``; returns the hours let go."""
-        done: dict[HourKey, str] = {}
+        done: dict[HourKey, Rollup] = {}
         waiting = []
         for future, fields in self._early:
             if not wait and not future.done():
@@ -364,12 +364,11 @@ class HeldRollups:
     def take(self) -> Points:
         """Everything held, which is dropped from here."""
         self._landed(failed_ok=True)  # what it sent is held here still, written or not
-        held: Points = {"rollup_1h": dict(self._reaped(wait=True))}  # written early or not
+        early = self._reaped(wait=True)  # written early, or held again
+        held: Points = {"rollup_1h": early} if early else {}
         for points in (self._sealed, self._held):
             for measurement, rows in points.items():
                 held.setdefault(measurement, {}).update(rows)
-        if not held["rollup_1h"]:
-            del held["rollup_1h"]
         self._held, self.kept, self._closed = {}, 0, []
         self._unseal()
         return held
