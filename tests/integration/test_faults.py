@@ -97,12 +97,15 @@ class Run:
         self.broker.stop()
 
 
-def play(run: Run, faults: dict[int, Fault]) -> dict[str, Any]:
-    """Publish the traffic chunk by chunk, each fault after its chunk; what the store then holds."""
+def play(run: Run, faults: dict[int, Fault], before: dict[int, Fault] | None = None) -> dict[str, Any]:
+    """Publish the traffic chunk by chunk, each fault after its chunk (and those of ``before``
+    before it); what the store then holds."""
     run.bridge.start()
     try:
         run.bridge.wait_connected()
         for n, chunk in enumerate(CHUNKS):
+            if before and n in before:
+                before[n](run)
             run.publish(chunk)
             if n in faults:
                 faults[n](run)
@@ -219,10 +222,15 @@ def assert_faults_happened(run: Run, store_outages: int) -> None:
     assert log.count("connected to broker") >= 4  # the first start and three after a SIGKILL
 
 
-def lock_the_store(path: Path, seconds: float) -> Fault:
-    """Another process holds the readings file's write lock past the store's lock timeout."""
+def lock_the_store(path: Path, seconds: float) -> tuple[Fault, Fault]:
+    """Another process holds the readings file's write lock past the store's lock timeout: taken
+    before a chunk is published, once the processor has opened the store, so that the chunk's
+    writes wait for it and fail (taken after, it raced the processor's write of the chunk, and
+    a fast processor had written it first); released ``seconds`` later, and then the bridge
+    catches up."""
+    holding: list[threading.Thread] = []
 
-    def fault(run: Run) -> None:
+    def take(run: Run) -> None:
         run.bridge.wait_processing()  # the lock lands on the store's writes, not on its opening
         locked = threading.Event()
 
@@ -234,13 +242,15 @@ def lock_the_store(path: Path, seconds: float) -> Fault:
             conn.execute("ROLLBACK")
             conn.close()
 
-        thread = threading.Thread(target=hold)
-        thread.start()
-        locked.wait(10)
-        thread.join()
+        holding.append(threading.Thread(target=hold))
+        holding[-1].start()
+        assert locked.wait(10)
+
+    def release(run: Run) -> None:
+        holding.pop().join()
         run.wait_done()
 
-    return fault
+    return take, release
 
 
 def test_sqlite_store_locked_and_bridge_faults_change_no_number(tmp_path: Path) -> None:
@@ -252,15 +262,20 @@ def test_sqlite_store_locked_and_bridge_faults_change_no_number(tmp_path: Path) 
     faulty = Run(tmp_path / "faulty", f"sqlite:///{faulty_path}?timeout=1")
     try:
         expected = play(reference, {})
+        (lock, unlock), (lock_again, unlock_again) = (
+            lock_the_store(faulty_path, 4),
+            lock_the_store(faulty_path, 3),
+        )
         got = play(
             faulty,
             {
-                0: lock_the_store(faulty_path, 4),
+                0: unlock,
                 2: lambda run: run.restart_bridge(0.3),
                 4: lambda run: run.restart_bridge(0.0),
-                5: lock_the_store(faulty_path, 3),
+                5: unlock_again,
                 6: lambda run: run.restart_bridge(0.8),
             },
+            before={0: lock, 5: lock_again},
         )
     finally:
         reference.close()
