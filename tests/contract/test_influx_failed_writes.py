@@ -3,8 +3,9 @@ and the batch written again gives the rollups of a run without the failure, exac
 refused and left out is left out of every rollup.
 
 The store talks to a real InfluxDB through a transport that fails chosen raw writes: refused
-before InfluxDB sees them (a 503), or taken by InfluxDB with the answer lost (a timeout: the
-points are stored and the writer does not know it)."""
+before InfluxDB sees them (a 503, or a 400 for points it would never take), or taken by
+InfluxDB with the answer lost (a timeout: the points are stored and the writer does not know
+it)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from store.influx.store import InfluxStore
 pytestmark = pytest.mark.integration
 
 _db = itertools.count()
-START = datetime(2026, 3, 30, 20, tzinfo=UTC)  # batches cross hours, days and a month's end
+START = datetime(2026, 3, 31, 14, tzinfo=UTC)  # to 05:00 on 1 April in Paris: hours, a day, a month
 DEVICES = [f"00000000000001{n:02x}" for n in range(6)]
 
 
