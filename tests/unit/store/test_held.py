@@ -294,7 +294,7 @@ def test_closed_hours_past_the_bound_are_written_at_once_and_not_again() -> None
     assert len(early) == 150 and [len(request) for request in written] == [100, 50]
     assert all(line.split(" ")[1].startswith("count=2i") for line in early)
     assert rollups.flush()
-    assert lines_of(written)[150:] == [line for line in lines_of(written)[150:] if "count=1i" in line]
+    assert all(" count=1i" in line for line in lines_of(written)[150:])  # the open hours, once each
     assert len(lines_of(written)) == 250 and rollups.count() == 0
     rollups.close()
 
