@@ -84,7 +84,7 @@ def rollups(store: InfluxStore) -> dict[str, set[tuple[Any, ...]]]:
 
 
 @pytest.fixture
-def stores(influx_url: str) -> Iterator[list[InfluxStore]]:
+def stores() -> Iterator[list[InfluxStore]]:
     opened: list[InfluxStore] = []
     yield opened
     for store in opened:
