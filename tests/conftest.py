@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
 from releve.broker import MosquittoProcess
 from tests import servers
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A run stopped with SIGTERM (``kill``, a CI's time limit) ends as Ctrl-C ends it: the tests'
+    finalizers stop the servers and bridges they started. Killed outright, it left them running
+    (a bridge reconnecting to its gone broker, an InfluxDB), beside whatever ran next."""
+    signal.signal(signal.SIGTERM, _stopped)
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 @pytest.fixture
