@@ -53,17 +53,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     fleet = None if args.no_simulator else load_fleet(args.fleet)
     # uvicorn re-raises the signal that stopped it once it has shut down. SIGTERM's default
     # action would then end the process before run_all stops the embedded broker (left running,
-    # orphaned): SIGTERM stops it as Ctrl-C does.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # orphaned): SIGTERM stops it as Ctrl-C does (the handler raises KeyboardInterrupt).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         run_all(settings, fleet, announce=print)
     except KeyboardInterrupt:  # run_all has cleaned up
         print("stopped")
     return 0
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def cmd_api(args: argparse.Namespace) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import pytest
 
@@ -17,11 +16,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """A run stopped with SIGTERM (``kill``, a CI's time limit) ends as Ctrl-C ends it: the tests'
     finalizers stop the servers and bridges they started. Killed outright, it left them running
     (a bridge reconnecting to its gone broker, an InfluxDB), beside whatever ran next."""
-    signal.signal(signal.SIGTERM, _stopped)
-
-
-def _stopped(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # (it raises KeyboardInterrupt)
 
 
 @pytest.fixture
