@@ -2,23 +2,60 @@
 
 Precedence: explicit keyword arguments > environment > TOML file (``RELEVE_CONFIG`` or
 ``--config``) > defaults. Secrets are SecretStr and never printed.
+
+The settings are msgspec structures, checked by ``msgspec.convert``: msgspec already parses the
+bridge's envelopes, and pydantic with pydantic-settings cost each of the bridge's two processes
+10.5 MB for these few lines (BENCHMARKS.md, twenty-second round). A value that does not fit is a
+SettingsError naming the variable or the file's key it came from.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+import msgspec
 
 from kernel.fields import check_characters
 
+PREFIX: Final = "RELEVE_"
 
-class MqttTarget(BaseModel):
+
+class SettingsError(ValueError):
+    """A setting that does not fit, named as the user wrote it (``RELEVE_API_PORT: ...``)."""
+
+
+class SecretStr:
+    """A secret that prints as stars: read it with ``get_secret_value()``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretStr('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretStr) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class MqttTarget(msgspec.Struct, frozen=True, kw_only=True):
     """A broker address parsed from ``mqtt://user:pass@host:port`` or ``mqtts://``."""
 
     host: str
@@ -44,28 +81,39 @@ class MqttTarget(BaseModel):
         )
 
 
-class Source(BaseModel):
+def _default_topics() -> list[str]:
+    return ["application/+/device/+/event/+"]
+
+
+class Source(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One network server feeding releve through MQTT (several may run side by side)."""
 
     name: str = "default"
     lns: Literal[
         "auto", "chirpstack_v4", "chirpstack_v3", "tts_v3", "thingpark", "live_objects", "helium"
     ] = "auto"
-    topics: list[str] = Field(default_factory=lambda: ["application/+/device/+/event/+"])
-    mqtt_url: str | None = Field(default=None, description="this source's broker; default RELEVE_MQTT_URL")
+    topics: list[str] = msgspec.field(default_factory=_default_topics)
+    # This source's broker; RELEVE_MQTT_URL when unset.
+    mqtt_url: str | None = None
 
-    @field_validator("mqtt_url")
-    @classmethod
-    def _check_url(cls, value: str | None) -> str | None:
-        if value:
-            MqttTarget.parse(value)
-        return value
+    def __post_init__(self) -> None:
+        if self.mqtt_url:
+            MqttTarget.parse(self.mqtt_url)
 
 
-class Settings(BaseSettings):
-    """Everything releve reads from its environment. See the README's configuration table."""
+def _one_source() -> list[Source]:
+    return [Source()]
 
-    model_config = SettingsConfigDict(env_prefix="RELEVE_", extra="forbid", env_nested_delimiter="__")
+
+def _bounded(low: float, high: float) -> msgspec.Meta:
+    return msgspec.Meta(ge=low, le=high)
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Everything releve reads from its environment. See the README's configuration table.
+
+    ``load_settings`` reads and checks them; building one directly (tests, ``releve run``'s
+    embedded broker) takes the values as given."""
 
     data_dir: Path = Path("./data")
     mqtt_url: str | None = None
@@ -74,25 +122,29 @@ class Settings(BaseSettings):
     mqtt_protocol: Literal["5", "3.1.1"] = "5"
     embedded_broker: Literal["auto", "mosquitto", "amqtt"] = "auto"
     mqtt_ca_file: Path | None = None
-    sources: list[Source] = Field(default_factory=lambda: [Source()])
+    sources: list[Source] = msgspec.field(default_factory=_one_source)
     store_url: str | None = None
     registry_url: str | None = None
     api_host: str = "127.0.0.1"
-    api_port: int = 8000
+    api_port: Annotated[int, _bounded(1, 65535)] = 8000
     timezone: str = "Europe/Paris"
     raw_retention_days: int = 400
     master_key: SecretStr | None = None
     alerts_interval_s: int = 300
-    open_data_min_group: int = Field(default=5, ge=1)
+    open_data_min_group: Annotated[int, msgspec.Meta(ge=1)] = 5
     # Who publishes the open data (the catalog's publisher and contact point): the town. Unset,
     # the network owner's tenant name stands in.
-    town_name: str | None = Field(default=None, min_length=1, max_length=200)
-    town_email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    town_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    town_email: Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = (
+        None
+    )
     # Where re-users reach releve (https://data.example.fr): the links of the open-data catalog.
     # Unset, the address the request came to (right unless a proxy rewrites it).
-    public_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+    public_url: (
+        Annotated[str, msgspec.Meta(max_length=300, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")] | None
+    ) = None
     # How old a consumption series an API process may serve (api.http_cache); 0: no cache.
-    api_cache_ttl_s: float = Field(default=10.0, ge=0, le=300)
+    api_cache_ttl_s: Annotated[float, _bounded(0, 300)] = 10.0
     alert_webhook_url: str | None = None
     # "process": ``releve bridge`` decodes and stores in a second process, reading the archive
     # (gateway_bridge.processor), so that the intake and the processing each have a core;
@@ -101,48 +153,26 @@ class Settings(BaseSettings):
     bridge_batch_size: int = 500
     bridge_queue_size: int = 5000
     # A batch closes when full or this long after its first message.
-    bridge_linger_s: float = Field(default=1.0, ge=0, le=5)
+    bridge_linger_s: Annotated[float, _bounded(0, 5)] = 1.0
     # How long the bridge may hold rollups folded in memory before writing them (InfluxDB): each
     # write of a period rewrites a point, and InfluxDB 1.x spends most of its time on those.
-    bridge_rollup_flush_s: float = Field(default=30.0, ge=0, le=300)
+    bridge_rollup_flush_s: Annotated[float, _bounded(0, 300)] = 30.0
     # ... or until this many rollup points (or uplinks behind them) wait: a catch-up's memory.
-    bridge_rollup_max_points: int = Field(default=200_000, ge=1000, le=10_000_000)
+    bridge_rollup_max_points: Annotated[int, _bounded(1000, 10_000_000)] = 200_000
     # How long it may hold the current day's and month's (never less than the above): its
     # uplinks are marked processed only once they are written.
-    bridge_day_flush_s: float = Field(default=300.0, ge=0, le=3600)
+    bridge_day_flush_s: Annotated[float, _bounded(0, 3600)] = 300.0
     # Reading times releve stores (ingest.plausibility): none before this date (nor before a
     # device's installation date), none more than this many seconds after their uplink arrived.
     reading_earliest: date = date(2015, 1, 1)
-    reading_max_future_s: int = Field(default=300, ge=0, le=7 * 86400)
+    reading_max_future_s: Annotated[int, _bounded(0, 7 * 86400)] = 300
     log_level: str = "INFO"
 
-    @field_validator("mqtt_url")
-    @classmethod
-    def _check_mqtt(cls, value: str | None) -> str | None:
-        if value:
-            MqttTarget.parse(value)
-        return value
-
-    @field_validator("town_name")
-    @classmethod
-    def _check_town(cls, value: str | None) -> str | None:
-        return None if value is None else check_characters(value)
-
-    @field_validator("master_key")
-    @classmethod
-    def _check_master_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            raw = value.get_secret_value()
-            if len(raw) != 64 or any(ch not in "0123456789abcdefABCDEF" for ch in raw):
-                raise ValueError("the master key is 64 hexadecimal digits (e.g. `openssl rand -hex 32`)")
-        return value
-
-    @field_validator("api_port")
-    @classmethod
-    def _check_port(cls, value: int) -> int:
-        if not 0 < value < 65536:
-            raise ValueError("port must be in 1..65535")
-        return value
+    def __post_init__(self) -> None:
+        for name, check in _CHECKS.items():
+            value = getattr(self, name)
+            if value is not None:
+                check(value)
 
     @property
     def mqtt(self) -> MqttTarget | None:
@@ -156,28 +186,118 @@ class Settings(BaseSettings):
     def effective_registry_url(self) -> str:
         return self.registry_url or f"sqlite:///{(self.data_dir / 'registry.db').as_posix()}"
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings)
+    def replace(self, **changes: Any) -> Settings:
+        """These settings with ``changes`` (values of the fields' own types)."""
+        return msgspec.structs.replace(self, **changes)
+
+
+def _check_mqtt_url(url: str | SecretStr) -> None:
+    if url:
+        MqttTarget.parse(str(url))
+
+
+def _check_town_name(name: str | SecretStr) -> None:
+    check_characters(str(name))
+
+
+def _check_master_key(key: str | SecretStr) -> None:
+    raw = key.get_secret_value() if isinstance(key, SecretStr) else key
+    if len(raw) != 64 or any(ch not in "0123456789abcdefABCDEF" for ch in raw):
+        raise ValueError("the master key is 64 hexadecimal digits (e.g. `openssl rand -hex 32`)")
+
+
+# What a field's type does not say (ValueError): checked on the values given, to name their origin.
+_CHECKS: Final = {
+    "mqtt_url": _check_mqtt_url,
+    "town_name": _check_town_name,
+    "master_key": _check_master_key,
+}
+
+# Fields given as JSON in the environment (RELEVE_SOURCES='[{"name": "town", ...}]').
+_JSON_FIELDS: Final = frozenset({"sources"})
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Build the settings: TOML file values (if any) under environment values and overrides."""
-    import os
+    """Build the settings: TOML file values (if any) under environment values and overrides.
 
-    file_values: dict[str, Any] = {}
+    SettingsError (a ValueError) names the first value that does not fit, and where it came from.
+    """
     path = config_file or (Path(os.environ["RELEVE_CONFIG"]) if os.environ.get("RELEVE_CONFIG") else None)
+    origins: dict[str, str] = {}
+    merged: dict[str, Any] = {}
     if path is not None:
         with path.open("rb") as fh:
-            file_values = tomllib.load(fh)
-    env_keys = {k[len("RELEVE_") :].lower() for k in os.environ if k.startswith("RELEVE_")}
-    merged = {k: v for k, v in file_values.items() if k not in env_keys}
+            try:
+                file_values = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise SettingsError(f"{path}: not TOML: {exc}") from None
+        merged.update(file_values)
+        origins.update({key: f"{key} in {path}" for key in file_values})
+    environment = environment_values(os.environ)
+    merged.update(environment)
+    origins.update({key: f"{PREFIX}{key.upper()}" for key in environment})
     merged.update(overrides)
-    return Settings(**merged)
+    origins.update({key: key for key in overrides})
+    return settings_from_values(merged, origins)
+
+
+def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings' values among ``environ``'s RELEVE_* variables, by field name (any case).
+
+    Other RELEVE_* variables (``RELEVE_CONFIG``, a helper's own) are left alone. An empty
+    value of a setting that may be unset unsets it."""
+    fields = {field.name: field for field in msgspec.structs.fields(Settings)}
+    values: dict[str, Any] = {}
+    for name, text in environ.items():
+        if not name.upper().startswith(PREFIX):
+            continue
+        key = name[len(PREFIX) :].lower()
+        field = fields.get(key)
+        if field is None:
+            continue
+        if text == "" and field.default is None:
+            values[key] = None
+        elif key in _JSON_FIELDS:
+            try:
+                values[key] = msgspec.json.decode(text)
+            except msgspec.DecodeError as exc:
+                raise SettingsError(f"{name}: not JSON: {exc}") from None
+        else:
+            values[key] = text
+    return values
+
+
+def settings_from_values(values: Mapping[str, Any], origins: Mapping[str, str] | None = None) -> Settings:
+    """Settings checked from ``values`` (text as the environment gives it is converted)."""
+    origins = origins or {}
+    for name, check in _CHECKS.items():
+        value = values.get(name)
+        if isinstance(value, str | SecretStr):
+            try:
+                check(value)
+            except ValueError as exc:
+                raise SettingsError(f"{origins.get(name, name)}: {exc}") from None
+    try:
+        return msgspec.convert(dict(values), Settings, strict=False, dec_hook=_decode)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_explain(str(exc), origins)) from None
+
+
+def _decode(kind: type, value: Any) -> Any:
+    """What msgspec does not convert by itself: paths and secrets, from text."""
+    if kind is Path and isinstance(value, str | Path):
+        return Path(value)
+    if kind is SecretStr and isinstance(value, str | SecretStr):
+        return value if isinstance(value, SecretStr) else SecretStr(value)
+    raise NotImplementedError
+
+
+def _explain(message: str, origins: Mapping[str, str]) -> str:
+    """msgspec's ``Expected `int`, got `str` - at `$.api_port``` as ``RELEVE_API_PORT: Expected
+    `int`, got `str```, ``... - at `$.sources[0].lns``` as ``RELEVE_SOURCES[0].lns: ...``."""
+    text, marker, where = message.rpartition(" - at `$.")
+    found = re.fullmatch(r"([A-Za-z0-9_]+)(.*)`", where) if marker else None
+    if found is None:
+        return f"invalid setting: {message}"
+    key, rest = found.groups()
+    return f"{origins.get(key, key)}{rest}: {text}"

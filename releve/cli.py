@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 
 from kernel.fields import NAME_MAX, NOTE_MAX, SHORT_MAX, check_text
-from kernel.settings import Settings
+from kernel.settings import Settings, SettingsError
 from releve import ops_commands
 from releve.commands import (
     cmd_devices_erase_data,
@@ -422,6 +422,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except RegistryError as exc:  # a user's mistake: no such device, site or tenant; a refused change
         print(f"releve: {exc}", file=sys.stderr)
+        return 2
+    except SettingsError as exc:  # a RELEVE_* variable or a line of the TOML file that does not fit
+        print(f"releve: invalid settings: {exc}", file=sys.stderr)
         return 2
     return code
 

@@ -191,7 +191,7 @@ def run_all(settings: Settings, fleet: Fleet | None, announce: Callable[[str], N
     broker = None
     if settings.mqtt is None:
         broker = start_embedded_broker(settings.data_dir, settings.embedded_broker)
-        settings = settings.model_copy(update={"mqtt_url": broker.url, "mqtt_protocol": broker.protocol})
+        settings = settings.replace(mqtt_url=broker.url, mqtt_protocol=broker.protocol)
     state = open_state(settings)
     stop = threading.Event()
     threads: list[threading.Thread] = []

@@ -1,7 +1,8 @@
 """An intake-only bridge (``releve bridge`` with its processor process) loads neither the decoders,
 nor the LoRaWAN cryptography, nor the store's client: about 11 MB per bridge. Its processor loads
 no MQTT client, no envelope parser and no progress bar (3.5 MB), nor the cryptography package
-until a master key asks for it (9 MB), and neither loads paho (gmqtt serves the bridge)."""
+until a master key asks for it (9 MB), and neither loads paho (gmqtt serves the bridge) nor pydantic
+(msgspec reads their settings: 10.5 MB)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ ROOT = Path(__file__).resolve().parents[3]
 # What ``releve bridge``'s intake runs up to its MQTT connection, then the modules it holds.
 INTAKE = """
 import json, sys, threading
-from kernel.settings import Settings
+from pathlib import Path
+from kernel.settings import SecretStr, Settings
 from releve import cli
 from releve.bridge import Intake, close_bridge_state, open_intake_state, separate_processor
 from gateway_bridge.service import Bridge
 from gateway_bridge.mqtt import MqttConsumer  # as ``start_intake`` loads it
-settings = Settings(data_dir=sys.argv[1], mqtt_url="mqtt://127.0.0.1:1")
+settings = Settings(data_dir=Path(sys.argv[1]), mqtt_url="mqtt://127.0.0.1:1")
 assert separate_processor(settings)
 state = open_intake_state(settings)
 Bridge(source=None, ingestor=Intake(state.archive))
@@ -45,19 +47,21 @@ def test_the_intake_loads_no_decoder_key_or_store_client(tmp_path: Path) -> None
     modules = _modules(INTAKE, tmp_path)
     loaded = {name.split(".")[0] for name in modules}
     assert {"sqlalchemy", "gmqtt", "orjson"} <= loaded  # what it works with
-    assert not {"decoders", "cryptography", "httpx", "paho", "tqdm"} & loaded
+    assert not {"decoders", "cryptography", "httpx", "paho", "tqdm", "pydantic"} & loaded
     assert not {"ingest.pipeline", "store.influx", "releve.processing"} & modules
 
 
 # What ``releve bridge``'s processor process runs up to its processing loop (``processor_main``).
 PROCESSOR = """
 import json, sys, threading
-from kernel.settings import Settings
+from pathlib import Path
+from kernel.settings import SecretStr, Settings
 from releve import cli
 from releve.bridge import close_bridge_state, open_bridge_state
 from releve.processing import make_ingestor, run_processor
 from gateway_bridge.processor import ArchiveProcessor, die_with_parent
-settings = Settings(data_dir=sys.argv[1], mqtt_url="mqtt://127.0.0.1:1", master_key=sys.argv[2] or None)
+key = SecretStr(sys.argv[2]) if sys.argv[2] else None
+settings = Settings(data_dir=Path(sys.argv[1]), mqtt_url="mqtt://127.0.0.1:1", master_key=key)
 state = open_bridge_state(settings)
 ArchiveProcessor(make_ingestor(settings, state)).close()
 close_bridge_state(state)
@@ -69,7 +73,7 @@ def test_the_processor_loads_no_mqtt_client(tmp_path: Path) -> None:
     modules = _modules(PROCESSOR, tmp_path, "")
     loaded = {name.split(".")[0] for name in modules}
     assert {"sqlalchemy", "decoders"} <= loaded  # what it works with (the store: SQLite)
-    assert not {"gmqtt", "paho", "tqdm", "cryptography"} & loaded
+    assert not {"gmqtt", "paho", "tqdm", "cryptography", "pydantic"} & loaded
     assert "gateway_bridge.mqtt" not in modules
     # nor the network servers' envelope parsers (1.3 MB): the intake parsed what it reads
     assert not {"gateway_bridge.envelopes", "gateway_bridge.service", "chirpstack_api"} & modules
