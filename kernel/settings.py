@@ -122,7 +122,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     mqtt_protocol: Literal["5", "3.1.1"] = "5"
     embedded_broker: Literal["auto", "mosquitto", "amqtt"] = "auto"
     mqtt_ca_file: Path | None = None
-    sources: list[Source] = msgspec.field(default_factory=_one_source)
+    sources: Annotated[list[Source], msgspec.Meta(min_length=1)] = msgspec.field(default_factory=_one_source)
     store_url: str | None = None
     registry_url: str | None = None
     api_host: str = "127.0.0.1"
@@ -173,6 +173,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             value = getattr(self, name)
             if value is not None:
                 check(value)
+        names = [source.name for source in self.sources]
+        if twice := sorted({name for name in names if names.count(name) > 1}):
+            # (each source's name is in its MQTT client id: two alike would take turns on the broker)
+            alike = ", ".join(map(repr, twice))
+            raise ValueError(f"sources: each needs a name of its own, {alike} is used twice")
 
     @property
     def mqtt(self) -> MqttTarget | None:
