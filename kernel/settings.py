@@ -299,10 +299,14 @@ def _decode(kind: type, value: Any) -> Any:
 
 def _explain(message: str, origins: Mapping[str, str]) -> str:
     """msgspec's ``Expected `int`, got `str` - at `$.api_port``` as ``RELEVE_API_PORT: Expected
-    `int`, got `str```, ``... - at `$.sources[0].lns``` as ``RELEVE_SOURCES[0].lns: ...``."""
+    `int`, got `str```, ``... - at `$.sources[0].lns``` as ``RELEVE_SOURCES[0].lns: ...``; a
+    message about the whole (a field name unknown, two sources of one name) as it is."""
     text, marker, where = message.rpartition(" - at `$.")
     found = re.fullmatch(r"([A-Za-z0-9_]+)(.*)`", where) if marker else None
     if found is None:
-        return f"invalid setting: {message}"
+        unknown = re.fullmatch(r"Object contains unknown field `([^`]*)`", message)
+        if unknown:  # (a key of the TOML file, or an argument: the environment's are left alone)
+            return f"{origins.get(unknown[1], unknown[1])}: not a setting of releve (see the README)"
+        return message  # (a message of its own: ``sources: ...``)
     key, rest = found.groups()
     return f"{origins.get(key, key)}{rest}: {text}"
