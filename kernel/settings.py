@@ -5,7 +5,7 @@ Precedence: explicit keyword arguments > environment > TOML file (``RELEVE_CONFI
 
 The settings are msgspec structures, checked by ``msgspec.convert``: msgspec already parses the
 bridge's envelopes, and pydantic with pydantic-settings cost each of the bridge's two processes
-10.4 MB for these few lines (BENCHMARKS.md, twenty-second round). A value that does not fit is a
+10.2 MB for these few lines (BENCHMARKS.md, twenty-second round). A value that does not fit is a
 SettingsError naming the variable or the file's key it came from.
 """
 
