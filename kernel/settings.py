@@ -11,6 +11,8 @@ SettingsError naming the variable or the file's key it came from.
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import re
 import tomllib
@@ -25,6 +27,8 @@ import msgspec
 from kernel.fields import check_characters
 
 PREFIX: Final = "RELEVE_"
+
+log = logging.getLogger(__name__)
 
 
 class SettingsError(ValueError):
@@ -249,8 +253,9 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
 def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
     """The settings' values among ``environ``'s RELEVE_* variables, by field name (any case).
 
-    Other RELEVE_* variables (``RELEVE_CONFIG``, a helper's own) are left alone. An empty
-    value of a setting that may be unset unsets it."""
+    Other RELEVE_* variables (``RELEVE_CONFIG``, a helper's own) are left alone, with a warning
+    where one is spelt like a setting (``RELEVE_API_PROT``: a typo would otherwise leave the
+    default in place without a word). An empty value of a setting that may be unset unsets it."""
     fields = {field.name: field for field in msgspec.structs.fields(Settings)}
     values: dict[str, Any] = {}
     for name, text in environ.items():
@@ -259,6 +264,8 @@ def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
         key = name[len(PREFIX) :].lower()
         field = fields.get(key)
         if field is None:
+            if like := difflib.get_close_matches(key, fields, n=1, cutoff=0.85):
+                log.warning("%s is not a setting of releve (ignored): %s%s?", name, PREFIX, like[0].upper())
             continue
         if text == "" and field.default is None:
             values[key] = None

@@ -175,3 +175,21 @@ def test_the_command_line_says_what_does_not_fit(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "releve: invalid settings: RELEVE_API_PORT: Expected `int`, got `str`"
+
+
+def test_a_variable_spelt_like_a_setting_is_named_in_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A typo leaves the default in place: the log says which setting was meant. The helpers'
+    own variables (the benchmarks', the tests') are nothing like a setting, and pass quietly."""
+    monkeypatch.setenv("RELEVE_API_PROT", "9000")
+    monkeypatch.setenv("RELEVE_BRIDGE_ROLUP_FLUSH_S", "60")
+    monkeypatch.setenv("RELEVE_TTN_DEVICES", "/srv/lorawan-devices")
+    monkeypatch.setenv("RELEVE_CONFIG", "")
+    with caplog.at_level("WARNING", logger="kernel.settings"):
+        settings = load_settings()
+    assert settings.api_port == 8000 and settings.bridge_rollup_flush_s == 30.0
+    assert sorted(caplog.messages) == [
+        "RELEVE_API_PROT is not a setting of releve (ignored): RELEVE_API_PORT?",
+        "RELEVE_BRIDGE_ROLUP_FLUSH_S is not a setting of releve (ignored): RELEVE_BRIDGE_ROLLUP_FLUSH_S?",
+    ]
