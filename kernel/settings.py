@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -173,10 +173,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:
+        """What the fields' types do not say; the message starts with the field's name, which
+        ``settings_from_values`` turns into where the value came from (``_explain``)."""
         for name, check in _CHECKS.items():
             value = getattr(self, name)
             if value is not None:
-                check(value)
+                try:
+                    check(value)
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
         names = [source.name for source in self.sources]
         if twice := sorted({name for name in names if names.count(name) > 1}):
             # (each source's name is in its MQTT client id: two alike would take turns on the broker)
@@ -200,27 +205,29 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         return msgspec.structs.replace(self, **changes)
 
 
-def _check_mqtt_url(url: str | SecretStr) -> None:
+def _check_mqtt_url(url: str) -> None:
     if url:
-        MqttTarget.parse(str(url))
+        MqttTarget.parse(url)
 
 
-def _check_town_name(name: str | SecretStr) -> None:
-    check_characters(str(name))
-
-
-def _check_master_key(key: str | SecretStr) -> None:
-    raw = key.get_secret_value() if isinstance(key, SecretStr) else key
+def _check_master_key(key: SecretStr) -> None:
+    raw = key.get_secret_value()
     if len(raw) != 64 or any(ch not in "0123456789abcdefABCDEF" for ch in raw):
         raise ValueError("the master key is 64 hexadecimal digits (e.g. `openssl rand -hex 32`)")
 
 
-# What a field's type does not say (ValueError): checked on the values given, to name their origin.
-_CHECKS: Final = {
+def _check_town_name(name: str) -> None:
+    check_characters(name)
+
+
+# What a field's type does not say (ValueError), checked by ``Settings.__post_init__``.
+_CHECKS: Final[dict[str, Callable[[Any], None]]] = {
     "mqtt_url": _check_mqtt_url,
     "town_name": _check_town_name,
     "master_key": _check_master_key,
 }
+
+_FIELD_NAMES: Final = frozenset(field.name for field in msgspec.structs.fields(Settings))
 
 # Fields given as JSON in the environment (RELEVE_SOURCES='[{"name": "town", ...}]').
 _JSON_FIELDS: Final = frozenset({"sources"})
@@ -281,18 +288,10 @@ def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
 
 def settings_from_values(values: Mapping[str, Any], origins: Mapping[str, str] | None = None) -> Settings:
     """Settings checked from ``values`` (text as the environment gives it is converted)."""
-    origins = origins or {}
-    for name, check in _CHECKS.items():
-        value = values.get(name)
-        if isinstance(value, str | SecretStr):
-            try:
-                check(value)
-            except ValueError as exc:
-                raise SettingsError(f"{origins.get(name, name)}: {exc}") from None
     try:
         return msgspec.convert(dict(values), Settings, strict=False, dec_hook=_decode)
     except msgspec.ValidationError as exc:
-        raise SettingsError(_explain(str(exc), origins)) from None
+        raise SettingsError(_explain(str(exc), origins or {})) from None
 
 
 def _decode(kind: type, value: Any) -> Any:
@@ -306,14 +305,15 @@ def _decode(kind: type, value: Any) -> Any:
 
 def _explain(message: str, origins: Mapping[str, str]) -> str:
     """msgspec's ``Expected `int`, got `str` - at `$.api_port``` as ``RELEVE_API_PORT: Expected
-    `int`, got `str```, ``... - at `$.sources[0].lns``` as ``RELEVE_SOURCES[0].lns: ...``; a
-    message about the whole (a field name unknown, two sources of one name) as it is."""
+    `int`, got `str```, ``... - at `$.sources[0].lns``` as ``RELEVE_SOURCES[0].lns: ...``, and
+    ``Settings.__post_init__``'s ``master_key: ...`` as ``RELEVE_MASTER_KEY: ...``; an unknown
+    key of the TOML file named with its file."""
     text, marker, where = message.rpartition(" - at `$.")
-    found = re.fullmatch(r"([A-Za-z0-9_]+)(.*)`", where) if marker else None
-    if found is None:
-        unknown = re.fullmatch(r"Object contains unknown field `([^`]*)`", message)
-        if unknown:  # (a key of the TOML file, or an argument: the environment's are left alone)
-            return f"{origins.get(unknown[1], unknown[1])}: not a setting of releve (see the README)"
-        return message  # (a message of its own: ``sources: ...``)
-    key, rest = found.groups()
-    return f"{origins.get(key, key)}{rest}: {text}"
+    if marker and (found := re.fullmatch(r"([A-Za-z0-9_]+)(.*)`", where)):
+        key, rest = found.groups()
+        return f"{origins.get(key, key)}{rest}: {text}"
+    if unknown := re.fullmatch(r"Object contains unknown field `([^`]*)`", message):
+        # (a key of the TOML file, or an argument: the environment's are left alone)
+        return f"{origins.get(unknown[1], unknown[1])}: not a setting of releve (see the README)"
+    key, colon, rest = message.partition(": ")
+    return f"{origins.get(key, key)}: {rest}" if colon and key in _FIELD_NAMES else message

@@ -108,7 +108,11 @@ def test_an_empty_variable_unsets_what_may_be_unset(monkeypatch: pytest.MonkeyPa
         ("RELEVE_SOURCES", '[{"mqtt_url": "ftp://x"}]', "RELEVE_SOURCES[0]: MQTT URL must start"),
         ("RELEVE_SOURCES", '{"name": "town"}', "RELEVE_SOURCES: Expected `array`, got `object`"),
         ("RELEVE_SOURCES", "[]", "RELEVE_SOURCES: Expected `array` of length >= 1"),
-        ("RELEVE_SOURCES", '[{"name": "a"}, {"name": "a"}]', "sources: each needs a name of its own, 'a'"),
+        (
+            "RELEVE_SOURCES",
+            '[{"name": "a"}, {"name": "a"}]',
+            "RELEVE_SOURCES: each needs a name of its own, 'a' is used twice",
+        ),
     ],
 )
 def test_a_variable_that_does_not_fit_is_named(

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[3]
 INTAKE = """
 import json, sys, threading
 from pathlib import Path
-from kernel.settings import SecretStr, Settings
+from kernel.settings import Settings
 from releve import cli
 from releve.bridge import Intake, close_bridge_state, open_intake_state, separate_processor
 from gateway_bridge.service import Bridge
