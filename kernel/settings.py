@@ -227,7 +227,8 @@ _CHECKS: Final[dict[str, Callable[[Any], None]]] = {
     "master_key": _check_master_key,
 }
 
-_FIELD_NAMES: Final = frozenset(field.name for field in msgspec.structs.fields(Settings))
+# The settings' fields by name: the environment's variables and the messages' keys are looked up here.
+_FIELDS: Final = {field.name: field for field in msgspec.structs.fields(Settings)}
 
 # Fields given as JSON in the environment (RELEVE_SOURCES='[{"name": "town", ...}]').
 _JSON_FIELDS: Final = frozenset({"sources"})
@@ -263,15 +264,14 @@ def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
     Other RELEVE_* variables (``RELEVE_CONFIG``, a helper's own) are left alone, with a warning
     where one is spelt like a setting (``RELEVE_API_PROT``: a typo would otherwise leave the
     default in place without a word). An empty value of a setting that may be unset unsets it."""
-    fields = {field.name: field for field in msgspec.structs.fields(Settings)}
     values: dict[str, Any] = {}
     for name, text in environ.items():
         if not name.upper().startswith(PREFIX):
             continue
         key = name[len(PREFIX) :].lower()
-        field = fields.get(key)
+        field = _FIELDS.get(key)
         if field is None:
-            if like := difflib.get_close_matches(key, fields, n=1, cutoff=0.85):
+            if like := difflib.get_close_matches(key, _FIELDS, n=1, cutoff=0.85):
                 log.warning("%s is not a setting of releve (ignored): %s%s?", name, PREFIX, like[0].upper())
             continue
         if text == "" and field.default is None:
@@ -316,4 +316,4 @@ def _explain(message: str, origins: Mapping[str, str]) -> str:
         # (a key of the TOML file, or an argument: the environment's are left alone)
         return f"{origins.get(unknown[1], unknown[1])}: not a setting of releve (see the README)"
     key, colon, rest = message.partition(": ")
-    return f"{origins.get(key, key)}: {rest}" if colon and key in _FIELD_NAMES else message
+    return f"{origins.get(key, key)}: {rest}" if colon and key in _FIELDS else message
