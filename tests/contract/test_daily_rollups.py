@@ -366,15 +366,14 @@ def test_the_current_day_and_month_held_past_flushes_are_read_from_their_hours(i
         # from the start hour end before now (in the hour after Paris's midnight, that left today
         # without a point), and in the first minutes of the day a point of today deleted left none
         # (a CI run at 00:05 Paris). Points a few minutes ahead of now are still today's.
-        midnight = datetime.now(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
-        until = max(now, (midnight + timedelta(minutes=40)).astimezone(UTC))
+        today = now.astimezone(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
+        until = max(now, (today + timedelta(minutes=40)).astimezone(UTC))
         series = [r for r in index_series(EUI, start, 24 * 3 + 2, step_min=20) if r.ts <= until]
         other = [r for r in index_series(OTHER, start, 24 * 3 + 2, step_min=20) if r.ts <= until]
         for i in range(0, len(series), 12):
             bridge.write(series[i : i + 12] + other[i : i + 12])
             while not bridge.flush(50, periods=False):
                 pass
-        today = datetime.now(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
         first, last = today - timedelta(days=4), today + timedelta(days=2)
 
         def days_written(eui: str = EUI) -> list[int]:
